@@ -1,1 +1,59 @@
-int main() { return 0; }
+// nibble-cli: the engine from a terminal, through the same API as the app.
+#include "cli_args.h"
+#include "commands.h"
+
+#include "nibble/error.h"
+#include "nibble/log.h"
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: nibble-cli [--verbose] COMMAND [options]
+
+commands:
+  devices [--device D]                      list Vulkan devices and the one Nibble picks
+  info MODEL                                metadata, tensor types, parameter count
+  tokenize MODEL TEXT [--ids]               split text into tokens
+  run -m MODEL -p PROMPT [-n N] [--chat]    generate text (only the text goes to stdout)
+      [--temp T] [--seed S] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R]
+      [--backend cpu|vulkan] [--device D] [--ctx N]
+  chat -m MODEL [--system TEXT]             interactive chat using the model's template
+  perplexity -m MODEL -f FILE [--ctx N]     perplexity with the established protocol
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    bool verbose = false;
+    if (!args.empty() && (args[0] == "--verbose" || args[0] == "-v")) {
+        verbose = true;
+        args.erase(args.begin());
+    }
+    nibble::configureLogging({}, verbose);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        std::fputs(kUsage, args.empty() ? stderr : stdout);
+        return args.empty() ? 2 : 0;
+    }
+    const std::string command = args[0];
+    const nibble::cli::Argv rest(args.begin() + 1, args.end());
+    try {
+        if (command == "devices") return nibble::cli::devicesCommand(rest);
+        if (command == "info") return nibble::cli::infoCommand(rest);
+        if (command == "tokenize") return nibble::cli::tokenizeCommand(rest);
+        if (command == "run") return nibble::cli::runCommand(rest);
+        if (command == "chat") return nibble::cli::chatCommand(rest);
+        if (command == "perplexity") return nibble::cli::perplexityCommand(rest);
+        std::cerr << "nibble-cli: unknown command \"" << command << "\"\n" << kUsage;
+        return 2;
+    } catch (const nibble::cli::UsageError& e) {
+        std::cerr << "nibble-cli " << command << ": " << e.what() << "\n";
+        return 2;
+    } catch (const nibble::Error& e) {
+        std::cerr << "nibble-cli: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,65 @@
+#include "nibble/evaluation.h"
+
+#include "gguf/gguf_reader.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace nibble {
+
+PerplexityResult perplexity(Session& session, const Model& model, const std::string& text, int nCtx,
+                            const std::function<bool(int, int)>& progress) {
+    if (nCtx < 4) throw Error(ErrorKind::InvalidArgument, "the evaluation context must be at least 4 tokens");
+    std::vector<int32_t> tokens = model.tokenize(text, true, false);
+    const int chunks = int(tokens.size()) / nCtx;
+    if (chunks == 0)
+        throw Error(ErrorKind::InvalidArgument, "the text has " + std::to_string(tokens.size()) +
+                                                    " tokens, fewer than one chunk of " + std::to_string(nCtx));
+    const int32_t bos = tokens.front();
+    const size_t vocab = model.info().vocabSize;
+    const int first = nCtx / 2;
+    double nll = 0, nll2 = 0;
+    int count = 0;
+    for (int c = 0; c < chunks; ++c) {
+        std::vector<int32_t> chunk(tokens.begin() + c * nCtx, tokens.begin() + (c + 1) * nCtx);
+        chunk[0] = bos;
+        std::vector<float> logits = session.evaluate(chunk);
+        for (int j = first; j < nCtx - 1; ++j) {
+            const float* row = &logits[size_t(j) * vocab];
+            const float maxLogit = *std::max_element(row, row + vocab);
+            double sum = 0;
+            for (size_t v = 0; v < vocab; ++v) sum += std::exp(double(row[v]) - maxLogit);
+            const double value = std::log(sum) - (double(row[chunk[j + 1]]) - maxLogit);
+            nll += value;
+            nll2 += value * value;
+            ++count;
+        }
+        if (progress && !progress(c + 1, chunks)) throw Error(ErrorKind::Cancelled, "the evaluation was cancelled");
+    }
+    PerplexityResult r;
+    r.chunks = chunks;
+    r.scoredTokens = count;
+    const double mean = nll / count;
+    r.perplexity = std::exp(mean);
+    const double variance = nll2 / count - mean * mean;
+    if (variance > 0 && count > 1) r.perplexityError = std::sqrt(variance / (count - 1)) * r.perplexity;
+    return r;
+}
+
+ModelFileSummary inspectModelFile(const std::filesystem::path& path) {
+    gguf::GgufFile file(path);
+    ModelFileSummary s;
+    s.ggufVersion = file.version();
+    for (const auto& [key, value] : file.metadata()) s.metadata.emplace_back(std::string(key), value.toDisplayString());
+    std::map<std::string, uint64_t> types;
+    for (const auto& t : file.tensors()) {
+        ++types[std::string(typeName(t.type))];
+        s.parameterCount += t.elementCount();
+    }
+    s.tensorCount = file.tensors().size();
+    s.tensorTypes.assign(types.begin(), types.end());
+    return s;
+}
+
+}  // namespace nibble

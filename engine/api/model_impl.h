@@ -1,0 +1,34 @@
+#pragma once
+// What a loaded model holds behind the public Model handle.
+#include "chat/chat_template.h"
+#include "gguf/gguf_reader.h"
+#include "model/inference_backend.h"
+#include "model/model_config.h"
+#include "model/model_weights.h"
+#include "model/thread_pool.h"
+#include "nibble/engine.h"
+#include "tokenizer/tokenizer.h"
+
+#include <memory>
+#include <optional>
+
+namespace nibble {
+
+class ModelImpl {
+public:
+    ModelImpl(const std::filesystem::path& path, const LoadOptions& options);
+
+    // A fresh transformer with its own KV cache, for one session.
+    std::unique_ptr<InferenceBackend> createBackend() const;
+
+    gguf::GgufFile file;
+    ModelConfig config;
+    ModelWeights weights;
+    std::unique_ptr<Tokenizer> tokenizer;
+    std::optional<ChatTemplate> chatTemplate;
+    ModelInfo info;
+    LoadOptions options;
+    mutable ThreadPool pool;
+};
+
+}  // namespace nibble

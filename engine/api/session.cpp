@@ -1,0 +1,215 @@
+#include "api/model_impl.h"
+#include "sampling/sampler.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+
+namespace nibble {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// Prompt evaluation goes in chunks so a cancel is noticed between them.
+constexpr int kPrefillChunk = 64;
+
+// Holds back the end of the reply while it could still be the start of a stop
+// string, so a stop string never reaches the caller.
+class StopMatcher {
+public:
+    explicit StopMatcher(const std::vector<std::string>& stops) : stops_(stops) {}
+
+    // Adds text; returns what can be shown now. Sets stopped when a stop string completed.
+    std::string push(std::string_view text, bool& stopped) {
+        pending_ += text;
+        for (const auto& s : stops_) {
+            if (s.empty()) continue;
+            if (auto at = pending_.find(s); at != std::string::npos) {
+                stopped = true;
+                std::string out = pending_.substr(0, at);
+                pending_.clear();
+                return out;
+            }
+        }
+        size_t hold = 0;
+        for (const auto& s : stops_)
+            for (size_t n = std::min(s.size() - (s.empty() ? 0 : 1), pending_.size()); n > hold; --n)
+                if (pending_.compare(pending_.size() - n, n, s, 0, n) == 0) {
+                    hold = n;
+                    break;
+                }
+        std::string out = pending_.substr(0, pending_.size() - hold);
+        pending_.erase(0, pending_.size() - hold);
+        return out;
+    }
+    std::string flush() { return std::exchange(pending_, {}); }
+
+private:
+    const std::vector<std::string>& stops_;
+    std::string pending_;
+};
+
+}  // namespace
+
+class SessionImpl {
+public:
+    explicit SessionImpl(std::shared_ptr<Model> m) : model(std::move(m)), impl(model->impl()), backend(impl.createBackend()) {}
+
+    // Makes the cache hold exactly `prompt` and returns the logits after its
+    // last token, evaluating only what differs from what the cache holds.
+    std::vector<float> prefill(const std::vector<int32_t>& prompt, GenerationResult& result) {
+        size_t common = 0;
+        while (common < cached.size() && common < prompt.size() && cached[common] == prompt[common]) ++common;
+        if (common == prompt.size() && common > 0) --common;  // the last token must run to give logits
+        cached.resize(common);
+        std::vector<float> logits;
+        const auto start = Clock::now();
+        for (size_t pos = common; pos < prompt.size(); pos += kPrefillChunk) {
+            if (cancelled.load()) throw Error(ErrorKind::Cancelled, "cancelled");
+            const size_t n = std::min<size_t>(kPrefillChunk, prompt.size() - pos);
+            backend->forward(std::span(prompt).subspan(pos, n), int(pos), false, logits);
+            cached.insert(cached.end(), prompt.begin() + pos, prompt.begin() + pos + n);
+        }
+        result.promptTokens = int(prompt.size());
+        result.evaluatedPromptTokens = int(prompt.size() - common);
+        result.promptSeconds = secondsSince(start);
+        return logits;
+    }
+
+    GenerationResult generate(const std::vector<int32_t>& prompt, const GenerateOptions& options,
+                              const TokenCallback& onPiece, GenerationResult result) {
+        const Tokenizer& tok = *impl.tokenizer;
+        try {
+            std::vector<float> logits = prefill(prompt, result);
+            Sampler sampler(options.sampling);
+            Utf8StreamDecoder utf8;
+            StopMatcher stops(options.stop);
+            const auto start = Clock::now();
+            result.stopReason = StopReason::MaxTokens;
+            bool keepGoing = true;
+            auto emit = [&](const std::string& piece) {
+                if (piece.empty()) return;
+                result.text += piece;
+                if (onPiece && !onPiece(piece)) keepGoing = false;
+            };
+            while (result.generatedTokens < options.maxTokens) {
+                if (cancelled.load() || !keepGoing) {
+                    result.stopReason = StopReason::Cancelled;
+                    break;
+                }
+                const int32_t token = sampler.sample(logits, cached);
+                if (tok.isEndOfGeneration(token)) {
+                    result.stopReason = StopReason::EndOfText;
+                    break;
+                }
+                ++result.generatedTokens;
+                bool stopped = false;
+                emit(stops.push(utf8.push(tok.tokenBytes(token)), stopped));
+                if (stopped) {
+                    result.stopReason = StopReason::StopString;
+                    cached.push_back(token);
+                    break;
+                }
+                if (int(cached.size()) >= backend->contextLength()) {
+                    result.stopReason = StopReason::ContextFull;
+                    break;
+                }
+                backend->forward(std::span(&token, 1), int(cached.size()), false, logits);
+                cached.push_back(token);
+            }
+            if (result.stopReason != StopReason::StopString) {
+                bool stopped = false;
+                emit(stops.push(utf8.flush(), stopped));
+                emit(stops.flush());
+            }
+            result.generateSeconds = secondsSince(start);
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::Cancelled) {
+                cached.clear();  // the cache may hold a half-written batch
+                throw;
+            }
+            result.stopReason = StopReason::Cancelled;
+        }
+        return result;
+    }
+
+    std::shared_ptr<Model> model;
+    ModelImpl& impl;
+    std::unique_ptr<InferenceBackend> backend;
+    std::vector<int32_t> cached;  // the tokens whose keys and values the cache holds, in order
+    std::atomic<bool> cancelled{false};
+};
+
+Session::Session(std::shared_ptr<Model> model) : impl_(std::make_unique<SessionImpl>(std::move(model))) {}
+Session::~Session() = default;
+
+GenerationResult Session::chat(const std::vector<ChatMessage>& messages, const GenerateOptions& options,
+                               const TokenCallback& onPiece) {
+    impl_->cancelled = false;
+    const ModelImpl& m = impl_->impl;
+    const bool addBos = m.tokenizer->addBos() && !m.chatTemplate->emitsBos();
+    const int context = impl_->backend->contextLength();
+    // Room for the reply: what was asked for, but never more than half the window.
+    const int reserve = std::min(options.maxTokens, context / 2);
+
+    std::vector<ChatMessage> kept = messages;
+    GenerationResult result;
+    std::vector<int32_t> prompt;
+    for (;;) {
+        prompt = m.tokenizer->encode(m.chatTemplate->render(kept, true), addBos, true);
+        if (int(prompt.size()) + reserve <= context) break;
+        // Drop the oldest turn after the system prompt; the newest message always stays.
+        const size_t first = (!kept.empty() && kept.front().role == "system") ? 1 : 0;
+        if (kept.size() <= first + 1)
+            throw Error(ErrorKind::ContextFull, "the message is too long for the model's context window (" +
+                                                    std::to_string(prompt.size()) + " of " + std::to_string(context) + " tokens)");
+        kept.erase(kept.begin() + first);
+        // Templates that insist on alternating roles need the history to start with a user turn.
+        while (kept.size() > first + 1 && kept[first].role == "assistant") kept.erase(kept.begin() + first);
+        ++result.droppedMessages;
+    }
+    if (result.droppedMessages)
+        spdlog::info("context full: dropped {} old messages", result.droppedMessages);
+    return impl_->generate(prompt, options, onPiece, std::move(result));
+}
+
+GenerationResult Session::complete(std::string_view prompt, const GenerateOptions& options, const TokenCallback& onPiece) {
+    impl_->cancelled = false;
+    std::vector<int32_t> tokens = impl_->impl.tokenizer->encode(prompt, true, false);
+    if (tokens.empty())
+        throw Error(ErrorKind::InvalidArgument, "the prompt is empty and this model adds no start token");
+    if (int(tokens.size()) >= impl_->backend->contextLength())
+        throw Error(ErrorKind::ContextFull, "the prompt has " + std::to_string(tokens.size()) +
+                                                " tokens, more than the context window of " +
+                                                std::to_string(impl_->backend->contextLength()));
+    return impl_->generate(tokens, options, onPiece, {});
+}
+
+std::vector<float> Session::evaluate(std::span<const int32_t> tokens) {
+    impl_->cancelled = false;
+    if (int(tokens.size()) > impl_->backend->contextLength())
+        throw Error(ErrorKind::ContextFull, "cannot evaluate " + std::to_string(tokens.size()) + " tokens in a context of " +
+                                                std::to_string(impl_->backend->contextLength()));
+    const size_t vocab = impl_->impl.config.nVocab;
+    std::vector<float> all(tokens.size() * vocab), logits;
+    impl_->cached.clear();
+    for (size_t pos = 0; pos < tokens.size(); pos += kPrefillChunk) {
+        if (impl_->cancelled.load()) throw Error(ErrorKind::Cancelled, "cancelled");
+        const size_t n = std::min<size_t>(kPrefillChunk, tokens.size() - pos);
+        impl_->backend->forward(tokens.subspan(pos, n), int(pos), true, logits);
+        std::copy(logits.begin(), logits.end(), all.begin() + pos * vocab);
+        impl_->cached.insert(impl_->cached.end(), tokens.begin() + pos, tokens.begin() + pos + n);
+    }
+    return all;
+}
+
+void Session::cancel() { impl_->cancelled = true; }
+void Session::reset() { impl_->cached.clear(); }
+int Session::contextUsed() const { return int(impl_->cached.size()); }
+int Session::contextLength() const { return impl_->backend->contextLength(); }
+
+}  // namespace nibble

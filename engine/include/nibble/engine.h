@@ -1,0 +1,174 @@
+#pragma once
+// Nibble's engine API: everything the desktop app and nibble-cli use.
+//
+//   auto model = nibble::Model::open("model.gguf", {});
+//   nibble::Session session(model);
+//   session.chat({{"user", "Hello"}}, {}, [](std::string_view piece) { print(piece); return true; });
+//
+// Every function reports failure by throwing nibble::Error, whose message is
+// meant for the person using the app.
+#include "nibble/error.h"
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nibble {
+
+enum class BackendKind { Auto, Cpu, Vulkan };
+
+struct ModelInfo {
+    std::string name;            // general.name, or the file name
+    std::string architecture;    // general.architecture
+    std::string fileType;        // the most common weight type, e.g. "Q4_1"
+    std::string license;         // general.license, may be empty
+    uint64_t parameterCount = 0;
+    uint64_t fileSize = 0;
+    uint32_t trainedContextLength = 0;
+    uint32_t contextLength = 0;  // what this load uses
+    uint32_t vocabSize = 0;
+    uint32_t layerCount = 0;
+    uint32_t embeddingLength = 0;
+    bool hasChatTemplate = false;
+};
+
+struct LoadOptions {
+    BackendKind backend = BackendKind::Auto;
+    std::string device;           // Vulkan device index or part of its name; empty picks the best
+    uint32_t contextLength = 0;   // 0: the trained length, capped at 4096
+    // Called with 0..1 while weights load; returning false cancels (Error kind Cancelled).
+    std::function<bool(float)> progress;
+};
+
+struct ChatMessage {
+    std::string role;  // "system", "user" or "assistant"
+    std::string content;
+};
+
+struct SamplingParams {
+    float temperature = 0.7f;  // <= 0: greedy
+    int topK = 40;             // <= 0: off
+    float topP = 0.95f;        // >= 1: off
+    float minP = 0.05f;        // <= 0: off
+    float repeatPenalty = 1.1f;  // 1: off
+    int repeatLastN = 64;
+    float presencePenalty = 0.0f;
+    uint64_t seed = 0;         // the same seed and settings reproduce a reply exactly
+
+    static SamplingParams greedy() {
+        SamplingParams p;
+        p.temperature = 0;
+        p.repeatPenalty = 1;
+        return p;
+    }
+};
+
+struct GenerateOptions {
+    SamplingParams sampling;
+    int maxTokens = 512;
+    std::vector<std::string> stop;  // extra stop strings; the model's end tokens always stop
+};
+
+enum class StopReason { EndOfText, MaxTokens, StopString, Cancelled, ContextFull };
+
+struct GenerationResult {
+    std::string text;
+    StopReason stopReason = StopReason::EndOfText;
+    int promptTokens = 0;       // tokens in the prompt
+    int evaluatedPromptTokens = 0;  // of those, how many were not already in the cache
+    int generatedTokens = 0;
+    double promptSeconds = 0;
+    double generateSeconds = 0;
+    int droppedMessages = 0;    // old turns dropped because the context was full
+    double promptTokensPerSecond() const { return promptSeconds > 0 ? evaluatedPromptTokens / promptSeconds : 0; }
+    double tokensPerSecond() const { return generateSeconds > 0 ? generatedTokens / generateSeconds : 0; }
+};
+
+// Receives the reply as it grows, in pieces of valid UTF-8. Return false to stop.
+using TokenCallback = std::function<bool(std::string_view piece)>;
+
+class ModelImpl;
+
+class Model {
+public:
+    // Opens and validates the file and loads the weights on the chosen backend.
+    static std::shared_ptr<Model> open(const std::filesystem::path& path, const LoadOptions& options);
+    ~Model();
+
+    const ModelInfo& info() const;
+    // "CPU" or the Vulkan device's name, and why it was chosen.
+    std::string backendDescription() const;
+
+    std::vector<int32_t> tokenize(std::string_view text, bool addSpecial, bool parseSpecial = false) const;
+    std::string detokenize(std::span<const int32_t> tokens) const;
+    std::string tokenText(int32_t token) const;
+    // Renders messages with the model's chat template (or a built-in fallback).
+    std::string applyChatTemplate(const std::vector<ChatMessage>& messages, bool addGenerationPrompt) const;
+
+    ModelImpl& impl() { return *impl_; }
+
+private:
+    explicit Model(std::unique_ptr<ModelImpl> impl);
+    std::unique_ptr<ModelImpl> impl_;
+};
+
+class SessionImpl;
+
+// One conversation's state: the KV cache and the tokens in it. Not thread-safe,
+// except cancel(), which may be called from any thread.
+class Session {
+public:
+    explicit Session(std::shared_ptr<Model> model);
+    ~Session();
+
+    // Renders the conversation with the chat template, reuses the cached prefix
+    // it shares with the last call, and generates the assistant's reply. When
+    // the conversation outgrows the context, the oldest turns after the system
+    // prompt are dropped (reported in the result).
+    GenerationResult chat(const std::vector<ChatMessage>& messages, const GenerateOptions& options,
+                          const TokenCallback& onPiece);
+    // Continues raw text (no template). BOS is added as the model's metadata says.
+    GenerationResult complete(std::string_view prompt, const GenerateOptions& options, const TokenCallback& onPiece);
+    // Runs the tokens through the model (teacher forcing) from an empty cache and
+    // returns the logits at every position, row-major [tokens.size()][vocab].
+    std::vector<float> evaluate(std::span<const int32_t> tokens);
+
+    void cancel();
+    void reset();
+    int contextUsed() const;
+    int contextLength() const;
+
+private:
+    std::unique_ptr<SessionImpl> impl_;
+};
+
+struct DeviceInfo {
+    uint32_t index = 0;
+    std::string name;
+    std::string type;   // "discrete GPU", "integrated GPU", "CPU", ...
+    std::string driver;
+    std::string apiVersion;
+    uint64_t deviceLocalBytes = 0;
+    uint32_t subgroupSize = 0;
+    uint64_t maxStorageBufferRange = 0;
+    uint64_t maxMemoryAllocationSize = 0;
+    bool fp16 = false;
+    bool int8 = false;
+    bool integerDotProduct = false;
+    bool cooperativeMatrix = false;
+    bool selected = false;
+    std::string selectionReason;
+};
+
+// Every Vulkan device on this machine, with the one the engine would pick
+// (preferred: the named one, else discrete > integrated > CPU). Throws
+// Error(NoDevice) when there is no Vulkan driver or device at all.
+std::vector<DeviceInfo> listDevices(const std::string& preferred = {});
+
+}  // namespace nibble

@@ -1,0 +1,169 @@
+#include "model/cpu_transformer.h"
+
+#include "model/cpu_ops.h"
+#include "nibble/error.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace nibble {
+
+CpuTransformer::CpuTransformer(const ModelConfig& config, const ModelWeights& weights, int contextLength,
+                               ThreadPool& pool)
+    : c_(config), w_(weights), pool_(pool), context_(contextLength) {
+    if (contextLength <= 0) throw Error(ErrorKind::InvalidArgument, "the context length must be positive");
+    const size_t kvRow = size_t(c_.nHeadKv) * c_.headDimK, vRow = size_t(c_.nHeadKv) * c_.headDimV;
+    try {
+        kCache_.assign(size_t(c_.nLayer) * context_ * kvRow, 0.0f);
+        vCache_.assign(size_t(c_.nLayer) * context_ * vRow, 0.0f);
+    } catch (const std::bad_alloc&) {
+        throw Error(ErrorKind::OutOfMemory, "not enough memory for a context of " + std::to_string(contextLength) +
+                                                " tokens; choose a shorter context");
+    }
+    outputNorm_ = cpu::tensorToFloat(*w_.outputNorm);
+    if (w_.ropeFreqs) ropeFreqs_ = cpu::tensorToFloat(*w_.ropeFreqs);
+    for (const LayerWeights& L : w_.layers) {
+        LayerNorms n;
+        n.attn = cpu::tensorToFloat(*L.attnNorm);
+        n.ffn = cpu::tensorToFloat(*L.ffnNorm);
+        if (L.qNorm) n.q = cpu::tensorToFloat(*L.qNorm);
+        if (L.kNorm) n.k = cpu::tensorToFloat(*L.kNorm);
+        if (L.postAttnNorm) n.postAttn = cpu::tensorToFloat(*L.postAttnNorm);
+        if (L.postFfnNorm) n.postFfn = cpu::tensorToFloat(*L.postFfnNorm);
+        if (L.bq) n.bq = cpu::tensorToFloat(*L.bq);
+        if (L.bk) n.bk = cpu::tensorToFloat(*L.bk);
+        if (L.bv) n.bv = cpu::tensorToFloat(*L.bv);
+        norms_.push_back(std::move(n));
+    }
+}
+
+std::string CpuTransformer::description() const {
+    return "CPU (" + std::to_string(pool_.size()) + " threads)";
+}
+
+void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool allLogits, std::vector<float>& logits) {
+    const int batch = static_cast<int>(tokens.size());
+    if (batch == 0) return;
+    if (startPos < 0 || startPos + batch > context_)
+        throw Error(ErrorKind::ContextFull, "the conversation needs " + std::to_string(startPos + batch) +
+                                                " tokens but the context holds " + std::to_string(context_));
+    const int E = int(c_.nEmbd), H = int(c_.nHead), Hkv = int(c_.nHeadKv), Dk = int(c_.headDimK),
+              Dv = int(c_.headDimV), F = int(c_.nFf);
+    const int qDim = H * Dk, kDim = Hkv * Dk, vDim = Hkv * Dv, oDim = H * Dv;
+
+    std::vector<float> x(size_t(batch) * E), xn(size_t(batch) * E), q(size_t(batch) * qDim), k(size_t(batch) * kDim),
+        v(size_t(batch) * vDim), attn(size_t(batch) * oDim), proj(size_t(batch) * E), gate(size_t(batch) * F),
+        up(size_t(batch) * F);
+
+    for (int b = 0; b < batch; ++b) {
+        if (tokens[b] < 0 || uint32_t(tokens[b]) >= c_.nVocab)
+            throw Error(ErrorKind::InvalidArgument, "token id " + std::to_string(tokens[b]) + " is outside the vocabulary");
+        cpu::tensorRow(*w_.tokenEmbedding, uint64_t(tokens[b]), &x[size_t(b) * E]);
+        if (c_.embeddingScale != 1.0f)
+            for (int i = 0; i < E; ++i) x[size_t(b) * E + i] *= c_.embeddingScale;
+    }
+
+    for (uint32_t l = 0; l < c_.nLayer; ++l) {
+        const LayerWeights& L = w_.layers[l];
+        const LayerNorms& N = norms_[l];
+        const bool sliding = c_.layerIsSliding[l];
+        const float ropeBase = sliding ? c_.ropeBaseSliding : c_.ropeBase;
+        const float ropeScale = sliding ? c_.ropeFreqScaleSliding : c_.ropeFreqScale;
+
+        for (int b = 0; b < batch; ++b) cpu::rmsNorm(&x[size_t(b) * E], N.attn.data(), &xn[size_t(b) * E], E, c_.rmsEps);
+        cpu::matmul(pool_, *L.wq, xn.data(), batch, q.data());
+        cpu::matmul(pool_, *L.wk, xn.data(), batch, k.data());
+        cpu::matmul(pool_, *L.wv, xn.data(), batch, v.data());
+
+        float* kLayer = &kCache_[size_t(l) * context_ * kDim];
+        float* vLayer = &vCache_[size_t(l) * context_ * vDim];
+        for (int b = 0; b < batch; ++b) {
+            const int pos = startPos + b;
+            float* qb = &q[size_t(b) * qDim];
+            float* kb = &k[size_t(b) * kDim];
+            float* vb = &v[size_t(b) * vDim];
+            if (!N.bq.empty()) {
+                for (int i = 0; i < qDim; ++i) qb[i] += N.bq[i];
+                for (int i = 0; i < kDim; ++i) kb[i] += N.bk[i];
+                for (int i = 0; i < vDim; ++i) vb[i] += N.bv[i];
+            }
+            for (int h = 0; h < H; ++h) {
+                float* head = qb + h * Dk;
+                if (!N.q.empty()) cpu::rmsNorm(head, N.q.data(), head, Dk, c_.rmsEps);
+                cpu::rope(head, int(c_.ropeDims), pos, ropeBase, ropeScale, c_.ropeStyle == RopeStyle::NeoX,
+                          ropeFreqs_.empty() ? nullptr : ropeFreqs_.data());
+            }
+            for (int h = 0; h < Hkv; ++h) {
+                float* head = kb + h * Dk;
+                if (!N.k.empty()) cpu::rmsNorm(head, N.k.data(), head, Dk, c_.rmsEps);
+                cpu::rope(head, int(c_.ropeDims), pos, ropeBase, ropeScale, c_.ropeStyle == RopeStyle::NeoX,
+                          ropeFreqs_.empty() ? nullptr : ropeFreqs_.data());
+            }
+            std::copy(kb, kb + kDim, kLayer + size_t(pos) * kDim);
+            std::copy(vb, vb + vDim, vLayer + size_t(pos) * vDim);
+        }
+
+        const int groups = H / Hkv;
+        pool_.parallelFor(size_t(batch) * H, [&](size_t begin, size_t end) {
+            std::vector<float> scores(size_t(startPos + batch));
+            for (size_t job = begin; job < end; ++job) {
+                const int b = int(job / H), h = int(job % H), kvh = h / groups;
+                const int pos = startPos + b;
+                const int first = (sliding && c_.slidingWindow > 0) ? std::max(0, pos - int(c_.slidingWindow) + 1) : 0;
+                const float* qh = &q[size_t(b) * qDim + size_t(h) * Dk];
+                const int n = pos - first + 1;
+                for (int t = 0; t < n; ++t) {
+                    const float* kt = kLayer + size_t(first + t) * kDim + size_t(kvh) * Dk;
+                    float s = 0;
+#pragma omp simd reduction(+ : s)
+                    for (int i = 0; i < Dk; ++i) s += qh[i] * kt[i];
+                    s *= c_.attentionScale;
+                    if (c_.attnSoftcap > 0) s = c_.attnSoftcap * std::tanh(s / c_.attnSoftcap);
+                    scores[t] = s;
+                }
+                cpu::softmax(scores.data(), n);
+                float* out = &attn[size_t(b) * oDim + size_t(h) * Dv];
+                std::fill(out, out + Dv, 0.0f);
+                for (int t = 0; t < n; ++t) {
+                    const float* vt = vLayer + size_t(first + t) * vDim + size_t(kvh) * Dv;
+                    const float p = scores[t];
+                    for (int i = 0; i < Dv; ++i) out[i] += p * vt[i];
+                }
+            }
+        });
+
+        cpu::matmul(pool_, *L.wo, attn.data(), batch, proj.data());
+        for (int b = 0; b < batch; ++b) {
+            float* pb = &proj[size_t(b) * E];
+            if (!N.postAttn.empty()) cpu::rmsNorm(pb, N.postAttn.data(), pb, E, c_.rmsEps);
+            float* xb = &x[size_t(b) * E];
+            for (int i = 0; i < E; ++i) xb[i] += pb[i];
+            cpu::rmsNorm(xb, N.ffn.data(), &xn[size_t(b) * E], E, c_.rmsEps);
+        }
+
+        cpu::matmul(pool_, *L.gate, xn.data(), batch, gate.data());
+        cpu::matmul(pool_, *L.up, xn.data(), batch, up.data());
+        for (size_t i = 0; i < gate.size(); ++i) {
+            const float g = c_.activation == Activation::SiLU ? cpu::silu(gate[i]) : cpu::geluTanh(gate[i]);
+            gate[i] = g * up[i];
+        }
+        cpu::matmul(pool_, *L.down, gate.data(), batch, proj.data());
+        for (int b = 0; b < batch; ++b) {
+            float* pb = &proj[size_t(b) * E];
+            if (!N.postFfn.empty()) cpu::rmsNorm(pb, N.postFfn.data(), pb, E, c_.rmsEps);
+            float* xb = &x[size_t(b) * E];
+            for (int i = 0; i < E; ++i) xb[i] += pb[i];
+        }
+    }
+
+    const int first = allLogits ? 0 : batch - 1;
+    const int rows = batch - first;
+    for (int b = first; b < batch; ++b)
+        cpu::rmsNorm(&x[size_t(b) * E], outputNorm_.data(), &xn[size_t(b - first) * E], E, c_.rmsEps);
+    logits.resize(size_t(rows) * c_.nVocab);
+    cpu::matmul(pool_, *w_.output, xn.data(), rows, logits.data());
+    if (c_.finalSoftcap > 0)
+        for (float& value : logits) value = c_.finalSoftcap * std::tanh(value / c_.finalSoftcap);
+}
+
+}  // namespace nibble

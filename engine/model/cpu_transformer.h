@@ -1,0 +1,37 @@
+#pragma once
+// The CPU reference transformer: exact float32 arithmetic over dequantized
+// weights, the answer every GPU kernel is checked against, and the fallback
+// when a machine has no usable GPU.
+#include "model/inference_backend.h"
+#include "model/model_config.h"
+#include "model/model_weights.h"
+#include "model/thread_pool.h"
+
+#include <vector>
+
+namespace nibble {
+
+class CpuTransformer final : public InferenceBackend {
+public:
+    // The weights (and the file they point into) must outlive this object.
+    CpuTransformer(const ModelConfig& config, const ModelWeights& weights, int contextLength, ThreadPool& pool);
+
+    void forward(std::span<const int32_t> tokens, int startPos, bool allLogits, std::vector<float>& logits) override;
+    int contextLength() const override { return context_; }
+    std::string description() const override;
+
+private:
+    struct LayerNorms {
+        std::vector<float> attn, ffn, q, k, postAttn, postFfn, bq, bk, bv;
+    };
+
+    const ModelConfig& c_;
+    const ModelWeights& w_;
+    ThreadPool& pool_;
+    int context_;
+    std::vector<float> kCache_, vCache_;  // [layer][position][kv heads * head size]
+    std::vector<float> outputNorm_, ropeFreqs_;
+    std::vector<LayerNorms> norms_;
+};
+
+}  // namespace nibble

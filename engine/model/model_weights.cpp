@@ -1,0 +1,81 @@
+#include "model/model_weights.h"
+
+#include "nibble/error.h"
+
+#include <string>
+
+namespace nibble {
+namespace {
+
+class Binder {
+public:
+    Binder(const gguf::GgufFile& file) : file_(file) {}
+
+    const Tensor* get(const std::string& name, std::initializer_list<uint64_t> shape, bool required = true) const {
+        const Tensor* t = file_.findTensor(name);
+        if (!t) {
+            if (required) throw Error(ErrorKind::InvalidFile, file_.displayName() + ": tensor " + name + " is missing");
+            return nullptr;
+        }
+        std::vector<uint64_t> want(shape);
+        std::vector<uint64_t> have = t->shape;
+        while (have.size() > want.size() && have.back() == 1) have.pop_back();
+        if (have != want) {
+            std::string w, h;
+            for (auto d : want) w += (w.empty() ? "" : " x ") + std::to_string(d);
+            for (auto d : t->shape) h += (h.empty() ? "" : " x ") + std::to_string(d);
+            throw Error(ErrorKind::InvalidFile, file_.displayName() + ": tensor " + name + " has shape " + h + ", expected " + w);
+        }
+        if (!isSupportedWeightType(t->type))
+            throw Error(ErrorKind::Unsupported, file_.displayName() + ": tensor " + name + " uses the " +
+                                                    std::string(typeName(t->type)) + " format, which Nibble cannot run yet");
+        return t;
+    }
+
+private:
+    const gguf::GgufFile& file_;
+};
+
+}  // namespace
+
+ModelWeights ModelWeights::bind(const gguf::GgufFile& file, const ModelConfig& c) {
+    Binder b(file);
+    ModelWeights w;
+    w.tokenEmbedding = b.get("token_embd.weight", {c.nEmbd, c.nVocab});
+    w.outputNorm = b.get("output_norm.weight", {c.nEmbd});
+    w.output = b.get("output.weight", {c.nEmbd, c.nVocab}, false);
+    if (!w.output) w.output = w.tokenEmbedding;
+    w.ropeFreqs = b.get("rope_freqs.weight", {c.ropeDims / 2}, false);
+    const uint64_t q = uint64_t(c.nHead) * c.headDimK, k = uint64_t(c.nHeadKv) * c.headDimK,
+                   v = uint64_t(c.nHeadKv) * c.headDimV, o = uint64_t(c.nHead) * c.headDimV;
+    for (uint32_t l = 0; l < c.nLayer; ++l) {
+        const std::string p = "blk." + std::to_string(l) + ".";
+        LayerWeights L;
+        L.attnNorm = b.get(p + "attn_norm.weight", {c.nEmbd});
+        L.wq = b.get(p + "attn_q.weight", {c.nEmbd, q});
+        L.wk = b.get(p + "attn_k.weight", {c.nEmbd, k});
+        L.wv = b.get(p + "attn_v.weight", {c.nEmbd, v});
+        L.wo = b.get(p + "attn_output.weight", {o, c.nEmbd});
+        if (c.qkvBias) {
+            L.bq = b.get(p + "attn_q.bias", {q});
+            L.bk = b.get(p + "attn_k.bias", {k});
+            L.bv = b.get(p + "attn_v.bias", {v});
+        }
+        if (c.qkNorm) {
+            L.qNorm = b.get(p + "attn_q_norm.weight", {c.headDimK});
+            L.kNorm = b.get(p + "attn_k_norm.weight", {c.headDimK});
+        }
+        if (c.postNorms) {
+            L.postAttnNorm = b.get(p + "post_attention_norm.weight", {c.nEmbd});
+            L.postFfnNorm = b.get(p + "post_ffw_norm.weight", {c.nEmbd});
+        }
+        L.ffnNorm = b.get(p + "ffn_norm.weight", {c.nEmbd});
+        L.gate = b.get(p + "ffn_gate.weight", {c.nEmbd, c.nFf});
+        L.up = b.get(p + "ffn_up.weight", {c.nEmbd, c.nFf});
+        L.down = b.get(p + "ffn_down.weight", {c.nFf, c.nEmbd});
+        w.layers.push_back(L);
+    }
+    return w;
+}
+
+}  // namespace nibble
