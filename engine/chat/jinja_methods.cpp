@@ -1,0 +1,413 @@
+// Python methods on strings, dicts and lists, plus item and attribute access.
+#include "chat/jinja_builtins.h"
+#include "chat/jinja_error.h"
+
+#include <algorithm>
+
+namespace nibble::jinja {
+
+namespace {
+
+bool isPySpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool isAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool isDigitChar(char c) { return c >= '0' && c <= '9'; }
+char toUpper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
+char toLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
+std::string requireString(const Value* v, const char* what) {
+    if (!v || !v->isString()) throw runtimeError(std::string(what) + " must be a string");
+    return v->asString();
+}
+
+int64_t optionalInt(const Value* v, int64_t fallback) {
+    if (!v || v->isNone() || v->isUndefined()) return fallback;
+    if (!v->isInt()) throw runtimeError("expected an integer argument, got a " + v->typeName());
+    return v->asInt();
+}
+
+// Python's str.split: with no separator, runs of whitespace split and ends are dropped.
+ValueList pySplit(const std::string& s, const Value* sepArg, int64_t maxSplit) {
+    ValueList out;
+    if (!sepArg || sepArg->isNone()) {
+        size_t i = 0;
+        while (true) {
+            while (i < s.size() && isPySpace(s[i])) ++i;
+            if (i >= s.size()) break;
+            if (maxSplit >= 0 && static_cast<int64_t>(out.size()) == maxSplit) {
+                size_t end = s.size();
+                while (end > i && isPySpace(s[end - 1])) --end;
+                out.emplace_back(s.substr(i, end - i));
+                break;
+            }
+            size_t j = i;
+            while (j < s.size() && !isPySpace(s[j])) ++j;
+            out.emplace_back(s.substr(i, j - i));
+            i = j;
+        }
+        return out;
+    }
+    const std::string sep = requireString(sepArg, "the separator");
+    if (sep.empty()) throw runtimeError("empty separator");
+    size_t start = 0;
+    while (maxSplit < 0 || static_cast<int64_t>(out.size()) < maxSplit) {
+        const size_t at = s.find(sep, start);
+        if (at == std::string::npos) break;
+        out.emplace_back(s.substr(start, at - start));
+        start = at + sep.size();
+    }
+    out.emplace_back(s.substr(start));
+    return out;
+}
+
+std::string pyReplace(const std::string& s, const std::string& from, const std::string& to, int64_t count) {
+    std::string out;
+    size_t pos = 0;
+    int64_t done = 0;
+    if (from.empty()) {
+        // Python inserts `to` around every character.
+        for (const auto& ch : utf8Characters(s)) {
+            if (count >= 0 && done >= count) {
+                out += ch;
+                continue;
+            }
+            out += to + ch;
+            ++done;
+        }
+        if (count < 0 || done < count) out += to;
+        return out;
+    }
+    while (count < 0 || done < count) {
+        const size_t at = s.find(from, pos);
+        if (at == std::string::npos) break;
+        out.append(s, pos, at - pos);
+        out += to;
+        pos = at + from.size();
+        ++done;
+    }
+    out.append(s, pos, std::string::npos);
+    return out;
+}
+
+// Python's str.title(): a cased letter after an uncased character starts a word.
+std::string pyTitle(const std::string& s) {
+    std::string out = s;
+    bool prevCased = false;
+    for (char& c : out) {
+        if (isAlpha(c)) {
+            c = prevCased ? toLower(c) : toUpper(c);
+            prevCased = true;
+        } else {
+            prevCased = false;
+        }
+    }
+    return out;
+}
+
+bool matchesAffix(const std::string& s, const Value& affix, bool prefix) {
+    const auto test = [&](const Value& v) {
+        const std::string a = requireString(&v, prefix ? "startswith's argument" : "endswith's argument");
+        return prefix ? s.starts_with(a) : s.ends_with(a);
+    };
+    if (affix.isList()) return std::any_of(affix.list().begin(), affix.list().end(), test);
+    return test(affix);
+}
+
+// Python's str.format with {} / {0} / {name} fields ({{ and }} escape braces).
+std::string pyFormat(const std::string& fmt, const CallArgs& args) {
+    std::string out;
+    size_t autoIndex = 0;
+    for (size_t i = 0; i < fmt.size(); ++i) {
+        const char c = fmt[i];
+        if (c == '{' && i + 1 < fmt.size() && fmt[i + 1] == '{') {
+            out += '{';
+            ++i;
+        } else if (c == '}' && i + 1 < fmt.size() && fmt[i + 1] == '}') {
+            out += '}';
+            ++i;
+        } else if (c == '{') {
+            const size_t close = fmt.find('}', i);
+            if (close == std::string::npos) throw runtimeError("unmatched '{' in format string");
+            const std::string field = fmt.substr(i + 1, close - i - 1);
+            const Value* v = nullptr;
+            if (field.empty()) {
+                v = autoIndex < args.positional.size() ? &args.positional[autoIndex] : nullptr;
+                ++autoIndex;
+            } else if (std::all_of(field.begin(), field.end(), isDigitChar)) {
+                const size_t idx = std::stoul(field);
+                v = idx < args.positional.size() ? &args.positional[idx] : nullptr;
+            } else {
+                for (const auto& [k, val] : args.named)
+                    if (k == field) v = &val;
+            }
+            if (!v) throw runtimeError("format string field {" + field + "} has no argument");
+            out += v->str();
+            i = close;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+Value stringMethod(const std::string& s, const std::string& name, const CallArgs& a) {
+    if (name == "strip") return Value(pyStrip(s, a.get("chars", 0), true, true));
+    if (name == "lstrip") return Value(pyStrip(s, a.get("chars", 0), true, false));
+    if (name == "rstrip") return Value(pyStrip(s, a.get("chars", 0), false, true));
+    if (name == "split") return Value(pySplit(s, a.get("sep", 0), optionalInt(a.get("maxsplit", 1), -1)));
+    if (name == "splitlines") {
+        ValueList lines;
+        size_t start = 0;
+        while (start < s.size()) {
+            size_t end = s.find('\n', start);
+            if (end == std::string::npos) end = s.size();
+            std::string line = s.substr(start, end - start);
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            lines.emplace_back(std::move(line));
+            start = end + 1;
+        }
+        return Value(std::move(lines));
+    }
+    if (name == "startswith" || name == "endswith") {
+        const Value* affix = a.get("prefix", 0);
+        if (!affix) throw runtimeError(name + "() needs an argument");
+        return Value(matchesAffix(s, *affix, name == "startswith"));
+    }
+    if (name == "upper" || name == "lower") {
+        std::string out = s;
+        for (char& c : out) c = name == "upper" ? toUpper(c) : toLower(c);
+        return Value(std::move(out));
+    }
+    if (name == "title") return Value(pyTitle(s));
+    if (name == "capitalize") {
+        std::string out = s;
+        for (size_t i = 0; i < out.size(); ++i) out[i] = i == 0 ? toUpper(out[i]) : toLower(out[i]);
+        return Value(std::move(out));
+    }
+    if (name == "replace") {
+        return Value(pyReplace(s, requireString(a.get("old", 0), "replace's first argument"),
+                               requireString(a.get("new", 1), "replace's second argument"),
+                               optionalInt(a.get("count", 2), -1)));
+    }
+    if (name == "find" || name == "rfind" || name == "index") {
+        const std::string sub = requireString(a.get("sub", 0), (name + "'s argument").c_str());
+        const size_t at = name == "rfind" ? s.rfind(sub) : s.find(sub);
+        if (at == std::string::npos) {
+            if (name == "index") throw runtimeError("substring not found");
+            return Value(-1);
+        }
+        return Value(static_cast<int64_t>(utf8Characters(s.substr(0, at)).size()));
+    }
+    if (name == "count") {
+        const std::string sub = requireString(a.get("sub", 0), "count's argument");
+        if (sub.empty()) return Value(static_cast<int64_t>(utf8Characters(s).size() + 1));
+        int64_t n = 0;
+        for (size_t at = s.find(sub); at != std::string::npos; at = s.find(sub, at + sub.size())) ++n;
+        return Value(n);
+    }
+    if (name == "format") return Value(pyFormat(s, a));
+    if (name == "join") {
+        const Value* items = a.get("iterable", 0);
+        if (!items) throw runtimeError("join() needs an argument");
+        std::string out;
+        bool first = true;
+        for (const auto& item : items->iterate()) {
+            if (!first) out += s;
+            first = false;
+            out += requireString(&item, "every item join()s");
+        }
+        return Value(std::move(out));
+    }
+    const auto all = [&](auto pred) { return Value(!s.empty() && std::all_of(s.begin(), s.end(), pred)); };
+    if (name == "isdigit") return all(isDigitChar);
+    if (name == "isalpha") return all(isAlpha);
+    if (name == "isalnum") return all([](char c) { return isAlpha(c) || isDigitChar(c); });
+    if (name == "isspace") return all(isPySpace);
+    if (name == "islower")
+        return Value(std::any_of(s.begin(), s.end(), isAlpha) &&
+                     std::none_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; }));
+    if (name == "isupper")
+        return Value(std::any_of(s.begin(), s.end(), isAlpha) &&
+                     std::none_of(s.begin(), s.end(), [](char c) { return c >= 'a' && c <= 'z'; }));
+    throw runtimeError("strings have no method '" + name + "'");
+}
+
+bool isStringMethod(const std::string& n) {
+    static const char* names[] = {"strip", "lstrip", "rstrip", "split", "splitlines", "startswith", "endswith",
+                                  "upper", "lower", "title", "capitalize", "replace", "find", "rfind", "index",
+                                  "count", "format", "join", "isdigit", "isalpha", "isalnum", "isspace",
+                                  "islower", "isupper"};
+    return std::find(std::begin(names), std::end(names), n) != std::end(names);
+}
+
+Value dictMethod(const Value& d, const std::string& name, const CallArgs& a) {
+    const auto& entries = d.dict().entries;
+    if (name == "items") {
+        ValueList out;
+        for (const auto& [k, v] : entries) out.push_back(Value::tuple({Value(k), v}));
+        return Value(std::move(out));
+    }
+    if (name == "keys") return Value(d.iterate());
+    if (name == "values") {
+        ValueList out;
+        for (const auto& [k, v] : entries) out.push_back(v);
+        return Value(std::move(out));
+    }
+    // get
+    const Value* key = a.get("key", 0);
+    if (!key) throw runtimeError("get() needs a key");
+    const Value* found = key->isString() ? d.dict().find(key->asString()) : d.dict().find(key->str());
+    if (found) return *found;
+    const Value* fallback = a.get("default", 1);
+    return fallback ? *fallback : Value(nullptr);
+}
+
+int64_t normalizeIndex(int64_t i, size_t size) { return i < 0 ? i + static_cast<int64_t>(size) : i; }
+
+Value listMethod(const Value& l, const std::string& name, const CallArgs& a) {
+    auto& items = l.list();
+    if (name == "append") {
+        const Value* v = a.get("object", 0);
+        if (!v) throw runtimeError("append() needs an argument");
+        items.push_back(*v);
+        return Value(nullptr);
+    }
+    if (name == "extend") {
+        const Value* v = a.get("iterable", 0);
+        if (!v) throw runtimeError("extend() needs an argument");
+        for (auto& item : v->iterate()) items.push_back(std::move(item));
+        return Value(nullptr);
+    }
+    if (name == "pop") {
+        if (items.empty()) throw runtimeError("pop from an empty list");
+        const int64_t i = normalizeIndex(optionalInt(a.get("index", 0), -1), items.size());
+        if (i < 0 || i >= static_cast<int64_t>(items.size())) throw runtimeError("pop index out of range");
+        Value v = items[static_cast<size_t>(i)];
+        items.erase(items.begin() + i);
+        return v;
+    }
+    if (name == "insert") {
+        const Value* at = a.get("index", 0);
+        const Value* v = a.get("object", 1);
+        if (!at || !v || !at->isInt()) throw runtimeError("insert() needs an index and a value");
+        const int64_t i = std::clamp<int64_t>(normalizeIndex(at->asInt(), items.size()), 0,
+                                              static_cast<int64_t>(items.size()));
+        items.insert(items.begin() + i, *v);
+        return Value(nullptr);
+    }
+    const Value* v = a.get("value", 0);
+    if (!v) throw runtimeError(name + "() needs an argument");
+    if (name == "count") return Value(static_cast<int64_t>(std::count(items.begin(), items.end(), *v)));
+    // index
+    const auto it = std::find(items.begin(), items.end(), *v);
+    if (it == items.end()) throw runtimeError(v->repr() + " is not in the list");
+    return Value(static_cast<int64_t>(it - items.begin()));
+}
+
+}  // namespace
+
+std::string pyStrip(const std::string& s, const Value* chars, bool left, bool right) {
+    const bool whitespace = !chars || chars->isNone() || chars->isUndefined();
+    const std::string set = whitespace ? std::string() : requireString(chars, "strip's argument");
+    const auto strip = [&](char c) { return whitespace ? isPySpace(c) : set.find(c) != std::string::npos; };
+    size_t begin = 0, end = s.size();
+    if (left)
+        while (begin < end && strip(s[begin])) ++begin;
+    if (right)
+        while (end > begin && strip(s[end - 1])) --end;
+    return s.substr(begin, end - begin);
+}
+
+std::optional<Value> findMethod(const Value& object, const std::string& name) {
+    if (object.isString() && isStringMethod(name)) {
+        const std::string s = object.asString();
+        return Value(Function([s, name](const CallArgs& a) { return stringMethod(s, name, a); }));
+    }
+    if (object.isDict() && !object.dict().isNamespace &&
+        (name == "items" || name == "keys" || name == "values" || name == "get")) {
+        return Value(Function([object, name](const CallArgs& a) { return dictMethod(object, name, a); }));
+    }
+    if (object.isList() && (name == "append" || name == "extend" || name == "pop" || name == "insert" ||
+                            name == "count" || name == "index")) {
+        return Value(Function([object, name](const CallArgs& a) { return listMethod(object, name, a); }));
+    }
+    return std::nullopt;
+}
+
+Value getItem(const Value& object, const Value& key) {
+    if (object.isDict()) {
+        const Value* found = object.dict().find(key.isString() ? key.asString() : key.str());
+        if (found) return *found;
+        if (key.isString()) {
+            if (auto method = findMethod(object, key.asString())) return *method;
+        }
+        return Value::undefined(key.str());
+    }
+    if ((object.isList() || object.isString()) && key.isInt()) {
+        if (object.isList()) {
+            const auto& items = object.list();
+            const int64_t i = normalizeIndex(key.asInt(), items.size());
+            if (i < 0 || i >= static_cast<int64_t>(items.size())) return Value::undefined(key.str());
+            return items[static_cast<size_t>(i)];
+        }
+        const auto chars = utf8Characters(object.asString());
+        const int64_t i = normalizeIndex(key.asInt(), chars.size());
+        if (i < 0 || i >= static_cast<int64_t>(chars.size())) return Value::undefined(key.str());
+        return Value(chars[static_cast<size_t>(i)]);
+    }
+    if (key.isString()) return getAttribute(object, key.asString());
+    return Value::undefined(key.str());
+}
+
+Value getAttribute(const Value& object, const std::string& name) {
+    if (auto method = findMethod(object, name)) return *method;
+    if (object.isDict()) {
+        const Value* found = object.dict().find(name);
+        return found ? *found : Value::undefined(name);
+    }
+    return Value::undefined(name);
+}
+
+Value sliceValue(const Value& target, const Value& startArg, const Value& stopArg, const Value& stepArg) {
+    const auto bound = [](const Value& v, const char* what) -> std::optional<int64_t> {
+        if (v.isUndefined() || v.isNone()) return std::nullopt;
+        if (!v.isInt()) throw runtimeError(std::string("slice ") + what + " must be an integer");
+        return v.asInt();
+    };
+    const int64_t step = bound(stepArg, "step").value_or(1);
+    if (step == 0) throw runtimeError("slice step cannot be zero");
+
+    ValueList items;
+    std::vector<std::string> chars;
+    size_t size = 0;
+    if (target.isList()) {
+        size = target.list().size();
+    } else if (target.isString()) {
+        chars = utf8Characters(target.asString());
+        size = chars.size();
+    } else if (target.isUndefined() || target.isNone()) {
+        return target;
+    } else {
+        throw runtimeError("cannot slice a " + target.typeName());
+    }
+    // Python's slice.indices().
+    const int64_t n = static_cast<int64_t>(size);
+    const auto clampIndex = [&](std::optional<int64_t> v, int64_t dflt) {
+        if (!v) return dflt;
+        int64_t i = *v < 0 ? *v + n : *v;
+        if (step > 0) return std::clamp<int64_t>(i, 0, n);
+        return std::clamp<int64_t>(i, -1, n - 1);
+    };
+    const int64_t start = clampIndex(bound(startArg, "start"), step > 0 ? 0 : n - 1);
+    const int64_t stop = clampIndex(bound(stopArg, "stop"), step > 0 ? n : -1);
+    std::vector<size_t> picked;
+    for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) picked.push_back(static_cast<size_t>(i));
+    if (target.isList()) {
+        for (size_t i : picked) items.push_back(target.list()[i]);
+        return Value(std::move(items));
+    }
+    std::string out;
+    for (size_t i : picked) out += chars[i];
+    return Value(std::move(out));
+}
+
+}  // namespace nibble::jinja

@@ -1,0 +1,15 @@
+#pragma once
+// Turns tokens into the statement tree, following Jinja2's grammar and
+// operator precedence (filters bind tighter than arithmetic, `not` looser
+// than comparisons, `a if c else b` loosest).
+#include "chat/jinja_ast.h"
+#include "chat/jinja_lexer.h"
+
+#include <string_view>
+
+namespace nibble::jinja {
+
+// Throws TemplateError(Syntax) with the line of the offending token.
+Body parseTemplate(std::string_view source, const LexerOptions& options = {});
+
+}  // namespace nibble::jinja

@@ -1,0 +1,290 @@
+#include "chat/jinja_value.h"
+
+#include "chat/jinja_error.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace nibble::jinja {
+
+const Value* ValueDict::find(std::string_view key) const {
+    for (const auto& [k, v] : entries)
+        if (k == key) return &v;
+    return nullptr;
+}
+
+void ValueDict::set(std::string key, Value value) {
+    for (auto& [k, v] : entries) {
+        if (k == key) {
+            v = std::move(value);
+            return;
+        }
+    }
+    entries.emplace_back(std::move(key), std::move(value));
+}
+
+const Value* CallArgs::get(std::string_view name, size_t index) const {
+    for (const auto& [k, v] : named)
+        if (k == name) return &v;
+    return index < positional.size() ? &positional[index] : nullptr;
+}
+
+Value Value::undefined(std::string what) {
+    Value v;
+    v.string_ = std::move(what);
+    return v;
+}
+
+Value Value::tuple(ValueList items) {
+    Value v(std::move(items));
+    v.tuple_ = true;
+    return v;
+}
+
+bool Value::truthy() const {
+    switch (kind_) {
+    case Kind::Undefined:
+    case Kind::None: return false;
+    case Kind::Bool:
+    case Kind::Int: return int_ != 0;
+    case Kind::Float: return float_ != 0;
+    case Kind::String: return !string_.empty();
+    case Kind::List: return !list_->empty();
+    case Kind::Dict: return !dict_->entries.empty();
+    case Kind::Function: return true;
+    }
+    return false;
+}
+
+std::string formatFloat(double value) {
+    if (std::isnan(value)) return "nan";
+    if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
+    char buf[64];
+    auto res = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
+    std::string sci(buf, res.ptr);
+    // sci is "[-]d[.ddd]e[+-]XX": split into sign, digits and exponent, then
+    // lay them out the way Python's repr does.
+    const bool negative = sci[0] == '-';
+    if (negative) sci.erase(0, 1);
+    const size_t e = sci.find('e');
+    std::string digits = sci.substr(0, e);
+    const int exponent = std::atoi(sci.c_str() + e + 1);
+    if (auto dot = digits.find('.'); dot != std::string::npos) digits.erase(dot, 1);
+    std::string out = negative ? "-" : "";
+    if (exponent >= -4 && exponent < 16) {
+        if (exponent < 0) {
+            out += "0." + std::string(static_cast<size_t>(-exponent - 1), '0') + digits;
+        } else if (digits.size() <= static_cast<size_t>(exponent) + 1) {
+            out += digits + std::string(static_cast<size_t>(exponent) + 1 - digits.size(), '0') + ".0";
+        } else {
+            out += digits.substr(0, static_cast<size_t>(exponent) + 1) + "." +
+                   digits.substr(static_cast<size_t>(exponent) + 1);
+        }
+        return out;
+    }
+    out += digits.substr(0, 1);
+    if (digits.size() > 1) out += "." + digits.substr(1);
+    char exp[16];
+    std::snprintf(exp, sizeof exp, "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
+    return out + exp;
+}
+
+std::vector<std::string> utf8Characters(std::string_view text) {
+    std::vector<std::string> chars;
+    size_t i = 0;
+    while (i < text.size()) {
+        const auto lead = static_cast<unsigned char>(text[i]);
+        size_t len = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 1;
+        len = std::min(len, text.size() - i);
+        chars.emplace_back(text.substr(i, len));
+        i += len;
+    }
+    return chars;
+}
+
+void appendUtf8(std::string& out, uint32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+namespace {
+
+std::string quoteString(const std::string& s) {
+    const bool hasSingle = s.find('\'') != std::string::npos;
+    const bool hasDouble = s.find('"') != std::string::npos;
+    const char quote = hasSingle && !hasDouble ? '"' : '\'';
+    std::string out(1, quote);
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == quote || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (u < 0x20 || u == 0x7f) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", u);
+            out += buf;
+        } else {
+            out += c;
+        }
+    }
+    out += quote;
+    return out;
+}
+
+}  // namespace
+
+std::string Value::str() const {
+    switch (kind_) {
+    case Kind::Undefined: return "";
+    case Kind::String: return string_;
+    default: return repr();
+    }
+}
+
+std::string Value::repr() const {
+    switch (kind_) {
+    case Kind::Undefined: return "";
+    case Kind::None: return "None";
+    case Kind::Bool: return int_ ? "True" : "False";
+    case Kind::Int: return std::to_string(int_);
+    case Kind::Float: return formatFloat(float_);
+    case Kind::String: return quoteString(string_);
+    case Kind::List: {
+        std::string out = tuple_ ? "(" : "[";
+        for (size_t i = 0; i < list_->size(); ++i) {
+            if (i) out += ", ";
+            out += (*list_)[i].repr();
+        }
+        if (tuple_ && list_->size() == 1) out += ",";
+        return out + (tuple_ ? ")" : "]");
+    }
+    case Kind::Dict: {
+        if (dict_->isNamespace) return "<Namespace>";
+        std::string out = "{";
+        bool first = true;
+        for (const auto& [k, v] : dict_->entries) {
+            if (!first) out += ", ";
+            first = false;
+            out += quoteString(k) + ": " + v.repr();
+        }
+        return out + "}";
+    }
+    case Kind::Function: return "<function>";
+    }
+    return "";
+}
+
+std::string Value::typeName() const {
+    switch (kind_) {
+    case Kind::Undefined: return "undefined";
+    case Kind::None: return "none";
+    case Kind::Bool: return "boolean";
+    case Kind::Int: return "integer";
+    case Kind::Float: return "float";
+    case Kind::String: return "string";
+    case Kind::List: return "list";
+    case Kind::Dict: return dict_->isNamespace ? "namespace" : "dict";
+    case Kind::Function: return "function";
+    }
+    return "value";
+}
+
+bool Value::operator==(const Value& other) const {
+    if (isNumber() && other.isNumber()) {
+        if (kind_ == Kind::Float || other.kind_ == Kind::Float) return asFloat() == other.asFloat();
+        return int_ == other.int_;
+    }
+    if (kind_ != other.kind_) return false;
+    switch (kind_) {
+    case Kind::Undefined:
+    case Kind::None: return true;
+    case Kind::String: return string_ == other.string_;
+    case Kind::List: return *list_ == *other.list_;
+    case Kind::Dict: {
+        if (dict_ == other.dict_) return true;
+        if (dict_->entries.size() != other.dict_->entries.size()) return false;
+        for (const auto& [k, v] : dict_->entries) {
+            const Value* o = other.dict_->find(k);
+            if (!o || !(*o == v)) return false;
+        }
+        return true;
+    }
+    case Kind::Function: return function_ == other.function_;
+    default: return false;
+    }
+}
+
+std::optional<int> Value::compare(const Value& other) const {
+    if (isNumber() && other.isNumber()) {
+        if (kind_ != Kind::Float && other.kind_ != Kind::Float)
+            return int_ < other.int_ ? -1 : int_ > other.int_ ? 1 : 0;
+        const double a = asFloat(), b = other.asFloat();
+        return a < b ? -1 : a > b ? 1 : 0;
+    }
+    if (isString() && other.isString()) {
+        const int c = string_.compare(other.string_);
+        return c < 0 ? -1 : c > 0 ? 1 : 0;
+    }
+    if (isList() && other.isList()) {
+        const auto& a = *list_;
+        const auto& b = *other.list_;
+        for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+            if (a[i] == b[i]) continue;
+            return a[i].compare(b[i]);
+        }
+        return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+    }
+    return std::nullopt;
+}
+
+ValueList Value::iterate() const {
+    switch (kind_) {
+    case Kind::Undefined:
+    case Kind::None: return {};
+    case Kind::List: return *list_;
+    case Kind::Dict: {
+        ValueList keys;
+        for (const auto& [k, v] : dict_->entries) keys.emplace_back(k);
+        return keys;
+    }
+    case Kind::String: {
+        ValueList chars;
+        for (auto& c : utf8Characters(string_)) chars.emplace_back(std::move(c));
+        return chars;
+    }
+    default: throw runtimeError("cannot loop over a " + typeName());
+    }
+}
+
+std::optional<size_t> Value::length() const {
+    switch (kind_) {
+    case Kind::Undefined: return 0;
+    case Kind::String: return utf8Characters(string_).size();
+    case Kind::List: return list_->size();
+    case Kind::Dict: return dict_->entries.size();
+    default: return std::nullopt;
+    }
+}
+
+}  // namespace nibble::jinja
