@@ -42,7 +42,8 @@ std::string formatBytes(uint64_t bytes) {
     return text;
 }
 
-Buffer::Buffer(VkDevice device, const PhysicalDevice& physical, VkDeviceSize bytes, MemoryKind kind, std::string name)
+Buffer::Buffer(VkDevice device, const PhysicalDevice& physical, VkDeviceSize bytes, MemoryKind kind, std::string name,
+               bool mapDeviceLocal)
     : size_(bytes), name_(std::move(name)) {
     const std::string what = "a " + formatBytes(bytes) + " buffer for " + name_ + " on " + physical.name;
     if (bytes == 0) throw Error(ErrorKind::Internal, "Cannot create " + what + ": buffers must not be empty");
@@ -91,7 +92,8 @@ Buffer::Buffer(VkDevice device, const PhysicalDevice& physical, VkDeviceSize byt
     memory_ = MemoryHandle(device, deviceMemory);
     check(vkBindBufferMemory(device, buffer, deviceMemory, 0), "Binding memory to " + what);
 
-    if ((memoryType.propertyFlags & hostVisible) == hostVisible) {
+    const bool mappable = (memoryType.propertyFlags & hostVisible) == hostVisible;
+    if (mappable && (kind == MemoryKind::HostVisible || mapDeviceLocal)) {
         void* data = nullptr;
         check(vkMapMemory(device, deviceMemory, 0, VK_WHOLE_SIZE, 0, &data), "Mapping " + what);
         mapped_ = {static_cast<std::byte*>(data), static_cast<size_t>(bytes)};

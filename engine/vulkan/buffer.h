@@ -22,8 +22,10 @@ class Buffer {
 public:
     // Throws Error(OutOfMemory) with the sizes when the device cannot hold
     // `bytes` in one allocation or the allocation fails. name appears in
-    // error messages ("the KV cache").
-    Buffer(VkDevice device, const PhysicalDevice& physical, VkDeviceSize bytes, MemoryKind kind, std::string name);
+    // error messages ("the KV cache"). mapDeviceLocal: map a DeviceLocal
+    // buffer when its memory happens to be host-visible.
+    Buffer(VkDevice device, const PhysicalDevice& physical, VkDeviceSize bytes, MemoryKind kind, std::string name,
+           bool mapDeviceLocal = true);
 
     VkBuffer handle() const { return buffer_.get(); }
     VkDeviceSize size() const { return size_; }

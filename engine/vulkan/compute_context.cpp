@@ -12,10 +12,6 @@ namespace nibble::vulkan {
 
 namespace {
 
-// Large uploads go through the staging buffer in pieces of this size, so
-// loading a model never needs a second copy of it in host-visible memory.
-constexpr VkDeviceSize kStagingBytes = 64ull << 20;
-
 void checkRange(const Buffer& buffer, VkDeviceSize offset, size_t bytes, const char* what) {
     if (offset > buffer.size() || bytes > buffer.size() - offset)
         throw Error(ErrorKind::Internal, std::string(what) + " " + std::to_string(bytes) + " bytes at offset " +
@@ -25,9 +21,10 @@ void checkRange(const Buffer& buffer, VkDeviceSize offset, size_t bytes, const c
 
 }  // namespace
 
-ComputeContext::ComputeContext(const std::string& preferred)
-    : devices_(enumeratePhysicalDevices(instance_)),
-      choice_(choosePhysicalDevice(devices_, preferred)),
+ComputeContext::ComputeContext(const ContextOptions& options)
+    : options_(options),
+      devices_(enumeratePhysicalDevices(instance_)),
+      choice_(choosePhysicalDevice(devices_, options.device)),
       device_(devices_[choice_.position]),
       pipelines_(device_.handle()),
       commandPool_(device_.handle(), devices_[choice_.position].computeQueueFamily),
@@ -37,7 +34,7 @@ ComputeContext::ComputeContext(const std::string& preferred)
 }
 
 Buffer ComputeContext::createBuffer(VkDeviceSize bytes, MemoryKind kind, std::string name) {
-    return Buffer(device_.handle(), physicalDevice(), bytes, kind, std::move(name));
+    return Buffer(device_.handle(), physicalDevice(), bytes, kind, std::move(name), options_.mapDeviceLocal);
 }
 
 Buffer& ComputeContext::staging(VkDeviceSize bytes) {
@@ -55,7 +52,7 @@ void ComputeContext::upload(const Buffer& destination, std::span<const std::byte
         std::memcpy(destination.mapped().data() + offset, data.data(), data.size());
         return;
     }
-    Buffer& stage = staging(std::min<VkDeviceSize>(data.size(), kStagingBytes));
+    Buffer& stage = staging(std::min<VkDeviceSize>(data.size(), options_.stagingBytes));
     for (size_t done = 0; done < data.size(); done += stage.size()) {
         const size_t bytes = std::min<size_t>(stage.size(), data.size() - done);
         std::memcpy(stage.mapped().data(), data.data() + done, bytes);
@@ -72,7 +69,7 @@ void ComputeContext::download(const Buffer& source, std::span<std::byte> data, V
         std::memcpy(data.data(), source.mapped().data() + offset, data.size());
         return;
     }
-    Buffer& stage = staging(std::min<VkDeviceSize>(data.size(), kStagingBytes));
+    Buffer& stage = staging(std::min<VkDeviceSize>(data.size(), options_.stagingBytes));
     for (size_t done = 0; done < data.size(); done += stage.size()) {
         const size_t bytes = std::min<size_t>(stage.size(), data.size() - done);
         CommandRecorder recorder(*this);

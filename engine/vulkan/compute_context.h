@@ -29,12 +29,22 @@
 
 namespace nibble::vulkan {
 
+struct ContextOptions {
+    std::string device;  // a device index or part of its name; empty picks the best
+    // Copy straight into DeviceLocal buffers whose memory the host can see
+    // (integrated GPUs, lavapipe). Off: always through staging, as on a
+    // discrete GPU.
+    bool mapDeviceLocal = true;
+    // Uploads and downloads move through staging in pieces of this size, so
+    // loading a model never needs a second copy of it in host-visible memory.
+    VkDeviceSize stagingBytes = 64ull << 20;
+};
+
 class ComputeContext {
 public:
-    // preferred: a device index or part of its name; empty picks the best.
     // Throws Error(NoDevice) when there is no Vulkan driver or usable device,
     // Error(InvalidArgument) when the preferred device does not exist.
-    explicit ComputeContext(const std::string& preferred = {});
+    explicit ComputeContext(const ContextOptions& options = {});
 
     const PhysicalDevice& physicalDevice() const { return devices_[choice_.position]; }
     const std::vector<PhysicalDevice>& allDevices() const { return devices_; }
@@ -63,6 +73,7 @@ public:
 private:
     Buffer& staging(VkDeviceSize bytes);
 
+    ContextOptions options_;
     Instance instance_;
     std::vector<PhysicalDevice> devices_;
     DeviceChoice choice_;

@@ -79,6 +79,7 @@ class TestVkContext : public QObject {
     Q_OBJECT
 
     std::unique_ptr<ComputeContext> context;
+    uint64_t messagesBefore = 0;
 
     Buffer upload(std::span<const float> values, const char* name) {
         Buffer b = context->createBuffer(std::max<size_t>(values.size_bytes(), 4), MemoryKind::DeviceLocal, name);
@@ -99,11 +100,14 @@ class TestVkContext : public QObject {
 
 private slots:
     void initTestCase() {
-        context = std::make_unique<ComputeContext>("llvmpipe");
+        context = std::make_unique<ComputeContext>(ContextOptions{.device = "llvmpipe"});
         if (validationRequested()) QVERIFY2(context->validationEnabled(), "NIBBLE_VK_VALIDATION=1 but the layer is off");
     }
 
-    void cleanup() { QCOMPARE(context->validationMessageCount(), uint64_t(0)); }
+    // Each test must add no validation message (counted per test, so one
+    // failure does not fail every later test).
+    void init() { messagesBefore = context->validationMessageCount(); }
+    void cleanup() { QCOMPARE(context->validationMessageCount(), messagesBefore); }
 
     void cleanupTestCase() {
         context.reset();
@@ -327,6 +331,24 @@ private slots:
         QVERIFY(std::equal(values.begin(), values.end(), result.begin() + 1000));
     }
 
+    void uploadsAndDownloadsThroughStaging() {
+        // As on a discrete GPU: DeviceLocal buffers are not mapped, so data
+        // moves through a staging buffer, here in many small pieces.
+        ComputeContext discrete({.device = "llvmpipe", .mapDeviceLocal = false, .stagingBytes = 4096});
+        const std::vector<float> values = randomFloats(10000, 10);
+        const Buffer b = discrete.createBuffer(12000 * sizeof(float), MemoryKind::DeviceLocal, "weights");
+        QVERIFY(b.mapped().empty());
+        discrete.upload(b, std::as_bytes(std::span(values)), 1000 * sizeof(float));
+        std::vector<float> back(10000);
+        discrete.download(b, std::as_writable_bytes(std::span(back)), 1000 * sizeof(float));
+        QVERIFY(back == values);
+        std::vector<float> head(1001);
+        discrete.download(b, std::as_writable_bytes(std::span(head)), 0);
+        QCOMPARE(head[1000], values[0]);
+        QVERIFY_THROWS_EXCEPTION(Error, discrete.upload(b, std::as_bytes(std::span(values)), 2001 * sizeof(float)));
+        QCOMPARE(discrete.validationMessageCount(), uint64_t(0));
+    }
+
     void pipelinesAreCachedByShaderAndConstants() {
         const Pipeline& first = rmsNormPipeline(64);
         QCOMPARE(&rmsNormPipeline(64), &first);
@@ -392,7 +414,7 @@ private slots:
         // dispatch binds a descriptor set whose buffers were never written and
         // is never submitted: the layer reports it while recording, and the
         // driver never runs it.
-        ComputeContext wrong("llvmpipe");
+        ComputeContext wrong({.device = "llvmpipe"});
         QCOMPARE(wrong.validationMessageCount(), uint64_t(0));
         const Pipeline& pipeline = wrong.pipeline({"add", 3, sizeof(AddParams), {kAddGroupSize}});
         DescriptorPool pool(wrong.device(), 1, 3);
