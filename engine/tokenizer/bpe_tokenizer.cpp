@@ -1,0 +1,191 @@
+#include "tokenizer/bpe_tokenizer.h"
+
+#include "gguf/gguf_reader.h"
+#include "nibble/error.h"
+#include "tokenizer/utf8.h"
+
+#include <queue>
+
+namespace nibble {
+
+namespace {
+
+struct Symbol {
+    size_t start = 0;
+    size_t length = 0;  // 0 once merged into its left neighbour
+    int32_t id = -1;
+    int prev = -1;
+    int next = -1;
+};
+
+struct Bigram {
+    int32_t rank = 0;
+    int left = 0;
+    int right = 0;
+    int32_t leftId = -1;   // the symbols as they were when the pair was queued,
+    int32_t rightId = -1;  // to skip entries made stale by other merges
+    int32_t result = -1;
+};
+
+// Lowest rank first; on ties the leftmost pair, as llama.cpp.
+struct LowerPriority {
+    bool operator()(const Bigram& a, const Bigram& b) const {
+        return a.rank > b.rank || (a.rank == b.rank && a.left > b.left);
+    }
+};
+
+}  // namespace
+
+BpeTokenizer::BpeTokenizer(Vocabulary vocab, const gguf::GgufFile& file, const PreTokenizerConfig& config)
+    : Tokenizer(std::move(vocab)), preTokenizer_(config.patterns), ignoreMerges_(config.ignoreMerges) {
+    const gguf::Value* list = file.find("tokenizer.ggml.merges");
+    if (!list || list->type != gguf::ValueType::Array || list->elemType != gguf::ValueType::String)
+        throw Error(ErrorKind::InvalidFile, file.displayName() +
+                                                ": the BPE tokenizer has no merge list (tokenizer.ggml.merges is "
+                                                "missing or not a list of strings)");
+    merges_.reserve(list->strings.size());
+    for (size_t rank = 0; rank < list->strings.size(); ++rank) {
+        const std::string_view merge = list->strings[rank];
+        // "first second", cut at the first space after the first byte, as llama.cpp.
+        const size_t space = merge.find(' ', 1);
+        if (space == std::string_view::npos) continue;
+        const std::string first(merge.substr(0, space));
+        const std::string second(merge.substr(space + 1));
+        const int32_t left = internSymbol(first);
+        const int32_t right = internSymbol(second);
+        const int32_t result = internSymbol(first + second);
+        // The first occurrence of a pair keeps its rank.
+        merges_.emplace(pairKey(left, right), Merge{static_cast<int32_t>(rank), result});
+    }
+}
+
+int32_t BpeTokenizer::symbolId(std::string_view text) const {
+    if (const int32_t id = vocab_.find(text); id >= 0) return id;
+    auto it = extraIds_.find(text);
+    return it == extraIds_.end() ? -1 : it->second;
+}
+
+int32_t BpeTokenizer::internSymbol(const std::string& text) {
+    if (const int32_t id = symbolId(text); id >= 0) return id;
+    extraSymbols_.push_back(std::make_unique<std::string>(text));
+    const auto id = static_cast<int32_t>(vocab_.size() + extraIds_.size());
+    extraIds_.emplace(*extraSymbols_.back(), id);
+    return id;
+}
+
+std::vector<int32_t> BpeTokenizer::encode(std::string_view text, bool addSpecial, bool parseSpecial) const {
+    std::vector<int32_t> out;
+    out.reserve(text.size() / 3 + 2);
+    if (addSpecial && vocab_.addBos()) out.push_back(vocab_.bos());
+    for (const Fragment& f : splitter_.split(text, parseSpecial)) {
+        if (f.token >= 0) {
+            out.push_back(f.token);
+            continue;
+        }
+        // PCRE2 needs valid UTF-8; llama.cpp likewise reads ill-formed bytes as U+FFFD.
+        const std::string valid = utf8::isValid(f.text) ? std::string(f.text) : utf8::sanitize(f.text);
+        for (std::string_view word : preTokenizer_.split(valid)) encodeWord(byteLevel_.encode(word), out);
+    }
+    if (addSpecial && vocab_.addEos()) out.push_back(vocab_.eos());
+    return out;
+}
+
+void BpeTokenizer::encodeWord(std::string_view word, std::vector<int32_t>& out) const {
+    if (ignoreMerges_) {
+        if (const int32_t id = vocab_.find(word); id >= 0) {
+            out.push_back(id);
+            return;
+        }
+    }
+
+    std::vector<Symbol> symbols;
+    for (size_t pos = 0; pos < word.size();) {
+        Symbol s;
+        s.start = pos;
+        s.length = std::min(utf8::leadLength(word[pos]), word.size() - pos);
+        s.id = symbolId(word.substr(pos, s.length));
+        pos += s.length;
+        s.prev = static_cast<int>(symbols.size()) - 1;
+        s.next = pos == word.size() ? -1 : static_cast<int>(symbols.size()) + 1;
+        symbols.push_back(s);
+    }
+
+    std::priority_queue<Bigram, std::vector<Bigram>, LowerPriority> queue;
+    const auto tryAdd = [&](int left, int right) {
+        if (left < 0 || right < 0) return;
+        const int32_t a = symbols[left].id, b = symbols[right].id;
+        if (a < 0 || b < 0) return;
+        auto it = merges_.find(pairKey(a, b));
+        if (it == merges_.end()) return;
+        queue.push({it->second.rank, left, right, a, b, it->second.result});
+    };
+    for (int k = 1; k < static_cast<int>(symbols.size()); ++k) tryAdd(k - 1, k);
+
+    while (!queue.empty()) {
+        const Bigram b = queue.top();
+        queue.pop();
+        Symbol& left = symbols[b.left];
+        Symbol& right = symbols[b.right];
+        if (left.length == 0 || right.length == 0 || left.id != b.leftId || right.id != b.rightId) continue;
+        left.length += right.length;
+        left.id = b.result;
+        right.length = 0;
+        left.next = right.next;
+        if (right.next >= 0) symbols[right.next].prev = b.left;
+        tryAdd(left.prev, b.left);
+        tryAdd(b.left, left.next);
+    }
+
+    for (int k = 0; k != -1 && !symbols.empty(); k = symbols[k].next) {
+        const Symbol& s = symbols[k];
+        if (vocab_.contains(s.id)) {
+            out.push_back(s.id);
+            continue;
+        }
+        // Not a token: llama.cpp emits each byte of the symbol's text that
+        // happens to be a token itself, and drops the rest.
+        for (char c : word.substr(s.start, s.length)) {
+            if (const int32_t id = vocab_.find(std::string_view(&c, 1)); id >= 0) out.push_back(id);
+        }
+    }
+}
+
+std::string BpeTokenizer::tokenBytes(int32_t id) const {
+    checkId(id);
+    const uint8_t attr = vocab_.attr(id);
+    if (attr & (kAttrControl | kAttrUnknown)) return {};
+    const std::string_view text = vocab_.text(id);
+    if (attr & kAttrUserDefined) return std::string(text);
+    if (attr & kAttrNormal) {
+        std::string out;
+        out.reserve(text.size());
+        for (size_t pos = 0; pos < text.size();) {
+            const int n = utf8::wellFormedPrefix(text.substr(pos));
+            const size_t length = n > 0 ? static_cast<size_t>(n) : 1;
+            uint32_t cp = 0;
+            if (n > 0) {
+                cp = static_cast<uint8_t>(text[pos]) & (n == 1 ? 0x7F : n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+                for (size_t k = 1; k < length; ++k) cp = (cp << 6) | (static_cast<uint8_t>(text[pos + k]) & 0x3F);
+            }
+            // A character outside GPT-2's byte alphabet has no byte; llama.cpp
+            // spells it out instead of dropping it silently.
+            if (const int byte = n > 0 ? byteLevel_.decode(cp) : -1; byte >= 0) {
+                out += static_cast<char>(byte);
+            } else {
+                out += "[UNK_BYTE_0x";
+                static constexpr char kHex[] = "0123456789abcdef";
+                for (char c : text.substr(pos, length)) {
+                    out += kHex[static_cast<uint8_t>(c) >> 4];
+                    out += kHex[static_cast<uint8_t>(c) & 15];
+                }
+                out += std::string(text) + "]";
+            }
+            pos += length;
+        }
+        return out;
+    }
+    if (attr & kAttrByte) return std::string(1, static_cast<char>(vocab_.byteValue(id)));
+    return {};
+}
+
+}  // namespace nibble
