@@ -1,0 +1,168 @@
+#pragma once
+// Block layouts of the quantized GGUF tensor types, byte for byte as ggml
+// stores them (ggml-common.h). A row of n weights is n / kWeights blocks laid
+// end to end, with no padding between blocks; every multi-byte field is
+// little-endian. `half` fields are IEEE fp16 bit patterns (see half.h).
+//
+// The Vulkan shaders read the same bytes, so each layout lists its fields in
+// order with their byte offsets, and how weight j of the block is decoded.
+// "nibble lo/hi" means the low / high 4 bits of a byte.
+//
+// The structs are only ever filled with std::memcpy from the raw bytes: the
+// tensor data of a row carries no alignment guarantee beyond one byte.
+#include <cstdint>
+
+namespace nibble::blocks {
+
+// Weights in a K-quant super-block.
+inline constexpr int kSuperBlock = 256;
+
+// ---------------------------------------------------------------- legacy, 32 weights
+
+// Q4_0, 18 bytes. w[j] = d * (q[j] - 8)
+//   0  half d
+//   2  u8   qs[16]   q[j] = nibble lo of qs[j], q[j+16] = nibble hi of qs[j]  (j < 16)
+struct BlockQ4_0 {
+    static constexpr int kWeights = 32;
+    uint16_t d;
+    uint8_t qs[16];
+};
+
+// Q4_1, 20 bytes. w[j] = d * q[j] + m
+//   0  half d
+//   2  half m
+//   4  u8   qs[16]   as Q4_0, q in 0..15
+struct BlockQ4_1 {
+    static constexpr int kWeights = 32;
+    uint16_t d;
+    uint16_t m;
+    uint8_t qs[16];
+};
+
+// Q5_0, 22 bytes. w[j] = d * (q[j] - 16), q 5 bits
+//   0  half d
+//   2  u8   qh[4]    read as one little-endian u32 h: bit j of h is bit 4 of q[j] (j < 32)
+//   6  u8   qs[16]   low 4 bits, as Q4_0
+struct BlockQ5_0 {
+    static constexpr int kWeights = 32;
+    uint16_t d;
+    uint8_t qh[4];
+    uint8_t qs[16];
+};
+
+// Q5_1, 24 bytes. w[j] = d * q[j] + m, q 5 bits as Q5_0
+//   0  half d
+//   2  half m
+//   4  u8   qh[4]
+//   8  u8   qs[16]
+struct BlockQ5_1 {
+    static constexpr int kWeights = 32;
+    uint16_t d;
+    uint16_t m;
+    uint8_t qh[4];
+    uint8_t qs[16];
+};
+
+// Q8_0, 34 bytes. w[j] = d * qs[j]
+//   0  half d
+//   2  i8   qs[32]
+struct BlockQ8_0 {
+    static constexpr int kWeights = 32;
+    uint16_t d;
+    int8_t qs[32];
+};
+
+// ---------------------------------------------------------------- K-quants, 256 weights
+//
+// A super-block is cut into sub-blocks (16 of 16 weights, or 8 of 32) that
+// each have their own small integer scale (and min), themselves scaled by
+// the super-block's half d (and dmin).
+
+// Q2_K, 84 bytes. Sub-block s = j / 16 (16 sub-blocks of 16 weights).
+//   0   u8   scales[16]  scale = nibble lo of scales[s], min = nibble hi
+//   16  u8   qs[64]      2-bit q: weights 128*h + 32*k + l (h < 2, k < 4, l < 32) are
+//                        bits 2k..2k+1 of qs[32*h + l]
+//   80  half d
+//   82  half dmin
+//   w[j] = (d * scale) * q - (dmin * min)
+struct BlockQ2_K {
+    static constexpr int kWeights = kSuperBlock;
+    uint8_t scales[16];
+    uint8_t qs[64];
+    uint16_t d;
+    uint16_t dmin;
+};
+
+// Q3_K, 110 bytes. Sub-block s = j / 16.
+//   0   u8   hmask[32]   high bit: weight 32*k + l (k < 8, l < 32) is bit k of hmask[l]
+//   32  u8   qs[64]      low 2 bits, placed as Q2_K's qs
+//   96  u8   scales[12]  16 signed 6-bit scales, stored +32:
+//                          low 4 bits of scale s: s < 8: nibble lo of scales[s]
+//                                                 s >= 8: nibble hi of scales[s-8]
+//                          high 2 bits of scale s: bits 2*(s/4)..+1 of scales[8 + s%4]
+//   108 half d
+//   w[j] = (d * (scale6 - 32)) * (low2 - (high bit set ? 0 : 4))
+struct BlockQ3_K {
+    static constexpr int kWeights = kSuperBlock;
+    uint8_t hmask[32];
+    uint8_t qs[64];
+    uint8_t scales[12];
+    uint16_t d;
+};
+
+// Q4_K, 144 bytes. Sub-block s = j / 32 (8 sub-blocks of 32 weights).
+//   0   half d
+//   2   half dmin
+//   4   u8   scales[12]  8 unsigned 6-bit scales sc[s] and mins mn[s]:
+//                          s < 4:  sc = scales[s] & 63,    mn = scales[s+4] & 63
+//                          s >= 4: sc = (scales[s+4] & 15) | ((scales[s-4] >> 6) << 4)
+//                                  mn = (scales[s+4] >> 4) | ((scales[s]   >> 6) << 4)
+//   16  u8   qs[128]     4-bit q: weights 64*c + l and 64*c + 32 + l (c < 4, l < 32)
+//                        are nibble lo / hi of qs[32*c + l]
+//   w[j] = (d * sc[s]) * q - (dmin * mn[s])
+struct BlockQ4_K {
+    static constexpr int kWeights = kSuperBlock;
+    uint16_t d;
+    uint16_t dmin;
+    uint8_t scales[12];
+    uint8_t qs[128];
+};
+
+// Q5_K, 176 bytes. Sub-block s = j / 32; scales as Q4_K.
+//   0   half d
+//   2   half dmin
+//   4   u8   scales[12]
+//   16  u8   qh[32]      bit 4 of q: weight 32*s + l is bit s of qh[l]
+//   48  u8   qs[128]     low 4 bits, placed as Q4_K's qs
+//   w[j] = (d * sc[s]) * q - (dmin * mn[s])
+struct BlockQ5_K {
+    static constexpr int kWeights = kSuperBlock;
+    uint16_t d;
+    uint16_t dmin;
+    uint8_t scales[12];
+    uint8_t qh[32];
+    uint8_t qs[128];
+};
+
+// Q6_K, 210 bytes. Sub-block s = j / 16.
+//   0   u8   ql[128]     low 4 bits: for half h < 2 and l < 32, of weights 128*h + l, +32, +64, +96:
+//                          nibble lo of ql[64h + l], nibble lo of ql[64h + 32 + l],
+//                          nibble hi of ql[64h + l], nibble hi of ql[64h + 32 + l]
+//   128 u8   qh[64]      high 2 bits of those four: bits 0-1, 2-3, 4-5, 6-7 of qh[32h + l]
+//   192 i8   scales[16]
+//   208 half d
+//   w[j] = (d * scales[s]) * (q6 - 32)
+struct BlockQ6_K {
+    static constexpr int kWeights = kSuperBlock;
+    uint8_t ql[128];
+    uint8_t qh[64];
+    int8_t scales[16];
+    uint16_t d;
+};
+
+static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20 && sizeof(BlockQ5_0) == 22);
+static_assert(sizeof(BlockQ5_1) == 24 && sizeof(BlockQ8_0) == 34);
+static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110 && sizeof(BlockQ4_K) == 144);
+static_assert(sizeof(BlockQ5_K) == 176 && sizeof(BlockQ6_K) == 210);
+
+}  // namespace nibble::blocks
