@@ -74,6 +74,17 @@ void Database::checkReadable() const {
                                .arg(QDir::toNativeSeparators(path_))
                                .arg(version)
                                .arg(schema::latestVersion()));
+    if (version == 0) {
+        // Version 0 is a new, empty file; tables in one mean another program's database.
+        Statement tables(*this, "SELECT count(*) FROM sqlite_schema");
+        if (tables.step() && tables.int64(0) > 0)
+            throw StorageError(StorageErrorKind::Corrupt,
+                               QStringLiteral("The file %1 is not a Nibble chat history. Nibble has left it as it "
+                                              "is; you can move it aside and start a fresh history.")
+                                   .arg(QDir::toNativeSeparators(path_)));
+    }
+    // Reads every page (linear in the file's size, well under a second for
+    // years of chats), so damage shows now, not in the middle of a session.
     Statement check(*this, "PRAGMA quick_check(1)");
     if (check.step() && check.text(0) != QLatin1String("ok"))
         throw StorageError(StorageErrorKind::Corrupt,

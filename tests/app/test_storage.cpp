@@ -421,6 +421,7 @@ void TestStorage::corruptFileIsReportedUntouched_data() {
     QTest::newRow("random bytes") << "random";
     QTest::newRow("truncated database") << "truncated";
     QTest::newRow("overwritten pages") << "overwritten";
+    QTest::newRow("another program's database") << "foreign";
 }
 
 void TestStorage::corruptFileIsReportedUntouched() {
@@ -430,6 +431,12 @@ void TestStorage::corruptFileIsReportedUntouched() {
     if (damage == QLatin1String("random")) {
         bytes.resize(16384);
         for (char& b : bytes) b = char(QRandomGenerator::global()->bounded(256));
+    } else if (damage == QLatin1String("foreign")) {
+        {
+            RawDb raw(file);
+            QCOMPARE(raw.exec("CREATE TABLE models (id INTEGER PRIMARY KEY, other TEXT)"), SQLITE_OK);
+        }
+        bytes = fileBytes(file);
     } else {
         makeDatabaseWithContent(file, 200);
         bytes = fileBytes(file);
@@ -445,7 +452,9 @@ void TestStorage::corruptFileIsReportedUntouched() {
     const auto error = errorFrom([&] { Database::open(file); });
     QVERIFY(error);
     QCOMPARE(int(error->kind()), int(StorageErrorKind::Corrupt));
-    QVERIFY2(error->message().contains(QStringLiteral("damaged")), error->what());
+    QVERIFY2(error->message().contains(damage == QLatin1String("foreign") ? QStringLiteral("not a Nibble chat history")
+                                                                          : QStringLiteral("damaged")),
+             error->what());
     QVERIFY2(error->message().contains(file), error->what());
     QCOMPARE(fileBytes(file), bytes);
 }
