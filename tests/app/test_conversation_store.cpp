@@ -569,7 +569,6 @@ void TestConversationStore::exportImportRoundTrip() {
     }
     QCOMPARE(messages.siblings(mapped.value(q)).size(), 2);
     QCOMPARE(ids(messages.thread(copy)), (QList<qint64>{mapped.value(q2), mapped.value(a2)}));
-    Q_UNUSED(a);
 
     // Exporting the copy gives the same document up to the ids.
     QJsonObject first = QJsonDocument::fromJson(json).object();
