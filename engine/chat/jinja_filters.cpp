@@ -48,7 +48,7 @@ int compareForSort(const Value& a, const Value& b, bool caseSensitive) {
         return la < lb ? -1 : la > lb ? 1 : 0;
     }
     auto c = a.compare(b);
-    if (!c) throw runtimeError("cannot compare a " + a.typeName() + " with a " + b.typeName());
+    if (!c) throw runtimeError("cannot compare " + a.describeType() + " with " + b.describeType());
     return *c;
 }
 
@@ -198,7 +198,7 @@ Value applyFilter(const std::string& name, const Value& input, const CallArgs& a
     if (name == "title") return Value(titleFilter(input.str()));
     if (name == "length" || name == "count") {
         auto n = input.length();
-        if (!n) throw runtimeError("a " + input.typeName() + " has no length");
+        if (!n) throw runtimeError(input.describeType() + " has no length");
         return Value(static_cast<int64_t>(*n));
     }
     if (name == "first" || name == "last") {
@@ -247,7 +247,7 @@ Value applyFilter(const std::string& name, const Value& input, const CallArgs& a
     if (name == "list") return Value(input.iterate());
     if (name == "items") {
         if (input.isUndefined()) return Value(ValueList{});
-        if (!input.isDict()) throw runtimeError("items needs a mapping, got a " + input.typeName());
+        if (!input.isDict()) throw runtimeError("items needs a mapping, got " + input.describeType());
         return findMethod(input, "items")->function()({});
     }
     if (name == "select" || name == "reject") return Value(selectItems(input, args, false, name == "select"));
@@ -289,7 +289,7 @@ Value applyFilter(const std::string& name, const Value& input, const CallArgs& a
     if (name == "round") {
         const int64_t precision = a0 && a0->isInt() ? a0->asInt() : 0;
         const std::string method = argString(args.get("method", 1), "common");
-        if (!input.isNumber()) throw runtimeError("round needs a number, got a " + input.typeName());
+        if (!input.isNumber()) throw runtimeError("round needs a number, got " + input.describeType());
         const double scale = std::pow(10.0, static_cast<double>(precision));
         const double x = input.asFloat() * scale;
         // Python's round() sends halves to the even neighbour.
@@ -299,13 +299,13 @@ Value applyFilter(const std::string& name, const Value& input, const CallArgs& a
     if (name == "abs") {
         if (isIntegerValue(input) || input.isBool()) return Value(static_cast<int64_t>(std::llabs(input.asInt())));
         if (input.isNumber()) return Value(std::fabs(input.asFloat()));
-        throw runtimeError("abs needs a number, got a " + input.typeName());
+        throw runtimeError("abs needs a number, got " + input.describeType());
     }
     if (name == "sort")
         return Value(sortedList(input.iterate(), argBool(args.get("reverse", 0), false),
                                 argBool(args.get("case_sensitive", 1), false), argString(args.get("attribute", 2), "")));
     if (name == "dictsort") {
-        if (!input.isDict()) throw runtimeError("dictsort needs a mapping, got a " + input.typeName());
+        if (!input.isDict()) throw runtimeError("dictsort needs a mapping, got " + input.describeType());
         const bool caseSensitive = argBool(args.get("case_sensitive", 0), false);
         const bool byValue = argString(args.get("by", 1), "key") == "value";
         const bool reverse = argBool(args.get("reverse", 2), false);
@@ -395,7 +395,7 @@ bool applyTest(const std::string& name, const Value& v, const CallArgs& args) {
     if (name == "lt" || name == "lessthan" || name == "<" || name == "le" || name == "<=" || name == "gt" ||
         name == "greaterthan" || name == ">" || name == "ge" || name == ">=") {
         auto c = v.compare(needArg());
-        if (!c) throw runtimeError("cannot compare a " + v.typeName() + " with a " + a0->typeName());
+        if (!c) throw runtimeError("cannot compare " + v.describeType() + " with " + a0->describeType());
         if (name == "lt" || name == "lessthan" || name == "<") return *c < 0;
         if (name == "le" || name == "<=") return *c <= 0;
         if (name == "gt" || name == "greaterthan" || name == ">") return *c > 0;

@@ -13,7 +13,7 @@ Value range(const CallArgs& args) {
     if (!args.named.empty() || args.positional.empty() || args.positional.size() > 3)
         throw runtimeError("range() takes one to three integers");
     for (const auto& a : args.positional)
-        if (!a.isInt()) throw runtimeError("range() takes integers, not a " + a.typeName());
+        if (!a.isInt()) throw runtimeError("range() takes integers, not " + a.describeType());
     const auto& p = args.positional;
     const int64_t start = p.size() > 1 ? p[0].asInt() : 0;
     const int64_t stop = p.size() > 1 ? p[1].asInt() : p[0].asInt();

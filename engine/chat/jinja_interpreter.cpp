@@ -40,7 +40,7 @@ Value repeat(const Value& seq, int64_t times) {
 }
 
 [[noreturn]] void unsupported(const std::string& op, const Value& a, const Value& b) {
-    throw runtimeError("cannot apply '" + op + "' to a " + a.typeName() + " and a " + b.typeName());
+    throw runtimeError("cannot apply '" + op + "' to " + a.describeType() + " and " + b.describeType());
 }
 
 // Python's arithmetic and comparison operators.
@@ -51,14 +51,14 @@ Value binaryOp(const std::string& op, const Value& a, const Value& b) {
     if (op == "in" || op == "not in") {
         bool found = false;
         if (b.isString()) {
-            if (!a.isString()) throw runtimeError("'in <string>' needs a string on the left, not a " + a.typeName());
+            if (!a.isString()) throw runtimeError("'in <string>' needs a string on the left, not " + a.describeType());
             found = b.asString().find(a.asString()) != std::string::npos;
         } else if (b.isDict()) {
             found = a.isString() && b.dict().find(a.asString()) != nullptr;
         } else if (b.isList()) {
             for (const auto& item : b.list()) found = found || item == a;
         } else if (!b.isUndefined() && !b.isNone()) {
-            throw runtimeError("cannot test membership in a " + b.typeName());
+            throw runtimeError("cannot test membership in " + b.describeType());
         }
         return Value(op == "in" ? found : !found);
     }
@@ -319,7 +319,7 @@ private:
 
     Value callValue(const Value& callee, const CallArgs& args) {
         if (callee.isUndefined()) undefinedError(callee);
-        if (!callee.isCallable()) throw runtimeError("a " + callee.typeName() + " cannot be called");
+        if (!callee.isCallable()) throw runtimeError(callee.describeType() + " cannot be called");
         return callee.function()(args);
     }
 
@@ -375,7 +375,7 @@ private:
             const Value v = eval(*e.items[0]);
             if (e.name == "not") return Value(!v.truthy());
             requireDefined(v);
-            if (!v.isNumber()) throw runtimeError("cannot apply unary '" + e.name + "' to a " + v.typeName());
+            if (!v.isNumber()) throw runtimeError("cannot apply unary '" + e.name + "' to " + v.describeType());
             if (e.name == "+") return v.isInt() ? Value(v.asInt()) : v;
             return v.isInt() ? Value(-v.asInt()) : Value(-v.asFloat());
         }

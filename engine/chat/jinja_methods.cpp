@@ -21,7 +21,7 @@ std::string requireString(const Value* v, const char* what) {
 
 int64_t optionalInt(const Value* v, int64_t fallback) {
     if (!v || v->isNone() || v->isUndefined()) return fallback;
-    if (!v->isInt()) throw runtimeError("expected an integer argument, got a " + v->typeName());
+    if (!v->isInt()) throw runtimeError("expected an integer argument, got " + v->describeType());
     return v->asInt();
 }
 
@@ -387,7 +387,7 @@ Value sliceValue(const Value& target, const Value& startArg, const Value& stopAr
     } else if (target.isUndefined() || target.isNone()) {
         return target;
     } else {
-        throw runtimeError("cannot slice a " + target.typeName());
+        throw runtimeError("cannot slice " + target.describeType());
     }
     // Python's slice.indices().
     const int64_t n = static_cast<int64_t>(size);

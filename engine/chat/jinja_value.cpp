@@ -195,19 +195,19 @@ std::string Value::repr() const {
     return "";
 }
 
-std::string Value::typeName() const {
+std::string Value::describeType() const {
     switch (kind_) {
-    case Kind::Undefined: return "undefined";
+    case Kind::Undefined: return "an undefined value";
     case Kind::None: return "none";
-    case Kind::Bool: return "boolean";
-    case Kind::Int: return "integer";
-    case Kind::Float: return "float";
-    case Kind::String: return "string";
-    case Kind::List: return "list";
-    case Kind::Dict: return dict_->isNamespace ? "namespace" : "dict";
-    case Kind::Function: return "function";
+    case Kind::Bool: return "a boolean";
+    case Kind::Int: return "an integer";
+    case Kind::Float: return "a float";
+    case Kind::String: return "a string";
+    case Kind::List: return tuple_ ? "a tuple" : "a list";
+    case Kind::Dict: return dict_->isNamespace ? "a namespace" : "a dict";
+    case Kind::Function: return "a function";
     }
-    return "value";
+    return "a value";
 }
 
 bool Value::operator==(const Value& other) const {
@@ -273,7 +273,7 @@ ValueList Value::iterate() const {
         for (auto& c : utf8Characters(string_)) chars.emplace_back(std::move(c));
         return chars;
     }
-    default: throw runtimeError("cannot loop over a " + typeName());
+    default: throw runtimeError("cannot loop over " + describeType());
     }
 }
 

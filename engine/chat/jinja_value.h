@@ -88,8 +88,8 @@ public:
     std::string str() const;
     // Python's repr(): strings quoted, as inside a printed list.
     std::string repr() const;
-    // A short type name for error messages ("string", "list", ...).
-    std::string typeName() const;
+    // The type for error messages, with its article ("a string", "an integer").
+    std::string describeType() const;
 
     // Python equality: numbers by value across int/float/bool, containers element-wise.
     bool operator==(const Value& other) const;
