@@ -4,7 +4,6 @@
 #include "chat/jinja_error.h"
 
 #include <cmath>
-#include <type_traits>
 
 namespace nibble::jinja {
 
