@@ -28,7 +28,7 @@ bool contains(const std::vector<VkBuffer>& buffers, VkBuffer buffer) {
 
 std::vector<std::pair<std::string, double>> Recording::timestamps() const {
     std::vector<std::pair<std::string, double>> result;
-    if (!timestampPool_) return result;
+    if (!timestampPool_ || !submitted_) return result;
     const std::vector<double> ns = timestampPool_->read(static_cast<uint32_t>(timestampLabels_.size()));
     for (size_t i = 0; i < ns.size(); ++i) result.emplace_back(timestampLabels_[i], ns[i]);
     return result;

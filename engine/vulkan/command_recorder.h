@@ -60,7 +60,8 @@ inline uint32_t groupsFor(uint64_t items, uint32_t perGroup) {
 class Recording {
 public:
     // Label and nanoseconds since the first timestamp of the last submission;
-    // empty when the recording has none or the device cannot time compute work.
+    // empty before the first submission, when the recording has none, or when
+    // the device cannot time compute work.
     std::vector<std::pair<std::string, double>> timestamps() const;
 
 private:
@@ -72,6 +73,8 @@ private:
     std::vector<DescriptorPool> descriptorPools_;
     std::optional<TimestampQueryPool> timestampPool_;
     std::vector<std::string> timestampLabels_;
+    // Timestamps exist only once the recording has run.
+    mutable bool submitted_ = false;
 };
 
 class CommandRecorder {

@@ -87,6 +87,21 @@ void ComputeContext::submit(const Recording& recording) {
     info.pCommandBuffers = &commands;
     check(vkQueueSubmit(device_.queue(), 1, &info, fence_.handle()), "Submitting work to the GPU");
     fence_.waitAndReset();
+    recording.submitted_ = true;
+}
+
+const Pipeline& ComputeContext::pipeline(const PipelineDesc& desc) {
+    const PhysicalDevice& d = physicalDevice();
+    if (!desc.specialization.empty() && (desc.specialization[0] == 0 || desc.specialization[0] > d.maxComputeWorkGroupSize[0] ||
+                                         desc.specialization[0] > d.maxComputeWorkGroupInvocations))
+        throw Error(ErrorKind::Internal, desc.shader + ": a workgroup of " + std::to_string(desc.specialization[0]) +
+                                             " invocations, and " + d.name + " allows 1 to " +
+                                             std::to_string(std::min(d.maxComputeWorkGroupSize[0], d.maxComputeWorkGroupInvocations)));
+    if (desc.pushConstantBytes > d.maxPushConstantsSize)
+        throw Error(ErrorKind::Internal, desc.shader + ": " + std::to_string(desc.pushConstantBytes) +
+                                             " bytes of push constants, and " + d.name + " allows " +
+                                             std::to_string(d.maxPushConstantsSize));
+    return pipelines_.get(desc);
 }
 
 }  // namespace nibble::vulkan

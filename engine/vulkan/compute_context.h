@@ -63,8 +63,9 @@ public:
     void upload(const Buffer& destination, std::span<const std::byte> data, VkDeviceSize offset = 0);
     void download(const Buffer& source, std::span<std::byte> data, VkDeviceSize offset = 0);
 
-    // Made on first use, then cached.
-    const Pipeline& pipeline(const PipelineDesc& desc) { return pipelines_.get(desc); }
+    // Made on first use, then cached. Throws Error(Internal) when the
+    // workgroup size (constant 0) or the push constants exceed the device's limits.
+    const Pipeline& pipeline(const PipelineDesc& desc);
 
     // Runs the recording and waits until it has finished. A recording can be
     // submitted again and again.

@@ -52,8 +52,11 @@ void readProperties(PhysicalDevice& d) {
     driver.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES;
     VkPhysicalDeviceProperties2 properties{};
     properties.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
-    properties.pNext = &subgroup;
-    subgroup.pNext = &maintenance3;
+    // Only structures of the version the device has may be chained.
+    if (d.apiVersion >= VK_API_VERSION_1_1) {
+        properties.pNext = &subgroup;
+        subgroup.pNext = &maintenance3;
+    }
     if (d.apiVersion >= VK_API_VERSION_1_2) maintenance3.pNext = &driver;
     vkGetPhysicalDeviceProperties2(d.handle, &properties);
 

@@ -298,6 +298,7 @@ private slots:
                      AddParams{uint32_t(x.size())});
         rec.timestamp("add");
         const Recording recording = rec.finish();
+        QVERIFY(recording.timestamps().empty());  // not run yet
 
         std::vector<double> expected(x.begin(), x.end());
         for (int step = 0; step < 3; ++step) {
@@ -359,6 +360,8 @@ private slots:
         } catch (const Error& e) {
             QCOMPARE(e.kind(), ErrorKind::Internal);
         }
+        const uint32_t tooWide = context->physicalDevice().maxComputeWorkGroupInvocations * 2;
+        QVERIFY_THROWS_EXCEPTION(Error, context->pipeline({"rms_norm", 3, sizeof(RmsNormParams), {tooWide}}));
         try {
             context->pipeline({"no_such_shader", 1, 0, {}});
             QFAIL("an unknown shader was accepted");
