@@ -1,5 +1,6 @@
 #include "api/model_impl.h"
 
+#include "chat/builtin_templates.h"
 #include "model/cpu_transformer.h"
 
 #include <spdlog/spdlog.h>
@@ -48,7 +49,15 @@ ModelImpl::ModelImpl(const std::filesystem::path& path, const LoadOptions& opts)
         throw Error(ErrorKind::InvalidFile, file.displayName() + ": the tokenizer has " + std::to_string(tokenizer->vocabSize()) +
                                                 " tokens but the model only " + std::to_string(config.nVocab));
     auto tokenString = [&](int32_t id) { return id >= 0 ? tokenizer->tokenPiece(id) : std::string(); };
-    chatTemplate = ChatTemplate::fromGguf(file, tokenString(tokenizer->bos()), tokenString(tokenizer->eos()));
+    try {
+        chatTemplate = ChatTemplate::fromGguf(file, tokenString(tokenizer->bos()), tokenString(tokenizer->eos()));
+    } catch (const Error& e) {
+        // A broken embedded template should not make the model unusable: chat
+        // with the family's standard format instead, and say so in the log.
+        const std::string_view fallback = fallbackTemplateName(file);
+        spdlog::warn("{}; using the built-in {} chat format instead", e.what(), fallback);
+        chatTemplate = ChatTemplate::builtin(fallback, tokenString(tokenizer->bos()), tokenString(tokenizer->eos()));
+    }
 
     info.name = std::string(file.getString("general.name").value_or(path.stem().string()));
     info.architecture = config.architecture;

@@ -91,6 +91,9 @@ public:
             const auto start = Clock::now();
             result.stopReason = StopReason::MaxTokens;
             bool keepGoing = true;
+            // Text that starts right after the start token loses the space the
+            // tokenizer's prefix adds, as decode() does for whole texts.
+            bool atTextStart = std::all_of(prompt.begin(), prompt.end(), [&](int32_t t) { return tok.isControl(t); });
             auto emit = [&](const std::string& piece) {
                 if (piece.empty()) return;
                 result.text += piece;
@@ -108,7 +111,9 @@ public:
                 }
                 ++result.generatedTokens;
                 bool stopped = false;
-                emit(stops.push(utf8.push(tok.tokenBytes(token)), stopped));
+                const std::string bytes = atTextStart ? tok.decode(std::span(&token, 1)) : tok.tokenBytes(token);
+                atTextStart = false;
+                emit(stops.push(utf8.push(bytes), stopped));
                 if (stopped) {
                     result.stopReason = StopReason::StopString;
                     cached.push_back(token);

@@ -37,6 +37,11 @@ CpuTransformer::CpuTransformer(const ModelConfig& config, const ModelWeights& we
     }
 }
 
+void CpuTransformer::mul(const Tensor& w, const float* x, int batch, float* y) {
+    if (observer_) observer_(w, x, batch);
+    cpu::matmul(pool_, w, x, batch, y);
+}
+
 std::string CpuTransformer::description() const {
     return "CPU (" + std::to_string(pool_.size()) + " threads)";
 }
@@ -71,9 +76,9 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
         const float ropeScale = sliding ? c_.ropeFreqScaleSliding : c_.ropeFreqScale;
 
         for (int b = 0; b < batch; ++b) cpu::rmsNorm(&x[size_t(b) * E], N.attn.data(), &xn[size_t(b) * E], E, c_.rmsEps);
-        cpu::matmul(pool_, *L.wq, xn.data(), batch, q.data());
-        cpu::matmul(pool_, *L.wk, xn.data(), batch, k.data());
-        cpu::matmul(pool_, *L.wv, xn.data(), batch, v.data());
+        mul(*L.wq, xn.data(), batch, q.data());
+        mul(*L.wk, xn.data(), batch, k.data());
+        mul(*L.wv, xn.data(), batch, v.data());
 
         float* kLayer = &kCache_[size_t(l) * context_ * kDim];
         float* vLayer = &vCache_[size_t(l) * context_ * vDim];
@@ -132,7 +137,7 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
             }
         });
 
-        cpu::matmul(pool_, *L.wo, attn.data(), batch, proj.data());
+        mul(*L.wo, attn.data(), batch, proj.data());
         for (int b = 0; b < batch; ++b) {
             float* pb = &proj[size_t(b) * E];
             if (!N.postAttn.empty()) cpu::rmsNorm(pb, N.postAttn.data(), pb, E, c_.rmsEps);
@@ -141,13 +146,13 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
             cpu::rmsNorm(xb, N.ffn.data(), &xn[size_t(b) * E], E, c_.rmsEps);
         }
 
-        cpu::matmul(pool_, *L.gate, xn.data(), batch, gate.data());
-        cpu::matmul(pool_, *L.up, xn.data(), batch, up.data());
+        mul(*L.gate, xn.data(), batch, gate.data());
+        mul(*L.up, xn.data(), batch, up.data());
         for (size_t i = 0; i < gate.size(); ++i) {
             const float g = c_.activation == Activation::SiLU ? cpu::silu(gate[i]) : cpu::geluTanh(gate[i]);
             gate[i] = g * up[i];
         }
-        cpu::matmul(pool_, *L.down, gate.data(), batch, proj.data());
+        mul(*L.down, gate.data(), batch, proj.data());
         for (int b = 0; b < batch; ++b) {
             float* pb = &proj[size_t(b) * E];
             if (!N.postFfn.empty()) cpu::rmsNorm(pb, N.postFfn.data(), pb, E, c_.rmsEps);
@@ -161,7 +166,7 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
     for (int b = first; b < batch; ++b)
         cpu::rmsNorm(&x[size_t(b) * E], outputNorm_.data(), &xn[size_t(b - first) * E], E, c_.rmsEps);
     logits.resize(size_t(rows) * c_.nVocab);
-    cpu::matmul(pool_, *w_.output, xn.data(), rows, logits.data());
+    mul(*w_.output, xn.data(), rows, logits.data());
     if (c_.finalSoftcap > 0)
         for (float& value : logits) value = c_.finalSoftcap * std::tanh(value / c_.finalSoftcap);
 }

@@ -7,6 +7,7 @@
 #include "model/model_weights.h"
 #include "model/thread_pool.h"
 
+#include <functional>
 #include <vector>
 
 namespace nibble {
@@ -20,7 +21,14 @@ public:
     int contextLength() const override { return context_; }
     std::string description() const override;
 
+    // Sees the input of every weight-matrix multiplication (batch rows of the
+    // matrix's row length): how calibration collects activation statistics.
+    using ActivationObserver = std::function<void(const Tensor& weight, const float* input, int batch)>;
+    void setActivationObserver(ActivationObserver observer) { observer_ = std::move(observer); }
+
 private:
+    void mul(const Tensor& w, const float* x, int batch, float* y);
+
     struct LayerNorms {
         std::vector<float> attn, ffn, q, k, postAttn, postFfn, bq, bk, bv;
     };
@@ -32,6 +40,7 @@ private:
     std::vector<float> kCache_, vCache_;  // [layer][position][kv heads * head size]
     std::vector<float> outputNorm_, ropeFreqs_;
     std::vector<LayerNorms> norms_;
+    ActivationObserver observer_;
 };
 
 }  // namespace nibble

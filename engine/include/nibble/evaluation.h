@@ -23,6 +23,36 @@ struct PerplexityResult {
 PerplexityResult perplexity(Session& session, const Model& model, const std::string& text, int nCtx,
                             const std::function<bool(int, int)>& progress = {});
 
+// How far variants of a model are from a reference, measured on text or on
+// chat conversations. Every variant must share the reference's vocabulary.
+struct VariantQuality {
+    std::string path;
+    std::string fileType;
+    uint64_t fileBytes = 0;
+    double perplexity = 0, perplexityError = 0;
+    double kldMean = 0, kldMeanError = 0, kldP99 = 0, kldMax = 0;  // KL(reference || variant), nats
+    double sameTopPercent = 0, sameTopError = 0;                   // argmax agrees with the reference
+    double rmsDeltaP = 0, rmsDeltaPError = 0;                      // probability of the true next token
+    double decodeTokensPerSecond = 0;
+    int scoredTokens = 0;
+};
+
+struct CompareOptions {
+    std::string text;                                     // scored with the perplexity protocol, or
+    std::vector<std::vector<ChatMessage>> conversations;  // each ends with a user turn: the reference answers,
+                                                          // every model is scored on that answer (teacher forcing)
+    int nCtx = 512;
+    int replyTokens = 96;
+    int speedTokens = 32;   // greedy tokens generated to measure decode speed; 0 skips it
+    BackendKind backend = BackendKind::Cpu;
+    std::function<bool(float)> progress;  // 0..1; false cancels
+};
+
+// Element 0 is the reference against itself (KLD 0); then one per variant.
+std::vector<VariantQuality> compareModels(const std::filesystem::path& reference,
+                                          const std::vector<std::filesystem::path>& variants,
+                                          const CompareOptions& options);
+
 // What a GGUF file holds, read without loading the weights (for `nibble-cli info`).
 struct ModelFileSummary {
     std::vector<std::pair<std::string, std::string>> metadata;  // key, value as display text

@@ -1,0 +1,44 @@
+#pragma once
+// Making 4-bit and 8-bit variants of a model: standard GGUF files that other
+// tools load too. Importance-aware quantization weighs each weight by how
+// strongly its input channel is driven on calibration text, so the rounding
+// error lands where it matters least.
+#include "nibble/error.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace nibble {
+
+struct QuantizeOptions {
+    // F16, Q8_0, Q6_K, Q5_K_M, Q5_0, Q5_1, Q4_K_M, Q4_0, Q4_1.
+    std::string recipe;
+    // Importance from text run through the source model (built-in text when
+    // empty and calibrate is set), or from a llama.cpp imatrix.dat file.
+    bool calibrate = false;
+    std::string calibrationText;
+    std::filesystem::path importanceFile;
+    // Called with 0..1; returning false cancels (Error kind Cancelled, no file left behind).
+    std::function<bool(float)> progress;
+};
+
+struct QuantizeResult {
+    uint64_t sourceBytes = 0;
+    uint64_t outputBytes = 0;
+    uint64_t parameterCount = 0;
+    double seconds = 0;
+    double bitsPerWeight = 0;                 // of the quantized tensors' data
+    std::map<std::string, int> tensorTypes;   // type name -> tensor count in the output
+    std::vector<std::string> warnings;        // e.g. "derived from Q4_1: cannot be better than its source"
+};
+
+std::vector<std::string> quantizeRecipes();
+
+QuantizeResult quantizeModel(const std::filesystem::path& source, const std::filesystem::path& output,
+                             const QuantizeOptions& options);
+
+}  // namespace nibble

@@ -1,0 +1,134 @@
+#include "nibble/quantize.h"
+
+#include "gguf/gguf_writer.h"
+#include "model/model_config.h"
+#include "model/thread_pool.h"
+#include "quant/importance.h"
+#include "quant/quant_recipe.h"
+#include "tensor/dequantize.h"
+#include "tensor/quantize.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <map>
+
+namespace nibble {
+namespace {
+
+std::string fileTypeOf(const gguf::GgufFile& file) {
+    std::map<GgmlType, uint64_t> elements;
+    for (const auto& t : file.tensors())
+        if (t.shape.size() >= 2) elements[t.type] += t.elementCount();
+    GgmlType most = GgmlType::F32;
+    uint64_t best = 0;
+    for (auto [type, n] : elements)
+        if (n > best) most = type, best = n;
+    return std::string(typeName(most));
+}
+
+bool isQuantized(GgmlType t) { return t != GgmlType::F32 && t != GgmlType::F16 && t != GgmlType::BF16; }
+
+}  // namespace
+
+std::vector<std::string> quantizeRecipes() { return {"F16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_1", "Q5_0", "Q4_K_M", "Q4_1", "Q4_0"}; }
+
+QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std::filesystem::path& output,
+                             const QuantizeOptions& options) {
+    const auto start = std::chrono::steady_clock::now();
+    auto recipe = QuantRecipe::byName(options.recipe);
+    if (!recipe) {
+        std::string known;
+        for (const auto& r : quantizeRecipes()) known += (known.empty() ? "" : ", ") + r;
+        throw Error(ErrorKind::InvalidArgument, "unknown quantization \"" + options.recipe + "\" (known: " + known + ")");
+    }
+    if (std::filesystem::exists(sourcePath) && std::filesystem::exists(output) &&
+        std::filesystem::equivalent(sourcePath, output))
+        throw Error(ErrorKind::InvalidArgument, "the output would overwrite the source model");
+    gguf::GgufFile source(sourcePath);
+    const ModelConfig config = ModelConfig::fromGguf(source);
+    QuantizeResult result;
+    result.sourceBytes = source.fileSize();
+
+    // Calibration takes the first fifth of the progress bar, quantization the rest.
+    const float calibrationShare = options.calibrate ? 0.2f : 0.0f;
+    auto report = [&](float fraction) { return !options.progress || options.progress(fraction); };
+
+    std::optional<ImportanceMatrix> importance;
+    if (!options.importanceFile.empty()) {
+        importance = ImportanceMatrix::load(options.importanceFile);
+    } else if (options.calibrate) {
+        const std::string& text = options.calibrationText.empty() ? defaultCalibrationText() : options.calibrationText;
+        importance = ImportanceMatrix::calibrate(source, text, 512, [&](float f) { return report(f * calibrationShare); });
+    }
+
+    const std::string sourceType = fileTypeOf(source);
+    bool requantized = false;
+    gguf::GgufWriter writer(source.alignment());
+    writer.copyMetadata(source);
+    writer.setUInt32("general.file_type", recipe->fileType);
+    writer.setString("general.quantized_by", "Nibble");
+    writer.setString("nibble.quantization.recipe", recipe->name);
+    writer.setString("nibble.quantization.source_type", sourceType);
+    if (importance)
+        writer.setString("nibble.quantization.importance",
+                         options.importanceFile.empty() ? "calibration text, " + std::to_string(importance->tokens()) + " tokens"
+                                                        : options.importanceFile.filename().string());
+
+    ThreadPool pool;
+    std::atomic<bool> cancelled{false};
+    uint64_t quantizedElements = 0, quantizedBytes = 0;
+    for (const gguf::TensorInfo& t : source.tensors()) {
+        const GgmlType type = recipe->typeFor(t, source, config.nLayer);
+        if (!canQuantize(type))
+            throw Error(ErrorKind::Unsupported, "tensor " + std::string(t.name) + " cannot be written as " + std::string(typeName(type)));
+        const float* weights = importance ? importance->find(std::string(t.name), t.shape[0]) : nullptr;
+        if (type != t.type && isQuantized(t.type)) requantized = true;
+        ++result.tensorTypes[std::string(typeName(type))];
+        result.parameterCount += t.elementCount();
+        const uint64_t rowBytes = quantizedRowBytes(type, int64_t(t.shape[0]));
+        if (t.shape.size() >= 2 && type != t.type) {
+            quantizedElements += t.elementCount();
+            quantizedBytes += rowBytes * t.rows();
+        }
+        writer.addTensor(std::string(t.name), t.shape, type, [&, tensor = &t, type, weights, rowBytes] {
+            const gguf::TensorInfo& src = *tensor;
+            const int64_t n = int64_t(src.shape[0]);
+            std::vector<uint8_t> out(rowBytes * src.rows());
+            if (type == src.type && !weights) {
+                std::memcpy(out.data(), src.data, src.byteSize);  // already in the wanted form: copy, don't round again
+                return out;
+            }
+            const uint64_t srcRowBytes = src.byteSize / src.rows();
+            pool.parallelFor(src.rows(), [&](size_t begin, size_t end) {
+                std::vector<float> row(static_cast<size_t>(n));
+                for (size_t r = begin; r < end && !cancelled.load(); ++r) {
+                    dequantizeRow(src.type, src.data + r * srcRowBytes, row.data(), n);
+                    quantizeRow(type, row.data(), out.data() + r * rowBytes, n, weights);
+                }
+            });
+            if (cancelled.load()) throw Error(ErrorKind::Cancelled, "quantization was cancelled");
+            return out;
+        });
+    }
+    if (requantized)
+        result.warnings.push_back("derived from " + sourceType + ": cannot be better than its source");
+    if (options.calibrate && importance && importance->size() == 0)
+        result.warnings.push_back("calibration saw no weight matrices; quantized without importance");
+
+    writer.write(output, [&](size_t done, size_t total) {
+        if (!report(calibrationShare + (1.0f - calibrationShare) * float(done) / float(total))) {
+            cancelled = true;
+            throw Error(ErrorKind::Cancelled, "quantization was cancelled");
+        }
+    });
+    result.outputBytes = std::filesystem::file_size(output);
+    result.bitsPerWeight = quantizedElements ? 8.0 * double(quantizedBytes) / double(quantizedElements) : 0;
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    for (const auto& w : result.warnings) spdlog::warn("{}: {}", output.filename().string(), w);
+    return result;
+}
+
+}  // namespace nibble
