@@ -1,0 +1,87 @@
+#include "app_settings.h"
+
+#include <QRandomGenerator>
+
+namespace nibble::app {
+namespace {
+const SamplingParams kDefaults;
+}
+
+AppSettings::AppSettings(const QString& file, QString dataFolder, QObject* parent)
+    : QObject(parent), settings_(file, QSettings::IniFormat), dataFolder_(std::move(dataFolder)) {}
+
+void AppSettings::store(const QString& key, const QVariant& value) {
+    if (settings_.value(key) == value) return;
+    settings_.setValue(key, value);
+    emit changed();
+}
+
+QString AppSettings::theme() const { return settings_.value("appearance/theme", "system").toString(); }
+void AppSettings::setTheme(const QString& theme) { store("appearance/theme", theme); }
+
+QString AppSettings::device() const { return settings_.value("engine/device", "auto").toString(); }
+void AppSettings::setDevice(const QString& device) { store("engine/device", device); }
+
+int AppSettings::contextLength() const { return settings_.value("engine/contextLength", 0).toInt(); }
+void AppSettings::setContextLength(int tokens) { store("engine/contextLength", qMax(0, tokens)); }
+
+double AppSettings::temperature() const { return settings_.value("sampling/temperature", kDefaults.temperature).toDouble(); }
+void AppSettings::setTemperature(double value) { store("sampling/temperature", value); }
+
+double AppSettings::topP() const { return settings_.value("sampling/topP", kDefaults.topP).toDouble(); }
+void AppSettings::setTopP(double value) { store("sampling/topP", value); }
+
+int AppSettings::topK() const { return settings_.value("sampling/topK", kDefaults.topK).toInt(); }
+void AppSettings::setTopK(int value) { store("sampling/topK", value); }
+
+double AppSettings::minP() const { return settings_.value("sampling/minP", kDefaults.minP).toDouble(); }
+void AppSettings::setMinP(double value) { store("sampling/minP", value); }
+
+double AppSettings::repeatPenalty() const {
+    return settings_.value("sampling/repeatPenalty", kDefaults.repeatPenalty).toDouble();
+}
+void AppSettings::setRepeatPenalty(double value) { store("sampling/repeatPenalty", value); }
+
+int AppSettings::maxTokens() const { return settings_.value("sampling/maxTokens", 512).toInt(); }
+void AppSettings::setMaxTokens(int tokens) { store("sampling/maxTokens", qMax(1, tokens)); }
+
+int AppSettings::seed() const { return settings_.value("sampling/seed", 0).toInt(); }
+void AppSettings::setSeed(int seed) { store("sampling/seed", qMax(0, seed)); }
+
+QString AppSettings::systemPrompt() const { return settings_.value("chat/systemPrompt").toString(); }
+void AppSettings::setSystemPrompt(const QString& prompt) { store("chat/systemPrompt", prompt); }
+
+qint64 AppSettings::lastVariantId() const { return settings_.value("chat/lastVariantId", 0).toLongLong(); }
+void AppSettings::setLastVariantId(qint64 id) { store("chat/lastVariantId", id); }
+
+void AppSettings::resetSampling() {
+    settings_.remove("sampling");
+    emit changed();
+}
+
+LoadOptions AppSettings::loadOptions() const {
+    LoadOptions options;
+    const QString chosen = device();
+    if (chosen == "cpu") {
+        options.backend = BackendKind::Cpu;
+    } else if (chosen != "auto" && !chosen.isEmpty()) {
+        options.backend = BackendKind::Vulkan;
+        options.device = chosen.toStdString();
+    }
+    options.contextLength = uint32_t(contextLength());
+    return options;
+}
+
+GenerateOptions AppSettings::generateOptions() const {
+    GenerateOptions options;
+    options.maxTokens = maxTokens();
+    options.sampling.temperature = float(temperature());
+    options.sampling.topP = float(topP());
+    options.sampling.topK = topK();
+    options.sampling.minP = float(minP());
+    options.sampling.repeatPenalty = float(repeatPenalty());
+    options.sampling.seed = seed() > 0 ? uint64_t(seed()) : QRandomGenerator::global()->generate64();
+    return options;
+}
+
+}  // namespace nibble::app

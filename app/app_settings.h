@@ -1,0 +1,73 @@
+#pragma once
+// The user's preferences, kept in settings.ini in the data folder and exposed
+// to QML as properties. The defaults are the engine's own.
+#include <nibble/engine.h>
+
+#include <QObject>
+#include <QSettings>
+
+namespace nibble::app {
+
+class AppSettings : public QObject {
+    Q_OBJECT
+    Q_PROPERTY(QString theme READ theme WRITE setTheme NOTIFY changed)
+    Q_PROPERTY(QString device READ device WRITE setDevice NOTIFY changed)
+    Q_PROPERTY(int contextLength READ contextLength WRITE setContextLength NOTIFY changed)
+    Q_PROPERTY(double temperature READ temperature WRITE setTemperature NOTIFY changed)
+    Q_PROPERTY(double topP READ topP WRITE setTopP NOTIFY changed)
+    Q_PROPERTY(int topK READ topK WRITE setTopK NOTIFY changed)
+    Q_PROPERTY(double minP READ minP WRITE setMinP NOTIFY changed)
+    Q_PROPERTY(double repeatPenalty READ repeatPenalty WRITE setRepeatPenalty NOTIFY changed)
+    Q_PROPERTY(int maxTokens READ maxTokens WRITE setMaxTokens NOTIFY changed)
+    Q_PROPERTY(int seed READ seed WRITE setSeed NOTIFY changed)
+    Q_PROPERTY(QString systemPrompt READ systemPrompt WRITE setSystemPrompt NOTIFY changed)
+    Q_PROPERTY(QString dataFolder READ dataFolder CONSTANT)
+
+public:
+    AppSettings(const QString& file, QString dataFolder, QObject* parent = nullptr);
+
+    // "system", "light" or "dark"
+    QString theme() const;
+    void setTheme(const QString& theme);
+    // "auto", "cpu", or a Vulkan device's name
+    QString device() const;
+    void setDevice(const QString& device);
+    int contextLength() const;  // 0: the model's own, capped by the engine
+    void setContextLength(int tokens);
+    double temperature() const;
+    void setTemperature(double value);
+    double topP() const;
+    void setTopP(double value);
+    int topK() const;
+    void setTopK(int value);
+    double minP() const;
+    void setMinP(double value);
+    double repeatPenalty() const;
+    void setRepeatPenalty(double value);
+    int maxTokens() const;
+    void setMaxTokens(int tokens);
+    int seed() const;  // 0: a fresh seed for every reply
+    void setSeed(int seed);
+    QString systemPrompt() const;
+    void setSystemPrompt(const QString& prompt);
+    QString dataFolder() const { return dataFolder_; }
+
+    qint64 lastVariantId() const;
+    void setLastVariantId(qint64 id);
+
+    LoadOptions loadOptions() const;
+    // The generation settings, with a fresh seed when none is fixed.
+    GenerateOptions generateOptions() const;
+    Q_INVOKABLE void resetSampling();
+
+signals:
+    void changed();
+
+private:
+    void store(const QString& key, const QVariant& value);
+
+    mutable QSettings settings_;
+    QString dataFolder_;
+};
+
+}  // namespace nibble::app

@@ -1,0 +1,336 @@
+#include "chat_controller.h"
+
+#include "app_settings.h"
+#include "engine_host.h"
+#include "storage/conversation_store.h"
+#include "storage/storage_error.h"
+#include "variant_list_model.h"
+
+#include <spdlog/spdlog.h>
+
+#include <QClipboard>
+#include <QGuiApplication>
+
+namespace nibble::app {
+namespace {
+
+// A streaming reply is written every few pieces or this often, whichever
+// comes first, so a crash loses at most a moment of text.
+constexpr int kPiecesPerSave = 8;
+constexpr qint64 kSaveIntervalMs = 1000;
+
+}  // namespace
+
+ChatController::ChatController(const storage::Database& db, EngineHost& engine, AppSettings& settings,
+                               VariantListModel& variants, QObject* parent)
+    : QObject(parent), db_(db), engine_(engine), settings_(settings), variants_(variants), store_(db),
+      conversations_(db), messages_([&variants](qint64 id) { return variants.labelOf(id); }) {
+    connect(&engine_, &EngineHost::pieceReady, this, &ChatController::onPiece);
+    connect(&engine_, &EngineHost::generationFinished, this, &ChatController::onFinished);
+    connect(&engine_, &EngineHost::generationFailed, this, &ChatController::onFailed);
+    connect(&engine_, &EngineHost::loadFailed, this, &ChatController::setNotice);
+    connect(&variants_, &QAbstractItemModel::modelReset, this, [this] {
+        if (variants_.indexOf(variantId_) < 0) pickInitialVariant();
+    });
+    pickInitialVariant();
+}
+
+template <typename F>
+bool ChatController::guarded(F&& action) {
+    try {
+        action();
+        return true;
+    } catch (const storage::StorageError& e) {
+        spdlog::error("storage: {}", e.what());
+        setNotice(e.message());
+    } catch (const Error& e) {
+        setNotice(QString::fromUtf8(e.what()));
+    }
+    return false;
+}
+
+void ChatController::pickInitialVariant() {
+    qint64 id = settings_.lastVariantId();
+    if (variants_.indexOf(id) < 0) id = variants_.variantIdAt(0);
+    setVariantId(id);
+}
+
+std::optional<EngineTarget> ChatController::targetFor(qint64 variantId) const {
+    const auto variant = variants_.variant(variantId);
+    if (!variant) return std::nullopt;
+    const LoadOptions options = settings_.loadOptions();
+    EngineTarget target;
+    target.variantId = variant->id;
+    target.filePath = variant->filePath;
+    target.label = variants_.labelOf(variant->id);
+    target.backend = options.backend;
+    target.device = QString::fromStdString(options.device);
+    target.contextLength = int(options.contextLength);
+    return target;
+}
+
+void ChatController::setVariantId(qint64 id) {
+    if (id == variantId_) return;
+    variantId_ = id;
+    if (id) settings_.setLastVariantId(id);
+    if (conversationId_ && id) guarded([&] { storage::ConversationStore(db_).setVariant(conversationId_, id); });
+    // Load now, so the next message does not wait; the conversation carries
+    // on with the new variant, which re-reads the history on the next reply.
+    if (auto target = targetFor(id)) engine_.load(*target);
+    emit variantChanged();
+}
+
+void ChatController::setNotice(const QString& text) {
+    if (text == notice_) return;
+    notice_ = text;
+    emit noticeChanged();
+}
+
+void ChatController::dismissNotice() { setNotice({}); }
+
+MessageListModel::Entry ChatController::entryFor(const storage::Message& message) const {
+    MessageListModel::Entry entry{message, 0, 1, {}};
+    const QList<storage::Message> versions = store_.siblings(message.id);
+    entry.branchCount = int(versions.size());
+    for (int i = 0; i < versions.size(); ++i)
+        if (versions[i].id == message.id) entry.branchIndex = i;
+    if (message.status == storage::MessageStatus::Error) entry.error = tr("The reply could not be finished.");
+    return entry;
+}
+
+void ChatController::showThread(QList<storage::Message> thread) {
+    QList<MessageListModel::Entry> entries;
+    for (const storage::Message& message : thread)
+        if (message.role != storage::MessageRole::System) entries.append(entryFor(message));
+    messages_.setEntries(std::move(entries));
+}
+
+bool ChatController::send(const QString& text) {
+    const QString content = text.trimmed();
+    if (content.isEmpty() || generating() || !targetFor(variantId_)) return false;
+    return guarded([&] {
+        storage::ConversationStore conversations(db_);
+        if (!conversationId_) {
+            const storage::Conversation created = conversations.create(variantId_);
+            conversationId_ = created.id;
+            if (!settings_.systemPrompt().isEmpty()) conversations.setSystemPrompt(created.id, settings_.systemPrompt());
+        }
+        std::optional<qint64> parent;
+        if (messages_.rowCount() > 0) parent = messages_.message(messages_.rowCount() - 1).id;
+        const storage::Message user =
+            store_.add(conversationId_, parent, storage::MessageRole::User, content);
+        messages_.append(entryFor(user));
+        if (auto newTitle = conversations.autoTitle(conversationId_)) title_ = *newTitle;
+        conversations_.reload();
+        emit conversationChanged();
+        startReply(user.id);
+    });
+}
+
+std::vector<ChatMessage> ChatController::historyUpTo(int lastRow) const {
+    std::vector<ChatMessage> history;
+    const storage::Conversation conversation = storage::ConversationStore(db_).get(conversationId_);
+    if (!conversation.systemPrompt.isEmpty()) history.push_back({"system", conversation.systemPrompt.toStdString()});
+    for (int row = 0; row <= lastRow && row < messages_.rowCount(); ++row) {
+        const storage::Message& m = messages_.message(row);
+        if (m.content.isEmpty()) continue;
+        history.push_back({storage::toText(m.role).toStdString(), m.content.toStdString()});
+    }
+    return history;
+}
+
+void ChatController::startReply(qint64 parentId) {
+    const auto target = targetFor(variantId_);
+    if (!target) return;
+    const int parentRow = messages_.rowOf(parentId);
+    std::vector<ChatMessage> history = historyUpTo(parentRow);
+    streamingId_ = store_.beginAssistant(conversationId_, variantId_, parentId);
+    messages_.append(entryFor(store_.get(streamingId_)));
+    streamedText_.clear();
+    piecesSinceSave_ = 0;
+    sinceSave_.start();
+    setNotice({});
+    requestId_ = engine_.generate(*target, std::move(history), settings_.generateOptions());
+    emit generatingChanged();
+}
+
+void ChatController::onPiece(quint64 requestId, const QString& piece) {
+    if (requestId != requestId_) return;
+    streamedText_ += piece;
+    messages_.appendText(messages_.rowOf(streamingId_), piece);
+    if (++piecesSinceSave_ >= kPiecesPerSave || sinceSave_.elapsed() >= kSaveIntervalMs) saveStreamingText();
+}
+
+void ChatController::saveStreamingText() {
+    piecesSinceSave_ = 0;
+    sinceSave_.restart();
+    guarded([&] {
+        if (!store_.appendStreaming(streamingId_, streamedText_))
+            spdlog::warn("message {} stopped streaming before its reply ended", streamingId_);
+    });
+}
+
+void ChatController::onFinished(quint64 requestId, const GenerationStats& stats) {
+    if (requestId != requestId_) return;
+    saveStreamingText();
+    guarded([&] {
+        if (stats.stopReason == StopReason::Cancelled)
+            store_.interrupt(streamingId_);
+        else
+            store_.finish(streamingId_, stats.generatedTokens, stats.tokensPerSecond);
+    });
+    if (stats.droppedMessages > 0)
+        setNotice(tr("The conversation is longer than the model's context: the oldest %n message(s) were left out.", "",
+                     stats.droppedMessages));
+    else if (stats.stopReason == StopReason::ContextFull)
+        setNotice(tr("The reply stopped because the context window is full."));
+    endStream();
+}
+
+void ChatController::onFailed(quint64 requestId, const QString& message) {
+    if (requestId != requestId_) return;
+    saveStreamingText();
+    guarded([&] { store_.fail(streamingId_); });
+    setNotice(message);
+    endStream();
+}
+
+void ChatController::endStream() {
+    const qint64 finished = streamingId_;
+    guarded([&] {
+        if (auto saved = store_.find(finished)) {
+            MessageListModel::Entry entry = entryFor(*saved);
+            if (saved->status == storage::MessageStatus::Error && !notice_.isEmpty()) entry.error = notice_;
+            messages_.update(messages_.rowOf(finished), entry.message, entry.error);
+        }
+    });
+    requestId_ = 0;
+    streamingId_ = 0;
+    streamedText_.clear();
+    conversations_.reload();
+    emit generatingChanged();
+    emit replyFinished(finished);
+}
+
+void ChatController::stop() {
+    if (requestId_) engine_.cancel(requestId_);
+}
+
+void ChatController::regenerate() {
+    if (generating() || messages_.rowCount() == 0) return;
+    int row = messages_.rowCount() - 1;
+    if (messages_.message(row).role == storage::MessageRole::Assistant) {
+        messages_.removeFrom(row);
+        --row;
+    }
+    if (row < 0 || messages_.message(row).role != storage::MessageRole::User) return;
+    const qint64 parent = messages_.message(row).id;
+    guarded([&] { startReply(parent); });
+}
+
+void ChatController::edit(int row, const QString& text) {
+    if (generating() || row < 0 || row >= messages_.rowCount() || text.trimmed().isEmpty()) return;
+    const storage::Message original = messages_.message(row);
+    guarded([&] {
+        const qint64 id = store_.edit(original.id, text.trimmed());
+        messages_.removeFrom(row);
+        messages_.append(entryFor(store_.get(id)));
+        if (original.role == storage::MessageRole::User) startReply(id);
+    });
+}
+
+void ChatController::removeMessage(int row) {
+    if (generating() || row < 0 || row >= messages_.rowCount()) return;
+    guarded([&] {
+        store_.remove(messages_.message(row).id);
+        showThread(store_.thread(conversationId_));
+    });
+}
+
+qint64 ChatController::leafBelow(qint64 messageId) const {
+    qint64 leaf = messageId;
+    for (;;) {
+        const QList<storage::Message> replies = store_.children(conversationId_, leaf);
+        if (replies.isEmpty()) return leaf;
+        leaf = replies.last().id;  // the newest reply: the branch last worked on
+    }
+}
+
+void ChatController::switchBranch(int row, int step) {
+    if (generating() || row < 0 || row >= messages_.rowCount()) return;
+    guarded([&] {
+        const QList<storage::Message> versions = store_.siblings(messages_.message(row).id);
+        int current = 0;
+        for (int i = 0; i < versions.size(); ++i)
+            if (versions[i].id == messages_.message(row).id) current = i;
+        const int wanted = current + step;
+        if (wanted < 0 || wanted >= versions.size()) return;
+        showThread(store_.path(leafBelow(versions[wanted].id)));
+    });
+}
+
+void ChatController::newConversation() {
+    if (generating()) stop();
+    conversationId_ = 0;
+    title_.clear();
+    messages_.setEntries({});
+    setNotice({});
+    emit conversationChanged();
+}
+
+void ChatController::openConversation(qint64 id) {
+    if (id == conversationId_) return;
+    if (generating()) stop();
+    guarded([&] {
+        const storage::Conversation conversation = storage::ConversationStore(db_).get(id);
+        conversationId_ = id;
+        title_ = conversation.title;
+        showThread(store_.thread(id));
+        setNotice({});
+        emit conversationChanged();
+        if (conversation.variantId && variants_.indexOf(*conversation.variantId) >= 0) setVariantId(*conversation.variantId);
+    });
+}
+
+void ChatController::renameConversation(qint64 id, const QString& title) {
+    if (title.trimmed().isEmpty()) return;
+    guarded([&] {
+        storage::ConversationStore(db_).rename(id, title.trimmed());
+        conversations_.reload();
+        if (id == conversationId_) {
+            title_ = title.trimmed();
+            emit conversationChanged();
+        }
+    });
+}
+
+void ChatController::deleteConversation(qint64 id) {
+    guarded([&] {
+        storage::ConversationStore store(db_);
+        const storage::Conversation conversation = store.get(id);
+        // Only one delete can be undone; the one before it becomes final.
+        if (deletedId_) store.purge(deletedId_);
+        store.softDelete(id);
+        deletedId_ = id;
+        deletedTitle_ = conversation.title.isEmpty() ? tr("New chat") : conversation.title;
+        emit deletedChanged();
+        if (id == conversationId_) newConversation();
+        conversations_.reload();
+    });
+}
+
+void ChatController::undoDelete() {
+    if (!deletedId_) return;
+    const qint64 id = deletedId_;
+    deletedId_ = 0;
+    deletedTitle_.clear();
+    emit deletedChanged();
+    guarded([&] {
+        storage::ConversationStore(db_).undoDelete(id);
+        conversations_.reload();
+    });
+}
+
+void ChatController::copyToClipboard(const QString& text) const { QGuiApplication::clipboard()->setText(text); }
+
+}  // namespace nibble::app

@@ -1,0 +1,128 @@
+#pragma once
+// What the chat page does: sending, streaming the reply into the view and
+// the database, stop, regenerate, editing into a new branch, and managing
+// conversations (new, open, rename, delete with undo, search). Every call
+// returns at once; the engine works on its own thread.
+#include "conversation_list_model.h"
+#include "engine_target.h"
+#include "generation_stats.h"
+#include "message_list_model.h"
+#include "storage/message_store.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+
+#include <optional>
+
+namespace nibble::storage {
+class Database;
+}
+
+namespace nibble::app {
+
+class AppSettings;
+class EngineHost;
+class VariantListModel;
+
+class ChatController : public QObject {
+    Q_OBJECT
+    Q_PROPERTY(QObject* conversations READ conversations CONSTANT)
+    Q_PROPERTY(QObject* messages READ messages CONSTANT)
+    Q_PROPERTY(qint64 conversationId READ conversationId NOTIFY conversationChanged)
+    Q_PROPERTY(QString title READ title NOTIFY conversationChanged)
+    Q_PROPERTY(qint64 variantId READ variantId WRITE setVariantId NOTIFY variantChanged)
+    Q_PROPERTY(bool generating READ generating NOTIFY generatingChanged)
+    Q_PROPERTY(QString notice READ notice NOTIFY noticeChanged)
+    Q_PROPERTY(QString deletedTitle READ deletedTitle NOTIFY deletedChanged)
+
+public:
+    ChatController(const storage::Database& db, EngineHost& engine, AppSettings& settings, VariantListModel& variants,
+                   QObject* parent = nullptr);
+
+    QObject* conversations() { return &conversations_; }
+    QObject* messages() { return &messages_; }
+    ConversationListModel& conversationList() { return conversations_; }
+    MessageListModel& messageList() { return messages_; }
+    qint64 conversationId() const { return conversationId_; }
+    QString title() const { return title_; }
+    qint64 variantId() const { return variantId_; }
+    void setVariantId(qint64 id);
+    bool generating() const { return requestId_ != 0; }
+    // A one-line message for the user: an error, or that old turns were dropped.
+    QString notice() const { return notice_; }
+    QString deletedTitle() const { return deletedTitle_; }
+
+    // False when nothing can be sent now (empty text, a reply in progress, no model).
+    Q_INVOKABLE bool send(const QString& text);
+    Q_INVOKABLE void stop();
+    // A new reply to the last user message, kept beside the old one as a branch.
+    Q_INVOKABLE void regenerate();
+    // Replaces the message at row with a new version (a branch) and, for a
+    // user message, answers it.
+    Q_INVOKABLE void edit(int row, const QString& text);
+    // Deletes the message at row and everything after it.
+    Q_INVOKABLE void removeMessage(int row);
+    // Shows the previous (-1) or next (+1) version of the message at row.
+    Q_INVOKABLE void switchBranch(int row, int step);
+
+    Q_INVOKABLE void newConversation();
+    Q_INVOKABLE void openConversation(qint64 id);
+    Q_INVOKABLE void renameConversation(qint64 id, const QString& title);
+    Q_INVOKABLE void deleteConversation(qint64 id);
+    Q_INVOKABLE void undoDelete();
+    Q_INVOKABLE void dismissNotice();
+    Q_INVOKABLE void copyToClipboard(const QString& text) const;
+
+    // The engine target for a variant, with the current device settings.
+    std::optional<EngineTarget> targetFor(qint64 variantId) const;
+
+signals:
+    void conversationChanged();
+    void variantChanged();
+    void generatingChanged();
+    void noticeChanged();
+    void deletedChanged();
+    // A reply finished streaming and is saved (complete, stopped or failed).
+    void replyFinished(qint64 messageId);
+
+private:
+    void showThread(QList<storage::Message> thread);
+    MessageListModel::Entry entryFor(const storage::Message& message) const;
+    void startReply(qint64 parentId);
+    std::vector<ChatMessage> historyUpTo(int lastRow) const;
+    qint64 leafBelow(qint64 messageId) const;
+    void onPiece(quint64 requestId, const QString& piece);
+    void onFinished(quint64 requestId, const GenerationStats& stats);
+    void onFailed(quint64 requestId, const QString& message);
+    void saveStreamingText();
+    void endStream();
+    void setNotice(const QString& text);
+    void pickInitialVariant();
+    // Runs a storage action; a failure becomes the notice instead of escaping into QML.
+    template <typename F>
+    bool guarded(F&& action);
+
+    const storage::Database& db_;
+    EngineHost& engine_;
+    AppSettings& settings_;
+    VariantListModel& variants_;
+    storage::MessageStore store_;
+    ConversationListModel conversations_;
+    MessageListModel messages_;
+
+    qint64 conversationId_ = 0;  // 0: a new chat, created on the first message
+    QString title_;
+    qint64 variantId_ = 0;
+    QString notice_;
+    qint64 deletedId_ = 0;
+    QString deletedTitle_;
+
+    // The reply being streamed.
+    quint64 requestId_ = 0;
+    qint64 streamingId_ = 0;
+    QString streamedText_;
+    int piecesSinceSave_ = 0;
+    QElapsedTimer sinceSave_;
+};
+
+}  // namespace nibble::app

@@ -1,0 +1,67 @@
+#pragma once
+// Side-by-side comparison of two variants: one prompt, the same sampling and
+// seed, generated with one then the other (only one model is resident at a
+// time), with each reply's speed.
+#include "generation_stats.h"
+
+#include <QObject>
+#include <QVariantMap>
+
+namespace nibble::app {
+
+class AppSettings;
+class ChatController;
+class EngineHost;
+
+class CompareController : public QObject {
+    Q_OBJECT
+    Q_PROPERTY(qint64 variantA READ variantA WRITE setVariantA NOTIFY variantsChanged)
+    Q_PROPERTY(qint64 variantB READ variantB WRITE setVariantB NOTIFY variantsChanged)
+    Q_PROPERTY(bool running READ running NOTIFY runningChanged)
+    Q_PROPERTY(QVariantMap resultA READ resultA NOTIFY resultsChanged)
+    Q_PROPERTY(QVariantMap resultB READ resultB NOTIFY resultsChanged)
+    Q_PROPERTY(quint64 seed READ seed NOTIFY resultsChanged)
+
+public:
+    CompareController(EngineHost& engine, AppSettings& settings, const ChatController& chat, QObject* parent = nullptr);
+
+    qint64 variantA() const { return variants_[0]; }
+    void setVariantA(qint64 id);
+    qint64 variantB() const { return variants_[1]; }
+    void setVariantB(qint64 id);
+    bool running() const { return side_ >= 0; }
+    // {text, status ("waiting", "generating", "done", "stopped", "failed"), tokensPerSecond, tokens, error}
+    QVariantMap resultA() const { return results_[0]; }
+    QVariantMap resultB() const { return results_[1]; }
+    quint64 seed() const { return seed_; }
+
+    Q_INVOKABLE bool run(const QString& prompt);
+    Q_INVOKABLE void stop();
+
+signals:
+    void variantsChanged();
+    void runningChanged();
+    void resultsChanged();
+    void finished();
+
+private:
+    void startSide(int side);
+    void onPiece(quint64 requestId, const QString& piece);
+    void onFinished(quint64 requestId, const GenerationStats& stats);
+    void onFailed(quint64 requestId, const QString& message);
+    void finish();
+
+    EngineHost& engine_;
+    AppSettings& settings_;
+    const ChatController& chat_;
+    qint64 variants_[2] = {0, 0};
+    QVariantMap results_[2];
+    QString prompt_;
+    GenerateOptions options_;
+    quint64 seed_ = 0;
+    int side_ = -1;  // the side generating, -1 when idle
+    quint64 requestId_ = 0;
+    bool stopped_ = false;
+};
+
+}  // namespace nibble::app

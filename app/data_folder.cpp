@@ -1,0 +1,28 @@
+#include "data_folder.h"
+
+#include <nibble/error.h>
+
+#include <QDir>
+#include <QStandardPaths>
+
+namespace nibble::app {
+
+DataFolder DataFolder::resolve() {
+    QString root = qEnvironmentVariable("NIBBLE_DATA_DIR");
+    if (root.isEmpty()) root = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    DataFolder folder(QDir(root).absolutePath());
+    if (!QDir().mkpath(folder.root() + "/logs"))
+        throw Error(ErrorKind::Io, "Nibble cannot create its data folder " + folder.root().toStdString() +
+                                       "; check that the location exists and can be written");
+    return folder;
+}
+
+DataFolder::DataFolder(QString root) : root_(std::move(root)) {}
+
+QString DataFolder::databasePath() const { return root_ + "/nibble.db"; }
+
+QString DataFolder::logFile() const { return root_ + "/logs/nibble.log"; }
+
+QString DataFolder::settingsFile() const { return root_ + "/settings.ini"; }
+
+}  // namespace nibble::app

@@ -1,0 +1,24 @@
+#pragma once
+// Where Nibble keeps its database, logs and settings: the platform's app-data
+// folder, or NIBBLE_DATA_DIR when set (tests, portable installs).
+#include <QString>
+
+namespace nibble::app {
+
+class DataFolder {
+public:
+    // Resolves the folder and creates it (and its logs/ subfolder); throws
+    // nibble::Error(Io) when it cannot be created.
+    static DataFolder resolve();
+    explicit DataFolder(QString root);
+
+    const QString& root() const { return root_; }
+    QString databasePath() const;
+    QString logFile() const;
+    QString settingsFile() const;
+
+private:
+    QString root_;
+};
+
+}  // namespace nibble::app

@@ -1,0 +1,79 @@
+#pragma once
+// The UI thread's handle on the engine: starts the worker thread, forwards
+// requests to it, and mirrors its state (what is loaded, loading progress,
+// context use) as properties QML can bind to.
+#include "engine_target.h"
+#include "generation_stats.h"
+
+#include <nibble/engine.h>
+
+#include <QObject>
+#include <QThread>
+
+#include <vector>
+
+namespace nibble::app {
+
+class EngineWorker;
+
+class EngineHost : public QObject {
+    Q_OBJECT
+    Q_PROPERTY(bool loading READ loading NOTIFY stateChanged)
+    Q_PROPERTY(bool busy READ busy NOTIFY stateChanged)
+    Q_PROPERTY(double loadProgress READ loadProgress NOTIFY loadProgressChanged)
+    Q_PROPERTY(QString loadingLabel READ loadingLabel NOTIFY stateChanged)
+    Q_PROPERTY(qint64 residentVariantId READ residentVariantId NOTIFY stateChanged)
+    Q_PROPERTY(QString residentLabel READ residentLabel NOTIFY stateChanged)
+    Q_PROPERTY(QString backend READ backend NOTIFY stateChanged)
+    Q_PROPERTY(int contextUsed READ contextUsed NOTIFY stateChanged)
+    Q_PROPERTY(int contextLength READ contextLength NOTIFY stateChanged)
+    Q_PROPERTY(QString lastError READ lastError NOTIFY stateChanged)
+
+public:
+    explicit EngineHost(QObject* parent = nullptr);
+    ~EngineHost() override;
+
+    void load(const EngineTarget& target);
+    // Returns the request's id, which the generation signals carry.
+    quint64 generate(const EngineTarget& target, std::vector<ChatMessage> messages, const GenerateOptions& options);
+    void cancel(quint64 requestId);
+    Q_INVOKABLE void cancelLoad();
+    void unload();
+
+    bool loading() const { return loading_; }
+    bool busy() const { return pendingGenerations_ > 0; }
+    double loadProgress() const { return loadProgress_; }
+    QString loadingLabel() const { return loadingLabel_; }
+    qint64 residentVariantId() const { return resident_.variantId; }
+    QString residentLabel() const { return resident_.label; }
+    QString backend() const { return backend_; }
+    int contextUsed() const { return contextUsed_; }
+    int contextLength() const { return contextLength_; }
+    QString lastError() const { return lastError_; }
+
+signals:
+    void stateChanged();
+    void loadProgressChanged();
+    void loadFailed(const QString& message);
+    void pieceReady(quint64 requestId, const QString& piece);
+    void generationFinished(quint64 requestId, const nibble::app::GenerationStats& stats);
+    void generationFailed(quint64 requestId, const QString& message);
+
+private:
+    void onGenerationEnded();
+
+    QThread thread_;
+    EngineWorker* worker_;  // lives on thread_, deleted when it finishes
+    quint64 nextRequestId_ = 1;
+    int pendingGenerations_ = 0;
+    bool loading_ = false;
+    double loadProgress_ = 0;
+    QString loadingLabel_;
+    EngineTarget resident_;
+    QString backend_;
+    int contextUsed_ = 0;
+    int contextLength_ = 0;
+    QString lastError_;
+};
+
+}  // namespace nibble::app

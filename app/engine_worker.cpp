@@ -1,0 +1,122 @@
+#include "engine_worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <QElapsedTimer>
+
+#include <cmath>
+
+namespace nibble::app {
+
+EngineWorker::~EngineWorker() {
+    std::lock_guard lock(sessionMutex_);
+    session_.reset();
+}
+
+void EngineWorker::load(const EngineTarget& target) { ensureLoaded(target); }
+
+bool EngineWorker::ensureLoaded(const EngineTarget& target) {
+    if (model_ && resident_.loadsLike(target)) {
+        resident_ = target;
+        return true;
+    }
+    unload();
+    loadCancelled_ = false;
+    emit loadStarted(target);
+    LoadOptions options = target.loadOptions();
+    int lastPercent = -1;
+    options.progress = [&](float fraction) {
+        // Whole percents are plenty for a progress bar and keep the queue short.
+        if (const int percent = int(std::lround(fraction * 100)); percent != lastPercent) {
+            lastPercent = percent;
+            emit loadProgress(fraction);
+        }
+        return !loadCancelled_.load();
+    };
+    try {
+        QElapsedTimer timer;
+        timer.start();
+        auto model = Model::open(target.filePath.toStdString(), options);
+        auto session = std::make_unique<Session>(model);
+        {
+            std::lock_guard lock(sessionMutex_);
+            model_ = std::move(model);
+            session_ = std::move(session);
+        }
+        resident_ = target;
+        spdlog::info("loaded {} in {} ms on {}", target.label.toStdString(), timer.elapsed(), model_->backendDescription());
+        emit loaded(target, QString::fromStdString(model_->backendDescription()), session_->contextLength());
+        return true;
+    } catch (const Error& e) {
+        const bool wasCancelled = e.kind() == ErrorKind::Cancelled;
+        if (!wasCancelled) spdlog::error("loading {} failed: {}", target.filePath.toStdString(), e.what());
+        emit loadFailed(target, QString::fromUtf8(e.what()), wasCancelled);
+        return false;
+    } catch (const std::bad_alloc&) {
+        emit loadFailed(target, tr("There is not enough memory to load %1.").arg(target.label), false);
+        return false;
+    }
+}
+
+void EngineWorker::unload() {
+    if (!model_) return;
+    {
+        std::lock_guard lock(sessionMutex_);
+        session_.reset();
+    }
+    model_.reset();
+    resident_ = {};
+    emit unloaded();
+}
+
+void EngineWorker::generate(quint64 requestId, const EngineTarget& target, const std::vector<ChatMessage>& messages,
+                            const GenerateOptions& options) {
+    GenerationStats stats;
+    if (cancelled(requestId)) {
+        stats.stopReason = StopReason::Cancelled;
+        emit generationFinished(requestId, stats);
+        return;
+    }
+    if (!ensureLoaded(target)) {
+        emit generationFailed(requestId, tr("%1 could not be loaded.").arg(target.label));
+        return;
+    }
+    try {
+        const GenerationResult result = session_->chat(messages, options, [&](std::string_view piece) {
+            if (cancelled(requestId)) return false;
+            emit pieceReady(requestId, QString::fromUtf8(piece.data(), qsizetype(piece.size())));
+            return true;
+        });
+        stats.stopReason = cancelled(requestId) ? StopReason::Cancelled : result.stopReason;
+        stats.generatedTokens = result.generatedTokens;
+        stats.tokensPerSecond = result.tokensPerSecond();
+        stats.promptTokens = result.promptTokens;
+        stats.promptTokensPerSecond = result.promptTokensPerSecond();
+        stats.droppedMessages = result.droppedMessages;
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::Cancelled) {
+            spdlog::error("generation failed: {}", e.what());
+            emit generationFailed(requestId, QString::fromUtf8(e.what()));
+            return;
+        }
+        stats.stopReason = StopReason::Cancelled;
+    } catch (const std::bad_alloc&) {
+        emit generationFailed(requestId, tr("There is not enough memory to continue this reply."));
+        return;
+    }
+    stats.contextUsed = session_->contextUsed();
+    stats.contextLength = session_->contextLength();
+    emit generationFinished(requestId, stats);
+}
+
+void EngineWorker::cancelGeneration(quint64 requestId) {
+    quint64 current = cancelledThrough_.load();
+    while (current < requestId && !cancelledThrough_.compare_exchange_weak(current, requestId)) {
+    }
+    std::lock_guard lock(sessionMutex_);
+    if (session_) session_->cancel();
+}
+
+void EngineWorker::cancelLoad() { loadCancelled_ = true; }
+
+}  // namespace nibble::app

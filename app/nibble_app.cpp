@@ -1,0 +1,74 @@
+#include "nibble_app.h"
+
+#include "app_settings.h"
+#include "chat_controller.h"
+#include "compare_controller.h"
+#include "default_model.h"
+#include "device_list.h"
+#include "engine_host.h"
+#include "model_library.h"
+#include "storage/conversation_store.h"
+#include "storage/schema.h"
+#include "theme.h"
+#include "variant_list_model.h"
+
+#include <spdlog/spdlog.h>
+
+#include <QQmlContext>
+#include <QQuickStyle>
+#include <QQuickWindow>
+
+namespace nibble::app {
+
+NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
+    : QObject(parent), folder_(folder), db_(storage::Database::open(folder.databasePath())) {
+    if (const int interrupted = storage::schema::recoverInterruptedMessages(db_))
+        spdlog::info("{} replies were cut short when Nibble last stopped", interrupted);
+    // Deletes are undoable only while the app runs.
+    storage::ConversationStore(db_).purgeDeletedBefore(QDateTime::currentDateTimeUtc());
+    try {
+        registerDefaultModelOnFirstRun(db_);
+    } catch (const Error& e) {
+        spdlog::error("the bundled model cannot be used: {}", e.what());
+    }
+
+    settings_ = std::make_unique<AppSettings>(folder_.settingsFile(), folder_.root());
+    theme_ = std::make_unique<Theme>(*settings_);
+    engine_ = std::make_unique<EngineHost>();
+    variants_ = std::make_unique<VariantListModel>(db_);
+    chat_ = std::make_unique<ChatController>(db_, *engine_, *settings_, *variants_);
+    compare_ = std::make_unique<CompareController>(*engine_, *settings_, *chat_);
+    library_ = std::make_unique<ModelLibrary>(db_, *variants_);
+    devices_ = std::make_unique<DeviceList>();
+
+    QQuickStyle::setStyle("Basic");
+    qml_ = std::make_unique<QQmlApplicationEngine>();
+    QQmlContext* context = qml_->rootContext();
+    context->setContextProperty("appSettings", settings_.get());
+    context->setContextProperty("theme", theme_.get());
+    context->setContextProperty("engine", engine_.get());
+    context->setContextProperty("variants", variants_.get());
+    context->setContextProperty("chat", chat_.get());
+    context->setContextProperty("compare", compare_.get());
+    context->setContextProperty("library", library_.get());
+    context->setContextProperty("devices", devices_.get());
+}
+
+NibbleApp::~NibbleApp() {
+    // The window goes first: its bindings read the controllers.
+    qml_.reset();
+}
+
+bool NibbleApp::show() {
+    qml_->load(QUrl(QString::fromLatin1(kMainQml)));
+    if (!window()) return false;
+    devices_->refresh();
+    return true;
+}
+
+QQuickWindow* NibbleApp::window() const {
+    const auto roots = qml_->rootObjects();
+    return roots.isEmpty() ? nullptr : qobject_cast<QQuickWindow*>(roots.first());
+}
+
+}  // namespace nibble::app

@@ -1,0 +1,64 @@
+#pragma once
+// The whole desktop app short of main(): opens the database in the data
+// folder, registers the bundled model on first run, starts the engine thread,
+// builds the controllers and loads the QML into a QQmlApplicationEngine.
+// The GUI tests create one of these to drive the real app.
+#include "data_folder.h"
+#include "storage/database.h"
+
+#include <QObject>
+#include <QQmlApplicationEngine>
+
+#include <memory>
+
+class QQuickWindow;
+
+namespace nibble::app {
+
+class AppSettings;
+class ChatController;
+class CompareController;
+class DeviceList;
+class EngineHost;
+class ModelLibrary;
+class Theme;
+class VariantListModel;
+
+class NibbleApp : public QObject {
+    Q_OBJECT
+
+public:
+    // Throws storage::StorageError when the database cannot be opened.
+    explicit NibbleApp(const DataFolder& folder, QObject* parent = nullptr);
+    ~NibbleApp() override;
+
+    // Loads the main window; false when the QML failed to load.
+    bool show();
+    QQuickWindow* window() const;
+
+    QQmlApplicationEngine& qml() { return *qml_; }
+    const storage::Database& database() const { return db_; }
+    AppSettings& settings() { return *settings_; }
+    EngineHost& engine() { return *engine_; }
+    VariantListModel& variants() { return *variants_; }
+    ChatController& chat() { return *chat_; }
+    CompareController& compare() { return *compare_; }
+    ModelLibrary& library() { return *library_; }
+
+    static constexpr const char* kMainQml = "qrc:/qt/qml/Nibble/Main.qml";
+
+private:
+    DataFolder folder_;
+    storage::Database db_;
+    std::unique_ptr<AppSettings> settings_;
+    std::unique_ptr<Theme> theme_;
+    std::unique_ptr<EngineHost> engine_;
+    std::unique_ptr<VariantListModel> variants_;
+    std::unique_ptr<ChatController> chat_;
+    std::unique_ptr<CompareController> compare_;
+    std::unique_ptr<ModelLibrary> library_;
+    std::unique_ptr<DeviceList> devices_;
+    std::unique_ptr<QQmlApplicationEngine> qml_;
+};
+
+}  // namespace nibble::app

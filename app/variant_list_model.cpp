@@ -1,0 +1,118 @@
+#include "variant_list_model.h"
+
+#include "model_registration.h"
+
+#include <QFileInfo>
+#include <QLocale>
+
+namespace nibble::app {
+
+QString fileSizeText(qint64 bytes) {
+    return QLocale().formattedDataSize(bytes, 1, QLocale::DataSizeSIFormat);
+}
+
+VariantListModel::VariantListModel(const storage::Database& db, QObject* parent) : QAbstractListModel(parent), db_(db) {
+    reload();
+}
+
+void VariantListModel::reload() {
+    QList<Row> rows;
+    const storage::VariantStore variants(db_);
+    for (const storage::Model& model : storage::ModelStore(db_).list())
+        for (const storage::Variant& variant : variants.forModel(model.id))
+            rows.append({model, variant, variantLabel(model, variant)});
+    beginResetModel();
+    rows_ = std::move(rows);
+    endResetModel();
+    emit countChanged();
+}
+
+int VariantListModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(rows_.size()); }
+
+QVariant VariantListModel::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid)) return {};
+    const Row& row = rows_.at(index.row());
+    const auto optional = [](const std::optional<double>& value) { return value ? QVariant(*value) : QVariant(); };
+    switch (role) {
+    case Qt::DisplayRole:
+    case LabelRole: return row.label;
+    case VariantIdRole: return row.variant.id;
+    case ModelIdRole: return row.model.id;
+    case ModelNameRole: return row.model.name;
+    case ArchitectureRole: return row.model.architecture;
+    case ParametersRole: return parameterCountLabel(row.model.parameterCount);
+    case LicenseRole: return row.model.license;
+    case PrecisionRole: return row.variant.precision;
+    case BitsRole: return precisionBits(row.variant.precision);
+    case FilePathRole: return row.variant.filePath;
+    case FileExistsRole: return QFileInfo::exists(row.variant.filePath);
+    case SizeBytesRole: return row.variant.sizeBytes;
+    case SizeTextRole: return fileSizeText(row.variant.sizeBytes);
+    case OriginRole: return storage::toText(row.variant.origin);
+    case PerplexityRole: return optional(row.variant.quality.perplexity);
+    case KldMeanRole: return optional(row.variant.quality.kldMean);
+    case SameTopPercentRole: return optional(row.variant.quality.sameTopPercent);
+    case MeasuredTokensPerSecondRole: return optional(row.variant.quality.tokensPerSecond);
+    default: return {};
+    }
+}
+
+QHash<int, QByteArray> VariantListModel::roleNames() const {
+    return {
+        {VariantIdRole, "variantId"},
+        {LabelRole, "label"},
+        {ModelIdRole, "modelId"},
+        {ModelNameRole, "modelName"},
+        {ArchitectureRole, "architecture"},
+        {ParametersRole, "parameters"},
+        {LicenseRole, "license"},
+        {PrecisionRole, "precision"},
+        {BitsRole, "bits"},
+        {FilePathRole, "filePath"},
+        {FileExistsRole, "fileExists"},
+        {SizeBytesRole, "sizeBytes"},
+        {SizeTextRole, "sizeText"},
+        {OriginRole, "origin"},
+        {PerplexityRole, "perplexity"},
+        {KldMeanRole, "kldMean"},
+        {SameTopPercentRole, "sameTopPercent"},
+        {MeasuredTokensPerSecondRole, "measuredTokensPerSecond"},
+    };
+}
+
+int VariantListModel::indexOf(qint64 variantId) const {
+    for (int i = 0; i < rows_.size(); ++i)
+        if (rows_[i].variant.id == variantId) return i;
+    return -1;
+}
+
+qint64 VariantListModel::variantIdAt(int row) const {
+    return row >= 0 && row < rows_.size() ? rows_[row].variant.id : 0;
+}
+
+QString VariantListModel::labelOf(qint64 variantId) const {
+    const int row = indexOf(variantId);
+    return row < 0 ? QString() : rows_[row].label;
+}
+
+QVariantMap VariantListModel::qualityOf(qint64 variantId) const {
+    QVariantMap figures;
+    const auto found = variant(variantId);
+    if (!found) return figures;
+    const auto put = [&](const char* key, const std::optional<double>& value) {
+        if (value) figures.insert(key, *value);
+    };
+    put("perplexity", found->quality.perplexity);
+    put("kldMean", found->quality.kldMean);
+    put("sameTopPercent", found->quality.sameTopPercent);
+    put("tokensPerSecond", found->quality.tokensPerSecond);
+    return figures;
+}
+
+std::optional<storage::Variant> VariantListModel::variant(qint64 variantId) const {
+    const int row = indexOf(variantId);
+    if (row < 0) return std::nullopt;
+    return rows_[row].variant;
+}
+
+}  // namespace nibble::app

@@ -1,0 +1,112 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+
+// Conversations on the left, the open conversation on the right.
+Item {
+    id: page
+
+    RowLayout {
+        anchors.fill: parent
+        spacing: 0
+
+        ConversationSidebar {
+            Layout.fillHeight: true
+            Layout.preferredWidth: 272
+        }
+
+        Rectangle {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            color: theme.window
+
+            ListView {
+                id: messageList
+                objectName: "messageList"
+                anchors.top: parent.top
+                anchors.bottom: noticeBar.top
+                anchors.horizontalCenter: parent.horizontalCenter
+                width: Math.min(parent.width - 48, 820)
+                clip: true
+                spacing: 18
+                topMargin: 24
+                bottomMargin: 24
+                model: chat.messages
+                boundsBehavior: Flickable.StopAtBounds
+                ScrollBar.vertical: ScrollBar { parent: messageList.parent; anchors.right: parent.right; anchors.top: messageList.top; anchors.bottom: messageList.bottom }
+                delegate: MessageDelegate { width: messageList.width }
+
+                // Follow a streaming reply unless the user scrolled up to read.
+                property bool pinned: true
+                onMovementEnded: pinned = atYEnd
+                onContentHeightChanged: if (pinned) positionViewAtEnd()
+                onCountChanged: { pinned = true; positionViewAtEnd() }
+            }
+
+            ColumnLayout {
+                anchors.centerIn: parent
+                visible: messageList.count === 0
+                spacing: 10
+                Image {
+                    Layout.alignment: Qt.AlignHCenter
+                    source: "qrc:/nibble/icons/nibble.svg"
+                    sourceSize: Qt.size(56, 56)
+                    opacity: 0.9
+                }
+                Label {
+                    Layout.alignment: Qt.AlignHCenter
+                    text: qsTr("What can I help with?")
+                    color: theme.text
+                    font.pixelSize: 22
+                    font.weight: Font.DemiBold
+                }
+                Label {
+                    Layout.alignment: Qt.AlignHCenter
+                    text: variants.count > 0
+                          ? qsTr("Runs entirely on this computer with %1.").arg(variants.labelOf(chat.variantId))
+                          : qsTr("Add a model in the model library to start.")
+                    color: theme.mutedText
+                }
+            }
+
+            Rectangle {
+                id: noticeBar
+                objectName: "notice"
+                anchors.bottom: composer.top
+                anchors.bottomMargin: visible ? 8 : 0
+                anchors.horizontalCenter: parent.horizontalCenter
+                width: Math.min(parent.width - 48, 820)
+                height: visible ? noticeRow.implicitHeight + 16 : 0
+                visible: chat.notice.length > 0
+                radius: 10
+                color: theme.dark ? "#3b2f1c" : "#fff4dc"
+                border.color: theme.dark ? "#6b5226" : "#f0d9a8"
+                RowLayout {
+                    id: noticeRow
+                    anchors.fill: parent
+                    anchors.leftMargin: 14
+                    anchors.rightMargin: 6
+                    Label {
+                        Layout.fillWidth: true
+                        text: chat.notice
+                        color: theme.text
+                        wrapMode: Text.Wrap
+                    }
+                    IconButton {
+                        iconName: "close"
+                        tip: qsTr("Dismiss")
+                        onClicked: chat.dismissNotice()
+                    }
+                }
+            }
+
+            Composer {
+                id: composer
+                anchors.bottom: parent.bottom
+                anchors.bottomMargin: 18
+                anchors.horizontalCenter: parent.horizontalCenter
+                width: Math.min(parent.width - 48, 820)
+            }
+        }
+    }
+}

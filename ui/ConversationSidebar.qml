@@ -1,0 +1,196 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+
+// The conversation list: search, new chat, recent conversations grouped by
+// day, rename and delete (with undo).
+Rectangle {
+    id: sidebar
+    color: theme.sidebar
+
+    ColumnLayout {
+        anchors.fill: parent
+        anchors.topMargin: 14
+        spacing: 10
+
+        Button {
+            objectName: "newChatButton"
+            Layout.fillWidth: true
+            Layout.leftMargin: 12
+            Layout.rightMargin: 12
+            text: qsTr("New chat")
+            icon.source: "qrc:/nibble/icons/plus.svg"
+            icon.width: 16
+            icon.height: 16
+            icon.color: theme.text
+            onClicked: chat.newConversation()
+            background: Rectangle {
+                radius: 10
+                color: parent.down ? theme.border : (parent.hovered ? theme.raised : theme.surface)
+                border.color: theme.border
+            }
+        }
+
+        TextField {
+            id: search
+            objectName: "conversationSearch"
+            Layout.fillWidth: true
+            Layout.leftMargin: 12
+            Layout.rightMargin: 12
+            placeholderText: qsTr("Search conversations")
+            leftPadding: 32
+            color: theme.text
+            onTextChanged: searchDelay.restart()
+            background: Rectangle {
+                radius: 10
+                color: theme.surface
+                border.color: search.activeFocus ? theme.accent : theme.border
+                Image {
+                    anchors.verticalCenter: parent.verticalCenter
+                    x: 10
+                    source: "qrc:/nibble/icons/search.svg"
+                    sourceSize: Qt.size(14, 14)
+                    opacity: 0.5
+                }
+            }
+            Timer {
+                id: searchDelay
+                interval: 200
+                onTriggered: chat.conversations.searchText = search.text
+            }
+        }
+
+        ListView {
+            id: list
+            objectName: "conversationList"
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            clip: true
+            model: chat.conversations
+            boundsBehavior: Flickable.StopAtBounds
+            ScrollBar.vertical: ScrollBar {}
+            section.property: "section"
+            section.delegate: Label {
+                required property string section
+                width: ListView.view.width
+                text: section
+                color: theme.mutedText
+                font.pixelSize: 11
+                font.weight: Font.DemiBold
+                leftPadding: 20
+                topPadding: 12
+                bottomPadding: 4
+            }
+            delegate: ItemDelegate {
+                id: row
+                required property var conversationId
+                required property string title
+                required property string snippet
+                width: ListView.view.width
+                height: snippet.length > 0 ? 54 : 38
+                leftPadding: 20
+                rightPadding: 8
+                readonly property bool current: conversationId === chat.conversationId
+                background: Rectangle {
+                    anchors.fill: parent
+                    anchors.leftMargin: 8
+                    anchors.rightMargin: 8
+                    radius: 8
+                    color: row.current ? theme.selection : (row.hovered ? theme.raised : "transparent")
+                }
+                contentItem: RowLayout {
+                    spacing: 4
+                    ColumnLayout {
+                        Layout.fillWidth: true
+                        spacing: 2
+                        Label {
+                            Layout.fillWidth: true
+                            text: row.title
+                            color: theme.text
+                            elide: Text.ElideRight
+                            font.weight: row.current ? Font.DemiBold : Font.Normal
+                        }
+                        Label {
+                            Layout.fillWidth: true
+                            visible: row.snippet.length > 0
+                            text: row.snippet
+                            color: theme.mutedText
+                            font.pixelSize: 11
+                            elide: Text.ElideRight
+                        }
+                    }
+                    IconButton {
+                        visible: row.hovered || row.current
+                        iconName: "more"
+                        tip: qsTr("More")
+                        implicitWidth: 26
+                        implicitHeight: 26
+                        padding: 4
+                        onClicked: rowMenu.popup()
+                    }
+                }
+                onClicked: chat.openConversation(conversationId)
+                Menu {
+                    id: rowMenu
+                    MenuItem {
+                        text: qsTr("Rename…")
+                        onTriggered: { renameDialog.conversationId = row.conversationId; renameDialog.openWith(row.title) }
+                    }
+                    MenuItem {
+                        text: qsTr("Delete")
+                        onTriggered: chat.deleteConversation(row.conversationId)
+                    }
+                }
+            }
+
+            Label {
+                anchors.centerIn: parent
+                width: parent.width - 40
+                horizontalAlignment: Text.AlignHCenter
+                wrapMode: Text.Wrap
+                visible: list.count === 0
+                color: theme.mutedText
+                text: search.text.length > 0 ? qsTr("No conversation matches “%1”.").arg(search.text)
+                                             : qsTr("Your conversations will appear here.")
+            }
+        }
+    }
+
+    Snackbar {
+        id: undoBar
+        objectName: "undoDeleteBar"
+        anchors.bottom: parent.bottom
+        anchors.bottomMargin: 12
+        anchors.horizontalCenter: parent.horizontalCenter
+        text: qsTr("Deleted “%1”").arg(chat.deletedTitle)
+        actionText: qsTr("Undo")
+        onAction: chat.undoDelete()
+        Connections {
+            target: chat
+            function onDeletedChanged() { if (chat.deletedTitle.length > 0) undoBar.show() }
+        }
+    }
+
+    Dialog {
+        id: renameDialog
+        property var conversationId
+        function openWith(currentTitle) {
+            titleField.text = currentTitle
+            open()
+            titleField.selectAll()
+            titleField.forceActiveFocus()
+        }
+        parent: Overlay.overlay
+        anchors.centerIn: parent
+        modal: true
+        title: qsTr("Rename conversation")
+        standardButtons: Dialog.Ok | Dialog.Cancel
+        width: 380
+        TextField {
+            id: titleField
+            width: parent.width
+            onAccepted: renameDialog.accept()
+        }
+        onAccepted: chat.renameConversation(conversationId, titleField.text)
+    }
+}

@@ -1,0 +1,110 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+
+// Nibble's main window: a navigation rail, a header with the model picker,
+// the current page, and a status bar.
+ApplicationWindow {
+    id: window
+    width: 1200
+    height: 780
+    minimumWidth: 760
+    minimumHeight: 480
+    visible: true
+    title: chat.title.length > 0 ? chat.title + " — Nibble" : "Nibble"
+    color: theme.window
+
+    // 0 chat, 1 model library, 2 compare, 3 settings
+    property int page: 0
+    readonly property var pageTitles: [qsTr("Chat"), qsTr("Model library"), qsTr("Compare variants"), qsTr("Settings")]
+
+    RowLayout {
+        anchors.fill: parent
+        spacing: 0
+
+        Rectangle {
+            Layout.fillHeight: true
+            Layout.preferredWidth: 64
+            color: theme.sidebar
+            ColumnLayout {
+                anchors.fill: parent
+                anchors.topMargin: 14
+                anchors.bottomMargin: 14
+                spacing: 6
+                Image {
+                    Layout.alignment: Qt.AlignHCenter
+                    Layout.bottomMargin: 14
+                    source: "qrc:/nibble/icons/nibble.svg"
+                    sourceSize: Qt.size(34, 34)
+                }
+                NavButton {
+                    objectName: "navChat"
+                    Layout.alignment: Qt.AlignHCenter
+                    text: qsTr("Chat")
+                    iconName: "chat"
+                    current: window.page === 0
+                    onClicked: window.page = 0
+                }
+                NavButton {
+                    objectName: "navModels"
+                    Layout.alignment: Qt.AlignHCenter
+                    text: qsTr("Model library")
+                    iconName: "models"
+                    current: window.page === 1
+                    onClicked: window.page = 1
+                }
+                NavButton {
+                    objectName: "navCompare"
+                    Layout.alignment: Qt.AlignHCenter
+                    text: qsTr("Compare variants")
+                    iconName: "compare"
+                    current: window.page === 2
+                    onClicked: window.page = 2
+                }
+                Item { Layout.fillHeight: true }
+                NavButton {
+                    objectName: "navSettings"
+                    Layout.alignment: Qt.AlignHCenter
+                    text: qsTr("Settings")
+                    iconName: "settings"
+                    current: window.page === 3
+                    onClicked: window.page = 3
+                }
+            }
+            Rectangle {
+                anchors.right: parent.right
+                width: 1
+                height: parent.height
+                color: theme.border
+            }
+        }
+
+        ColumnLayout {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            spacing: 0
+
+            HeaderBar {
+                Layout.fillWidth: true
+                title: window.page === 0 ? (chat.title.length > 0 ? chat.title : qsTr("New chat"))
+                                         : window.pageTitles[window.page]
+            }
+
+            StackLayout {
+                objectName: "pages"
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                currentIndex: window.page
+                ChatPage { objectName: "chatPage" }
+                ModelLibraryPage {
+                    objectName: "modelLibraryPage"
+                    onUseVariant: (variantId) => { chat.variantId = variantId; window.page = 0 }
+                }
+                ComparePage { objectName: "comparePage" }
+                SettingsPage { objectName: "settingsPage" }
+            }
+
+            StatusBar { Layout.fillWidth: true }
+        }
+    }
+}

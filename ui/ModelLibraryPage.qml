@@ -1,0 +1,199 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Dialogs
+import QtQuick.Layouts
+
+// The models on this computer, each with the precisions (variants) it is
+// stored in: size, file, origin and quality figures. Importing adds a .gguf
+// file; the toolbar is where downloading will go.
+Item {
+    id: page
+    signal useVariant(var variantId)
+
+    ColumnLayout {
+        anchors.fill: parent
+        anchors.margins: 24
+        spacing: 16
+
+        RowLayout {
+            Layout.fillWidth: true
+            Layout.maximumWidth: 980
+            Layout.alignment: Qt.AlignHCenter
+            spacing: 10
+            ColumnLayout {
+                Layout.fillWidth: true
+                spacing: 2
+                Label {
+                    text: qsTr("Models on this computer")
+                    color: theme.text
+                    font.pixelSize: 18
+                    font.weight: Font.DemiBold
+                }
+                Label {
+                    text: qsTr("Each model can be kept in several precisions: fewer bits are smaller and faster, more bits answer closer to the original.")
+                    color: theme.mutedText
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
+                }
+            }
+            Button {
+                objectName: "importButton"
+                text: qsTr("Import .gguf…")
+                icon.source: "qrc:/nibble/icons/import.svg"
+                icon.width: 16
+                icon.height: 16
+                highlighted: true
+                onClicked: importDialog.open()
+            }
+        }
+
+        Label {
+            objectName: "libraryMessage"
+            Layout.fillWidth: true
+            Layout.maximumWidth: 980
+            Layout.alignment: Qt.AlignHCenter
+            visible: library.message.length > 0
+            text: library.message
+            color: theme.mutedText
+            wrapMode: Text.Wrap
+        }
+
+        ListView {
+            id: list
+            objectName: "variantList"
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            Layout.maximumWidth: 980
+            Layout.alignment: Qt.AlignHCenter
+            clip: true
+            spacing: 8
+            model: variants
+            boundsBehavior: Flickable.StopAtBounds
+            ScrollBar.vertical: ScrollBar {}
+            section.property: "modelName"
+            section.delegate: ColumnLayout {
+                required property string section
+                width: ListView.view.width
+                spacing: 0
+                Label {
+                    Layout.topMargin: 14
+                    Layout.bottomMargin: 6
+                    text: section
+                    color: theme.text
+                    font.pixelSize: 15
+                    font.weight: Font.DemiBold
+                }
+            }
+            delegate: Rectangle {
+                id: card
+                required property var variantId
+                required property string label
+                required property string architecture
+                required property string parameters
+                required property string license
+                required property string precision
+                required property string bits
+                required property string filePath
+                required property bool fileExists
+                required property string sizeText
+                required property string origin
+                required property var perplexity
+                required property var kldMean
+                required property var sameTopPercent
+                readonly property bool inUse: variantId === chat.variantId
+
+                width: ListView.view.width
+                implicitHeight: cardLayout.implicitHeight + 28
+                radius: 12
+                color: theme.surface
+                border.color: inUse ? theme.accent : theme.border
+
+                function figure(value, digits, suffix) {
+                    return value === undefined || value === null ? "—" : Number(value).toFixed(digits) + (suffix || "")
+                }
+
+                RowLayout {
+                    id: cardLayout
+                    anchors.fill: parent
+                    anchors.margins: 14
+                    spacing: 16
+
+                    Rectangle {
+                        Layout.alignment: Qt.AlignTop
+                        implicitWidth: 64
+                        implicitHeight: 40
+                        radius: 8
+                        color: theme.selection
+                        Label {
+                            anchors.centerIn: parent
+                            text: card.precision
+                            color: theme.accent
+                            font.weight: Font.DemiBold
+                        }
+                    }
+                    ColumnLayout {
+                        Layout.fillWidth: true
+                        spacing: 4
+                        Label {
+                            text: (card.bits.length > 0 ? card.bits + " · " : "") + card.sizeText + " · "
+                                  + card.parameters + qsTr(" parameters") + " · " + card.architecture
+                                  + (card.license.length > 0 ? " · " + card.license : "")
+                            color: theme.text
+                        }
+                        Label {
+                            Layout.fillWidth: true
+                            text: card.fileExists ? card.filePath : qsTr("Missing: %1").arg(card.filePath)
+                            color: card.fileExists ? theme.mutedText : theme.danger
+                            font.pixelSize: 12
+                            elide: Text.ElideMiddle
+                        }
+                        Label {
+                            text: qsTr("Origin: %1   ·   Quality vs. reference: perplexity %2, KL divergence %3, same top token %4")
+                                  .arg(card.origin).arg(card.figure(card.perplexity, 2))
+                                  .arg(card.figure(card.kldMean, 4)).arg(card.figure(card.sameTopPercent, 1, "%"))
+                            color: theme.mutedText
+                            font.pixelSize: 12
+                        }
+                    }
+                    ColumnLayout {
+                        Layout.alignment: Qt.AlignTop
+                        spacing: 4
+                        Button {
+                            text: card.inUse ? qsTr("In use") : qsTr("Use in chat")
+                            enabled: !card.inUse && card.fileExists && !chat.generating
+                            onClicked: page.useVariant(card.variantId)
+                        }
+                        RowLayout {
+                            Layout.alignment: Qt.AlignRight
+                            IconButton {
+                                iconName: "folder"
+                                tip: qsTr("Show the file's folder")
+                                onClicked: library.revealFolder(card.filePath)
+                            }
+                            IconButton {
+                                iconName: "trash"
+                                tip: qsTr("Remove from the library (the file stays on disk)")
+                                enabled: !card.inUse || !chat.generating
+                                onClicked: library.removeVariant(card.variantId)
+                            }
+                        }
+                    }
+                }
+            }
+
+            Label {
+                anchors.centerIn: parent
+                visible: list.count === 0
+                text: qsTr("No models yet. Import a .gguf file to start chatting.")
+                color: theme.mutedText
+            }
+        }
+    }
+
+    FileDialog {
+        id: importDialog
+        title: qsTr("Import a model")
+        nameFilters: [qsTr("GGUF models (*.gguf)"), qsTr("All files (*)")]
+        onAccepted: library.importFile(selectedFile)
+    }
+}

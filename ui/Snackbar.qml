@@ -1,0 +1,47 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+
+// A short message at the bottom of a page, with an optional action.
+Rectangle {
+    id: bar
+    property string text
+    property string actionText
+    property int timeout: 8000
+    signal action()
+    signal closed()
+
+    function show() { visible = true; hideTimer.restart() }
+
+    visible: false
+    radius: 10
+    color: theme.dark ? "#3a3c42" : "#2b2d31"
+    implicitHeight: 44
+    implicitWidth: Math.min(parent ? parent.width - 32 : 480, row.implicitWidth + 32)
+
+    Timer {
+        id: hideTimer
+        interval: bar.timeout
+        onTriggered: { bar.visible = false; bar.closed() }
+    }
+    RowLayout {
+        id: row
+        anchors.fill: parent
+        anchors.leftMargin: 16
+        anchors.rightMargin: 8
+        spacing: 12
+        Label {
+            Layout.fillWidth: true
+            text: bar.text
+            color: "#f1f2f4"
+            elide: Text.ElideRight
+        }
+        Button {
+            visible: bar.actionText.length > 0
+            text: bar.actionText
+            flat: true
+            palette.buttonText: "#9fb6ff"
+            onClicked: { bar.visible = false; bar.action() }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+
+// Where the engine stands: loading progress, backend and device, context use.
+Rectangle {
+    implicitHeight: 28
+    color: theme.sidebar
+
+    Rectangle {
+        width: parent.width
+        height: 1
+        color: theme.border
+    }
+    RowLayout {
+        anchors.fill: parent
+        anchors.leftMargin: 16
+        anchors.rightMargin: 16
+        spacing: 14
+
+        Rectangle {
+            width: 8
+            height: 8
+            radius: 4
+            color: engine.lastError.length > 0 ? theme.danger
+                 : engine.loading || engine.busy ? "#e0a526"
+                 : engine.residentVariantId > 0 ? "#3aa55d" : theme.mutedText
+        }
+        Label {
+            objectName: "engineStatus"
+            color: theme.mutedText
+            font.pixelSize: 12
+            text: engine.loading ? qsTr("Loading %1…").arg(engine.loadingLabel)
+                : engine.lastError.length > 0 ? engine.lastError
+                : engine.residentVariantId > 0 ? (engine.busy ? qsTr("Generating") : qsTr("Ready"))
+                : qsTr("No model loaded")
+            elide: Text.ElideRight
+            Layout.maximumWidth: 420
+        }
+        ProgressBar {
+            visible: engine.loading
+            from: 0
+            to: 1
+            value: engine.loadProgress
+            Layout.preferredWidth: 140
+        }
+        IconButton {
+            visible: engine.loading
+            iconName: "close"
+            tip: qsTr("Cancel loading")
+            implicitWidth: 22
+            implicitHeight: 22
+            padding: 3
+            onClicked: engine.cancelLoad()
+        }
+        Item { Layout.fillWidth: true }
+        Label {
+            visible: engine.backend.length > 0
+            color: theme.mutedText
+            font.pixelSize: 12
+            text: engine.backend
+        }
+        Label {
+            objectName: "contextUse"
+            visible: engine.contextLength > 0
+            color: theme.mutedText
+            font.pixelSize: 12
+            text: qsTr("Context %1 / %2 tokens").arg(engine.contextUsed).arg(engine.contextLength)
+        }
+    }
+}
