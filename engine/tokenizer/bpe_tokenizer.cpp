@@ -43,19 +43,41 @@ BpeTokenizer::BpeTokenizer(Vocabulary vocab, const gguf::GgufFile& file, const P
         throw Error(ErrorKind::InvalidFile, file.displayName() +
                                                 ": the BPE tokenizer has no merge list (tokenizer.ggml.merges is "
                                                 "missing or not a list of strings)");
-    merges_.reserve(list->strings.size());
+    size_t capacity = 16;
+    mergeShift_ = 60;
+    while (capacity < 2 * list->strings.size()) capacity *= 2, --mergeShift_;
+    merges_.assign(capacity, Merge{});
+    std::string joined;
     for (size_t rank = 0; rank < list->strings.size(); ++rank) {
         const std::string_view merge = list->strings[rank];
         // "first second", cut at the first space after the first byte, as llama.cpp.
         const size_t space = merge.find(' ', 1);
         if (space == std::string_view::npos) continue;
-        const std::string first(merge.substr(0, space));
-        const std::string second(merge.substr(space + 1));
+        const std::string_view first = merge.substr(0, space);
+        const std::string_view second = merge.substr(space + 1);
         const int32_t left = internSymbol(first);
         const int32_t right = internSymbol(second);
-        const int32_t result = internSymbol(first + second);
-        // The first occurrence of a pair keeps its rank.
-        merges_.emplace(pairKey(left, right), Merge{static_cast<int32_t>(rank), result});
+        joined.assign(first).append(second);
+        addMerge(pairKey(left, right), static_cast<int32_t>(rank), internSymbol(joined));
+    }
+}
+
+void BpeTokenizer::addMerge(uint64_t pair, int32_t rank, int32_t result) {
+    const size_t mask = merges_.size() - 1;
+    for (size_t k = slotOf(pair);; k = (k + 1) & mask) {
+        if (merges_[k].pair == pair) return;  // the first occurrence of a pair keeps its rank
+        if (merges_[k].pair == kNoPair) {
+            merges_[k] = {pair, rank, result};
+            return;
+        }
+    }
+}
+
+const BpeTokenizer::Merge* BpeTokenizer::findMerge(uint64_t pair) const {
+    const size_t mask = merges_.size() - 1;
+    for (size_t k = slotOf(pair);; k = (k + 1) & mask) {
+        if (merges_[k].pair == pair) return &merges_[k];
+        if (merges_[k].pair == kNoPair) return nullptr;
     }
 }
 
@@ -65,7 +87,7 @@ int32_t BpeTokenizer::symbolId(std::string_view text) const {
     return it == extraIds_.end() ? -1 : it->second;
 }
 
-int32_t BpeTokenizer::internSymbol(const std::string& text) {
+int32_t BpeTokenizer::internSymbol(std::string_view text) {
     if (const int32_t id = symbolId(text); id >= 0) return id;
     extraSymbols_.push_back(std::make_unique<std::string>(text));
     const auto id = static_cast<int32_t>(vocab_.size() + extraIds_.size());
@@ -115,9 +137,9 @@ void BpeTokenizer::encodeWord(std::string_view word, std::vector<int32_t>& out) 
         if (left < 0 || right < 0) return;
         const int32_t a = symbols[left].id, b = symbols[right].id;
         if (a < 0 || b < 0) return;
-        auto it = merges_.find(pairKey(a, b));
-        if (it == merges_.end()) return;
-        queue.push({it->second.rank, left, right, a, b, it->second.result});
+        const Merge* merge = findMerge(pairKey(a, b));
+        if (!merge) return;
+        queue.push({merge->rank, left, right, a, b, merge->result});
     };
     for (int k = 1; k < static_cast<int>(symbols.size()); ++k) tryAdd(k - 1, k);
 
@@ -162,14 +184,9 @@ std::string BpeTokenizer::tokenBytes(int32_t id) const {
         for (size_t pos = 0; pos < text.size();) {
             const int n = utf8::wellFormedPrefix(text.substr(pos));
             const size_t length = n > 0 ? static_cast<size_t>(n) : 1;
-            uint32_t cp = 0;
-            if (n > 0) {
-                cp = static_cast<uint8_t>(text[pos]) & (n == 1 ? 0x7F : n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
-                for (size_t k = 1; k < length; ++k) cp = (cp << 6) | (static_cast<uint8_t>(text[pos + k]) & 0x3F);
-            }
             // A character outside GPT-2's byte alphabet has no byte; llama.cpp
             // spells it out instead of dropping it silently.
-            if (const int byte = n > 0 ? byteLevel_.decode(cp) : -1; byte >= 0) {
+            if (const int byte = n > 0 ? byteLevel_.decode(utf8::decode(text.substr(pos, length))) : -1; byte >= 0) {
                 out += static_cast<char>(byte);
             } else {
                 out += "[UNK_BYTE_0x";

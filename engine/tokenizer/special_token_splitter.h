@@ -4,10 +4,9 @@
 // first, each splitting every remaining text piece at all its occurrences.
 // User-defined tokens always split; control and unknown tokens only when the
 // caller parses special tokens, so that typed text like "<|im_start|>" stays
-// text otherwise.
+// text otherwise. Tokens marked to strip whitespace take the spaces beside them.
 #include "tokenizer/vocabulary.h"
 
-#include <array>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -30,11 +29,17 @@ private:
     // The special tokens occurring in `text`, in the order they are tried.
     std::vector<int32_t> tokensIn(std::string_view text, bool parseSpecial) const;
 
+    // A trie of the special token texts: one walk from each position of the
+    // input finds every special token starting there, and stops at the first
+    // byte no token continues with.
+    struct Node {
+        std::vector<std::pair<uint8_t, int32_t>> children;  // byte, node index
+        int32_t rank = -1;  // the special token ending here, by try order
+    };
+    int32_t child(int32_t node, uint8_t byte) const;
+
     const Vocabulary& vocab_;
-    std::vector<int32_t> rank_;  // position of each special token in try order, -1 otherwise
-    // Text lengths of the special tokens starting with each byte, so a scan
-    // looks up only the lengths that can match there.
-    std::array<std::vector<uint32_t>, 256> lengthsByFirstByte_;
+    std::vector<Node> trie_;  // trie_[0] is the root
 };
 
 }  // namespace nibble

@@ -21,6 +21,13 @@ inline size_t leadLength(char lead) {
 
 void appendCodepoint(std::string& out, uint32_t cp);
 
+// The code point of a whole, well-formed sequence of 1 to 4 bytes.
+inline uint32_t decode(std::string_view sequence) {
+    uint32_t cp = static_cast<uint8_t>(sequence[0]) & (0x7F >> (sequence.size() == 1 ? 0 : sequence.size()));
+    for (size_t k = 1; k < sequence.size(); ++k) cp = (cp << 6) | (static_cast<uint8_t>(sequence[k]) & 0x3F);
+    return cp;
+}
+
 // Length of the well-formed sequence at the start of `bytes` (Unicode table
 // 3-7: no overlongs, surrogates or code points past U+10FFFF). Returns 0 when
 // the bytes so far are a valid but incomplete prefix, and -n when the first n

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <functional>
 #include <limits>
 
 namespace nibble {
@@ -61,7 +63,20 @@ Vocabulary Vocabulary::fromGguf(const gguf::GgufFile& file, const VocabDefaults&
         if (v.attrs_[id] & (kAttrControl | kAttrUserDefined | kAttrUnknown)) v.special_.push_back(id);
     std::stable_sort(v.special_.begin(), v.special_.end(),
                      [&](int32_t a, int32_t b) { return v.text(a).size() > v.text(b).size(); });
+    v.applyModelQuirks(file);
     return v;
+}
+
+void Vocabulary::applyModelQuirks(const gguf::GgufFile& file) {
+    // GGUF has no field for whitespace stripping around special tokens, so
+    // llama.cpp sets it by model name; Phi-3's chat format depends on it.
+    std::string name(file.getString("general.name").value_or(""));
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (name.find("phi-3") == std::string::npos && name.find("phi3") == std::string::npos) return;
+    for (int32_t id : special_) attrs_[id] |= kAttrRstrip;
+    if (const int32_t id = find("</s>"); id >= 0) attrs_[id] |= kAttrRstrip;
+    for (std::string_view t : {"<unk>", "<s>", "<|endoftext|>"})
+        if (const int32_t id = find(t); id >= 0) attrs_[id] &= static_cast<uint8_t>(~kAttrRstrip);
 }
 
 void Vocabulary::readTokens(const gguf::GgufFile& file) {
@@ -92,21 +107,20 @@ void Vocabulary::readTokens(const gguf::GgufFile& file) {
         types = t->intArray();
     }
 
-    // llama.cpp names empty tokens rather than rejecting the file.
-    std::vector<std::string> renamed(n);
     size_t bytes = 0;
-    for (size_t id = 0; id < n; ++id) {
-        if (tokens->strings[id].empty()) renamed[id] = "[EMPTY_" + std::to_string(id) + "]";
-        bytes += renamed[id].empty() ? tokens->strings[id].size() : renamed[id].size();
-    }
-    if (bytes > std::numeric_limits<uint32_t>::max()) fail(file, "the token texts are too large");
-
+    for (std::string_view t : tokens->strings) bytes += t.size();
     blob_.reserve(bytes);
     offsets_.reserve(n + 1);
     offsets_.push_back(0);
     for (size_t id = 0; id < n; ++id) {
-        const std::string_view text = renamed[id].empty() ? tokens->strings[id] : std::string_view(renamed[id]);
-        blob_.insert(blob_.end(), text.begin(), text.end());
+        const std::string_view t = tokens->strings[id];
+        if (t.empty()) {  // llama.cpp names empty tokens rather than rejecting the file
+            const std::string name = "[EMPTY_" + std::to_string(id) + "]";
+            blob_.insert(blob_.end(), name.begin(), name.end());
+        } else {
+            blob_.insert(blob_.end(), t.begin(), t.end());
+        }
+        if (blob_.size() > std::numeric_limits<uint32_t>::max()) fail(file, "the token texts are too large");
         offsets_.push_back(static_cast<uint32_t>(blob_.size()));
     }
     scores_.assign(n, 0.0f);
@@ -115,12 +129,22 @@ void Vocabulary::readTokens(const gguf::GgufFile& file) {
     if (types)
         for (size_t id = 0; id < n; ++id) attrs_[id] = attrFromType((*types)[id]);
 
-    index_.reserve(n);
+    size_t capacity = 16;
+    while (capacity < 2 * n) capacity *= 2;
+    slots_.assign(capacity, Slot{});
     for (int32_t id = 0; id < static_cast<int32_t>(n); ++id) {
-        auto [it, inserted] = index_.emplace(text(id), id);
-        if (!inserted)
-            fail(file, "tokens " + std::to_string(it->second) + " and " + std::to_string(id) +
-                           " have the same text \"" + std::string(text(id)) + "\"");
+        const std::string_view t = text(id);
+        const size_t h = std::hash<std::string_view>{}(t);
+        for (size_t k = h & (capacity - 1);; k = (k + 1) & (capacity - 1)) {
+            Slot& slot = slots_[k];
+            if (slot.id < 0) {
+                slot = {static_cast<uint32_t>(h >> 32), id};
+                break;
+            }
+            if (slot.hash == static_cast<uint32_t>(h >> 32) && text(slot.id) == t)
+                fail(file, "tokens " + std::to_string(slot.id) + " and " + std::to_string(id) +
+                               " have the same text \"" + std::string(t) + "\"");
+        }
     }
 
     static constexpr char kHex[] = "0123456789ABCDEF";
@@ -148,8 +172,13 @@ uint8_t Vocabulary::byteValue(int32_t id) const {
 }
 
 int32_t Vocabulary::find(std::string_view t) const {
-    auto it = index_.find(t);
-    return it == index_.end() ? -1 : it->second;
+    const size_t h = std::hash<std::string_view>{}(t);
+    const size_t mask = slots_.size() - 1;
+    for (size_t k = h & mask;; k = (k + 1) & mask) {
+        const Slot& slot = slots_[k];
+        if (slot.id < 0) return -1;
+        if (slot.hash == static_cast<uint32_t>(h >> 32) && text(slot.id) == t) return slot.id;
+    }
 }
 
 void Vocabulary::readSpecialIds(const gguf::GgufFile& file, const VocabDefaults& defaults) {

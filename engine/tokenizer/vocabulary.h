@@ -8,7 +8,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace nibble::gguf {
@@ -27,6 +26,8 @@ enum TokenAttr : uint8_t {
     kAttrUserDefined = 1 << 3,
     kAttrUnused = 1 << 4,
     kAttrByte = 1 << 5,
+    kAttrLstrip = 1 << 6,  // a special token that swallows the whitespace before it
+    kAttrRstrip = 1 << 7,  // ... or after it
 };
 
 // What the caller knows before the token table is read: the defaults that
@@ -45,9 +46,8 @@ public:
     // Throws Error(InvalidFile) when the table is missing or inconsistent.
     static Vocabulary fromGguf(const gguf::GgufFile& file, const VocabDefaults& defaults);
 
-    // The lookup index points into this object's own storage.
-    Vocabulary(Vocabulary&&) = default;
-    Vocabulary& operator=(Vocabulary&&) = default;
+    Vocabulary(Vocabulary&&) noexcept = default;
+    Vocabulary& operator=(Vocabulary&&) noexcept = default;
     Vocabulary(const Vocabulary&) = delete;
     Vocabulary& operator=(const Vocabulary&) = delete;
 
@@ -86,13 +86,20 @@ private:
     void readTokens(const gguf::GgufFile& file);
     void readSpecialIds(const gguf::GgufFile& file, const VocabDefaults& defaults);
     void detectEndOfGeneration(const gguf::GgufFile& file);
+    void applyModelQuirks(const gguf::GgufFile& file);
 
     VocabKind kind_ = VocabKind::SentencePiece;
-    std::vector<char> blob_;         // every token text, back to back; moves keep its address
+    std::vector<char> blob_;         // every token text, back to back
     std::vector<uint32_t> offsets_;  // size() + 1 offsets into blob_
     std::vector<float> scores_;
     std::vector<uint8_t> attrs_;
-    std::unordered_map<std::string_view, int32_t> index_;  // views into blob_
+    // Text -> id as an open-addressing table: loading 262k tokens into node
+    // based maps costs hundreds of milliseconds, this a small fraction.
+    struct Slot {
+        uint32_t hash = 0;  // high bits of the text's hash, to skip most comparisons
+        int32_t id = -1;
+    };
+    std::vector<Slot> slots_;  // a power of two, at most half full
     int32_t byteTokens_[256] = {};
     std::vector<bool> eog_;
     std::vector<int32_t> special_;
