@@ -13,6 +13,25 @@ ApplicationWindow {
     visible: true
     title: chat.title.length > 0 ? chat.title + " — Nibble" : "Nibble"
     color: theme.window
+    // Spelled out on the window as well so every control, popups included,
+    // follows a theme switch at once.
+    palette.window: theme.window
+    palette.windowText: theme.text
+    palette.base: theme.surface
+    palette.alternateBase: theme.raised
+    palette.text: theme.text
+    palette.button: theme.raised
+    palette.buttonText: theme.text
+    palette.dark: theme.accent
+    palette.brightText: theme.accentText
+    palette.mid: theme.border
+    palette.midlight: theme.border
+    palette.light: theme.surface
+    palette.highlight: theme.accent
+    palette.highlightedText: theme.accentText
+    palette.placeholderText: theme.mutedText
+    palette.toolTipBase: theme.raised
+    palette.toolTipText: theme.text
 
     // 0 chat, 1 model library, 2 compare, 3 settings
     property int page: 0

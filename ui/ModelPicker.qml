@@ -12,6 +12,12 @@ ComboBox {
     currentIndex: variants.indexOf(chat.variantId)
     displayText: count > 0 ? currentText : qsTr("No model: import one in the model library")
     onActivated: (index) => chat.variantId = variants.variantIdAt(index)
+    background: Rectangle {
+        implicitHeight: 36
+        radius: 10
+        color: picker.hovered ? theme.raised : theme.surface
+        border.color: picker.visualFocus ? theme.accent : theme.border
+    }
     ToolTip.visible: hovered && currentIndex >= 0
     ToolTip.text: currentIndex >= 0 ? currentText : ""
     ToolTip.delay: 700

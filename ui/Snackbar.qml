@@ -17,7 +17,7 @@ Rectangle {
     radius: 10
     color: theme.dark ? "#3a3c42" : "#2b2d31"
     implicitHeight: 44
-    implicitWidth: Math.min(parent ? parent.width - 32 : 480, row.implicitWidth + 32)
+    implicitWidth: parent ? Math.min(parent.width - 24, 480) : 360
 
     Timer {
         id: hideTimer
@@ -36,11 +36,16 @@ Rectangle {
             color: "#f1f2f4"
             elide: Text.ElideRight
         }
-        Button {
+        ToolButton {
             visible: bar.actionText.length > 0
-            text: bar.actionText
-            flat: true
-            palette.buttonText: "#9fb6ff"
+            contentItem: Label {
+                text: bar.actionText
+                color: "#9fb6ff"
+                font.weight: Font.DemiBold
+                horizontalAlignment: Text.AlignHCenter
+                verticalAlignment: Text.AlignVCenter
+            }
+            background: Rectangle { radius: 6; color: parent.hovered ? "#44474f" : "transparent" }
             onClicked: { bar.visible = false; bar.action() }
         }
     }

@@ -55,6 +55,8 @@ private slots:
     void sendStreamsReplyIntoViewAndDatabase();
     void stopEndsReplyWithinMoments();
     void switchingVariantContinuesConversation();
+    void searchFindsConversationByItsReply();
+    void deleteConversationCanBeUndone();
     void modelLibraryListsVariants();
     void compareGeneratesBothVariants();
     void settingsPage();
@@ -261,6 +263,37 @@ void TestChatWindow::switchingVariantContinuesConversation() {
     QCOMPARE(thread[5].variantId, std::optional<qint64>(stories.id));
     QCOMPARE(thread[5].status, storage::MessageStatus::Complete);
     QCOMPARE(thread[1].variantId, std::optional<qint64>(smolId));
+}
+
+void TestChatWindow::searchFindsConversationByItsReply() {
+    app::ConversationListModel& conversations = app_->chat().conversationList();
+    QQuickItem* search = item("conversationSearch");
+    QVERIFY(search);
+    QTest::mouseClick(window_, Qt::LeftButton, {}, centerOf(search));
+    QTRY_VERIFY(search->hasActiveFocus());
+    typeKeys("paris");
+    QTRY_COMPARE(conversations.searchText(), QString("paris"));
+    QCOMPARE(conversations.rowCount(), 1);
+    QVERIFY(conversations.data(conversations.index(0), app::ConversationListModel::SnippetRole).toString().contains("Paris"));
+    search->setProperty("text", "zebra");
+    QTRY_COMPARE(conversations.searchText(), QString("zebra"));
+    QCOMPARE(conversations.rowCount(), 0);
+    search->setProperty("text", "");
+    QTRY_COMPARE(conversations.rowCount(), 1);
+}
+
+void TestChatWindow::deleteConversationCanBeUndone() {
+    app::ChatController& chat = app_->chat();
+    const qint64 id = chat.conversationId();
+    chat.deleteConversation(id);
+    QCOMPARE(chat.conversationList().rowCount(), 0);
+    QCOMPARE(chat.conversationId(), qint64(0));
+    QTRY_VERIFY(item("undoDeleteBar")->isVisible());
+    screenshot("chat-deleted");
+    chat.undoDelete();
+    QCOMPARE(chat.conversationList().rowCount(), 1);
+    chat.openConversation(id);
+    QCOMPARE(chat.messageList().rowCount(), 6);
 }
 
 void TestChatWindow::modelLibraryListsVariants() {
