@@ -14,5 +14,7 @@ int tokenizeCommand(const Argv& args);
 int runCommand(const Argv& args);
 int chatCommand(const Argv& args);
 int perplexityCommand(const Argv& args);
+int quantizeCommand(const Argv& args);
+int compareCommand(const Argv& args);
 
 }  // namespace nibble::cli

@@ -22,6 +22,11 @@ commands:
       [--backend cpu|vulkan] [--device D] [--ctx N]
   chat -m MODEL [--system TEXT]             interactive chat using the model's template
   perplexity -m MODEL -f FILE [--ctx N]     perplexity with the established protocol
+  quantize IN OUT TYPE [--imatrix FILE | --calibrate TEXTFILE | --calibrate-default]
+                                            write a variant (F16 Q8_0 Q6_K Q5_K_M Q5_1 Q5_0 Q4_K_M Q4_1 Q4_0)
+  compare -m REFERENCE -m VARIANT [-m ...] (-f TEXTFILE | --prompts FILE) [--ctx N] [--json]
+                                            quality of variants against the reference: PPL, KL divergence,
+                                            same top token, RMS delta-p, speed, size
 )";
 
 }  // namespace
@@ -47,6 +52,8 @@ int main(int argc, char** argv) {
         if (command == "run") return nibble::cli::runCommand(rest);
         if (command == "chat") return nibble::cli::chatCommand(rest);
         if (command == "perplexity") return nibble::cli::perplexityCommand(rest);
+        if (command == "quantize") return nibble::cli::quantizeCommand(rest);
+        if (command == "compare") return nibble::cli::compareCommand(rest);
         std::cerr << "nibble-cli: unknown command \"" << command << "\"\n" << kUsage;
         return 2;
     } catch (const nibble::cli::UsageError& e) {

@@ -157,6 +157,7 @@ std::vector<VariantQuality> compareModels(const std::filesystem::path& reference
         q.path = paths[k].string();
         q.fileType = models[k].model->info().fileType;
         q.fileBytes = models[k].model->info().fileSize;
+        q.weightBytes = models[k].model->info().weightBytes;
         models[k].stats.finish(q);
         if (options.speedTokens > 0) {
             GenerateOptions g;

@@ -63,7 +63,10 @@ ModelImpl::ModelImpl(const std::filesystem::path& path, const LoadOptions& opts)
     info.architecture = config.architecture;
     info.fileType = fileTypeName(file);
     info.license = std::string(file.getString("general.license").value_or(""));
-    for (const auto& t : file.tensors()) info.parameterCount += t.elementCount();
+    for (const auto& t : file.tensors()) {
+        info.parameterCount += t.elementCount();
+        info.weightBytes += t.byteSize;
+    }
     info.fileSize = file.fileSize();
     info.trainedContextLength = config.trainedContext;
     const uint32_t wanted = options.contextLength ? options.contextLength : std::min<uint32_t>(config.trainedContext, 4096);

@@ -30,6 +30,7 @@ struct ModelInfo {
     std::string license;         // general.license, may be empty
     uint64_t parameterCount = 0;
     uint64_t fileSize = 0;
+    uint64_t weightBytes = 0;    // tensor data alone, as quantization tables report model size
     uint32_t trainedContextLength = 0;
     uint32_t contextLength = 0;  // what this load uses
     uint32_t vocabSize = 0;

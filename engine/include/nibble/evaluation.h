@@ -29,6 +29,7 @@ struct VariantQuality {
     std::string path;
     std::string fileType;
     uint64_t fileBytes = 0;
+    uint64_t weightBytes = 0;
     double perplexity = 0, perplexityError = 0;
     double kldMean = 0, kldMeanError = 0, kldP99 = 0, kldMax = 0;  // KL(reference || variant), nats
     double sameTopPercent = 0, sameTopError = 0;                   // argmax agrees with the reference

@@ -1,0 +1,249 @@
+// Making precision variants: GGUF files written right, quality as the
+// established tool measures it, importance-aware 4-bit better than plain,
+// and the comparison figures consistent with themselves.
+#include "gguf/gguf_reader.h"
+#include "gguf/gguf_writer.h"
+#include "nibble/engine.h"
+#include "nibble/evaluation.h"
+#include "nibble/quantize.h"
+#include "test_models.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+using namespace nibble;
+
+namespace {
+
+std::string evalText() {
+    std::ifstream in(test::goldenDir() / "stories260K" / "eval-text.txt", std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+double mib(uint64_t bytes) { return double(bytes) / (1 << 20); }
+
+std::vector<std::string> filesIn(const QTemporaryDir& dir) {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir.path().toStdString())) out.push_back(e.path().filename().string());
+    return out;
+}
+
+}  // namespace
+
+class TestQuantizeModel : public QObject {
+    Q_OBJECT
+private slots:
+    // ../shared/golden/README.md: stories260K, ffn_down kept F32, evaluated with n_ctx 128.
+    void storiesVariantsMatchTheGoldenTable() {
+        NIBBLE_REQUIRE_MODEL(source, test::kStories);
+        QTemporaryDir dir;
+        struct Row {
+            const char* type;
+            double mib, kld, kldError;
+        };
+        const Row table[] = {{"Q8_0", 0.45, 0.000610, 0.000040}, {"Q4_1", 0.37, 0.057073, 0.004403}, {"Q4_0", 0.36, 0.069131, 0.005236}};
+        std::vector<std::filesystem::path> variants;
+        for (const Row& row : table) {
+            variants.push_back(dir.path().toStdString() + "/" + row.type + ".gguf");
+            QuantizeOptions o;
+            o.recipe = row.type;
+            QuantizeResult r = quantizeModel(source, variants.back(), o);
+            QCOMPARE(r.tensorTypes.at("F32"), 5 + 11);  // ffn_down of each layer and the norms stay F32
+            QVERIFY(r.warnings.empty());
+        }
+        CompareOptions options;
+        options.text = evalText();
+        options.nCtx = 128;
+        options.speedTokens = 0;
+        auto results = compareModels(source, variants, options);
+        QCOMPARE(results.size(), size_t(4));
+        QCOMPARE(results[0].kldMean, 0.0);
+        QCOMPARE(results[0].sameTopPercent, 100.0);
+        QVERIFY(std::abs(results[0].perplexity - 3.5129) < 0.001);
+        for (size_t i = 0; i < 3; ++i) {
+            const Row& row = table[i];
+            const VariantQuality& q = results[i + 1];
+            QCOMPARE(std::round(mib(q.weightBytes) * 100) / 100, row.mib);
+            if (std::string(row.type) == "Q8_0") {
+                // The established engine rounds activations to 8 bits before
+                // Q8_0 products, which doubles its figure; llama-perplexity
+                // scoring our Q8_0 file gives 0.000627 +/- 0.000044, inside
+                // the table's bars. Our float evaluation must be below it.
+                QVERIFY2(q.kldMean > 0 && q.kldMean < row.kld, qPrintable(QString::number(q.kldMean, 'g', 6)));
+            } else {
+                QVERIFY2(std::abs(q.kldMean - row.kld) <= row.kldError,
+                         qPrintable(QString("%1: KLD %2, table %3").arg(row.type).arg(q.kldMean).arg(row.kld)));
+            }
+        }
+    }
+
+    void importanceAwareFourBitBeatsTheTable() {
+        NIBBLE_REQUIRE_MODEL(source, test::kStories);
+        QTemporaryDir dir;
+        std::vector<std::filesystem::path> variants;
+        double plainBits[2] = {};
+        const char* types[2] = {"Q4_0", "Q4_1"};
+        for (int i = 0; i < 2; ++i) {
+            QuantizeOptions o;
+            o.recipe = types[i];
+            plainBits[i] = quantizeModel(source, dir.path().toStdString() + "/plain.gguf", o).bitsPerWeight;
+            o.calibrate = true;  // the built-in calibration text, not the evaluation text
+            variants.push_back(dir.path().toStdString() + "/" + types[i] + "-importance.gguf");
+            QuantizeResult r = quantizeModel(source, variants.back(), o);
+            QCOMPARE(r.bitsPerWeight, plainBits[i]);
+        }
+        CompareOptions options;
+        options.text = evalText();
+        options.nCtx = 128;
+        options.speedTokens = 0;
+        auto results = compareModels(source, variants, options);
+        QVERIFY2(results[1].kldMean < 0.069131, qPrintable(QString::number(results[1].kldMean)));  // table's Q4_0
+        QVERIFY2(results[2].kldMean < 0.057073, qPrintable(QString::number(results[2].kldMean)));  // table's Q4_1
+    }
+
+    void writtenFilesKeepMetadataAndStructure() {
+        NIBBLE_REQUIRE_MODEL(source, test::kStories);
+        QTemporaryDir dir;
+        const std::filesystem::path out = dir.path().toStdString() + "/q8.gguf";
+        QuantizeOptions o;
+        o.recipe = "Q8_0";
+        quantizeModel(source, out, o);
+        gguf::GgufFile in(source), written(out);
+        QCOMPARE(written.version(), 3u);
+        QCOMPARE(*written.getInt("general.file_type"), int64_t(7));
+        QCOMPARE(*written.getString("general.quantized_by"), std::string_view("Nibble"));
+        for (const auto& [key, value] : in.metadata()) {
+            if (key == "general.file_type") continue;
+            const gguf::Value* copy = written.find(key);
+            QVERIFY2(copy, std::string(key).c_str());
+            QCOMPARE(copy->toDisplayString(1000), value.toDisplayString(1000));
+        }
+        QCOMPARE(written.tensors().size(), in.tensors().size());
+        for (const auto& t : written.tensors()) {
+            QCOMPARE(t.offset % written.alignment(), uint64_t(0));
+            const gguf::TensorInfo* original = in.findTensor(t.name);
+            QVERIFY(original);
+            QCOMPARE(t.shape, original->shape);
+            if (t.type == original->type) QVERIFY(std::memcmp(t.data, original->data, t.byteSize) == 0);
+        }
+        // The 8-bit variant runs and tells the same story as the original.
+        GenerateOptions g;
+        g.sampling = SamplingParams::greedy();
+        g.maxTokens = 24;
+        auto greedyText = [&](const std::filesystem::path& file) {
+            Session session(Model::open(file, {}));
+            return QString::fromStdString(session.complete("Once upon a time", g, {}).text);
+        };
+        QCOMPARE(greedyText(out), greedyText(source));
+    }
+
+    void writerHonoursAlignmentAndSetValues() {
+        QTemporaryDir dir;
+        const std::filesystem::path out = dir.path().toStdString() + "/small.gguf";
+        gguf::GgufWriter w(64);
+        w.setString("general.architecture", "llama");
+        w.setStringArray("tokens", {"a", "bc"});
+        w.setFloat32Array("scores", {1.5f, -2.0f});
+        w.setInt32Array("types", {1, 3});
+        w.addTensor("x", {3}, GgmlType::F32, [] { return std::vector<uint8_t>(12, 7); });
+        w.addTensor("y", {32, 2}, GgmlType::Q8_0, [] { return std::vector<uint8_t>(68, 1); });
+        w.write(out);
+        gguf::GgufFile f(out);
+        QCOMPARE(f.alignment(), 64u);
+        QCOMPARE(*f.getString("general.architecture"), std::string_view("llama"));
+        QCOMPARE(f.find("tokens")->strings[1], std::string_view("bc"));
+        QCOMPARE(*f.find("scores")->floatArray(), (std::vector<float>{1.5f, -2.0f}));
+        QCOMPARE(*f.find("types")->intArray(), (std::vector<int64_t>{1, 3}));
+        QCOMPARE(f.findTensor("y")->offset, uint64_t(64));
+        QCOMPARE(f.findTensor("y")->data[67], uint8_t(1));
+        QCOMPARE(filesIn(dir), std::vector<std::string>{"small.gguf"});
+    }
+
+    void cancellingLeavesNoFileBehind() {
+        NIBBLE_REQUIRE_MODEL(source, test::kStories);
+        QTemporaryDir dir;
+        QuantizeOptions o;
+        o.recipe = "Q4_0";
+        std::vector<float> seen;
+        o.progress = [&](float f) {
+            seen.push_back(f);
+            return f < 0.5f;
+        };
+        try {
+            quantizeModel(source, dir.path().toStdString() + "/cancelled.gguf", o);
+            QFAIL("quantization was not cancelled");
+        } catch (const Error& e) {
+            QCOMPARE(e.kind(), ErrorKind::Cancelled);
+        }
+        QVERIFY(seen.size() >= 2);
+        QVERIFY(std::is_sorted(seen.begin(), seen.end()));
+        QVERIFY(filesIn(dir).empty());
+    }
+
+    void unknownRecipeIsAClearError() {
+        NIBBLE_REQUIRE_MODEL(source, test::kStories);
+        QuantizeOptions o;
+        o.recipe = "Q3_XS";
+        try {
+            quantizeModel(source, "/tmp/never.gguf", o);
+            QFAIL("accepted an unknown recipe");
+        } catch (const Error& e) {
+            QCOMPARE(e.kind(), ErrorKind::InvalidArgument);
+            QVERIFY(QString(e.what()).contains("Q4_K_M"));
+        }
+        QVERIFY(!std::filesystem::exists("/tmp/never.gguf"));
+    }
+
+    // The SmolLM2 comparison: references re-expressed from the packaged
+    // Q4_1 (Q8_0 and F16), variants Q4_0, Q4_K_M and importance-aware Q4_0.
+    void smolLM2ComparisonIsConsistent() {
+        NIBBLE_REQUIRE_MODEL(packaged, test::kSmolLM2);
+        QTemporaryDir dir;
+        std::vector<std::string> warnings;
+        auto make = [&](const char* name, const char* recipe, bool calibrate) {
+            std::filesystem::path out = dir.path().toStdString() + "/" + name + ".gguf";
+            QuantizeOptions o;
+            o.recipe = recipe;
+            o.calibrate = calibrate;
+            QuantizeResult r = quantizeModel(packaged, out, o);
+            warnings.push_back(r.warnings.empty() ? "" : r.warnings.front());
+            return out;
+        };
+        const auto f16 = make("f16", "F16", false);
+        const auto q8 = make("q8", "Q8_0", false);
+        const auto q40 = make("q4_0", "Q4_0", false);
+        const auto q4k = make("q4_k_m", "Q4_K_M", false);
+        const auto imp = make("q4_0_imp", "Q4_0", true);
+        for (const auto& w : warnings)
+            QCOMPARE(QString::fromStdString(w), QString("derived from Q4_1: cannot be better than its source"));
+        CompareOptions options;
+        options.text = evalText();
+        options.nCtx = 128;
+        options.speedTokens = 4;
+        auto r = compareModels(q8, {q8, f16, q40, q4k, imp}, options);
+        QCOMPARE(r[1].kldMean, 0.0);            // a file against itself
+        QCOMPARE(r[1].sameTopPercent, 100.0);
+        QCOMPARE(r[1].perplexity, r[0].perplexity);
+        auto vsF16 = compareModels(packaged, {f16}, options);
+        QVERIFY2(vsF16[1].kldMean < 1e-5, qPrintable(QString::number(vsF16[1].kldMean)));  // Q4_1 values fit F16
+        for (size_t i = 2; i < r.size(); ++i) {
+            QVERIFY(r[i].kldMean > 0 && r[i].kldMean < 1.0);
+            QVERIFY(r[i].kldP99 >= r[i].kldMean && r[i].kldMax >= r[i].kldP99);
+            QVERIFY(r[i].sameTopPercent > 50 && r[i].sameTopPercent <= 100);
+            QVERIFY(r[i].decodeTokensPerSecond > 0);
+            QVERIFY(r[i].scoredTokens == r[0].scoredTokens);
+        }
+        QVERIFY(r[3].fileBytes < r[0].fileBytes);
+        QVERIFY2(r[4].kldMean < r[3].kldMean, "Q4_K_M should be closer to the reference than Q4_0");
+    }
+};
+
+QTEST_GUILESS_MAIN(TestQuantizeModel)
+#include "test_quantize_model.moc"
