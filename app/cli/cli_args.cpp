@@ -43,28 +43,25 @@ std::string Args::required(const std::string& name) const {
     return *v;
 }
 
-int Args::intValue(const std::string& name, int fallback) const {
+template <typename T>
+T Args::number(const std::string& name, T fallback, const char* what, T (*parse)(const std::string&, size_t*)) const {
     auto v = value(name);
     if (!v) return fallback;
     try {
         size_t used = 0;
-        int n = std::stoi(*v, &used);
+        T n = parse(*v, &used);
         if (used == v->size()) return n;
     } catch (const std::exception&) {
     }
-    throw UsageError("--" + name + " needs a whole number, got \"" + *v + "\"");
+    throw UsageError("--" + name + " needs " + what + ", got \"" + *v + "\"");
+}
+
+int Args::intValue(const std::string& name, int fallback) const {
+    return number<int>(name, fallback, "a whole number", [](const std::string& s, size_t* used) { return std::stoi(s, used); });
 }
 
 double Args::doubleValue(const std::string& name, double fallback) const {
-    auto v = value(name);
-    if (!v) return fallback;
-    try {
-        size_t used = 0;
-        double n = std::stod(*v, &used);
-        if (used == v->size()) return n;
-    } catch (const std::exception&) {
-    }
-    throw UsageError("--" + name + " needs a number, got \"" + *v + "\"");
+    return number<double>(name, fallback, "a number", [](const std::string& s, size_t* used) { return std::stod(s, used); });
 }
 
 }  // namespace nibble::cli

@@ -30,6 +30,9 @@ public:
     const std::vector<std::string>& positional() const { return positional_; }
 
 private:
+    template <typename T>
+    T number(const std::string& name, T fallback, const char* what, T (*parse)(const std::string&, size_t*)) const;
+
     std::multimap<std::string, std::string> values_;
     std::set<std::string> flags_;
     std::vector<std::string> positional_;

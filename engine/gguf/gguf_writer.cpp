@@ -128,26 +128,24 @@ void GgufWriter::setStringArray(const std::string& key, const std::vector<std::s
     set(key, std::move(v));
 }
 
-void GgufWriter::setFloat32Array(const std::string& key, const std::vector<float>& values) {
-    auto& bytes = raw_.emplace_back(values.size() * sizeof(float));
+template <typename T>
+void GgufWriter::setNumberArray(const std::string& key, ValueType elementType, const std::vector<T>& values) {
+    auto& bytes = raw_.emplace_back(values.size() * sizeof(T));
     std::memcpy(bytes.data(), values.data(), bytes.size());
     Value v;
     v.type = ValueType::Array;
-    v.elemType = ValueType::Float32;
+    v.elemType = elementType;
     v.count = values.size();
     v.raw = bytes.data();
     set(key, std::move(v));
 }
 
+void GgufWriter::setFloat32Array(const std::string& key, const std::vector<float>& values) {
+    setNumberArray(key, ValueType::Float32, values);
+}
+
 void GgufWriter::setInt32Array(const std::string& key, const std::vector<int32_t>& values) {
-    auto& bytes = raw_.emplace_back(values.size() * sizeof(int32_t));
-    std::memcpy(bytes.data(), values.data(), bytes.size());
-    Value v;
-    v.type = ValueType::Array;
-    v.elemType = ValueType::Int32;
-    v.count = values.size();
-    v.raw = bytes.data();
-    set(key, std::move(v));
+    setNumberArray(key, ValueType::Int32, values);
 }
 
 void GgufWriter::remove(const std::string& key) {

@@ -48,6 +48,8 @@ private:
         std::function<std::vector<uint8_t>()> produce;
     };
     void set(const std::string& key, Value value);
+    template <typename T>
+    void setNumberArray(const std::string& key, ValueType elementType, const std::vector<T>& values);
     std::string_view keep(std::string s);
 
     uint32_t alignment_;
