@@ -58,7 +58,8 @@ QString precisionOf(const ModelFileSummary& summary) {
 
 }  // namespace
 
-storage::Variant registerModelFile(const storage::Database& db, const QString& filePath, storage::VariantOrigin origin) {
+storage::Variant registerModelFile(const storage::Database& db, const QString& filePath, storage::VariantOrigin origin,
+                                   const QString& sha256) {
     const QFileInfo file(filePath);
     const QString path = file.canonicalFilePath();
     if (path.isEmpty())
@@ -95,6 +96,7 @@ storage::Variant registerModelFile(const storage::Database& db, const QString& f
     variant.filePath = path;
     variant.sizeBytes = file.size();
     variant.origin = origin;
+    variant.sha256 = sha256;
     variant = variants.add(variant);
     transaction.commit();
     return variant;

@@ -14,8 +14,10 @@ struct Model;
 namespace nibble::app {
 
 // Registers the file, or returns its variant when the path is already known.
+// sha256 is recorded when the caller knows it (a verified download).
 // Throws nibble::Error when the file is not a model Nibble can read.
-storage::Variant registerModelFile(const storage::Database& db, const QString& filePath, storage::VariantOrigin origin);
+storage::Variant registerModelFile(const storage::Database& db, const QString& filePath, storage::VariantOrigin origin,
+                                   const QString& sha256 = {});
 
 // "4-bit" for Q4_1, "16-bit" for F16, ...; empty when unknown.
 QString precisionBits(const QString& precision);

@@ -1,0 +1,130 @@
+#pragma once
+// A small HTTP/1.1 file server on 127.0.0.1 for download tests: serves one
+// file at any path, answers "Range: bytes=N-" with 206 and Content-Range,
+// and can misbehave on request: drop the connection after some bytes of the
+// next response, serve damaged content, or trickle the body out slowly.
+// It records every request's Range header.
+#include <QByteArray>
+#include <QList>
+#include <QObject>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
+#include <QUrl>
+
+namespace nibble::test {
+
+class RangeHttpServer : public QObject {
+public:
+    explicit RangeHttpServer(QByteArray content) : content_(std::move(content)) {
+        connect(&server_, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket* socket = server_.nextPendingConnection()) accept(socket);
+        });
+    }
+
+    bool listen() { return server_.listen(QHostAddress::LocalHost); }
+    QUrl url(const QString& fileName) const {
+        return QUrl(QStringLiteral("http://127.0.0.1:%1/files/%2").arg(server_.serverPort()).arg(fileName));
+    }
+
+    // The next response stops after this many body bytes and the connection closes.
+    void dropNextResponseAfter(qint64 bytes) { dropAfter_ = bytes; }
+    // Every response carries content with one byte changed.
+    void serveDamagedContent(bool damaged) { damaged_ = damaged; }
+    // Sends the body in pieces of this size, one every intervalMs.
+    void trickle(int pieceBytes, int intervalMs) {
+        pieceBytes_ = pieceBytes;
+        intervalMs_ = intervalMs;
+    }
+
+    // The Range header of every request so far, empty for none.
+    const QList<QByteArray>& rangeHeaders() const { return ranges_; }
+
+private:
+    // Lives as long as its socket (a child of it).
+    struct Connection : QObject {
+        explicit Connection(QTcpSocket* s) : QObject(s), socket(s) {}
+        QTcpSocket* socket;
+        QByteArray request;
+        QByteArray body;
+        bool answered = false;
+        qint64 sent = 0;
+        QTimer timer;
+    };
+
+    void accept(QTcpSocket* socket) {
+        auto* connection = new Connection(socket);
+        connect(socket, &QTcpSocket::readyRead, connection, [this, connection] {
+            if (connection->answered) return;
+            connection->request += connection->socket->readAll();
+            if (connection->request.contains("\r\n\r\n")) respond(connection);
+        });
+        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    }
+
+    void respond(Connection* connection) {
+        connection->answered = true;
+        QByteArray range;
+        for (const QByteArray& line : connection->request.split('\n'))
+            if (line.toLower().startsWith("range:")) range = line.mid(6).trimmed();
+        ranges_.append(range);
+
+        QByteArray served = content_;
+        if (damaged_) served[served.size() / 2] = char(served.at(served.size() / 2) ^ 0x5a);
+        const qint64 total = served.size();
+        qint64 start = 0;
+        QByteArray head;
+        if (range.startsWith("bytes=") && range.endsWith('-')) {
+            start = range.mid(6, range.size() - 7).toLongLong();
+            if (start >= total) {
+                head = "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */" + QByteArray::number(total) +
+                       "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+                connection->socket->write(head);
+                connection->socket->disconnectFromHost();
+                return;
+            }
+            head = "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes " + QByteArray::number(start) + '-' +
+                   QByteArray::number(total - 1) + '/' + QByteArray::number(total) + "\r\n";
+        } else {
+            head = "HTTP/1.1 200 OK\r\n";
+        }
+        connection->body = served.mid(start);
+        head +=
+            "Content-Type: application/octet-stream\r\nContent-Length: " + QByteArray::number(connection->body.size()) +
+            "\r\nConnection: close\r\n\r\n";
+        if (dropAfter_ >= 0) {
+            connection->body.truncate(dropAfter_);
+            dropAfter_ = -1;
+        }
+        connection->socket->write(head);
+        if (pieceBytes_ <= 0) {
+            connection->socket->write(connection->body);
+            connection->socket->disconnectFromHost();
+            return;
+        }
+        connect(&connection->timer, &QTimer::timeout, connection, [connection, piece = pieceBytes_] {
+            if (connection->socket->state() != QAbstractSocket::ConnectedState) {
+                connection->timer.stop();
+                return;
+            }
+            const QByteArray next = connection->body.mid(connection->sent, piece);
+            connection->socket->write(next);
+            connection->sent += next.size();
+            if (connection->sent >= connection->body.size()) {
+                connection->timer.stop();
+                connection->socket->disconnectFromHost();
+            }
+        });
+        connection->timer.start(intervalMs_);
+    }
+
+    QTcpServer server_;
+    QByteArray content_;
+    qint64 dropAfter_ = -1;
+    bool damaged_ = false;
+    int pieceBytes_ = 0;
+    int intervalMs_ = 0;
+    QList<QByteArray> ranges_;
+};
+
+}  // namespace nibble::test

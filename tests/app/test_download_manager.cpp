@@ -1,0 +1,311 @@
+// Downloads against a local HTTP server on 127.0.0.1: a verified file lands
+// in models/ and in the library, transfers resume with Range requests after a
+// dropped connection, a pause and a restart, damaged files are refused, and
+// failures read as sentences. Also checks the built-in catalog.
+#include "download_list_model.h"
+#include "download_manager.h"
+#include "model_catalog.h"
+#include "range_http_server.h"
+#include "storage/database.h"
+#include "storage/variant_store.h"
+#include "test_models.h"
+
+#include <nibble/error.h>
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace nibble;
+using namespace nibble::app;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int kTimeoutMs = 15000;
+
+QByteArray readAll(const QString& path) {
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+// The catalog entry for content served at url. parse() insists on https, as
+// the app does, so the entry is parsed with an https URL and then pointed at
+// the plain-http test server, which only allowLoopbackHttp accepts.
+CatalogFile catalogFileFor(const QUrl& url, const QByteArray& content, qint64 sizeBytes = -1) {
+    QString httpsUrl = url.toString();
+    httpsUrl.replace(QRegularExpression("^http:"), "https:");
+    const QJsonObject file{
+        {"precision", "F32"},
+        {"bits", 32},
+        {"fileName", "stories260K.gguf"},
+        {"url", httpsUrl},
+        {"sizeBytes", sizeBytes >= 0 ? sizeBytes : content.size()},
+        {"sha256", QString::fromLatin1(QCryptographicHash::hash(content, QCryptographicHash::Sha256).toHex())},
+    };
+    const QJsonObject model{
+        {"id", "stories"}, {"name", "Stories 260K"}, {"license", "MIT"}, {"files", QJsonArray{file}}};
+    const QJsonObject root{{"schema", 1}, {"models", QJsonArray{model}}};
+    CatalogFile entry = ModelCatalog::parse(QJsonDocument(root).toJson()).files().first();
+    entry.url = url;
+    return entry;
+}
+
+}  // namespace
+
+class TestDownloadManager : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    std::unique_ptr<storage::Database> db_;
+    QByteArray content_;
+    QString modelsDir_;
+    const QString kId = QStringLiteral("stories/F32");
+
+    DownloadOptions testOptions() const {
+        DownloadOptions options;
+        options.allowLoopbackHttp = true;
+        options.maxRetries = 3;
+        options.firstRetryDelay = 10ms;
+        options.stallTimeout = 5000ms;
+        return options;
+    }
+
+    std::unique_ptr<DownloadManager> managerFor(const nibble::test::RangeHttpServer& server,
+                                                const DownloadOptions& options, qint64 sizeBytes = -1) {
+        const CatalogFile file = catalogFileFor(server.url("stories260K.gguf"), content_, sizeBytes);
+        return std::make_unique<DownloadManager>(*db_, ModelCatalog::fromFiles({file}), modelsDir_, options);
+    }
+
+    QString finalPath() const { return QDir(modelsDir_).filePath("stories260K.gguf"); }
+    QString partPath() const { return finalPath() + ".part"; }
+
+    void verifyLanded(DownloadManager& manager) {
+        QCOMPARE(readAll(finalPath()), content_);
+        QVERIFY(!QFile::exists(partPath()));
+        const auto variant = storage::VariantStore(*db_).findByPath(QFileInfo(finalPath()).canonicalFilePath());
+        QVERIFY(variant.has_value());
+        QCOMPARE(variant->origin, storage::VariantOrigin::Downloaded);
+        QCOMPARE(variant->sizeBytes, qint64(content_.size()));
+        QCOMPARE(variant->sha256,
+                 QString::fromLatin1(QCryptographicHash::hash(content_, QCryptographicHash::Sha256).toHex()));
+        QVERIFY(manager.isInLibrary(kId));
+    }
+
+private slots:
+    void init() {
+        QVERIFY(dir_.isValid());
+        NIBBLE_REQUIRE_MODEL(stories, nibble::test::kStories);
+        content_ = readAll(QString::fromStdString(stories.string()));
+        QVERIFY(content_.size() > 500'000);
+        modelsDir_ = QDir(dir_.path()).filePath("models");
+        QDir(modelsDir_).removeRecursively();
+        QFile::remove(QDir(dir_.path()).filePath("nibble.db"));
+        db_ = std::make_unique<storage::Database>(storage::Database::open(QDir(dir_.path()).filePath("nibble.db")));
+    }
+
+    void cleanup() { db_.reset(); }
+
+    void builtInCatalogIsValid() {
+        const ModelCatalog catalog = ModelCatalog::builtIn();
+        QVERIFY(!catalog.files().isEmpty());
+        static const QRegularExpression sha256(QStringLiteral("^[0-9a-f]{64}$"));
+        for (const CatalogFile& file : catalog.files()) {
+            QCOMPARE(file.url.scheme(), QStringLiteral("https"));
+            QVERIFY2(!file.url.host().isEmpty(), qPrintable(file.id));
+            QVERIFY2(file.sizeBytes > 0, qPrintable(file.id));
+            QVERIFY2(sha256.match(file.sha256).hasMatch(), qPrintable(file.id));
+            QVERIFY2(!file.license.isEmpty(), qPrintable(file.id));
+            QVERIFY2(file.bits > 0, qPrintable(file.id));
+        }
+        // The packaged SmolLM2 file is the one the catalog lists.
+        const CatalogFile* smol = catalog.find("smollm2-135m-instruct/Q4_1");
+        QVERIFY(smol);
+        QCOMPARE(smol->sizeBytes, qint64(98'362'432));
+        QCOMPARE(smol->sha256, QStringLiteral("b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"));
+    }
+
+    void catalogRejectsIncompleteEntries_data() {
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QJsonValue>("value");
+        QTest::newRow("plain http") << "url" << QJsonValue("http://example.org/m.gguf");
+        QTest::newRow("zero size") << "sizeBytes" << QJsonValue(0);
+        QTest::newRow("short sha256") << "sha256" << QJsonValue("abc123");
+        QTest::newRow("path as file name") << "fileName" << QJsonValue("../m.gguf");
+    }
+
+    void catalogRejectsIncompleteEntries() {
+        QFETCH(QString, key);
+        QFETCH(QJsonValue, value);
+        QJsonObject file{{"precision", "Q4_0"},  {"bits", 4},
+                         {"fileName", "m.gguf"}, {"url", "https://example.org/m.gguf"},
+                         {"sizeBytes", 10},      {"sha256", QString(64, 'a')}};
+        const auto document = [&](const QJsonObject& f) {
+            QJsonObject model{{"id", "m"}, {"name", "M"}, {"license", "MIT"}, {"files", QJsonArray{f}}};
+            return QJsonDocument(QJsonObject{{"schema", 1}, {"models", QJsonArray{model}}}).toJson();
+        };
+        QCOMPARE(ModelCatalog::parse(document(file)).files().size(), qsizetype(1));
+        file[key] = value;
+        QVERIFY_THROWS_EXCEPTION(nibble::Error, ModelCatalog::parse(document(file)));
+    }
+
+    void fullDownloadLandsInModelsAndLibrary() {
+        nibble::test::RangeHttpServer server(content_);
+        QVERIFY(server.listen());
+        auto manager = managerFor(server, testOptions());
+        QSignalSpy added(manager.get(), &DownloadManager::modelAdded);
+        QCOMPARE(manager->task(kId)->state(), DownloadState::Idle);
+        QVERIFY(!manager->isInLibrary(kId));
+        manager->start(kId);
+        QTRY_COMPARE_WITH_TIMEOUT(added.count(), 1, kTimeoutMs);
+        QCOMPARE(manager->task(kId)->state(), DownloadState::Finished);
+        QCOMPARE(server.rangeHeaders(), QList<QByteArray>{QByteArray()});
+        verifyLanded(*manager);
+
+        DownloadListModel list(*manager);
+        QCOMPARE(list.rowCount(), 1);
+        QCOMPARE(list.data(list.index(0), DownloadListModel::StateRole).toString(), QStringLiteral("finished"));
+        QCOMPARE(list.data(list.index(0), DownloadListModel::InLibraryRole).toBool(), true);
+    }
+
+    void droppedConnectionResumesWithRange() {
+        nibble::test::RangeHttpServer server(content_);
+        QVERIFY(server.listen());
+        server.dropNextResponseAfter(300'000);
+        auto manager = managerFor(server, testOptions());
+        QSignalSpy added(manager.get(), &DownloadManager::modelAdded);
+        manager->start(kId);
+        QTRY_COMPARE_WITH_TIMEOUT(added.count(), 1, kTimeoutMs);
+        QCOMPARE(server.rangeHeaders(), (QList<QByteArray>{QByteArray(), QByteArray("bytes=300000-")}));
+        verifyLanded(*manager);
+    }
+
+    void damagedFileIsRejected() {
+        nibble::test::RangeHttpServer server(content_);
+        QVERIFY(server.listen());
+        server.serveDamagedContent(true);
+        auto manager = managerFor(server, testOptions());
+        QSignalSpy added(manager.get(), &DownloadManager::modelAdded);
+        manager->start(kId);
+        QTRY_COMPARE_WITH_TIMEOUT(manager->task(kId)->state(), DownloadState::Failed, kTimeoutMs);
+        QVERIFY2(manager->task(kId)->message().contains("checksum"), qPrintable(manager->task(kId)->message()));
+        QCOMPARE(added.count(), 0);
+        QVERIFY(!QFile::exists(finalPath()));
+        QVERIFY(!QFile::exists(partPath()));
+        QVERIFY(storage::VariantStore(*db_).findByPath(finalPath()) == std::nullopt);
+        QVERIFY(!manager->isInLibrary(kId));
+    }
+
+    void pauseKeepsThePartAndResumeContinuesIt() {
+        nibble::test::RangeHttpServer server(content_);
+        QVERIFY(server.listen());
+        server.trickle(16 * 1024, 5);
+        auto manager = managerFor(server, testOptions());
+        QSignalSpy added(manager.get(), &DownloadManager::modelAdded);
+        const DownloadTask* task = manager->task(kId);
+        manager->start(kId);
+        QTRY_VERIFY_WITH_TIMEOUT(task->receivedBytes() >= 100'000, kTimeoutMs);
+        manager->pause(kId);
+        QCOMPARE(task->state(), DownloadState::Paused);
+        const qint64 kept = QFileInfo(partPath()).size();
+        QCOMPARE(kept, task->receivedBytes());
+        QVERIFY(kept > 0 && kept < content_.size());
+        QTest::qWait(100);  // nothing arrives while paused
+        QCOMPARE(QFileInfo(partPath()).size(), kept);
+
+        server.trickle(0, 0);
+        manager->start(kId);
+        QTRY_COMPARE_WITH_TIMEOUT(added.count(), 1, kTimeoutMs);
+        QCOMPARE(server.rangeHeaders().size(), qsizetype(2));
+        QCOMPARE(server.rangeHeaders().last(), "bytes=" + QByteArray::number(kept) + '-');
+        verifyLanded(*manager);
+    }
+
+    void partFileResumesAfterRestart() {
+        nibble::test::RangeHttpServer server(content_);
+        QVERIFY(server.listen());
+        server.dropNextResponseAfter(400'000);
+        DownloadOptions noRetries = testOptions();
+        noRetries.maxRetries = 0;
+        {
+            auto manager = managerFor(server, noRetries);
+            manager->start(kId);
+            QTRY_COMPARE_WITH_TIMEOUT(manager->task(kId)->state(), DownloadState::Failed, kTimeoutMs);
+            QVERIFY2(manager->task(kId)->message().contains("kept dropping"),
+                     qPrintable(manager->task(kId)->message()));
+        }
+        QCOMPARE(QFileInfo(partPath()).size(), qint64(400'000));
+
+        // A new run finds the part file and offers to resume it.
+        auto manager = managerFor(server, testOptions());
+        QSignalSpy added(manager.get(), &DownloadManager::modelAdded);
+        QCOMPARE(manager->task(kId)->state(), DownloadState::Paused);
+        QCOMPARE(manager->task(kId)->receivedBytes(), qint64(400'000));
+        manager->start(kId);
+        QTRY_COMPARE_WITH_TIMEOUT(added.count(), 1, kTimeoutMs);
+        QCOMPARE(server.rangeHeaders(), (QList<QByteArray>{QByteArray(), QByteArray("bytes=400000-")}));
+        verifyLanded(*manager);
+    }
+
+    void refusedConnectionSaysOffline() {
+        QUrl url;
+        {
+            // A port that was just free and now has nobody listening.
+            QTcpServer probe;
+            QVERIFY(probe.listen(QHostAddress::LocalHost));
+            url = QUrl(QStringLiteral("http://127.0.0.1:%1/files/stories260K.gguf").arg(probe.serverPort()));
+        }
+        DownloadManager manager(*db_, ModelCatalog::fromFiles({catalogFileFor(url, content_)}), modelsDir_,
+                                testOptions());
+        manager.start(kId);
+        QTRY_COMPARE_WITH_TIMEOUT(manager.task(kId)->state(), DownloadState::Failed, kTimeoutMs);
+        QCOMPARE(manager.task(kId)->message(),
+                 QStringLiteral("Can't reach 127.0.0.1. Check your internet connection."));
+        QVERIFY(!QFile::exists(finalPath()));
+    }
+
+    void plainHttpIsRefusedWithoutTheTestOption() {
+        nibble::test::RangeHttpServer server(content_);
+        QVERIFY(server.listen());
+        DownloadOptions production = testOptions();
+        production.allowLoopbackHttp = false;
+        auto manager = managerFor(server, production);
+        manager->start(kId);
+        QCOMPARE(manager->task(kId)->state(), DownloadState::Failed);
+        QVERIFY2(manager->task(kId)->message().contains("https"), qPrintable(manager->task(kId)->message()));
+        QTest::qWait(50);
+        QVERIFY(server.rangeHeaders().isEmpty());
+    }
+
+    void notEnoughDiskSpaceIsCaughtBeforeStarting() {
+        nibble::test::RangeHttpServer server(content_);
+        QVERIFY(server.listen());
+        auto manager = managerFor(server, testOptions(), qint64(1) << 60);
+        manager->start(kId);
+        QCOMPARE(manager->task(kId)->state(), DownloadState::Failed);
+        QVERIFY2(manager->task(kId)->message().startsWith("Not enough disk space"),
+                 qPrintable(manager->task(kId)->message()));
+        QTest::qWait(50);
+        QVERIFY(server.rangeHeaders().isEmpty());
+    }
+
+    void timeLeftReadsAsWords() {
+        QCOMPARE(timeLeftText(1000, 0), QString());
+        QCOMPARE(timeLeftText(10'000, 1000), QStringLiteral("less than a minute left"));
+        QCOMPARE(timeLeftText(150'000, 1000), QStringLiteral("about 3 min left"));
+        QCOMPARE(timeLeftText(7'200'000, 1000), QStringLiteral("about 2 h 0 min left"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDownloadManager)
+#include "test_download_manager.moc"
