@@ -15,12 +15,12 @@ float silu(float v) {
     return v / (1.0 + exp(-v));
 }
 
-// tanh saturates to +-1 in float beyond |v| = 10; clamping keeps the
-// exp-based tanh of some drivers from dividing infinities.
+// 0.5 * (1 + tanh(u)) written as 1 / (1 + exp(-2u)): no cancellation for
+// negative inputs, and exp overflowing to infinity still gives 0.
 float geluTanh(float v) {
     const float kSqrt2OverPi = 0.79788456080286535587989211986876;
-    const float inner = clamp(kSqrt2OverPi * v * (1.0 + 0.044715 * v * v), -10.0, 10.0);
-    return 0.5 * v * (1.0 + tanh(inner));
+    const float u = kSqrt2OverPi * v * (1.0 + 0.044715 * v * v);
+    return v / (1.0 + exp(-2.0 * u));
 }
 
 void main() {
