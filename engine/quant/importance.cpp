@@ -36,10 +36,10 @@ ImportanceMatrix ImportanceMatrix::calibrate(const gguf::GgufFile& file, const s
     std::vector<float> logits;
     ImportanceMatrix result;
     for (size_t start = 0; start < tokens.size(); start += size_t(chunkTokens - 1)) {
-        std::vector<int32_t> chunk;
-        if (bos >= 0) chunk.push_back(bos);
-        const size_t take = std::min(tokens.size() - start, size_t(chunkTokens) - chunk.size());
-        chunk.insert(chunk.end(), tokens.begin() + start, tokens.begin() + start + take);
+        const size_t room = size_t(chunkTokens) - (bos >= 0 ? 1 : 0);
+        const size_t take = std::min(tokens.size() - start, room);
+        std::vector<int32_t> chunk(tokens.begin() + start, tokens.begin() + start + take);
+        if (bos >= 0) chunk.insert(chunk.begin(), bos);
         model.forward(chunk, 0, false, logits);
         result.tokens_ += int(chunk.size());
         if (progress && !progress(float(start + take) / float(tokens.size())))
