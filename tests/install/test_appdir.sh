@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The self-contained tarball: cpack builds it from this build tree, it unpacks
+# into an AppDir, its launcher starts the app under Xvfb with a fresh HOME and
+# a clean environment, the running app has mapped Qt, its plugins and its QML
+# modules from the AppDir rather than from the system, and the window shows
+# (screenshot in BUILD/screenshots/appdir-first-run.png).
+#   test_appdir.sh BUILD_DIR
+# Exits 77 (skipped) when the build bundles no model, unless CI=true.
+set -euo pipefail
+
+if [ "${1:-}" = "--under-x" ]; then
+    # Second stage, inside xvfb-run: start the app, wait for its window, record
+    # what it mapped, shoot.
+    launcher="$2" shot="$3" log="$4" maps="$5"
+    "$launcher" >"$log" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 120); do
+        if xwininfo -root -tree 2>/dev/null | grep -q '"Nibble"'; then break; fi
+        kill -0 "$pid" 2>/dev/null || { echo "the app exited before showing a window" >&2; exit 1; }
+        sleep 0.5
+    done
+    xwininfo -root -tree | grep -q '"Nibble"' || { echo "no Nibble window after 60 s" >&2; kill "$pid"; exit 1; }
+    sleep 4
+    # AppRun execs the app, so the launcher's pid is the app's.
+    awk '{ print $6 }' "/proc/$pid/maps" | grep '\.so' | sort -u >"$maps"
+    import -window root "$shot"
+    kill "$pid"
+    wait "$pid" || true
+    exit 0
+fi
+
+build="$(cd "$1" && pwd)"
+if [ ! -f "$(sed -n 's/^NIBBLE_BUNDLED_MODEL:FILEPATH=//p' "$build/CMakeCache.txt")" ]; then
+    echo "this build bundles no model: run scripts/fetch-test-models and configure again"
+    [ "${CI:-}" = true ] && exit 1
+    exit 77
+fi
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "== $*"; }
+
+step "cpack builds the tarball"
+cpack --config "$build/CPackConfig.cmake" -G TGZ -B "$scratch/pkg" >"$scratch/cpack.log" 2>&1 ||
+    { cat "$scratch/cpack.log"; fail "cpack -G TGZ"; }
+tarball="$(ls "$scratch"/pkg/nibble-*-linux-*.tar.gz)"
+echo "$tarball"
+
+step "it unpacks into an AppDir"
+mkdir "$scratch/unpacked"
+tar -xzf "$tarball" -C "$scratch/unpacked"
+appdir="$(ls -d "$scratch"/unpacked/nibble-*)"
+for file in AppRun io.github.nibble.Nibble.desktop usr/bin/nibble usr/bin/nibble-cli usr/bin/qt.conf \
+            usr/lib/libQt6Core.so.6 usr/lib/libQt6Quick.so.6 usr/lib/libvulkan.so.1 usr/plugins/platforms/libqxcb.so \
+            usr/qml/QtQuick/Controls/Basic/qmldir usr/qml/QtQuick/Dialogs/quickimpl/qmldir \
+            usr/share/metainfo/io.github.nibble.Nibble.metainfo.xml; do
+    [ -e "$appdir/$file" ] || fail "the AppDir lacks $file"
+done
+[ -x "$appdir/AppRun" ] || fail "AppRun is not executable"
+[ -f "$appdir/usr/share/nibble/models/SmolLM2-135M-Instruct.Q4_1.gguf" ] || fail "the AppDir lacks the model"
+# Host libraries stay on the host: glibc and the graphics driver stack.
+for host_only in libc.so.6 libGL.so.1 libEGL.so.1 libGLX.so.0 libdrm.so.2 libxcb.so.1; do
+    [ ! -e "$appdir/usr/lib/$host_only" ] || fail "the AppDir bundles $host_only, which must come from the host"
+done
+env -i PATH=/usr/bin:/bin HOME="$scratch" QT_QPA_PLATFORM=offscreen "$appdir/AppRun" --version | grep -q "^Nibble " ||
+    fail "AppRun --version"
+"$appdir/AppRun" --cli --help | grep -q "usage: nibble-cli" || fail "AppRun --cli --help"
+
+step "the launcher starts the app with a fresh HOME, on the bundled Qt"
+home="$scratch/home"
+mkdir -p "$home" "$build/screenshots"
+shot="$build/screenshots/appdir-first-run.png"
+rm -f "$shot"
+env -i PATH=/usr/bin:/bin HOME="$home" LANG=C.UTF-8 \
+    xvfb-run -a -s "-screen 0 1280x800x24" "$0" --under-x "$appdir/AppRun" "$shot" "$scratch/app.log" "$scratch/maps" ||
+    { cat "$scratch/app.log"; fail "the app did not show its window"; }
+colours="$(convert "$shot" -format %k info:)"
+echo "screenshot $shot: $colours distinct colours"
+[ "$colours" -ge 64 ] || fail "the screenshot is nearly blank ($colours colours)"
+qt_outside="$(grep -E '/libQt6|/qt6/(plugins|qml)/' "$scratch/maps" | grep -v "^$appdir/" || true)"
+[ -z "$qt_outside" ] || fail "the app loaded Qt from outside the AppDir: $qt_outside"
+grep -q "^$appdir/usr/qml/QtQuick/Controls/Basic/" "$scratch/maps" || fail "the app did not load the bundled Basic style"
+grep -q "^$appdir/usr/plugins/platforms/libqxcb.so" "$scratch/maps" || fail "the app did not load the bundled xcb plugin"
+grep -q "registering the bundled model .*$appdir/usr/share/nibble/models/" "$home/.local/share/Nibble/Nibble/logs/nibble.log" ||
+    fail "the app did not register the model in the AppDir"
+
+echo "PASS"

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# The .deb as a person gets it: cpack builds it from this build tree, lintian
+# finds no errors in it, dpkg installs it into a scratch root, the installed
+# desktop entry and AppStream metainfo validate, the installed app starts under
+# Xvfb with a fresh HOME, finds its bundled model and shows a window (screenshot
+# in BUILD/screenshots/first-run.png), and removing the package leaves the
+# user's data folder alone.
+#   test_deb.sh BUILD_DIR
+# Exits 77 (skipped) when the build bundles no model, unless CI=true.
+set -euo pipefail
+
+if [ "${1:-}" = "--under-x" ]; then
+    # Second stage, inside xvfb-run: start the app, wait for its window, shoot.
+    app="$2" shot="$3" log="$4"
+    "$app" >"$log" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 120); do
+        if xwininfo -root -tree 2>/dev/null | grep -q '"Nibble"'; then break; fi
+        kill -0 "$pid" 2>/dev/null || { echo "the app exited before showing a window" >&2; exit 1; }
+        sleep 0.5
+    done
+    xwininfo -root -tree | grep -q '"Nibble"' || { echo "no Nibble window after 60 s" >&2; kill "$pid"; exit 1; }
+    # Let the first frames (and the model list) settle before the picture.
+    sleep 4
+    import -window root "$shot"
+    kill "$pid"
+    wait "$pid" || true
+    exit 0
+fi
+
+build="$(cd "$1" && pwd)"
+bundled_model="$(sed -n 's/^NIBBLE_BUNDLED_MODEL:FILEPATH=//p' "$build/CMakeCache.txt")"
+if [ ! -f "$bundled_model" ]; then
+    echo "this build bundles no model ($bundled_model is missing): run scripts/fetch-test-models and configure again"
+    [ "${CI:-}" = true ] && exit 1
+    exit 77
+fi
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "== $*"; }
+
+step "cpack builds the .deb"
+cpack --config "$build/CPackConfig.cmake" -G DEB -B "$scratch/pkg" >"$scratch/cpack.log" 2>&1 ||
+    { cat "$scratch/cpack.log"; fail "cpack -G DEB"; }
+deb="$(ls "$scratch"/pkg/nibble_*.deb)"
+echo "$deb"
+
+step "control fields"
+depends="$(dpkg-deb --field "$deb" Depends)"
+recommends="$(dpkg-deb --field "$deb" Recommends)"
+echo "Depends: $depends"
+echo "Recommends: $recommends"
+# From dpkg-shlibdeps: the Qt libraries, the Vulkan loader; from the QML scan:
+# the modules the UI imports.
+for needed in libqt6core6 libqt6quick6 libvulkan1 libc6 qml6-module-qtquick qml6-module-qtquick-controls \
+              qml6-module-qtquick-layouts qml6-module-qtquick-dialogs qml6-module-qtqml-workerscript libqt6svg6; do
+    echo "$depends" | grep -Eq "(^|, )$needed( |,|$)" || fail "Depends lacks $needed"
+done
+echo "$recommends" | grep -q "mesa-vulkan-drivers" || fail "Recommends lacks mesa-vulkan-drivers"
+# Every dependency is a package (or a virtual package) this set-up machine has
+# installed: the names are real, and the app's test run below is meaningful.
+installed="$(dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Provides}\n' |
+    awk '$1 == "ii" { for (i = 2; i <= NF; i++) print $i }' | sed 's/,$//' | sort -u)"
+echo "$depends" | tr ',' '\n' | while read -r group; do
+    satisfied=0
+    for alternative in $(echo "$group" | sed 's/([^)]*)//g; s/|/ /g'); do
+        echo "$installed" | grep -qx "$alternative" && satisfied=1
+    done
+    [ "$satisfied" = 1 ] || fail "dependency '$group' is not installed here"
+done
+# The QML is compiled into the binary, not shipped as files.
+dpkg-deb --contents "$deb" | grep -q '\.qml$' && fail "the package carries loose .qml files"
+
+step "lintian"
+lintian --fail-on error --no-tag-display-limit "$deb" | tee "$scratch/lintian.log" || fail "lintian reports errors"
+
+step "dpkg installs it into a scratch root"
+root="$scratch/root"
+mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/var/lib/dpkg/triggers"
+touch "$root/var/lib/dpkg/status" "$root/var/lib/dpkg/available"
+dpkg_root=(dpkg --root="$root" --log=/dev/null --force-depends --force-not-root --force-bad-path)
+# The scratch root has no other packages, so dpkg notes every dependency as
+# missing (--force-depends); those were checked against this machine above.
+"${dpkg_root[@]}" --install "$deb" >"$scratch/dpkg.log" 2>&1 || { cat "$scratch/dpkg.log"; fail "dpkg --install"; }
+"${dpkg_root[@]}" --status nibble | grep -q "Status: install ok installed" || fail "dpkg does not list nibble as installed"
+
+step "installed files"
+for file in usr/bin/nibble usr/bin/nibble-cli \
+            usr/share/applications/io.github.nibble.Nibble.desktop \
+            usr/share/metainfo/io.github.nibble.Nibble.metainfo.xml \
+            usr/share/icons/hicolor/scalable/apps/io.github.nibble.Nibble.svg \
+            usr/share/man/man1/nibble.1.gz usr/share/man/man1/nibble-cli.1.gz \
+            usr/share/doc/nibble/copyright usr/share/doc/nibble/changelog.Debian.gz; do
+    [ -s "$root/$file" ] || fail "$file is not installed"
+done
+for size in 16 22 24 32 48 64 128 256 512; do
+    png="$root/usr/share/icons/hicolor/${size}x${size}/apps/io.github.nibble.Nibble.png"
+    [ "$(identify -format '%wx%h' "$png")" = "${size}x${size}" ] || fail "icon $png is not ${size}x${size}"
+done
+model="$root/usr/share/nibble/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+cmp -s "$model" "$bundled_model" || fail "the installed model is missing or differs from $bundled_model"
+
+step "desktop entry and metainfo validate"
+desktop-file-validate "$root/usr/share/applications/io.github.nibble.Nibble.desktop" || fail "desktop-file-validate"
+appstreamcli validate --no-net --explain "$root/usr/share/metainfo/io.github.nibble.Nibble.metainfo.xml" ||
+    fail "appstreamcli validate"
+
+step "the installed app starts with a fresh HOME and shows its window"
+home="$scratch/home"
+mkdir -p "$home" "$build/screenshots"
+shot="$build/screenshots/first-run.png"
+rm -f "$shot"
+# A clean environment: nothing points the app at the build tree, the model
+# cache or a data folder; it has only what the package installed.
+env -i PATH=/usr/bin:/bin HOME="$home" LANG=C.UTF-8 \
+    xvfb-run -a -s "-screen 0 1280x800x24" "$0" --under-x "$root/usr/bin/nibble" "$shot" "$scratch/app.log" ||
+    { cat "$scratch/app.log"; fail "the installed app did not show its window"; }
+colours="$(convert "$shot" -format %k info:)"
+echo "screenshot $shot: $colours distinct colours"
+[ "$colours" -ge 64 ] || fail "the screenshot is nearly blank ($colours colours)"
+
+step "user data lives in HOME, and the bundled model was found where the package put it"
+data="$home/.local/share/Nibble/Nibble"
+[ -s "$data/nibble.db" ] || fail "no database in $data"
+grep -q "registering the bundled model .*/usr/share/nibble/models/SmolLM2-135M-Instruct.Q4_1.gguf" "$data/logs/nibble.log" ||
+    { cat "$data/logs/nibble.log"; fail "the app did not register the installed model"; }
+# Nothing under the prefix but what the package installed: the database, logs,
+# settings and derived models (the app makes a Q8_0 variant on first run) all
+# went to HOME.
+unexpected="$(comm -23 <(cd "$root" && find usr \( -type f -o -type l \) | sort) \
+                       <(dpkg-deb --fsys-tarfile "$deb" | tar -t | sed 's|^\./||' | sort))"
+[ -z "$unexpected" ] || fail "the app wrote under the install prefix: $unexpected"
+
+step "removing the package leaves the user's data alone"
+before="$(cd "$data" && find . -type f -exec sha256sum {} + | sort)"
+"${dpkg_root[@]}" --purge nibble || fail "dpkg --purge"
+[ ! -e "$root/usr/bin/nibble" ] || fail "usr/bin/nibble survived removal"
+[ ! -e "$root/usr/share/nibble" ] || fail "usr/share/nibble survived removal"
+after="$(cd "$data" && find . -type f -exec sha256sum {} + | sort)"
+[ "$before" = "$after" ] || fail "removing the package changed the user's data folder"
+
+echo "PASS"
