@@ -1,0 +1,26 @@
+// Q4_1 blocks: 32 weights in 20 bytes (engine/tensor/block_formats.h).
+//   0  half d
+//   2  half m
+//   4  u8   qs[16]   q[j] = nibble lo of qs[j], q[j+16] = nibble hi of qs[j]
+//   w[j] = d * q[j] + m
+// Needs weight_bytes.glsl (and so weightWord) first.
+#ifndef NIBBLE_Q4_1_GLSL
+#define NIBBLE_Q4_1_GLSL
+
+const uint Q4_1_BLOCK_WEIGHTS = 32u;
+const uint Q4_1_BLOCK_BYTES = 20u;
+
+// The 32 weights of the block that starts at byte `block`, in order.
+void dequant_block_q4_1(uint block, out float v[32]) {
+    const float d = readHalf(block);
+    const float m = readHalf(block + 2u);
+    [[unroll]] for (uint i = 0u; i < 4u; ++i) {
+        const uint q = readU32(block + 4u + 4u * i);
+        [[unroll]] for (uint t = 0u; t < 4u; ++t) {
+            v[4u * i + t] = d * float((q >> (8u * t)) & 15u) + m;
+            v[4u * i + t + 16u] = d * float((q >> (8u * t + 4u)) & 15u) + m;
+        }
+    }
+}
+
+#endif

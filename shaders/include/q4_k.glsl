@@ -1,0 +1,32 @@
+// Q4_K super-blocks: 256 weights in 144 bytes (engine/tensor/block_formats.h).
+//   0   half d
+//   2   half dmin
+//   4   u8   scales[12]  8 six-bit scales sc[s] and mins mn[s] (k_scales.glsl)
+//   16  u8   qs[128]     weights 64*c + l and 64*c + 32 + l (c < 4, l < 32)
+//                        are nibble lo / hi of qs[32*c + l]
+//   w[j] = (d * sc[s]) * q - (dmin * mn[s]),  s = j / 32
+// Needs weight_bytes.glsl (and so weightWord) first.
+#ifndef NIBBLE_Q4_K_GLSL
+#define NIBBLE_Q4_K_GLSL
+
+#include "k_scales.glsl"
+
+const uint Q4_K_BLOCK_WEIGHTS = 256u;
+const uint Q4_K_BLOCK_BYTES = 144u;
+
+// Weights 32*part .. 32*part + 31 (part < 8, one sub-block) of the
+// super-block that starts at byte `block`, in order.
+void dequant_q4_k(uint block, uint part, out float v[32]) {
+    uint sc, mn;
+    k_scale_min(block + 4u, part, sc, mn);
+    const float scale = readHalf(block) * float(sc);
+    const float minimum = readHalf(block + 2u) * float(mn);
+    const uint qs = block + 16u + 32u * (part >> 1);
+    const uint shift = 4u * (part & 1u);
+    [[unroll]] for (uint i = 0u; i < 8u; ++i) {
+        const uint q = readU32(qs + 4u * i) >> shift;
+        [[unroll]] for (uint t = 0u; t < 4u; ++t) v[4u * i + t] = scale * float((q >> (8u * t)) & 15u) - minimum;
+    }
+}
+
+#endif
