@@ -1,6 +1,9 @@
 #version 450
 // Embedding lookup: row ids[t] of the weight matrix, dequantized to float and
 // multiplied by `scale`, becomes row t of the output. One workgroup per token.
+// The buffer may hold only rows firstRow .. firstRow + rowCount - 1 of the
+// matrix (one piece of an embedding too large to bind at once): tokens
+// outside them are left alone.
 // The weights are the tensor's raw GGUF bytes; TYPE_F32, TYPE_F16 or
 // TYPE_Q8_0 picks the format (one module each).
 #include "common.glsl"
@@ -14,6 +17,8 @@ layout(std430, binding = 2) writeonly buffer Y { float y[]; };
 layout(push_constant) uniform Params {
     uint cols;  // row length in weights
     float scale;
+    uint firstRow;
+    uint rowCount;
 } p;
 
 // Byte i of the weights; blocks of the quantized formats are not 4-byte aligned.
@@ -46,7 +51,9 @@ float weight(uint row, uint col) {
 
 void main() {
     const uint token = gl_WorkGroupID.x;
-    const uint row = uint(ids[token]);
+    const uint id = uint(ids[token]);
+    if (id < p.firstRow || id - p.firstRow >= p.rowCount) return;
+    const uint row = id - p.firstRow;
     for (uint col = gl_LocalInvocationID.x; col < p.cols; col += BLOCK_SIZE) {
         y[token * p.cols + col] = weight(row, col) * p.scale;
     }

@@ -2,6 +2,7 @@
 
 #include "chat/builtin_templates.h"
 #include "model/cpu_transformer.h"
+#include "vulkan/vulkan_transformer.h"
 
 #include <spdlog/spdlog.h>
 
@@ -79,9 +80,28 @@ ModelImpl::ModelImpl(const std::filesystem::path& path, const LoadOptions& opts)
     spdlog::info("loaded {} ({}, {}, {} parameters)", info.name, info.architecture, info.fileType, info.parameterCount);
 }
 
+namespace {
+
+// Auto runs on Vulkan only when the chosen device is a real GPU that can run
+// every weight type: lavapipe and other CPU implementations are slower than
+// the CPU backend, and no usable device at all simply means the CPU.
+bool runsOnVulkan(const LoadOptions& options, const ModelWeights& weights) {
+    if (options.backend != BackendKind::Auto) return options.backend == BackendKind::Vulkan;
+    try {
+        return vulkan::chooseVulkanDevice(options.device).isGpu &&
+               vulkan::VulkanTransformer::unsupportedReason(weights).empty();
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+}  // namespace
+
 std::unique_ptr<InferenceBackend> ModelImpl::createBackend() const {
-    if (options.backend == BackendKind::Vulkan)
-        throw Error(ErrorKind::NoDevice, "the Vulkan backend cannot run whole models yet; use the CPU backend");
+    if (runsOnVulkan(options, weights))
+        return std::make_unique<vulkan::VulkanTransformer>(config, weights, int(info.contextLength),
+                                                           vulkan::ContextOptions{.device = options.device},
+                                                           options.progress);
     return std::make_unique<CpuTransformer>(config, weights, int(info.contextLength), pool);
 }
 
@@ -95,7 +115,8 @@ std::shared_ptr<Model> Model::open(const std::filesystem::path& path, const Load
 const ModelInfo& Model::info() const { return impl_->info; }
 
 std::string Model::backendDescription() const {
-    if (impl_->options.backend == BackendKind::Vulkan) return "Vulkan (not available yet for whole models)";
+    if (runsOnVulkan(impl_->options, impl_->weights))
+        return "Vulkan, " + vulkan::chooseVulkanDevice(impl_->options.device).name;
     return "CPU, " + std::to_string(impl_->pool.size()) + " threads";
 }
 

@@ -1,0 +1,363 @@
+// The Vulkan forward pass against the CPU reference: each kernel on awkward
+// sizes, then whole models (stories260K, SmolLM2 Q4_1, Gemma 3 Q4_K_M) token
+// for token under greedy decoding and distribution for distribution under
+// teacher forcing. Every test also checks that the validation layer reported
+// nothing.
+#include "gguf/gguf_reader.h"
+#include "model/cpu_ops.h"
+#include "model/cpu_transformer.h"
+#include "model/model_config.h"
+#include "model/model_weights.h"
+#include "model/thread_pool.h"
+#include "nibble/error.h"
+#include "tensor/quantize.h"
+#include "test_models.h"
+#include "tokenizer/tokenizer.h"
+#include "vulkan/compute_context.h"
+#include "vulkan/forward_kernels.h"
+#include "vulkan/vulkan_transformer.h"
+
+#include <QTest>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <span>
+#include <sstream>
+#include <vector>
+
+using namespace nibble;
+using namespace nibble::vulkan;
+
+namespace {
+
+std::vector<float> randomFloats(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> dist(lo, hi);
+    std::vector<float> v(n);
+    for (float& x : v) x = dist(rng);
+    return v;
+}
+
+// Relative error, except that values below `floor` in magnitude are compared
+// against the floor instead: where a sum of terms of the inputs' size cancels
+// to almost nothing, float rounding of those terms is all that remains, so
+// the floor is set from the inputs' scale.
+double maxRelativeError(std::span<const float> actual, std::span<const double> expected, double floor = 1e-3) {
+    double worst = 0;
+    for (size_t i = 0; i < actual.size(); ++i)
+        worst = std::max(worst, std::abs(actual[i] - expected[i]) / std::max(std::abs(expected[i]), floor));
+    return worst;
+}
+
+std::vector<double> toDouble(std::span<const float> v) { return {v.begin(), v.end()}; }
+
+std::vector<double> softmax(std::span<const float> logits) {
+    const float top = *std::max_element(logits.begin(), logits.end());
+    std::vector<double> p(logits.size());
+    double sum = 0;
+    for (size_t i = 0; i < p.size(); ++i) sum += p[i] = std::exp(double(logits[i]) - top);
+    for (double& x : p) x /= sum;
+    return p;
+}
+
+double klDivergence(std::span<const float> reference, std::span<const float> candidate) {
+    const std::vector<double> p = softmax(reference), q = softmax(candidate);
+    double kl = 0;
+    for (size_t i = 0; i < p.size(); ++i)
+        if (p[i] > 0) kl += p[i] * std::log(p[i] / std::max(q[i], 1e-300));
+    return kl;
+}
+
+int32_t argmax(std::span<const float> v) { return int32_t(std::max_element(v.begin(), v.end()) - v.begin()); }
+
+std::string readFile(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// The CPU attention of CpuTransformer, in double, over caches of rows kvHeads * headDim.
+std::vector<double> cpuAttention(std::span<const float> q, std::span<const float> k, std::span<const float> v,
+                                 std::span<const int32_t> positions, const AttentionParams& p) {
+    const uint32_t kStride = p.kvHeads * p.headDimK, vStride = p.kvHeads * p.headDimV;
+    std::vector<double> out(positions.size() * p.heads * p.headDimV);
+    for (size_t t = 0; t < positions.size(); ++t) {
+        const int pos = positions[t];
+        const int first = p.window ? std::max(0, pos - int(p.window) + 1) : 0;
+        for (uint32_t h = 0; h < p.heads; ++h) {
+            const uint32_t kvh = h / (p.heads / p.kvHeads);
+            std::vector<double> scores;
+            for (int j = first; j <= pos; ++j) {
+                double s = 0;
+                for (uint32_t i = 0; i < p.headDimK; ++i)
+                    s += double(q[(t * p.heads + h) * p.headDimK + i]) * k[j * kStride + kvh * p.headDimK + i];
+                s *= p.scale;
+                if (p.softcap > 0) s = p.softcap * std::tanh(s / p.softcap);
+                scores.push_back(s);
+            }
+            const double top = *std::max_element(scores.begin(), scores.end());
+            double sum = 0;
+            for (double& s : scores) sum += s = std::exp(s - top);
+            for (uint32_t d = 0; d < p.headDimV; ++d) {
+                double acc = 0;
+                for (int j = first; j <= pos; ++j) acc += scores[j - first] * v[j * vStride + kvh * p.headDimV + d];
+                out[(t * p.heads + h) * p.headDimV + d] = acc / sum;
+            }
+        }
+    }
+    return out;
+}
+
+// A model file with its configuration, weights, tokenizer and CPU reference.
+struct LoadedModel {
+    explicit LoadedModel(const std::filesystem::path& path)
+        : file(path), config(ModelConfig::fromGguf(file)), weights(ModelWeights::bind(file, config)),
+          tokenizer(Tokenizer::fromGguf(file)) {}
+    gguf::GgufFile file;
+    ModelConfig config;
+    ModelWeights weights;
+    std::unique_ptr<Tokenizer> tokenizer;
+};
+
+const ContextOptions kLavapipe{.device = "llvmpipe"};
+
+}  // namespace
+
+class TestVulkanForward : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<ComputeContext> context;
+    uint64_t messagesBefore = 0;
+    ThreadPool pool{2};
+
+    Buffer upload(std::span<const std::byte> bytes, const char* name) {
+        Buffer b = context->createBuffer(std::max<size_t>((bytes.size() + 3) / 4 * 4, 4), MemoryKind::DeviceLocal, name);
+        context->upload(b, bytes);
+        return b;
+    }
+    template <typename T>
+    Buffer upload(const std::vector<T>& values, const char* name) {
+        return upload(std::as_bytes(std::span(values)), name);
+    }
+    std::vector<float> download(const Buffer& b, size_t count) {
+        std::vector<float> values(count);
+        context->download(b, std::as_writable_bytes(std::span(values)));
+        return values;
+    }
+
+    void checkGetRows(GgmlType type, uint32_t cols) {
+        const uint32_t rows = 37;
+        const std::vector<float> source = randomFloats(size_t(rows) * cols, 7, -2, 2);
+        const size_t rowBytes = quantizedRowBytes(type, cols);
+        std::vector<uint8_t> raw(rowBytes * rows);
+        for (uint32_t r = 0; r < rows; ++r) quantizeRow(type, &source[size_t(r) * cols], &raw[r * rowBytes], cols);
+        Tensor tensor;
+        tensor.name = "embedding";
+        tensor.shape = {cols, rows};
+        tensor.type = type;
+        tensor.byteSize = raw.size();
+        tensor.data = raw.data();
+
+        const std::vector<int32_t> ids = {5, 0, 36, 5, 17};
+        const float scale = 1.5f;
+        std::vector<double> expected;
+        std::vector<float> row(cols);
+        for (int32_t id : ids) {
+            cpu::tensorRow(tensor, uint64_t(id), row.data());
+            for (float x : row) expected.push_back(double(x) * scale);
+        }
+        const Buffer w = upload(std::as_bytes(std::span(raw)), "w"), idBuffer = upload(ids, "ids");
+        const Buffer y = context->createBuffer(expected.size() * sizeof(float), MemoryKind::DeviceLocal, "y");
+        CommandRecorder rec(*context);
+        recordGetRows(*context, rec, type, w, cols, idBuffer, uint32_t(ids.size()), scale, y);
+        context->submit(rec.finish());
+        const double error = maxRelativeError(download(y, expected.size()), expected);
+        QVERIFY2(error < 1e-6, qPrintable(QString("%1: relative error %2").arg(typeName(type).data()).arg(error)));
+    }
+
+    void checkRope(bool neox, bool withFreqFactors) {
+        const uint32_t headDim = 24, heads = 3, ropeDims = 16;
+        const std::vector<int32_t> positions = {0, 1, 7, 64, 131};
+        std::vector<float> x = randomFloats(positions.size() * heads * headDim, 11);
+        const std::vector<float> factors = randomFloats(ropeDims / 2, 3, 1.0f, 8.0f);
+        const RopeParams params{headDim, heads, ropeDims, neox, 10000.0f, 0.5f};
+
+        std::vector<float> expected = x;
+        for (size_t t = 0; t < positions.size(); ++t)
+            for (uint32_t h = 0; h < heads; ++h)
+                cpu::rope(&expected[(t * heads + h) * headDim], int(ropeDims), positions[t], params.base,
+                          params.freqScale, neox, withFreqFactors ? factors.data() : nullptr);
+
+        const Buffer xBuffer = upload(x, "x"), positionBuffer = upload(positions, "positions"),
+                     factorBuffer = upload(factors, "factors");
+        CommandRecorder rec(*context);
+        recordRope(*context, rec, xBuffer, uint32_t(positions.size()), positionBuffer,
+                   withFreqFactors ? &factorBuffer : nullptr, params);
+        context->submit(rec.finish());
+        const double error = maxRelativeError(download(xBuffer, x.size()), toDouble(expected));
+        QVERIFY2(error < 1e-4, qPrintable(QString("relative error %1").arg(error)));
+    }
+
+    void checkAttention(const AttentionParams& params, std::vector<int32_t> positions) {
+        const uint32_t cacheLength = uint32_t(*std::max_element(positions.begin(), positions.end())) + 1;
+        const std::vector<float> q = randomFloats(positions.size() * params.heads * params.headDimK, 21, -2, 2);
+        const std::vector<float> k = randomFloats(size_t(cacheLength) * params.kvHeads * params.headDimK, 22, -2, 2);
+        const std::vector<float> v = randomFloats(size_t(cacheLength) * params.kvHeads * params.headDimV, 23);
+        const std::vector<double> expected = cpuAttention(q, k, v, positions, params);
+
+        const Buffer qBuffer = upload(q, "q"), kBuffer = upload(k, "k"), vBuffer = upload(v, "v"),
+                     positionBuffer = upload(positions, "positions");
+        const Buffer out = context->createBuffer(expected.size() * sizeof(float), MemoryKind::DeviceLocal, "out");
+        CommandRecorder rec(*context);
+        recordAttention(*context, rec, qBuffer, kBuffer, vBuffer, positionBuffer, uint32_t(positions.size()), params, out);
+        context->submit(rec.finish());
+        // v is in [-1, 1]: outputs are weighted sums of such values.
+        const double error = maxRelativeError(download(out, expected.size()), expected, 1e-2);
+        QVERIFY2(error < 1e-4, qPrintable(QString("relative error %1").arg(error)));
+    }
+
+    // Greedy decoding from BOS, then teacher-forced logits over the golden
+    // eval text: the Vulkan backend must pick the CPU's tokens and give the
+    // same distributions.
+    void compareWithCpu(const char* modelName, int greedyTokens, int forcedTokens) {
+        NIBBLE_REQUIRE_MODEL(path, modelName);
+        const LoadedModel m(path);
+        const int contextLength = std::max(greedyTokens + 1, forcedTokens);
+        CpuTransformer cpu(m.config, m.weights, contextLength, pool);
+        VulkanTransformer gpu(m.config, m.weights, contextLength, kLavapipe);
+        QVERIFY(gpu.description().find("llvmpipe") != std::string::npos);
+
+        std::vector<float> cpuLogits, gpuLogits;
+        int32_t cpuToken = m.tokenizer->bos(), gpuToken = cpuToken;
+        for (int i = 0; i < greedyTokens; ++i) {
+            cpu.forward(std::span(&cpuToken, 1), i, false, cpuLogits);
+            gpu.forward(std::span(&gpuToken, 1), i, false, gpuLogits);
+            QCOMPARE(gpuLogits.size(), size_t(m.config.nVocab));
+            cpuToken = argmax(cpuLogits);
+            gpuToken = argmax(gpuLogits);
+            QVERIFY2(gpuToken == cpuToken, qPrintable(QString("token %1: Vulkan %2, CPU %3").arg(i).arg(gpuToken).arg(cpuToken)));
+        }
+
+        std::vector<int32_t> text = m.tokenizer->encode(readFile(test::goldenDir() / "stories260K" / "eval-text.txt"), true, false);
+        QVERIFY(int(text.size()) >= forcedTokens);
+        text.resize(size_t(forcedTokens));
+        cpu.forward(text, 0, true, cpuLogits);
+        gpu.forward(text, 0, true, gpuLogits);
+        QCOMPARE(gpuLogits.size(), cpuLogits.size());
+        const size_t V = m.config.nVocab;
+        int sameTop = 0;
+        double kl = 0;
+        for (int i = 0; i < forcedTokens; ++i) {
+            const std::span<const float> c(&cpuLogits[i * V], V), g(&gpuLogits[i * V], V);
+            sameTop += argmax(c) == argmax(g);
+            kl += klDivergence(c, g);
+        }
+        kl /= forcedTokens;
+        qInfo("%s: same top token at %d of %d positions, mean KL divergence %.3g", modelName, sameTop, forcedTokens, kl);
+        QVERIFY2(sameTop >= std::ceil(0.995 * forcedTokens), qPrintable(QString("same top token at %1 of %2").arg(sameTop).arg(forcedTokens)));
+        QVERIFY2(kl < 1e-4, qPrintable(QString("mean KL divergence %1").arg(kl)));
+        QCOMPARE(gpu.computeContext().validationMessageCount(), uint64_t(0));
+    }
+
+private slots:
+    void initTestCase() { context = std::make_unique<ComputeContext>(kLavapipe); }
+    void init() { messagesBefore = context->validationMessageCount(); }
+    void cleanup() { QCOMPARE(context->validationMessageCount(), messagesBefore); }
+    void cleanupTestCase() { context.reset(); }
+
+    void getRowsDequantizesAndScalesEachFormat() {
+        checkGetRows(GgmlType::F32, 70);
+        checkGetRows(GgmlType::F16, 71);
+        checkGetRows(GgmlType::Q8_0, 96);
+    }
+
+    void ropeNormalMatchesCpu() { checkRope(false, false); }
+    void ropeNeoxMatchesCpu() { checkRope(true, false); }
+    void ropeWithFrequencyFactorsMatchesCpu() { checkRope(true, true); }
+
+    void attentionWithGroupedHeadsMatchesCpu() {
+        // 3 query heads per KV head; positions across several key chunks of 64.
+        checkAttention({.heads = 6, .kvHeads = 2, .headDimK = 40, .headDimV = 40, .scale = 1.0f / std::sqrt(40.0f)},
+                       {0, 1, 63, 64, 65, 150});
+    }
+    void attentionWithSlidingWindowAndSoftcapMatchesCpu() {
+        checkAttention({.heads = 4, .kvHeads = 1, .headDimK = 72, .headDimV = 36, .scale = 0.3f, .softcap = 5.0f,
+                        .window = 37},
+                       {3, 36, 37, 100, 129});
+    }
+    void attentionWithWideHeadsMatchesCpu() {
+        checkAttention({.heads = 2, .kvHeads = 2, .headDimK = 256, .headDimV = 256, .scale = 1.0f / 16.0f},
+                       {0, 70});
+    }
+
+    void gluMatchesCpuForBothActivations() {
+        const uint32_t n = 3001;
+        const std::vector<float> gate = randomFloats(n, 31, -12, 12), up = randomFloats(n, 32, -3, 3);
+        for (GluActivation activation : {GluActivation::SiLU, GluActivation::GeluTanh}) {
+            // In double: the CPU's float GELU loses digits in 1 + tanh for negative inputs.
+            std::vector<double> expected(n);
+            for (uint32_t i = 0; i < n; ++i) {
+                const double g = gate[i];
+                const double act = activation == GluActivation::SiLU
+                                       ? g / (1 + std::exp(-g))
+                                       : 0.5 * g * (1 + std::tanh(std::sqrt(2 / M_PI) * g * (1 + 0.044715 * g * g)));
+                expected[i] = act * up[i];
+            }
+            const Buffer gateBuffer = upload(gate, "gate"), upBuffer = upload(up, "up");
+            CommandRecorder rec(*context);
+            recordGlu(*context, rec, gateBuffer, upBuffer, n, activation);
+            context->submit(rec.finish());
+            const double error = maxRelativeError(download(gateBuffer, n), expected);
+            QVERIFY2(error < 1e-4, qPrintable(QString("relative error %1").arg(error)));
+        }
+    }
+
+    void addBiasAddsToEveryRow() {
+        const uint32_t cols = 19, rows = 5;
+        const std::vector<float> x = randomFloats(cols * rows, 41), bias = randomFloats(cols, 42);
+        std::vector<double> expected(x.size());
+        for (size_t i = 0; i < x.size(); ++i) expected[i] = double(x[i]) + bias[i % cols];
+        const Buffer xBuffer = upload(x, "x"), biasBuffer = upload(bias, "bias");
+        CommandRecorder rec(*context);
+        recordAddBias(*context, rec, xBuffer, biasBuffer, cols * rows, cols);
+        context->submit(rec.finish());
+        QVERIFY(maxRelativeError(download(xBuffer, x.size()), expected) < 1e-6);
+    }
+
+    void storiesMatchesCpu() { compareWithCpu(test::kStories, 64, 128); }
+    // Short runs: on lavapipe (2 shared cores) a token of these models takes
+    // seconds, nearly all of it in the matrix-vector products.
+    void smolLm2MatchesCpu() { compareWithCpu(test::kSmolLM2, 4, 8); }
+    void gemma3MatchesCpu() { compareWithCpu(test::kGemma3, 2, 6); }
+
+    void refusesAContextThatDoesNotFit() {
+        NIBBLE_REQUIRE_MODEL(path, test::kStories);
+        const LoadedModel m(path);
+        const int huge = 1 << 30;
+        try {
+            VulkanTransformer gpu(m.config, m.weights, huge, kLavapipe);
+            QFAIL("a context of 2^30 tokens fitted");
+        } catch (const Error& e) {
+            QCOMPARE(e.kind(), ErrorKind::OutOfMemory);
+            QVERIFY2(QString(e.what()).contains("need"), e.what());
+        }
+    }
+
+    void rejectsTokensPastTheContext() {
+        NIBBLE_REQUIRE_MODEL(path, test::kStories);
+        const LoadedModel m(path);
+        VulkanTransformer gpu(m.config, m.weights, 8, kLavapipe);
+        std::vector<float> logits;
+        const std::vector<int32_t> tokens(4, 1);
+        QVERIFY_THROWS_EXCEPTION(Error, gpu.forward(tokens, 6, false, logits));
+        const int32_t outside = int32_t(m.config.nVocab);
+        QVERIFY_THROWS_EXCEPTION(Error, gpu.forward(std::span(&outside, 1), 0, false, logits));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestVulkanForward)
+#include "test_vulkan_forward.moc"
