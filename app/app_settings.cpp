@@ -54,6 +54,27 @@ void AppSettings::setSystemPrompt(const QString& prompt) { store("chat/systemPro
 qint64 AppSettings::lastVariantId() const { return settings_.value("chat/lastVariantId", 0).toLongLong(); }
 void AppSettings::setLastVariantId(qint64 id) { store("chat/lastVariantId", id); }
 
+bool AppSettings::apiEnabled() const { return settings_.value("api/enabled", false).toBool(); }
+void AppSettings::setApiEnabled(bool enabled) { store("api/enabled", enabled); }
+
+int AppSettings::apiPort() const { return settings_.value("api/port", 8181).toInt(); }
+void AppSettings::setApiPort(int port) { store("api/port", qBound(1, port, 65535)); }
+
+QString AppSettings::apiKey() const { return settings_.value("api/key").toString(); }
+void AppSettings::setApiKey(const QString& key) { store("api/key", key.trimmed()); }
+
+void AppSettings::generateApiKey() {
+    QString key = QStringLiteral("nibble-");
+    for (int i = 0; i < 4; ++i) key += QString::number(QRandomGenerator::system()->generate64(), 36);
+    setApiKey(key);
+}
+
+bool AppSettings::apiStoresConversations() const { return settings_.value("api/storeConversations", false).toBool(); }
+void AppSettings::setApiStoresConversations(bool store) { this->store("api/storeConversations", store); }
+
+bool AppSettings::apiAllowsCors() const { return settings_.value("api/allowCors", false).toBool(); }
+void AppSettings::setApiAllowsCors(bool allow) { store("api/allowCors", allow); }
+
 void AppSettings::resetSampling() {
     settings_.remove("sampling");
     emit changed();

@@ -22,6 +22,11 @@ class AppSettings : public QObject {
     Q_PROPERTY(int seed READ seed WRITE setSeed NOTIFY changed)
     Q_PROPERTY(QString systemPrompt READ systemPrompt WRITE setSystemPrompt NOTIFY changed)
     Q_PROPERTY(QString dataFolder READ dataFolder CONSTANT)
+    Q_PROPERTY(bool apiEnabled READ apiEnabled WRITE setApiEnabled NOTIFY changed)
+    Q_PROPERTY(int apiPort READ apiPort WRITE setApiPort NOTIFY changed)
+    Q_PROPERTY(QString apiKey READ apiKey WRITE setApiKey NOTIFY changed)
+    Q_PROPERTY(bool apiStoresConversations READ apiStoresConversations WRITE setApiStoresConversations NOTIFY changed)
+    Q_PROPERTY(bool apiAllowsCors READ apiAllowsCors WRITE setApiAllowsCors NOTIFY changed)
 
 public:
     AppSettings(const QString& file, QString dataFolder, QObject* parent = nullptr);
@@ -51,6 +56,19 @@ public:
     QString systemPrompt() const;
     void setSystemPrompt(const QString& prompt);
     QString dataFolder() const { return dataFolder_; }
+
+    // The local OpenAI-compatible server: off unless turned on, loopback only.
+    bool apiEnabled() const;
+    void setApiEnabled(bool enabled);
+    int apiPort() const;
+    void setApiPort(int port);
+    QString apiKey() const;  // empty: no key asked for
+    void setApiKey(const QString& key);
+    Q_INVOKABLE void generateApiKey();
+    bool apiStoresConversations() const;
+    void setApiStoresConversations(bool store);
+    bool apiAllowsCors() const;  // lets web pages in a browser call the server
+    void setApiAllowsCors(bool allow);
 
     qint64 lastVariantId() const;
     void setLastVariantId(qint64 id);

@@ -56,6 +56,10 @@ EngineHost::EngineHost(QObject* parent) : QObject(parent), worker_(new EngineWor
         onGenerationEnded();
         emit generationFailed(id, message);
     });
+    connect(worker_, &EngineWorker::generationRejected, this, [this](quint64 id, const QString& message) {
+        onGenerationEnded();
+        emit generationRejected(id, message);
+    });
     thread_.start();
 }
 
@@ -84,6 +88,19 @@ quint64 EngineHost::generate(const EngineTarget& target, std::vector<ChatMessage
         worker_,
         [worker = worker_, id, target, messages = std::move(messages), options] {
             worker->generate(id, target, messages, options);
+        },
+        Qt::QueuedConnection);
+    return id;
+}
+
+quint64 EngineHost::generateExact(const EngineTarget& target, PromptInput prompt, const GenerateOptions& options) {
+    const quint64 id = nextRequestId_++;
+    ++pendingGenerations_;
+    emit stateChanged();
+    QMetaObject::invokeMethod(
+        worker_,
+        [worker = worker_, id, target, prompt = std::move(prompt), options] {
+            worker->generateExact(id, target, prompt, options);
         },
         Qt::QueuedConnection);
     return id;

@@ -4,6 +4,7 @@
 // context use) as properties QML can bind to.
 #include "engine_target.h"
 #include "generation_stats.h"
+#include "prompt_input.h"
 
 #include <nibble/engine.h>
 
@@ -36,6 +37,8 @@ public:
     void load(const EngineTarget& target);
     // Returns the request's id, which the generation signals carry.
     quint64 generate(const EngineTarget& target, std::vector<ChatMessage> messages, const GenerateOptions& options);
+    // The API's generation (see EngineWorker::generateExact); queues with the GUI's.
+    quint64 generateExact(const EngineTarget& target, PromptInput prompt, const GenerateOptions& options);
     void cancel(quint64 requestId);
     Q_INVOKABLE void cancelLoad();
     void unload();
@@ -58,6 +61,8 @@ signals:
     void pieceReady(quint64 requestId, const QString& piece);
     void generationFinished(quint64 requestId, const nibble::app::GenerationStats& stats);
     void generationFailed(quint64 requestId, const QString& message);
+    // The request cannot be served as asked (its prompt does not fit the context).
+    void generationRejected(quint64 requestId, const QString& message);
 
 private:
     void onGenerationEnded();

@@ -71,8 +71,23 @@ void EngineWorker::unload() {
 
 void EngineWorker::generate(quint64 requestId, const EngineTarget& target, const std::vector<ChatMessage>& messages,
                             const GenerateOptions& options) {
-    GenerationStats stats;
     if (cancelled(requestId)) {
+        GenerationStats stats;
+        stats.stopReason = StopReason::Cancelled;
+        emit generationFinished(requestId, stats);
+        return;
+    }
+    if (!ensureLoaded(target)) {
+        emit generationFailed(requestId, tr("%1 could not be loaded.").arg(target.label));
+        return;
+    }
+    runGeneration(requestId, [&](const TokenCallback& onPiece) { return session_->chat(messages, options, onPiece); });
+}
+
+void EngineWorker::generateExact(quint64 requestId, const EngineTarget& target, const PromptInput& prompt,
+                                 const GenerateOptions& options) {
+    if (cancelled(requestId)) {
+        GenerationStats stats;
         stats.stopReason = StopReason::Cancelled;
         emit generationFinished(requestId, stats);
         return;
@@ -82,7 +97,32 @@ void EngineWorker::generate(quint64 requestId, const EngineTarget& target, const
         return;
     }
     try {
-        const GenerationResult result = session_->chat(messages, options, [&](std::string_view piece) {
+        const std::string text =
+            prompt.rawText ? *prompt.rawText : model_->applyChatTemplate(prompt.messages, true);
+        const size_t promptTokens = model_->tokenize(text, true, !prompt.rawText).size();
+        const size_t context = size_t(session_->contextLength());
+        if (promptTokens >= context) {
+            emit generationRejected(requestId, tr("The prompt is %1 tokens long, but the model's context holds %2 "
+                                                  "tokens, including the reply.")
+                                                   .arg(promptTokens)
+                                                   .arg(context));
+            return;
+        }
+    } catch (const Error& e) {
+        emit generationRejected(requestId, QString::fromUtf8(e.what()));
+        return;
+    }
+    runGeneration(requestId, [&](const TokenCallback& onPiece) {
+        return prompt.rawText ? session_->complete(*prompt.rawText, options, onPiece)
+                              : session_->chat(prompt.messages, options, onPiece);
+    });
+}
+
+void EngineWorker::runGeneration(quint64 requestId,
+                                 const std::function<GenerationResult(const TokenCallback&)>& run) {
+    GenerationStats stats;
+    try {
+        const GenerationResult result = run([&](std::string_view piece) {
             if (cancelled(requestId)) return false;
             emit pieceReady(requestId, QString::fromUtf8(piece.data(), qsizetype(piece.size())));
             return true;

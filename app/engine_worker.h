@@ -5,6 +5,7 @@
 // thread never waits on the engine.
 #include "engine_target.h"
 #include "generation_stats.h"
+#include "prompt_input.h"
 
 #include <nibble/engine.h>
 
@@ -12,6 +13,7 @@
 #include <QString>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -32,6 +34,11 @@ public:
     // what its cache already holds.
     void generate(quint64 requestId, const EngineTarget& target, const std::vector<ChatMessage>& messages,
                   const GenerateOptions& options);
+    // The API's generation: like generate(), but a prompt that does not fit
+    // the context is refused (generationRejected) instead of losing its
+    // oldest turns, since an API client expects an error, not a shorter chat.
+    void generateExact(quint64 requestId, const EngineTarget& target, const PromptInput& prompt,
+                       const GenerateOptions& options);
     void unload();
 
     // Safe from any thread. Stops generation requestId (and any earlier one)
@@ -49,10 +56,13 @@ signals:
     void pieceReady(quint64 requestId, const QString& piece);
     void generationFinished(quint64 requestId, const nibble::app::GenerationStats& stats);
     void generationFailed(quint64 requestId, const QString& message);
+    void generationRejected(quint64 requestId, const QString& message);
 
 private:
     // Returns false (after reporting why) when the target could not be loaded.
     bool ensureLoaded(const EngineTarget& target);
+    // Runs one generation through run(onPiece) and reports it as generate() does.
+    void runGeneration(quint64 requestId, const std::function<GenerationResult(const TokenCallback&)>& run);
     bool cancelled(quint64 requestId) const { return requestId <= cancelledThrough_.load(); }
 
     std::shared_ptr<Model> model_;

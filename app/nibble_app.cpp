@@ -1,5 +1,6 @@
 #include "nibble_app.h"
 
+#include "api_server.h"
 #include "app_settings.h"
 #include "chat_controller.h"
 #include "compare_controller.h"
@@ -40,6 +41,9 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     compare_ = std::make_unique<CompareController>(*engine_, *settings_, *chat_);
     library_ = std::make_unique<ModelLibrary>(db_, *variants_);
     devices_ = std::make_unique<DeviceList>();
+    api_ = std::make_unique<ApiServer>(db_, *engine_, *settings_, *variants_);
+    connect(settings_.get(), &AppSettings::changed, api_.get(), &ApiServer::applySettings);
+    api_->applySettings();
 
     QQuickStyle::setStyle("Basic");
     qml_ = std::make_unique<QQmlApplicationEngine>();
@@ -52,6 +56,7 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     context->setContextProperty("compare", compare_.get());
     context->setContextProperty("library", library_.get());
     context->setContextProperty("devices", devices_.get());
+    context->setContextProperty("apiServer", api_.get());
 }
 
 NibbleApp::~NibbleApp() {

@@ -15,6 +15,7 @@ class QQuickWindow;
 
 namespace nibble::app {
 
+class ApiServer;
 class AppSettings;
 class ChatController;
 class CompareController;
@@ -44,6 +45,7 @@ public:
     ChatController& chat() { return *chat_; }
     CompareController& compare() { return *compare_; }
     ModelLibrary& library() { return *library_; }
+    ApiServer& api() { return *api_; }
 
     static constexpr const char* kMainQml = "qrc:/qt/qml/Nibble/Main.qml";
 
@@ -58,6 +60,7 @@ private:
     std::unique_ptr<CompareController> compare_;
     std::unique_ptr<ModelLibrary> library_;
     std::unique_ptr<DeviceList> devices_;
+    std::unique_ptr<ApiServer> api_;
     std::unique_ptr<QQmlApplicationEngine> qml_;
 };
 

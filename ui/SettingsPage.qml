@@ -2,7 +2,7 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 
-// Appearance, compute device, generation defaults and where Nibble keeps its data.
+// Appearance, compute device, generation defaults, the local API server and where Nibble keeps its data.
 Item {
     id: page
 
@@ -169,6 +169,68 @@ Item {
                     text: qsTr("Restore defaults")
                     flat: true
                     onClicked: appSettings.resetSampling()
+                }
+            }
+
+            SettingsSection {
+                title: qsTr("Local API server")
+                SettingRow {
+                    label: qsTr("OpenAI-compatible server")
+                    hint: apiServer.running ? qsTr("Listening on %1 (this computer only).").arg(apiServer.url)
+                        : apiServer.error.length > 0 ? apiServer.error
+                        : qsTr("Lets editors and scripts on this computer use your models through the OpenAI API.")
+                    Switch {
+                        objectName: "apiEnabled"
+                        checked: appSettings.apiEnabled
+                        onToggled: appSettings.apiEnabled = checked
+                    }
+                }
+                SettingRow {
+                    label: qsTr("Port")
+                    NumberField {
+                        objectName: "apiPort"
+                        decimals: 0
+                        value: appSettings.apiPort
+                        onEdited: (v) => appSettings.apiPort = Math.round(v)
+                    }
+                }
+                SettingRow {
+                    label: qsTr("API key")
+                    hint: appSettings.apiKey.length > 0 ? qsTr("Clients send it as \"Authorization: Bearer <key>\".")
+                                                        : qsTr("No key: any program on this computer may use the server.")
+                    RowLayout {
+                        width: 280
+                        TextField {
+                            objectName: "apiKey"
+                            Layout.fillWidth: true
+                            text: appSettings.apiKey
+                            color: theme.text
+                            placeholderText: qsTr("none")
+                            selectByMouse: true
+                            onEditingFinished: appSettings.apiKey = text
+                        }
+                        Button {
+                            text: qsTr("New")
+                            flat: true
+                            onClicked: appSettings.generateApiKey()
+                        }
+                    }
+                }
+                SettingRow {
+                    label: qsTr("Keep API conversations")
+                    hint: qsTr("Save chats made through the server in the conversation list.")
+                    Switch {
+                        checked: appSettings.apiStoresConversations
+                        onToggled: appSettings.apiStoresConversations = checked
+                    }
+                }
+                SettingRow {
+                    label: qsTr("Allow web pages (CORS)")
+                    hint: qsTr("Lets pages open in a browser call the server. Leave off unless a web tool needs it.")
+                    Switch {
+                        checked: appSettings.apiAllowsCors
+                        onToggled: appSettings.apiAllowsCors = checked
+                    }
                 }
             }
 

@@ -55,6 +55,14 @@ Rectangle {
         }
         Item { Layout.fillWidth: true }
         Label {
+            objectName: "apiStatus"
+            visible: apiServer.running
+            color: theme.mutedText
+            font.pixelSize: 12
+            text: apiServer.busy ? qsTr("API %1 · answering, %2 waiting").arg(apiServer.url).arg(apiServer.waiting)
+                                 : qsTr("API %1").arg(apiServer.url)
+        }
+        Label {
             visible: engine.backend.length > 0
             color: theme.mutedText
             font.pixelSize: 12

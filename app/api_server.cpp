@@ -1,0 +1,372 @@
+#include "api_server.h"
+
+#include "app_settings.h"
+#include "engine_host.h"
+#include "engine_target.h"
+#include "storage/conversation_store.h"
+#include "storage/message_store.h"
+#include "variant_list_model.h"
+
+#include <spdlog/spdlog.h>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTcpSocket>
+#include <QTimer>
+
+namespace nibble::app {
+namespace {
+
+QByteArray compact(const QJsonObject& object) { return QJsonDocument(object).toJson(QJsonDocument::Compact); }
+
+void respondError(HttpConnection* connection, const ApiError& error) {
+    if (connection) connection->respond(error.status, "application/json", error.body());
+}
+
+}  // namespace
+
+struct ApiServer::Call {
+    Call(HttpConnection* connection, CompletionRequest request, QString modelId, qint64 variantId)
+        : connection(connection),
+          request(std::move(request)),
+          envelope(this->request.route, std::move(modelId)),
+          variantId(variantId) {}
+
+    QPointer<HttpConnection> connection;
+    CompletionRequest request;
+    CompletionEnvelope envelope;
+    qint64 variantId;
+    quint64 engineId = 0;    // 0: still waiting for its turn
+    bool started = false;    // a piece has arrived, so the engine is on this request
+    bool abandoned = false;  // nobody waits for the answer any more: stop at the first chance
+    QString text;
+    QTimer deadline;
+};
+
+ApiServer::ApiServer(const storage::Database& db, EngineHost& engine, AppSettings& settings,
+                     VariantListModel& variants, QObject* parent)
+    : QObject(parent), db_(db), engine_(engine), settings_(settings), variants_(variants) {
+    connect(&server_, &QTcpServer::newConnection, this, &ApiServer::onNewConnection);
+    connect(&engine_, &EngineHost::pieceReady, this, &ApiServer::onPiece);
+    connect(&engine_, &EngineHost::generationFinished, this, &ApiServer::onFinished);
+    connect(&engine_, &EngineHost::generationFailed, this, [this](quint64 id, const QString& message) {
+        onFailed(id, {500, message, "server_error", "generation_failed"});
+    });
+    connect(&engine_, &EngineHost::generationRejected, this, [this](quint64 id, const QString& message) {
+        onFailed(id, {400, message, "invalid_request_error", "context_length_exceeded"});
+    });
+}
+
+ApiServer::~ApiServer() {
+    if (current_ && current_->engineId) engine_.cancel(current_->engineId);
+}
+
+void ApiServer::applySettings() {
+    if (!settings_.apiEnabled()) {
+        stop();
+        return;
+    }
+    if (running() && port() == settings_.apiPort()) return;
+    stop();
+    listen(quint16(settings_.apiPort()));
+}
+
+bool ApiServer::listen(quint16 port) {
+    stop();
+    // Loopback only: the server has no TLS, and a model on this machine is no
+    // business of the network's.
+    if (!server_.listen(QHostAddress::LocalHost, port)) {
+        error_ = tr("Port %1 cannot be used: %2").arg(port).arg(server_.errorString());
+        spdlog::warn("API server: {}", error_.toStdString());
+        emit stateChanged();
+        return false;
+    }
+    error_.clear();
+    spdlog::info("API server listening on {}", url().toStdString());
+    emit stateChanged();
+    return true;
+}
+
+void ApiServer::stop() {
+    if (!server_.isListening() && error_.isEmpty()) return;
+    server_.close();
+    error_.clear();
+    emit stateChanged();
+}
+
+QString ApiServer::url() const {
+    return running() ? QStringLiteral("http://127.0.0.1:%1/v1").arg(port()) : QString();
+}
+
+HttpConnection::Headers ApiServer::extraHeaders() const {
+    if (!settings_.apiAllowsCors()) return {};
+    return {{"Access-Control-Allow-Origin", "*"},
+            {"Access-Control-Allow-Headers", "Authorization, Content-Type"},
+            {"Access-Control-Allow-Methods", "GET, POST, OPTIONS"}};
+}
+
+void ApiServer::onNewConnection() {
+    while (QTcpSocket* socket = server_.nextPendingConnection()) {
+        const int open = int(findChildren<HttpConnection*>(Qt::FindDirectChildrenOnly).size());
+        auto* connection = new HttpConnection(socket, limits_.http, extraHeaders(), this);
+        if (!socket->peerAddress().isLoopback()) {
+            respondError(connection, {403, tr("Only this computer may use the server."), "invalid_request_error",
+                                      "forbidden"});
+            continue;
+        }
+        if (open >= limits_.maxConnections) {
+            respondError(connection, {503, tr("Too many connections are open; try again shortly."), "server_error",
+                                      "server_busy"});
+            continue;
+        }
+        connect(connection, &HttpConnection::requestReady, this,
+                [this, connection](const HttpRequest& request) { handle(connection, request); });
+    }
+}
+
+bool ApiServer::authorized(const HttpRequest& request) const {
+    const QString key = settings_.apiKey();
+    if (key.isEmpty()) return true;
+    return request.header("authorization") == "Bearer " + key.toUtf8();
+}
+
+void ApiServer::handle(HttpConnection* connection, const HttpRequest& request) {
+    const bool chat = request.path == "/v1/chat/completions";
+    const bool completions = request.path == "/v1/completions";
+    const bool models = request.path == "/v1/models";
+    if (!chat && !completions && !models) {
+        respondError(connection, {404, tr("There is no route %1 %2.").arg(QString::fromUtf8(request.method),
+                                                                         QString::fromUtf8(request.path)),
+                                  "invalid_request_error", "not_found"});
+        return;
+    }
+    if (request.method == "OPTIONS" && settings_.apiAllowsCors()) {
+        connection->respond(204, {}, {});
+        return;
+    }
+    if (!authorized(request)) {
+        respondError(connection, {401, tr("Incorrect API key. The key is shown in Nibble's settings."),
+                                  "invalid_request_error", "invalid_api_key"});
+        return;
+    }
+    const QByteArray method = models ? "GET" : "POST";
+    if (request.method != method) {
+        respondError(connection, {405, tr("Use %1 for %2.").arg(QString::fromUtf8(method), QString::fromUtf8(request.path)),
+                                  "invalid_request_error", "method_not_allowed"});
+        return;
+    }
+    if (models) {
+        listModels(connection);
+        return;
+    }
+    auto parsed = parseCompletionRequest(chat ? ApiRoute::ChatCompletions : ApiRoute::Completions, request.body);
+    if (auto* error = std::get_if<ApiError>(&parsed)) {
+        respondError(connection, *error);
+        return;
+    }
+    enqueue(connection, std::move(std::get<CompletionRequest>(parsed)));
+}
+
+void ApiServer::listModels(HttpConnection* connection) {
+    QJsonArray data;
+    for (int row = 0; row < variants_.rowCount(); ++row) {
+        const QModelIndex index = variants_.index(row);
+        const auto variant = variants_.variant(variants_.variantIdAt(row));
+        data.append(QJsonObject{
+            {"id", apiModelId(index.data(VariantListModel::ModelNameRole).toString(),
+                              index.data(VariantListModel::PrecisionRole).toString())},
+            {"object", "model"},
+            {"created", variant ? variant->createdAt.toSecsSinceEpoch() : 0},
+            {"owned_by", "nibble"}});
+    }
+    connection->respond(200, "application/json", compact({{"object", "list"}, {"data", data}}));
+}
+
+std::optional<qint64> ApiServer::resolveModel(const QString& id, QString* canonicalId) const {
+    const auto idAt = [this](int row) {
+        const QModelIndex index = variants_.index(row);
+        return apiModelId(index.data(VariantListModel::ModelNameRole).toString(),
+                          index.data(VariantListModel::PrecisionRole).toString());
+    };
+    if (id.isEmpty()) {
+        int row = variants_.indexOf(settings_.lastVariantId());
+        if (row < 0 && variants_.rowCount() > 0) row = 0;
+        if (row < 0) return std::nullopt;
+        *canonicalId = idAt(row);
+        return variants_.variantIdAt(row);
+    }
+    // A model's name alone picks its first variant.
+    for (int row = 0; row < variants_.rowCount(); ++row) {
+        const QString candidate = idAt(row);
+        if (candidate.compare(id, Qt::CaseInsensitive) == 0 ||
+            candidate.section('/', 0, 0).compare(id, Qt::CaseInsensitive) == 0) {
+            *canonicalId = candidate;
+            return variants_.variantIdAt(row);
+        }
+    }
+    return std::nullopt;
+}
+
+void ApiServer::enqueue(HttpConnection* connection, CompletionRequest request) {
+    QString modelId;
+    const auto variantId = resolveModel(request.model, &modelId);
+    if (!variantId) {
+        respondError(connection, {404,
+                                  request.model.isEmpty()
+                                      ? tr("No model is installed.")
+                                      : tr("The model '%1' does not exist; GET /v1/models lists them.").arg(request.model),
+                                  "invalid_request_error", "model_not_found"});
+        return;
+    }
+    if (int(queue_.size()) >= limits_.maxQueued) {
+        respondError(connection, {503, tr("The server is busy: %1 requests are waiting. Try again shortly.")
+                                           .arg(queue_.size()),
+                                  "server_error", "server_busy"});
+        return;
+    }
+    auto call = std::make_unique<Call>(connection, std::move(request), modelId, *variantId);
+    Call* raw = call.get();
+    // The call's own timer is the context, so neither fires once the call is gone.
+    connect(connection, &HttpConnection::abandoned, &raw->deadline, [this, raw] { onAbandoned(raw); });
+    raw->deadline.setSingleShot(true);
+    connect(&raw->deadline, &QTimer::timeout, this, [this, raw] { onTimeout(raw); });
+    raw->deadline.start(limits_.requestTimeoutMs);
+    queue_.push_back(std::move(call));
+    emit activityChanged();
+    startNext();
+}
+
+void ApiServer::startNext() {
+    while (!current_ && !queue_.empty()) {
+        current_ = std::move(queue_.front());
+        queue_.pop_front();
+        const auto variant = variants_.variant(current_->variantId);
+        if (!variant) {
+            respondError(current_->connection, {404, tr("The model was removed."), "invalid_request_error",
+                                                "model_not_found"});
+            current_.reset();
+            continue;
+        }
+        const LoadOptions load = settings_.loadOptions();
+        EngineTarget target;
+        target.variantId = variant->id;
+        target.filePath = variant->filePath;
+        target.label = variants_.labelOf(variant->id);
+        target.backend = load.backend;
+        target.device = QString::fromStdString(load.device);
+        target.contextLength = int(load.contextLength);
+        current_->engineId = engine_.generateExact(target, current_->request.prompt,
+                                                   current_->request.applyTo(settings_.generateOptions()));
+    }
+    emit activityChanged();
+}
+
+void ApiServer::onPiece(quint64 requestId, const QString& piece) {
+    if (!current_ || current_->engineId != requestId) return;
+    Call& call = *current_;
+    if (!call.started) {
+        call.started = true;
+        // Only now is the request surely the engine's current one, so the
+        // cancel cannot reach a chat-window reply queued before it.
+        if (call.abandoned) engine_.cancel(requestId);
+    }
+    if (call.abandoned) return;
+    call.text += piece;
+    if (!call.request.stream || !call.connection) return;
+    if (!call.connection->streaming()) {
+        call.connection->beginEventStream();
+        call.connection->sendEvent(compact(call.envelope.firstChunk()));
+    }
+    call.connection->sendEvent(compact(call.envelope.textChunk(piece)));
+}
+
+void ApiServer::onFinished(quint64 requestId, const GenerationStats& stats) {
+    if (!current_ || current_->engineId != requestId) return;
+    Call& call = *current_;
+    if (!call.abandoned && call.connection) {
+        const QString finish = finishReason(stats.stopReason);
+        if (call.request.stream) {
+            if (!call.connection->streaming()) {
+                call.connection->beginEventStream();
+                call.connection->sendEvent(compact(call.envelope.firstChunk()));
+            }
+            call.connection->sendEvent(compact(call.envelope.finalChunk(finish)));
+            call.connection->sendEvent("[DONE]");
+            call.connection->endEventStream();
+        } else {
+            call.connection->respond(200, "application/json",
+                                     compact(call.envelope.response(call.text, finish, stats.promptTokens,
+                                                                    stats.generatedTokens)));
+        }
+        if (settings_.apiStoresConversations() && call.request.route == ApiRoute::ChatCompletions) store(call);
+    }
+    finishCurrent();
+}
+
+void ApiServer::onFailed(quint64 requestId, const ApiError& error) {
+    if (!current_ || current_->engineId != requestId) return;
+    Call& call = *current_;
+    if (!call.abandoned && call.connection) {
+        if (call.connection->streaming()) {
+            call.connection->sendEvent(error.body());
+            call.connection->sendEvent("[DONE]");
+            call.connection->endEventStream();
+        } else {
+            respondError(call.connection, error);
+        }
+    }
+    finishCurrent();
+}
+
+void ApiServer::finishCurrent() {
+    current_.reset();
+    startNext();
+}
+
+void ApiServer::onAbandoned(Call* call) {
+    if (call == current_.get()) {
+        call->abandoned = true;
+        if (call->started) engine_.cancel(call->engineId);
+        return;
+    }
+    std::erase_if(queue_, [call](const std::unique_ptr<Call>& queued) { return queued.get() == call; });
+    emit activityChanged();
+}
+
+void ApiServer::onTimeout(Call* call) {
+    const ApiError error{504, tr("The request took longer than %1 seconds.").arg(limits_.requestTimeoutMs / 1000),
+                         "server_error", "timeout"};
+    if (call->connection && call->connection->streaming()) {
+        call->connection->sendEvent(error.body());
+        call->connection->sendEvent("[DONE]");
+        call->connection->endEventStream();
+    } else {
+        respondError(call->connection, error);
+    }
+    onAbandoned(call);
+}
+
+void ApiServer::store(const Call& call) const {
+    try {
+        const auto& messages = call.request.prompt.messages;
+        QString lastUser;
+        for (const ChatMessage& message : messages)
+            if (message.role == "user") lastUser = QString::fromStdString(message.content);
+        storage::ConversationStore conversations(db_);
+        storage::MessageStore store(db_);
+        const auto conversation =
+            conversations.create(call.variantId, storage::ConversationStore::titleFromText(lastUser));
+        std::optional<qint64> parent;
+        for (const ChatMessage& message : messages) {
+            const auto role = storage::messageRoleFromText(QString::fromStdString(message.role));
+            parent = store.add(conversation.id, parent, role.value_or(storage::MessageRole::User),
+                               QString::fromStdString(message.content))
+                         .id;
+        }
+        store.add(conversation.id, parent, storage::MessageRole::Assistant, call.text, call.variantId);
+    } catch (const std::exception& e) {
+        spdlog::error("API server: the conversation could not be saved: {}", e.what());
+    }
+}
+
+}  // namespace nibble::app
