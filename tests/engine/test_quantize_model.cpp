@@ -200,49 +200,6 @@ private slots:
         }
         QVERIFY(!std::filesystem::exists("/tmp/never.gguf"));
     }
-
-    // The SmolLM2 comparison: references re-expressed from the packaged
-    // Q4_1 (Q8_0 and F16), variants Q4_0, Q4_K_M and importance-aware Q4_0.
-    void smolLM2ComparisonIsConsistent() {
-        NIBBLE_REQUIRE_MODEL(packaged, test::kSmolLM2);
-        QTemporaryDir dir;
-        std::vector<std::string> warnings;
-        auto make = [&](const char* name, const char* recipe, bool calibrate) {
-            std::filesystem::path out = dir.path().toStdString() + "/" + name + ".gguf";
-            QuantizeOptions o;
-            o.recipe = recipe;
-            o.calibrate = calibrate;
-            QuantizeResult r = quantizeModel(packaged, out, o);
-            warnings.push_back(r.warnings.empty() ? "" : r.warnings.front());
-            return out;
-        };
-        const auto f16 = make("f16", "F16", false);
-        const auto q8 = make("q8", "Q8_0", false);
-        const auto q40 = make("q4_0", "Q4_0", false);
-        const auto q4k = make("q4_k_m", "Q4_K_M", false);
-        const auto imp = make("q4_0_imp", "Q4_0", true);
-        for (const auto& w : warnings)
-            QCOMPARE(QString::fromStdString(w), QString("derived from Q4_1: cannot be better than its source"));
-        CompareOptions options;
-        options.text = evalText();
-        options.nCtx = 128;
-        options.speedTokens = 4;
-        auto r = compareModels(q8, {q8, f16, q40, q4k, imp}, options);
-        QCOMPARE(r[1].kldMean, 0.0);            // a file against itself
-        QCOMPARE(r[1].sameTopPercent, 100.0);
-        QCOMPARE(r[1].perplexity, r[0].perplexity);
-        auto vsF16 = compareModels(packaged, {f16}, options);
-        QVERIFY2(vsF16[1].kldMean < 1e-5, qPrintable(QString::number(vsF16[1].kldMean)));  // Q4_1 values fit F16
-        for (size_t i = 2; i < r.size(); ++i) {
-            QVERIFY(r[i].kldMean > 0 && r[i].kldMean < 1.0);
-            QVERIFY(r[i].kldP99 >= r[i].kldMean && r[i].kldMax >= r[i].kldP99);
-            QVERIFY(r[i].sameTopPercent > 50 && r[i].sameTopPercent <= 100);
-            QVERIFY(r[i].decodeTokensPerSecond > 0);
-            QVERIFY(r[i].scoredTokens == r[0].scoredTokens);
-        }
-        QVERIFY(r[3].fileBytes < r[0].fileBytes);
-        QVERIFY2(r[4].kldMean < r[3].kldMean, "Q4_K_M should be closer to the reference than Q4_0");
-    }
 };
 
 QTEST_GUILESS_MAIN(TestQuantizeModel)
