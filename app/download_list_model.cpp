@@ -35,11 +35,12 @@ QString timeLeftText(qint64 remainingBytes, double bytesPerSecond) {
 
 DownloadListModel::DownloadListModel(DownloadManager& manager, QObject* parent)
     : QAbstractListModel(parent), manager_(manager) {
+    refresh();
     progressTimer_.setInterval(200);
     progressTimer_.setSingleShot(true);
     connect(&progressTimer_, &QTimer::timeout, this, &DownloadListModel::flushProgress);
     connect(&manager_, &DownloadManager::stateChanged, this, &DownloadListModel::refreshRow);
-    connect(&manager_, &DownloadManager::modelAdded, this, [this](const QString& id) { refreshRow(id); });
+    connect(&manager_, &DownloadManager::modelAdded, this, &DownloadListModel::refresh);
     connect(&manager_, &DownloadManager::progressChanged, this, [this](const QString& id) {
         progressed_.insert(id);
         if (!progressTimer_.isActive()) progressTimer_.start();
@@ -65,15 +66,17 @@ QVariant DownloadListModel::data(const QModelIndex& index, int role) const {
     case PrecisionRole: return file.precision;
     case BitsRole: return tr("%1-bit").arg(file.bits);
     case LicenseRole: return file.license;
-    case SizeTextRole: return locale.formattedDataSize(file.sizeBytes);
+    case SizeTextRole: return locale.formattedDataSize(file.sizeBytes, 1, QLocale::DataSizeSIFormat);
     case StateRole: return stateName(task->state());
-    case InLibraryRole: return manager_.isInLibrary(file.id);
+    case InLibraryRole: return inLibrary_.value(file.id);
     case ProgressRole: return double(task->receivedBytes()) / double(file.sizeBytes);
     case ProgressTextRole:
         return tr("%1 of %2")
-            .arg(locale.formattedDataSize(task->receivedBytes()), locale.formattedDataSize(file.sizeBytes));
+            .arg(locale.formattedDataSize(task->receivedBytes(), 1, QLocale::DataSizeSIFormat),
+                 locale.formattedDataSize(file.sizeBytes, 1, QLocale::DataSizeSIFormat));
     case SpeedTextRole:
-        return task->bytesPerSecond() > 0 ? tr("%1/s").arg(locale.formattedDataSize(qint64(task->bytesPerSecond())))
+        return task->bytesPerSecond() > 0 ? tr("%1/s").arg(locale.formattedDataSize(qint64(task->bytesPerSecond()), 1,
+                                                                                    QLocale::DataSizeSIFormat))
                                           : QString();
     case TimeLeftTextRole: return timeLeftText(file.sizeBytes - task->receivedBytes(), task->bytesPerSecond());
     case MessageRole: return task->message();
@@ -106,6 +109,11 @@ void DownloadListModel::refreshRow(const QString& entryId) {
     if (row < 0) return;
     progressed_.remove(entryId);
     emit dataChanged(index(row), index(row));
+}
+
+void DownloadListModel::refresh() {
+    for (const CatalogFile& file : manager_.catalog().files()) inLibrary_[file.id] = manager_.isInLibrary(file.id);
+    if (rowCount() > 0) emit dataChanged(index(0), index(rowCount() - 1));
 }
 
 void DownloadListModel::flushProgress() {

@@ -4,6 +4,7 @@
 // and the actions the buttons call. Progress repaints are batched so a fast
 // transfer does not flood the view.
 #include <QAbstractListModel>
+#include <QHash>
 #include <QSet>
 #include <QTimer>
 
@@ -47,6 +48,9 @@ public:
     Q_INVOKABLE void pause(const QString& entryId);
     Q_INVOKABLE void resume(const QString& entryId);
     Q_INVOKABLE void cancel(const QString& entryId);
+    // Re-reads every row, e.g. after the library changed (a downloaded
+    // variant removed shows the Download button again).
+    void refresh();
 
 private:
     int rowOf(const QString& entryId) const;
@@ -54,6 +58,7 @@ private:
     void flushProgress();
 
     DownloadManager& manager_;
+    QHash<QString, bool> inLibrary_;  // by entry id; a query per repaint would be wasteful
     QSet<QString> progressed_;
     QTimer progressTimer_;
 };

@@ -1,6 +1,7 @@
 #include "download_manager.h"
 
 #include "model_registration.h"
+#include "storage/model_store.h"
 #include "storage/storage_error.h"
 #include "storage/variant_store.h"
 
@@ -35,12 +36,19 @@ const DownloadTask* DownloadManager::task(const QString& id) const { return find
 bool DownloadManager::isInLibrary(const QString& id) const {
     const DownloadTask* task = find(id);
     if (!task) return false;
-    const QString path = QFileInfo(task->finalPath()).canonicalFilePath();
+    const CatalogFile& file = task->file();
     try {
-        return !path.isEmpty() && storage::VariantStore(db_).findByPath(path).has_value();
+        for (const storage::Model& model : storage::ModelStore(db_).list())
+            for (const storage::Variant& variant : storage::VariantStore(db_).forModel(model.id)) {
+                if (variant.sha256 == file.sha256) return true;
+                // Bundled and imported files carry no checksum: the same
+                // name and exact size is the same file.
+                if (variant.sizeBytes == file.sizeBytes && QFileInfo(variant.filePath).fileName() == file.fileName)
+                    return true;
+            }
     } catch (const storage::StorageError&) {
-        return false;
     }
+    return false;
 }
 
 void DownloadManager::start(const QString& id) {

@@ -147,8 +147,9 @@ void DownloadTask::start() {
     if (volume.isValid() && volume.bytesAvailable() >= 0 && volume.bytesAvailable() < needed) {
         const QLocale locale;
         fail(tr("Not enough disk space: %1 needs %2 more, but only %3 is free in %4.")
-                 .arg(file_.fileName, locale.formattedDataSize(needed),
-                      locale.formattedDataSize(volume.bytesAvailable()), QDir::toNativeSeparators(modelsDir_)));
+                 .arg(file_.fileName, locale.formattedDataSize(needed, 1, QLocale::DataSizeSIFormat),
+                      locale.formattedDataSize(volume.bytesAvailable(), 1, QLocale::DataSizeSIFormat),
+                      QDir::toNativeSeparators(modelsDir_)));
         return;
     }
 

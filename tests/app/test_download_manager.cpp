@@ -77,7 +77,7 @@ class TestDownloadManager : public QObject {
         options.allowLoopbackHttp = true;
         options.maxRetries = 3;
         options.firstRetryDelay = 10ms;
-        options.stallTimeout = 5000ms;
+        options.stallTimeout = 10000ms;
         return options;
     }
 
@@ -85,6 +85,17 @@ class TestDownloadManager : public QObject {
                                                 const DownloadOptions& options, qint64 sizeBytes = -1) {
         const CatalogFile file = catalogFileFor(server.url("stories260K.gguf"), content_, sizeBytes);
         return std::make_unique<DownloadManager>(*db_, ModelCatalog::fromFiles({file}), modelsDir_, options);
+    }
+
+    // The first request asks for the whole file, the second resumes at
+    // resumedAt; on a loaded machine a later one may resume further on.
+    static void verifyResumedAt(const QList<QByteArray>& ranges, qint64 resumedAt) {
+        QVERIFY2(ranges.size() >= 2, qPrintable(QString::number(ranges.size())));
+        QCOMPARE(ranges.at(0), QByteArray());
+        QCOMPARE(ranges.at(1), "bytes=" + QByteArray::number(resumedAt) + '-');
+        for (qsizetype i = 2; i < ranges.size(); ++i)
+            QVERIFY2(ranges.at(i).startsWith("bytes=") && ranges.at(i).mid(6).chopped(1).toLongLong() > resumedAt,
+                     ranges.at(i).constData());
     }
 
     QString finalPath() const { return QDir(modelsDir_).filePath("stories260K.gguf"); }
@@ -186,7 +197,7 @@ private slots:
         QSignalSpy added(manager.get(), &DownloadManager::modelAdded);
         manager->start(kId);
         QTRY_COMPARE_WITH_TIMEOUT(added.count(), 1, kTimeoutMs);
-        QCOMPARE(server.rangeHeaders(), (QList<QByteArray>{QByteArray(), QByteArray("bytes=300000-")}));
+        verifyResumedAt(server.rangeHeaders(), 300'000);
         verifyLanded(*manager);
     }
 
@@ -226,8 +237,7 @@ private slots:
         server.trickle(0, 0);
         manager->start(kId);
         QTRY_COMPARE_WITH_TIMEOUT(added.count(), 1, kTimeoutMs);
-        QCOMPARE(server.rangeHeaders().size(), qsizetype(2));
-        QCOMPARE(server.rangeHeaders().last(), "bytes=" + QByteArray::number(kept) + '-');
+        verifyResumedAt(server.rangeHeaders(), kept);
         verifyLanded(*manager);
     }
 
@@ -253,7 +263,7 @@ private slots:
         QCOMPARE(manager->task(kId)->receivedBytes(), qint64(400'000));
         manager->start(kId);
         QTRY_COMPARE_WITH_TIMEOUT(added.count(), 1, kTimeoutMs);
-        QCOMPARE(server.rangeHeaders(), (QList<QByteArray>{QByteArray(), QByteArray("bytes=400000-")}));
+        verifyResumedAt(server.rangeHeaders(), 400'000);
         verifyLanded(*manager);
     }
 
