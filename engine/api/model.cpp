@@ -41,6 +41,21 @@ void warmUp(const gguf::GgufFile& file, const LoadOptions& options) {
     }
 }
 
+// The Vulkan device's name, or empty for the CPU. Auto runs on Vulkan only
+// when the chosen device is a real GPU that can run every weight type:
+// lavapipe and other CPU implementations are slower than the CPU backend, and
+// no usable device at all simply means the CPU.
+std::string vulkanDeviceFor(const LoadOptions& options, const ModelWeights& weights) {
+    if (options.backend == BackendKind::Vulkan) return vulkan::chooseVulkanDevice(options.device).name;
+    if (options.backend == BackendKind::Cpu) return {};
+    try {
+        const vulkan::VulkanDeviceChoice choice = vulkan::chooseVulkanDevice(options.device);
+        return choice.isGpu && vulkan::VulkanTransformer::unsupportedReason(weights).empty() ? choice.name : "";
+    } catch (const Error&) {
+        return {};
+    }
+}
+
 }  // namespace
 
 ModelImpl::ModelImpl(const std::filesystem::path& path, const LoadOptions& opts)
@@ -77,28 +92,12 @@ ModelImpl::ModelImpl(const std::filesystem::path& path, const LoadOptions& opts)
     info.embeddingLength = config.nEmbd;
     info.hasChatTemplate = file.getString("tokenizer.chat_template").has_value();
     warmUp(file, options);
+    vulkanDevice = vulkanDeviceFor(options, weights);
     spdlog::info("loaded {} ({}, {}, {} parameters)", info.name, info.architecture, info.fileType, info.parameterCount);
 }
 
-namespace {
-
-// Auto runs on Vulkan only when the chosen device is a real GPU that can run
-// every weight type: lavapipe and other CPU implementations are slower than
-// the CPU backend, and no usable device at all simply means the CPU.
-bool runsOnVulkan(const LoadOptions& options, const ModelWeights& weights) {
-    if (options.backend != BackendKind::Auto) return options.backend == BackendKind::Vulkan;
-    try {
-        return vulkan::chooseVulkanDevice(options.device).isGpu &&
-               vulkan::VulkanTransformer::unsupportedReason(weights).empty();
-    } catch (const Error&) {
-        return false;
-    }
-}
-
-}  // namespace
-
 std::unique_ptr<InferenceBackend> ModelImpl::createBackend() const {
-    if (runsOnVulkan(options, weights))
+    if (!vulkanDevice.empty())
         return std::make_unique<vulkan::VulkanTransformer>(config, weights, int(info.contextLength),
                                                            vulkan::ContextOptions{.device = options.device},
                                                            options.progress);
@@ -115,8 +114,7 @@ std::shared_ptr<Model> Model::open(const std::filesystem::path& path, const Load
 const ModelInfo& Model::info() const { return impl_->info; }
 
 std::string Model::backendDescription() const {
-    if (runsOnVulkan(impl_->options, impl_->weights))
-        return "Vulkan, " + vulkan::chooseVulkanDevice(impl_->options.device).name;
+    if (!impl_->vulkanDevice.empty()) return "Vulkan, " + impl_->vulkanDevice;
     return "CPU, " + std::to_string(impl_->pool.size()) + " threads";
 }
 

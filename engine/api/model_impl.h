@@ -28,6 +28,7 @@ public:
     std::optional<ChatTemplate> chatTemplate;
     ModelInfo info;
     LoadOptions options;
+    std::string vulkanDevice;  // the device createBackend runs on, chosen once at load; empty: the CPU
     mutable ThreadPool pool;
 };
 
