@@ -6,6 +6,8 @@
 #include "compare_controller.h"
 #include "default_model.h"
 #include "device_list.h"
+#include "download_list_model.h"
+#include "download_manager.h"
 #include "engine_host.h"
 #include "model_library.h"
 #include "storage/conversation_store.h"
@@ -15,6 +17,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <QDir>
 #include <QQmlContext>
 #include <QQuickStyle>
 #include <QQuickWindow>
@@ -41,6 +44,16 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     compare_ = std::make_unique<CompareController>(*engine_, *settings_, *chat_);
     library_ = std::make_unique<ModelLibrary>(db_, *variants_);
     devices_ = std::make_unique<DeviceList>();
+    ModelCatalog catalog = ModelCatalog::fromFiles({});
+    try {
+        catalog = ModelCatalog::builtIn();
+    } catch (const Error& e) {
+        spdlog::error("no models to download: {}", e.what());
+    }
+    downloads_ = std::make_unique<DownloadManager>(db_, std::move(catalog), QDir(folder_.root()).filePath("models"));
+    downloadList_ = std::make_unique<DownloadListModel>(*downloads_);
+    connect(downloads_.get(), &DownloadManager::modelAdded, variants_.get(), &VariantListModel::reload);
+    connect(variants_.get(), &QAbstractItemModel::modelReset, downloadList_.get(), &DownloadListModel::refresh);
     api_ = std::make_unique<ApiServer>(db_, *engine_, *settings_, *variants_);
     connect(settings_.get(), &AppSettings::changed, api_.get(), &ApiServer::applySettings);
     api_->applySettings();
@@ -56,6 +69,7 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     context->setContextProperty("compare", compare_.get());
     context->setContextProperty("library", library_.get());
     context->setContextProperty("devices", devices_.get());
+    context->setContextProperty("downloads", downloadList_.get());
     context->setContextProperty("apiServer", api_.get());
 }
 

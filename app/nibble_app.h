@@ -20,6 +20,8 @@ class AppSettings;
 class ChatController;
 class CompareController;
 class DeviceList;
+class DownloadListModel;
+class DownloadManager;
 class EngineHost;
 class ModelLibrary;
 class Theme;
@@ -45,6 +47,7 @@ public:
     ChatController& chat() { return *chat_; }
     CompareController& compare() { return *compare_; }
     ModelLibrary& library() { return *library_; }
+    DownloadManager& downloads() { return *downloads_; }
     ApiServer& api() { return *api_; }
 
     static constexpr const char* kMainQml = "qrc:/qt/qml/Nibble/Main.qml";
@@ -60,6 +63,8 @@ private:
     std::unique_ptr<CompareController> compare_;
     std::unique_ptr<ModelLibrary> library_;
     std::unique_ptr<DeviceList> devices_;
+    std::unique_ptr<DownloadManager> downloads_;
+    std::unique_ptr<DownloadListModel> downloadList_;
     std::unique_ptr<ApiServer> api_;
     std::unique_ptr<QQmlApplicationEngine> qml_;
 };

@@ -5,7 +5,7 @@ import QtQuick.Layouts
 
 // The models on this computer, each with the precisions (variants) it is
 // stored in: size, file, origin and quality figures. Importing adds a .gguf
-// file; the toolbar is where downloading will go.
+// file; the "Download models" section below the list fetches catalog models.
 Item {
     id: page
     signal useVariant(var variantId)
@@ -70,6 +70,7 @@ Item {
             model: variants
             boundsBehavior: Flickable.StopAtBounds
             ScrollBar.vertical: ScrollBar {}
+            footer: DownloadSection { width: list.width }
             section.property: "modelName"
             section.delegate: ColumnLayout {
                 required property string section

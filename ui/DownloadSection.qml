@@ -1,0 +1,158 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+
+// The "Download models" part of the model library: the built-in catalog's
+// files with Download / Pause / Resume / Cancel, a progress bar with speed
+// and time left, and what went wrong in words. Downloads run in the
+// background; a finished file appears among the models above.
+ColumnLayout {
+    id: section
+    objectName: "downloadSection"
+    spacing: 8
+
+    Label {
+        Layout.topMargin: 24
+        text: qsTr("Download models")
+        color: theme.text
+        font.pixelSize: 18
+        font.weight: Font.DemiBold
+    }
+    Label {
+        Layout.fillWidth: true
+        text: qsTr("Small chat models from Hugging Face. Each file is checked against its published checksum before it joins the library, and an interrupted download continues where it stopped.")
+        color: theme.mutedText
+        wrapMode: Text.Wrap
+    }
+
+    Repeater {
+        model: downloads
+        delegate: Rectangle {
+            id: card
+            required property string entryId
+            required property string name
+            required property string publisher
+            required property string parameters
+            required property string precision
+            required property string bits
+            required property string license
+            required property string sizeText
+            required property string downloadState
+            required property bool inLibrary
+            required property real progress
+            required property string progressText
+            required property string speedText
+            required property string timeLeftText
+            required property string message
+            readonly property bool running: downloadState === "preparing" || downloadState === "downloading"
+                                            || downloadState === "verifying"
+            readonly property bool paused: downloadState === "paused"
+            readonly property bool failed: downloadState === "failed"
+
+            objectName: "download_" + entryId
+            Layout.fillWidth: true
+            implicitHeight: cardLayout.implicitHeight + 28
+            radius: 12
+            color: theme.surface
+            border.color: theme.border
+
+            ColumnLayout {
+                id: cardLayout
+                anchors.fill: parent
+                anchors.margins: 14
+                spacing: 6
+
+                RowLayout {
+                    Layout.fillWidth: true
+                    spacing: 8
+                    ColumnLayout {
+                        Layout.fillWidth: true
+                        spacing: 2
+                        Label {
+                            text: qsTr("%1 · %2 (%3)").arg(card.name).arg(card.bits).arg(card.precision)
+                            color: theme.text
+                            font.weight: Font.DemiBold
+                        }
+                        Label {
+                            Layout.fillWidth: true
+                            text: [card.sizeText,
+                                   card.parameters.length > 0 ? card.parameters + qsTr(" parameters") : "",
+                                   card.publisher,
+                                   qsTr("Licence: %1").arg(card.license)].filter(part => part.length > 0).join(" · ")
+                            color: theme.mutedText
+                            font.pixelSize: 12
+                            elide: Text.ElideRight
+                        }
+                    }
+                    Label {
+                        visible: card.inLibrary && !card.running && !card.paused
+                        text: qsTr("In the library")
+                        color: theme.accent
+                    }
+                    Button {
+                        objectName: "downloadButton"
+                        visible: !card.inLibrary && !card.running && !card.paused
+                        text: card.failed ? qsTr("Try again") : qsTr("Download")
+                        highlighted: !card.failed
+                        onClicked: downloads.download(card.entryId)
+                    }
+                    Button {
+                        objectName: "pauseButton"
+                        visible: card.running
+                        enabled: card.downloadState !== "verifying"
+                        text: qsTr("Pause")
+                        onClicked: downloads.pause(card.entryId)
+                    }
+                    Button {
+                        objectName: "resumeButton"
+                        visible: card.paused
+                        highlighted: true
+                        text: qsTr("Resume")
+                        onClicked: downloads.resume(card.entryId)
+                    }
+                    Button {
+                        objectName: "cancelButton"
+                        visible: card.running || card.paused || (card.failed && card.progress > 0)
+                        enabled: card.downloadState !== "verifying"
+                        text: qsTr("Cancel")
+                        onClicked: downloads.cancel(card.entryId)
+                    }
+                }
+
+                ProgressBar {
+                    Layout.fillWidth: true
+                    visible: card.running || card.paused || (card.failed && card.progress > 0)
+                    from: 0
+                    to: 1
+                    value: card.progress
+                    indeterminate: card.downloadState === "preparing" || card.downloadState === "verifying"
+                }
+                Label {
+                    Layout.fillWidth: true
+                    visible: card.running || card.paused
+                    text: [card.progressText, card.speedText, card.timeLeftText,
+                           card.paused ? qsTr("paused") : ""].filter(part => part.length > 0).join(" · ")
+                    color: theme.mutedText
+                    font.pixelSize: 12
+                }
+                Label {
+                    objectName: "downloadMessage"
+                    Layout.fillWidth: true
+                    visible: card.message.length > 0
+                    text: card.message
+                    color: card.failed ? theme.danger : theme.mutedText
+                    wrapMode: Text.Wrap
+                }
+            }
+        }
+    }
+
+    Label {
+        Layout.fillWidth: true
+        Layout.bottomMargin: 12
+        text: qsTr("Downloaded files are kept in %1.").arg(downloads.modelsDir)
+        color: theme.mutedText
+        font.pixelSize: 12
+        elide: Text.ElideMiddle
+    }
+}
