@@ -54,6 +54,9 @@ void AppSettings::setSystemPrompt(const QString& prompt) { store("chat/systemPro
 qint64 AppSettings::lastVariantId() const { return settings_.value("chat/lastVariantId", 0).toLongLong(); }
 void AppSettings::setLastVariantId(qint64 id) { store("chat/lastVariantId", id); }
 
+bool AppSettings::bundledVariantDerived() const { return settings_.value("library/bundledVariantDerived", false).toBool(); }
+void AppSettings::setBundledVariantDerived() { store("library/bundledVariantDerived", true); }
+
 bool AppSettings::apiEnabled() const { return settings_.value("api/enabled", false).toBool(); }
 void AppSettings::setApiEnabled(bool enabled) { store("api/enabled", enabled); }
 

@@ -72,6 +72,10 @@ public:
 
     qint64 lastVariantId() const;
     void setLastVariantId(qint64 id);
+    // Whether the bundled model's first-run 8-bit variant was made (or the
+    // user cancelled it), so it is not made again after the user deletes it.
+    bool bundledVariantDerived() const;
+    void setBundledVariantDerived();
 
     LoadOptions loadOptions() const;
     // The generation settings, with a fresh seed when none is fixed.

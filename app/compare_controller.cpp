@@ -3,12 +3,13 @@
 #include "app_settings.h"
 #include "chat_controller.h"
 #include "engine_host.h"
+#include "quality_evaluator.h"
 
 namespace nibble::app {
 
 CompareController::CompareController(EngineHost& engine, AppSettings& settings, const ChatController& chat,
-                                     QObject* parent)
-    : QObject(parent), engine_(engine), settings_(settings), chat_(chat) {
+                                     QualityEvaluator& evaluator, QObject* parent)
+    : QObject(parent), engine_(engine), settings_(settings), chat_(chat), evaluator_(evaluator) {
     connect(&engine_, &EngineHost::pieceReady, this, &CompareController::onPiece);
     connect(&engine_, &EngineHost::generationFinished, this, &CompareController::onFinished);
     connect(&engine_, &EngineHost::generationFailed, this, &CompareController::onFailed);
@@ -33,6 +34,7 @@ bool CompareController::run(const QString& prompt) {
     options_ = settings_.generateOptions();
     seed_ = options_.sampling.seed;
     stopped_ = false;
+    evaluator_.clear();
     for (QVariantMap& result : results_) result = {{"text", QString()}, {"status", "waiting"}};
     emit resultsChanged();
     startSide(0);
@@ -87,6 +89,9 @@ void CompareController::finish() {
     emit resultsChanged();
     emit runningChanged();
     emit finished();
+    const auto done = [](const QVariantMap& result) { return result["status"].toString() == QLatin1String("done"); };
+    if (done(results_[0]) && done(results_[1]) && variants_[0] != variants_[1])
+        evaluator_.evaluatePrompt(variants_[0], variants_[1], prompt_);
 }
 
 void CompareController::stop() {

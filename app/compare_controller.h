@@ -1,7 +1,8 @@
 #pragma once
 // Side-by-side comparison of two variants: one prompt, the same sampling and
 // seed, generated with one then the other (only one model is resident at a
-// time), with each reply's speed.
+// time), with each reply's speed. Once both have answered, B's quality
+// figures against A on that prompt are measured in the background.
 #include "generation_stats.h"
 
 #include <QObject>
@@ -12,6 +13,7 @@ namespace nibble::app {
 class AppSettings;
 class ChatController;
 class EngineHost;
+class QualityEvaluator;
 
 class CompareController : public QObject {
     Q_OBJECT
@@ -23,7 +25,8 @@ class CompareController : public QObject {
     Q_PROPERTY(quint64 seed READ seed NOTIFY resultsChanged)
 
 public:
-    CompareController(EngineHost& engine, AppSettings& settings, const ChatController& chat, QObject* parent = nullptr);
+    CompareController(EngineHost& engine, AppSettings& settings, const ChatController& chat,
+                      QualityEvaluator& evaluator, QObject* parent = nullptr);
 
     qint64 variantA() const { return variants_[0]; }
     void setVariantA(qint64 id);
@@ -54,6 +57,7 @@ private:
     EngineHost& engine_;
     AppSettings& settings_;
     const ChatController& chat_;
+    QualityEvaluator& evaluator_;
     qint64 variants_[2] = {0, 0};
     QVariantMap results_[2];
     QString prompt_;

@@ -25,4 +25,6 @@ QString DataFolder::logFile() const { return root_ + "/logs/nibble.log"; }
 
 QString DataFolder::settingsFile() const { return root_ + "/settings.ini"; }
 
+QString DataFolder::modelsFolder() const { return root_ + "/models"; }
+
 }  // namespace nibble::app

@@ -16,6 +16,8 @@ public:
     QString databasePath() const;
     QString logFile() const;
     QString settingsFile() const;
+    // Where Nibble writes the model files it makes (derived variants).
+    QString modelsFolder() const;
 
 private:
     QString root_;

@@ -1,13 +1,16 @@
 #pragma once
-// The model library page's actions: importing a .gguf file and removing a
-// variant from the catalogue (the file itself stays on disk). Downloading
-// and deriving variants by quantizing are separate features that add their
-// own actions here.
+// The model library page's actions: importing a .gguf file, removing a
+// variant from the catalogue (an imported file stays on disk) and deleting
+// one Nibble made (with its file). Downloading and deriving variants by
+// quantizing are separate features with their own objects.
 #include <QObject>
 #include <QUrl>
 
+#include <optional>
+
 namespace nibble::storage {
 class Database;
+struct Variant;
 }
 
 namespace nibble::app {
@@ -20,7 +23,10 @@ class ModelLibrary : public QObject {
     Q_PROPERTY(QString message READ message NOTIFY messageChanged)
 
 public:
-    ModelLibrary(const storage::Database& db, VariantListModel& variants, QObject* parent = nullptr);
+    // modelsFolder holds the files Nibble made itself: only those does
+    // deleting a variant delete from disk.
+    ModelLibrary(const storage::Database& db, VariantListModel& variants, QString modelsFolder = {},
+                 QObject* parent = nullptr);
 
     QObject* variants();
     QString message() const { return message_; }
@@ -28,17 +34,26 @@ public:
     // Returns the new (or already known) variant's id, 0 on failure, with the
     // reason in message.
     Q_INVOKABLE qint64 importFile(const QUrl& file);
-    Q_INVOKABLE void removeVariant(qint64 variantId);
+    // Whether deleting the variant deletes its file too (a file Nibble made).
+    Q_INVOKABLE bool ownsFile(qint64 variantId) const;
+    // Removes the variant from the library and, when Nibble owns it, deletes its file.
+    Q_INVOKABLE void deleteVariant(qint64 variantId);
     Q_INVOKABLE void revealFolder(const QString& filePath) const;
 
 signals:
     void messageChanged();
+    // After a variant left the library, so whoever used it can pick another.
+    void variantRemoved(qint64 variantId);
 
 private:
     void setMessage(const QString& text);
+    // Removes the variant (and a model left without variants); returns its
+    // label, or nothing when the database refused.
+    std::optional<QString> forget(const storage::Variant& variant);
 
     const storage::Database& db_;
     VariantListModel& variants_;
+    QString modelsFolder_;
     QString message_;
 };
 

@@ -10,9 +10,12 @@
 #include "download_manager.h"
 #include "engine_host.h"
 #include "model_library.h"
+#include "quality_evaluator.h"
 #include "storage/conversation_store.h"
 #include "storage/schema.h"
+#include "storage/storage_error.h"
 #include "theme.h"
+#include "variant_builder.h"
 #include "variant_list_model.h"
 
 #include <spdlog/spdlog.h>
@@ -41,8 +44,11 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     engine_ = std::make_unique<EngineHost>();
     variants_ = std::make_unique<VariantListModel>(db_);
     chat_ = std::make_unique<ChatController>(db_, *engine_, *settings_, *variants_);
-    compare_ = std::make_unique<CompareController>(*engine_, *settings_, *chat_);
-    library_ = std::make_unique<ModelLibrary>(db_, *variants_);
+    evaluator_ = std::make_unique<QualityEvaluator>(db_, *variants_, *settings_);
+    compare_ = std::make_unique<CompareController>(*engine_, *settings_, *chat_, *evaluator_);
+    library_ = std::make_unique<ModelLibrary>(db_, *variants_, folder_.modelsFolder());
+    builder_ = std::make_unique<VariantBuilder>(db_, *variants_, folder_.modelsFolder());
+    connect(library_.get(), &ModelLibrary::variantRemoved, this, &NibbleApp::onVariantRemoved);
     devices_ = std::make_unique<DeviceList>();
     ModelCatalog catalog = ModelCatalog::fromFiles({});
     try {
@@ -68,9 +74,41 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     context->setContextProperty("chat", chat_.get());
     context->setContextProperty("compare", compare_.get());
     context->setContextProperty("library", library_.get());
+    context->setContextProperty("builder", builder_.get());
+    context->setContextProperty("evaluator", evaluator_.get());
     context->setContextProperty("devices", devices_.get());
     context->setContextProperty("downloads", downloadList_.get());
     context->setContextProperty("apiServer", api_.get());
+    deriveBundledVariantOnFirstRun();
+}
+
+void NibbleApp::deriveBundledVariantOnFirstRun() {
+    if (settings_->bundledVariantDerived()) return;
+    try {
+        const storage::VariantStore store(db_);
+        for (int row = 0; row < variants_->rowCount(); ++row) {
+            const auto variant = variants_->variant(variants_->variantIdAt(row));
+            if (!variant || variant->origin != storage::VariantOrigin::Bundled || variant->precision == "Q8_0") continue;
+            if (!store.derivedFrom(variant->id).isEmpty()) break;
+            // A second precision from the start, so the precision dropdown
+            // and the comparison have something to offer.
+            connect(builder_.get(), &VariantBuilder::finished, this,
+                    [this, bundled = variant->id](qint64 source, const QString&, qint64 made, bool cancelled) {
+                        if (source == bundled && (made || cancelled)) settings_->setBundledVariantDerived();
+                    });
+            builder_->create(variant->id, QStringLiteral("Q8_0"));
+            return;
+        }
+    } catch (const storage::StorageError& e) {
+        spdlog::error("cannot look for the bundled model's variants: {}", e.what());
+        return;
+    }
+    settings_->setBundledVariantDerived();
+}
+
+void NibbleApp::onVariantRemoved(qint64 variantId) {
+    if (chat_->variantId() == variantId) chat_->setVariantId(variants_->variantIdAt(0));
+    if (engine_->residentVariantId() == variantId && chat_->variantId() == 0) engine_->unload();
 }
 
 NibbleApp::~NibbleApp() {

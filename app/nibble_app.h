@@ -24,7 +24,9 @@ class DownloadListModel;
 class DownloadManager;
 class EngineHost;
 class ModelLibrary;
+class QualityEvaluator;
 class Theme;
+class VariantBuilder;
 class VariantListModel;
 
 class NibbleApp : public QObject {
@@ -48,11 +50,17 @@ public:
     CompareController& compare() { return *compare_; }
     ModelLibrary& library() { return *library_; }
     DownloadManager& downloads() { return *downloads_; }
+    VariantBuilder& builder() { return *builder_; }
+    QualityEvaluator& evaluator() { return *evaluator_; }
     ApiServer& api() { return *api_; }
 
     static constexpr const char* kMainQml = "qrc:/qt/qml/Nibble/Main.qml";
 
 private:
+    // On first run, the bundled model gets an 8-bit variant in the background.
+    void deriveBundledVariantOnFirstRun();
+    void onVariantRemoved(qint64 variantId);
+
     DataFolder folder_;
     storage::Database db_;
     std::unique_ptr<AppSettings> settings_;
@@ -60,8 +68,11 @@ private:
     std::unique_ptr<EngineHost> engine_;
     std::unique_ptr<VariantListModel> variants_;
     std::unique_ptr<ChatController> chat_;
+    // Before compare_, which hands it the prompts it measures on.
+    std::unique_ptr<QualityEvaluator> evaluator_;
     std::unique_ptr<CompareController> compare_;
     std::unique_ptr<ModelLibrary> library_;
+    std::unique_ptr<VariantBuilder> builder_;
     std::unique_ptr<DeviceList> devices_;
     std::unique_ptr<DownloadManager> downloads_;
     std::unique_ptr<DownloadListModel> downloadList_;

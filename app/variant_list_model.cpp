@@ -1,9 +1,12 @@
 #include "variant_list_model.h"
 
 #include "model_registration.h"
+#include "storage/evaluation_store.h"
 
 #include <QFileInfo>
 #include <QLocale>
+
+#include <algorithm>
 
 namespace nibble::app {
 
@@ -20,7 +23,23 @@ void VariantListModel::reload() {
     const storage::VariantStore variants(db_);
     for (const storage::Model& model : storage::ModelStore(db_).list())
         for (const storage::Variant& variant : variants.forModel(model.id))
-            rows.append({model, variant, variantLabel(model, variant)});
+            rows.append({model, variant, variantLabel(model, variant), {}});
+    // Labels first: a note names the reference, which may be any row.
+    const storage::EvaluationStore evaluations(db_);
+    for (Row& row : rows) {
+        if (!row.variant.quality.measuredAt) continue;
+        for (const storage::Evaluation& evaluation : evaluations.forVariant(row.variant.id)) {
+            if (evaluation.kind != QLatin1String("chats")) continue;
+            const auto reference = std::find_if(rows.cbegin(), rows.cend(), [&](const Row& r) {
+                return r.variant.id == evaluation.referenceVariantId;
+            });
+            const QString referenceName = reference == rows.cend() ? tr("a removed variant") : reference->label;
+            row.qualityNote = tr("against %1, on %2, %3")
+                                  .arg(referenceName, evaluation.dataset,
+                                       QLocale().toString(evaluation.createdAt.toLocalTime().date(), QLocale::ShortFormat));
+            break;
+        }
+    }
     beginResetModel();
     rows_ = std::move(rows);
     endResetModel();
@@ -53,6 +72,8 @@ QVariant VariantListModel::data(const QModelIndex& index, int role) const {
     case KldMeanRole: return optional(row.variant.quality.kldMean);
     case SameTopPercentRole: return optional(row.variant.quality.sameTopPercent);
     case MeasuredTokensPerSecondRole: return optional(row.variant.quality.tokensPerSecond);
+    case DerivedFromLabelRole: return row.variant.derivedFromVariantId ? labelOf(*row.variant.derivedFromVariantId) : QString();
+    case QualityNoteRole: return row.qualityNote;
     default: return {};
     }
 }
@@ -77,6 +98,8 @@ QHash<int, QByteArray> VariantListModel::roleNames() const {
         {KldMeanRole, "kldMean"},
         {SameTopPercentRole, "sameTopPercent"},
         {MeasuredTokensPerSecondRole, "measuredTokensPerSecond"},
+        {DerivedFromLabelRole, "derivedFromLabel"},
+        {QualityNoteRole, "qualityNote"},
     };
 }
 

@@ -36,6 +36,8 @@ public:
         KldMeanRole,
         SameTopPercentRole,
         MeasuredTokensPerSecondRole,
+        DerivedFromLabelRole,
+        QualityNoteRole,
     };
 
     explicit VariantListModel(const storage::Database& db, QObject* parent = nullptr);
@@ -60,6 +62,7 @@ private:
         storage::Model model;
         storage::Variant variant;
         QString label;
+        QString qualityNote;  // what the quality figures were measured against, and on what
     };
 
     const storage::Database& db_;

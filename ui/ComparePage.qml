@@ -3,7 +3,8 @@ import QtQuick.Controls
 import QtQuick.Layouts
 
 // Two variants, one prompt: both answer with the same sampling settings and
-// seed, one after the other, shown side by side with their speed.
+// seed, one after the other, shown side by side with their speed; then how
+// closely B follows A is measured (on that prompt, or on the saved chats).
 Item {
     id: page
 
@@ -115,6 +116,13 @@ Item {
                 variantId: compare.variantB
                 result: compare.resultB
             }
+        }
+
+        QualityPanel {
+            objectName: "qualityPanel"
+            Layout.fillWidth: true
+            referenceId: compare.variantA
+            variantId: compare.variantB
         }
     }
 }

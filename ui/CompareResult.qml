@@ -2,22 +2,13 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 
-// One side of the comparison: the reply, its speed, and the variant's
-// quality figures against its reference.
+// One side of the comparison: the reply and its speed.
 Rectangle {
     id: pane
     property string heading
     property var variantId
     property var result: ({})
     readonly property string status: result.status !== undefined ? result.status : ""
-    // Filled by the quality evaluation (perplexity, KL divergence, top-token
-    // agreement against the reference); until one has run they are unknown.
-    readonly property var figures: variants.count >= 0 ? variants.qualityOf(variantId) : ({})
-
-    function quality(key, digits, suffix) {
-        const value = figures[key]
-        return value === undefined ? qsTr("not measured") : Number(value).toFixed(digits) + (suffix || "")
-    }
 
     radius: 12
     color: theme.surface
@@ -63,44 +54,6 @@ Rectangle {
                 wrapMode: TextEdit.Wrap
                 color: pane.status === "failed" ? theme.danger : theme.text
                 font.pixelSize: 14
-            }
-        }
-
-        Rectangle {
-            Layout.fillWidth: true
-            implicitHeight: qualityLayout.implicitHeight + 20
-            radius: 8
-            color: theme.raised
-            ColumnLayout {
-                id: qualityLayout
-                anchors.fill: parent
-                anchors.margins: 10
-                spacing: 4
-                Label {
-                    text: qsTr("Quality against the reference")
-                    color: theme.text
-                    font.pixelSize: 12
-                    font.weight: Font.DemiBold
-                }
-                Label {
-                    Layout.fillWidth: true
-                    text: qsTr("Measured by a quality evaluation against the reference variant; none has run for this variant yet.")
-                    visible: Object.keys(pane.figures).length === 0
-                    color: theme.mutedText
-                    font.pixelSize: 11
-                    wrapMode: Text.Wrap
-                }
-                GridLayout {
-                    columns: 2
-                    columnSpacing: 16
-                    rowSpacing: 2
-                    Label { text: qsTr("Perplexity"); color: theme.mutedText; font.pixelSize: 12 }
-                    Label { text: pane.quality("perplexity", 2); color: theme.text; font.pixelSize: 12 }
-                    Label { text: qsTr("KL divergence (mean)"); color: theme.mutedText; font.pixelSize: 12 }
-                    Label { text: pane.quality("kldMean", 4); color: theme.text; font.pixelSize: 12 }
-                    Label { text: qsTr("Same top token"); color: theme.mutedText; font.pixelSize: 12 }
-                    Label { text: pane.quality("sameTopPercent", 1, "%"); color: theme.text; font.pixelSize: 12 }
-                }
             }
         }
     }

@@ -58,6 +58,51 @@ Item {
             wrapMode: Text.Wrap
         }
 
+        // How making the last variant went, with the quantizer's warnings.
+        Rectangle {
+            objectName: "builderMessage"
+            Layout.fillWidth: true
+            Layout.maximumWidth: 980
+            Layout.alignment: Qt.AlignHCenter
+            visible: builder.message.length > 0 && !builder.running
+            implicitHeight: builderMessageLayout.implicitHeight + 16
+            radius: 8
+            color: theme.raised
+            RowLayout {
+                id: builderMessageLayout
+                anchors.fill: parent
+                anchors.margins: 8
+                anchors.leftMargin: 12
+                ColumnLayout {
+                    Layout.fillWidth: true
+                    spacing: 2
+                    Label {
+                        Layout.fillWidth: true
+                        text: builder.message
+                        color: theme.text
+                        wrapMode: Text.Wrap
+                    }
+                    Repeater {
+                        model: builder.warnings
+                        delegate: Label {
+                            required property string modelData
+                            Layout.fillWidth: true
+                            text: qsTr("Note: %1").arg(modelData)
+                            color: theme.danger
+                            font.pixelSize: 12
+                            wrapMode: Text.Wrap
+                        }
+                    }
+                }
+                IconButton {
+                    Layout.alignment: Qt.AlignTop
+                    iconName: "close"
+                    tip: qsTr("Dismiss")
+                    onClicked: builder.dismissMessage()
+                }
+            }
+        }
+
         ListView {
             id: list
             objectName: "variantList"
@@ -87,6 +132,7 @@ Item {
             }
             delegate: Rectangle {
                 id: card
+                objectName: "variantCard"
                 required property var variantId
                 required property string label
                 required property string architecture
@@ -101,7 +147,12 @@ Item {
                 required property var perplexity
                 required property var kldMean
                 required property var sameTopPercent
+                required property var measuredTokensPerSecond
+                required property string derivedFromLabel
+                required property string qualityNote
                 readonly property bool inUse: variantId === chat.variantId
+                readonly property bool building: builder.running && builder.sourceVariantId === variantId
+                readonly property bool measured: kldMean !== undefined && kldMean !== null
 
                 width: ListView.view.width
                 implicitHeight: cardLayout.implicitHeight + 28
@@ -121,11 +172,12 @@ Item {
 
                     Rectangle {
                         Layout.alignment: Qt.AlignTop
-                        implicitWidth: 64
+                        implicitWidth: Math.max(64, precisionBadge.implicitWidth + 16)
                         implicitHeight: 40
                         radius: 8
                         color: theme.selection
                         Label {
+                            id: precisionBadge
                             anchors.centerIn: parent
                             text: card.precision
                             color: theme.accent
@@ -149,20 +201,75 @@ Item {
                             elide: Text.ElideMiddle
                         }
                         Label {
-                            text: qsTr("Origin: %1   ·   Quality vs. reference: perplexity %2, KL divergence %3, same top token %4")
-                                  .arg(card.origin).arg(card.figure(card.perplexity, 2))
-                                  .arg(card.figure(card.kldMean, 4)).arg(card.figure(card.sameTopPercent, 1, "%"))
+                            Layout.fillWidth: true
+                            text: card.derivedFromLabel.length > 0 ? qsTr("Made by Nibble from %1").arg(card.derivedFromLabel)
+                                                                   : qsTr("Origin: %1").arg(card.origin)
                             color: theme.mutedText
                             font.pixelSize: 12
+                            elide: Text.ElideRight
+                        }
+                        Label {
+                            objectName: "measuredQuality"
+                            Layout.fillWidth: true
+                            text: card.measured
+                                  ? qsTr("Measured quality: same top token %1 · KL divergence %2 · perplexity %3 · %4 tokens/s")
+                                    .arg(card.figure(card.sameTopPercent, 1, "%")).arg(card.figure(card.kldMean, 4))
+                                    .arg(card.figure(card.perplexity, 2)).arg(card.figure(card.measuredTokensPerSecond, 1))
+                                  : qsTr("Quality not measured yet: compare it with another precision on your chats (Compare variants).")
+                            color: card.measured ? theme.text : theme.mutedText
+                            font.pixelSize: 12
+                            wrapMode: Text.Wrap
+                        }
+                        Label {
+                            Layout.fillWidth: true
+                            visible: card.measured && card.qualityNote.length > 0
+                            text: card.qualityNote
+                            color: theme.mutedText
+                            font.pixelSize: 11
+                            elide: Text.ElideRight
+                        }
+                        RowLayout {
+                            objectName: "buildProgress"
+                            Layout.fillWidth: true
+                            visible: card.building
+                            spacing: 8
+                            Label {
+                                text: qsTr("Making %1 · %2").arg(builder.label).arg(builder.phase)
+                                color: theme.text
+                                font.pixelSize: 12
+                                elide: Text.ElideRight
+                                Layout.maximumWidth: 420
+                            }
+                            ProgressBar {
+                                Layout.fillWidth: true
+                                from: 0
+                                to: 1
+                                value: builder.progress
+                            }
+                            Button {
+                                objectName: "cancelBuildButton"
+                                text: qsTr("Cancel")
+                                onClicked: builder.cancel()
+                            }
                         }
                     }
                     ColumnLayout {
                         Layout.alignment: Qt.AlignTop
                         spacing: 4
                         Button {
+                            Layout.fillWidth: true
                             text: card.inUse ? qsTr("In use") : qsTr("Use in chat")
                             enabled: !card.inUse && card.fileExists && !chat.generating
                             onClicked: page.useVariant(card.variantId)
+                        }
+                        Button {
+                            objectName: "createVariantButton"
+                            Layout.fillWidth: true
+                            text: qsTr("Create variant…")
+                            enabled: card.fileExists && !builder.running
+                            ToolTip.visible: hovered
+                            ToolTip.text: qsTr("Make an 8-bit or 4-bit copy of this model")
+                            onClicked: createDialog.openFor(card.variantId, card.label)
                         }
                         RowLayout {
                             Layout.alignment: Qt.AlignRight
@@ -173,9 +280,10 @@ Item {
                             }
                             IconButton {
                                 iconName: "trash"
-                                tip: qsTr("Remove from the library (the file stays on disk)")
-                                enabled: !card.inUse || !chat.generating
-                                onClicked: library.removeVariant(card.variantId)
+                                objectName: "deleteVariantButton"
+                                tip: qsTr("Delete this variant")
+                                enabled: (!card.inUse || !chat.generating) && !card.building
+                                onClicked: deleteDialog.openFor(card.variantId, card.label, card.sizeText)
                             }
                         }
                     }
@@ -190,6 +298,9 @@ Item {
             }
         }
     }
+
+    CreateVariantDialog { id: createDialog }
+    DeleteVariantDialog { id: deleteDialog }
 
     FileDialog {
         id: importDialog

@@ -2,7 +2,8 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 
-// Where the engine stands: loading progress, backend and device, context use.
+// Where the engine stands: loading progress, backend and device, context use;
+// and a variant being made in the background.
 Rectangle {
     implicitHeight: 28
     color: theme.sidebar
@@ -52,6 +53,33 @@ Rectangle {
             implicitHeight: 22
             padding: 3
             onClicked: engine.cancelLoad()
+        }
+        Label {
+            objectName: "builderStatus"
+            visible: builder.running
+            color: theme.mutedText
+            font.pixelSize: 12
+            text: qsTr("Making %1: %2 %3%").arg(builder.label).arg(builder.phase.toLowerCase())
+                  .arg(Math.round(builder.progress * 100))
+            elide: Text.ElideRight
+            Layout.maximumWidth: 440
+        }
+        ProgressBar {
+            visible: builder.running
+            from: 0
+            to: 1
+            value: builder.progress
+            Layout.preferredWidth: 120
+        }
+        IconButton {
+            objectName: "statusCancelBuild"
+            visible: builder.running
+            iconName: "close"
+            tip: qsTr("Stop making this variant (nothing is left behind)")
+            implicitWidth: 22
+            implicitHeight: 22
+            padding: 3
+            onClicked: builder.cancel()
         }
         Item { Layout.fillWidth: true }
         Label {

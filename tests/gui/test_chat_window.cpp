@@ -7,8 +7,8 @@
 #include "app_settings.h"
 #include "engine_host.h"
 #include "message_list_model.h"
-#include "model_registration.h"
 #include "nibble_app.h"
+#include "variant_builder.h"
 #include "storage/message_store.h"
 #include "test_models.h"
 #include "variant_list_model.h"
@@ -73,7 +73,6 @@ private:
     QTemporaryDir dataDir_;
     std::unique_ptr<app::NibbleApp> app_;
     QQuickWindow* window_ = nullptr;
-    std::filesystem::path stories_;
 };
 
 QQuickItem* TestChatWindow::item(const char* objectName) const {
@@ -119,8 +118,6 @@ void TestChatWindow::screenshot(const QString& name) {
 
 void TestChatWindow::initTestCase() {
     NIBBLE_REQUIRE_MODEL(smol, test::kSmolLM2);
-    NIBBLE_REQUIRE_MODEL(stories, test::kStories);
-    stories_ = stories;
     QVERIFY(dataDir_.isValid());
     qputenv("NIBBLE_DEFAULT_MODEL", QByteArray::fromStdString(smol.string()));
 
@@ -160,6 +157,9 @@ void TestChatWindow::registersBundledModelOnFirstRun() {
              variants.data(first, app::VariantListModel::LabelRole).toString());
     // The chosen variant loads in the background right away.
     QTRY_COMPARE_WITH_TIMEOUT(app_->engine().residentVariantId(), variants.variantIdAt(0), kReplyTimeoutMs);
+    // Meanwhile its 8-bit variant is being made; the chat stays usable.
+    QVERIFY(app_->builder().running());
+    QCOMPARE(app_->builder().sourceVariantId(), variants.variantIdAt(0));
 }
 
 void TestChatWindow::sendStreamsReplyIntoViewAndDatabase() {
@@ -236,22 +236,22 @@ void TestChatWindow::stopEndsReplyWithinMoments() {
 }
 
 void TestChatWindow::switchingVariantContinuesConversation() {
-    // Only one precision of SmolLM2 exists until the quantizer lands, so the
-    // tiny stories model stands in as a second variant.
-    const storage::Variant stories =
-        app::registerModelFile(app_->database(), QString::fromStdString(stories_.string()), storage::VariantOrigin::Imported);
-    app_->variants().reload();
+    // The second precision is the 8-bit variant made on first run.
+    QTRY_VERIFY_WITH_TIMEOUT(!app_->builder().running(), 2 * kReplyTimeoutMs);
     QCOMPARE(app_->variants().rowCount(), 2);
+    const auto eightBit = app_->variants().variant(app_->variants().variantIdAt(1));
+    QVERIFY(eightBit);
+    QCOMPARE(eightBit->precision, QString("Q8_0"));
 
     app::ChatController& chat = app_->chat();
     const qint64 conversation = chat.conversationId();
     const qint64 smolId = chat.variantId();
     QQuickItem* picker = item("variantPicker");
-    const int row = app_->variants().indexOf(stories.id);
+    const int row = app_->variants().indexOf(eightBit->id);
     QVERIFY(QMetaObject::invokeMethod(picker, "activated", Q_ARG(int, row)));
-    QCOMPARE(chat.variantId(), stories.id);
+    QCOMPARE(chat.variantId(), eightBit->id);
     QTRY_COMPARE(picker->property("currentIndex").toInt(), row);
-    QTRY_COMPARE_WITH_TIMEOUT(app_->engine().residentVariantId(), stories.id, kReplyTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(app_->engine().residentVariantId(), eightBit->id, kReplyTimeoutMs);
 
     typeMessage("Once upon a time");
     click("sendButton");
@@ -260,7 +260,7 @@ void TestChatWindow::switchingVariantContinuesConversation() {
     storage::MessageStore store(app_->database());
     const QList<storage::Message> thread = store.thread(conversation);
     QCOMPARE(thread.size(), 6);
-    QCOMPARE(thread[5].variantId, std::optional<qint64>(stories.id));
+    QCOMPARE(thread[5].variantId, std::optional<qint64>(eightBit->id));
     QCOMPARE(thread[5].status, storage::MessageStatus::Complete);
     QCOMPARE(thread[1].variantId, std::optional<qint64>(smolId));
 }

@@ -1,0 +1,82 @@
+#pragma once
+// How close one variant answers to another, measured by the engine's
+// comparison (KL divergence, same top token, perplexity, speed) on a worker
+// thread: on one prompt (after a side-by-side comparison) or on the user
+// turns of the saved chats. Every measurement is kept in the database; one on
+// the chats also becomes the variant's quality figures in the library.
+#include <QFutureWatcher>
+#include <QObject>
+#include <QTimer>
+#include <QVariantMap>
+
+#include <memory>
+
+namespace nibble::storage {
+class Database;
+}
+
+namespace nibble::app {
+
+class AppSettings;
+class VariantListModel;
+struct EvaluationJob;
+
+class QualityEvaluator : public QObject {
+    Q_OBJECT
+    Q_PROPERTY(bool running READ running NOTIFY stateChanged)
+    Q_PROPERTY(QString task READ task NOTIFY stateChanged)
+    Q_PROPERTY(double progress READ progress NOTIFY progressChanged)
+    Q_PROPERTY(QVariantMap result READ result NOTIFY resultChanged)
+    Q_PROPERTY(QString message READ message NOTIFY resultChanged)
+
+public:
+    QualityEvaluator(const storage::Database& db, VariantListModel& variants, AppSettings& settings,
+                     QObject* parent = nullptr);
+    // Cancels the measurement in progress and waits for its thread.
+    ~QualityEvaluator() override;
+
+    bool running() const { return job_ != nullptr; }
+    // What is being measured, in words.
+    QString task() const;
+    double progress() const;
+    // The last measurement: {mode ("prompt" | "chats"), dataset, referenceId, variantId,
+    // referenceLabel, variantLabel, scoredTokens, kldMean, kldMeanError, kldP99,
+    // sameTopPercent, sameTopError, rmsDeltaP, referencePerplexity, perplexity,
+    // referenceTokensPerSecond, tokensPerSecond, referenceSizeText, sizeText,
+    // verdict, evaluationId}; empty until one finished.
+    QVariantMap result() const { return result_; }
+    // Why the last one failed, or that it was cancelled.
+    QString message() const { return message_; }
+
+    // Scores variantId against referenceId on the reference's reply to prompt.
+    Q_INVOKABLE bool evaluatePrompt(qint64 referenceId, qint64 variantId, const QString& prompt);
+    // Scores variantId against referenceId on up to maxTurns user turns of the saved chats.
+    Q_INVOKABLE bool evaluateChats(qint64 referenceId, qint64 variantId, int maxTurns);
+    Q_INVOKABLE void cancel();
+    Q_INVOKABLE void clear();
+    // How many user turns of saved chats a measurement of up to maxTurns would use.
+    Q_INVOKABLE int savedTurnCount(int maxTurns) const;
+
+signals:
+    void stateChanged();
+    void progressChanged();
+    void resultChanged();
+    void finished();
+
+private:
+    bool start(std::shared_ptr<EvaluationJob> job);
+    void onJobFinished();
+    void setOutcome(const QVariantMap& result, const QString& message);
+
+    const storage::Database& db_;
+    VariantListModel& variants_;
+    AppSettings& settings_;
+    std::shared_ptr<EvaluationJob> job_;
+    QFutureWatcher<void> watcher_;
+    QTimer progressTimer_;
+    double reportedProgress_ = 0;
+    QVariantMap result_;
+    QString message_;
+};
+
+}  // namespace nibble::app

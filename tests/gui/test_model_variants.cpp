@@ -1,0 +1,417 @@
+// Making, deleting and measuring model variants in the real app window,
+// offscreen, as a person would: the 8-bit variant the bundled model gets on
+// first run, "Create variant…" in the model library (and Cancel), deleting a
+// variant with its file, and the quality figures of the comparison page, on
+// one prompt and on the saved chats. Screenshots land in <build>/screenshots.
+#include "chat_controller.h"
+#include "compare_controller.h"
+#include "app_settings.h"
+#include "conversation_list_model.h"
+#include "model_library.h"
+#include "model_registration.h"
+#include "nibble_app.h"
+#include "quality_evaluator.h"
+#include "quality_verdict.h"
+#include "storage/conversation_store.h"
+#include "storage/evaluation_store.h"
+#include "storage/message_store.h"
+#include "storage/variant_store.h"
+#include "test_models.h"
+#include "variant_builder.h"
+#include "variant_list_model.h"
+
+#include <nibble/evaluation.h>
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
+#include <QGuiApplication>
+#include <QQuickItem>
+#include <QQuickWindow>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+#include <memory>
+
+using namespace nibble;
+
+namespace {
+
+// Quantizing or measuring a 135M model on a shared 2-core machine: seconds
+// to tens of seconds, much more under sanitizers.
+constexpr int kWorkTimeoutMs = 240'000;
+
+QList<QQuickItem*> visualDescendants(QQuickItem* root) {
+    QList<QQuickItem*> found;
+    for (QQuickItem* child : root->childItems()) {
+        found.append(child);
+        found.append(visualDescendants(child));
+    }
+    return found;
+}
+
+QString sha256Of(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) return {};
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    hash.addData(&file);
+    return QString::fromLatin1(hash.result().toHex());
+}
+
+}  // namespace
+
+class TestModelVariants : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void init();
+    void firstRunMakesEightBitVariantInBackground();
+    void createVariantFromLibrary();
+    void cancelledVariantLeavesNoFile();
+    void deleteVariantDeletesItsFile();
+    void compareMeasuresQualityOnPrompt();
+    void runOnChatsStoresQualityFigures();
+    void verdictInPlainWords();
+
+private:
+    // The visible item named objectName, within the library card of variantId when given.
+    QQuickItem* find(const QString& objectName, qint64 variantId = 0) const;
+    void clickItem(QQuickItem* target);
+    void click(const QString& objectName, qint64 variantId = 0);
+    void showPage(const char* navButton);
+    void showCard(qint64 variantId);
+    void screenshot(const QString& name);
+    QStringList modelFiles() const;
+    qint64 variantWithPrecision(qint64 modelId, const QString& precision) const;
+
+    QTemporaryDir dataDir_;
+    std::unique_ptr<app::NibbleApp> app_;
+    QQuickWindow* window_ = nullptr;
+    std::filesystem::path stories_;
+    qint64 bundledId_ = 0;
+    qint64 eightBitId_ = 0;
+    qint64 storiesModelId_ = 0;
+};
+
+QQuickItem* TestModelVariants::find(const QString& objectName, qint64 variantId) const {
+    QQuickItem* root = window_->contentItem();
+    if (variantId) {
+        root = nullptr;
+        for (QQuickItem* card : visualDescendants(window_->contentItem()))
+            if (card->objectName() == "variantCard" && card->property("variantId").toLongLong() == variantId)
+                root = card;
+        if (!root) return nullptr;
+    }
+    for (QQuickItem* item : visualDescendants(root))
+        if (item->objectName() == objectName && item->isVisible()) return item;
+    return nullptr;
+}
+
+void TestModelVariants::clickItem(QQuickItem* target) {
+    QVERIFY(target);
+    QVERIFY2(target->isVisible() && target->isEnabled(), qPrintable(target->objectName()));
+    const QPoint center = target->mapToScene(QPointF(target->width() / 2, target->height() / 2)).toPoint();
+    QTest::mouseClick(window_, Qt::LeftButton, {}, center);
+}
+
+void TestModelVariants::click(const QString& objectName, qint64 variantId) {
+    QQuickItem* target = nullptr;
+    QTRY_VERIFY2((target = find(objectName, variantId)), qPrintable(objectName));
+    clickItem(target);
+}
+
+void TestModelVariants::showPage(const char* navButton) {
+    click(navButton);
+    QTest::qWait(150);  // let layouts settle before a screenshot
+}
+
+void TestModelVariants::showCard(qint64 variantId) {
+    QQuickItem* list = find("variantList");
+    QVERIFY(list);
+    // ListView.Contain: scrolled just enough for the whole card to show.
+    QVERIFY(QMetaObject::invokeMethod(list, "positionViewAtIndex", Q_ARG(int, app_->variants().indexOf(variantId)),
+                                      Q_ARG(int, 4)));
+    QTRY_VERIFY(find("createVariantButton", variantId));
+}
+
+void TestModelVariants::screenshot(const QString& name) {
+    QDir().mkpath(NIBBLE_SCREENSHOT_DIR);
+    const QImage image = window_->grabWindow();
+    QVERIFY(!image.isNull());
+    QVERIFY(image.save(QStringLiteral(NIBBLE_SCREENSHOT_DIR "/%1.png").arg(name)));
+}
+
+QStringList TestModelVariants::modelFiles() const {
+    return QDir(dataDir_.filePath("models")).entryList(QDir::Files | QDir::Hidden, QDir::Name);
+}
+
+qint64 TestModelVariants::variantWithPrecision(qint64 modelId, const QString& precision) const {
+    for (const storage::Variant& v : storage::VariantStore(app_->database()).forModel(modelId))
+        if (v.precision == precision) return v.id;
+    return 0;
+}
+
+void TestModelVariants::initTestCase() {
+    NIBBLE_REQUIRE_MODEL(smol, test::kSmolLM2);
+    NIBBLE_REQUIRE_MODEL(stories, test::kStories);
+    stories_ = stories;
+    QVERIFY(dataDir_.isValid());
+    qputenv("NIBBLE_DEFAULT_MODEL", QByteArray::fromStdString(smol.string()));
+
+    app_ = std::make_unique<app::NibbleApp>(app::DataFolder(dataDir_.path()));
+    app_->settings().setDevice("cpu");
+    app_->settings().setMaxTokens(24);
+    app_->settings().setTemperature(0);
+    app_->settings().setSeed(42);
+    app_->settings().setTheme("light");
+    QVERIFY(app_->show());
+    window_ = app_->window();
+    window_->resize(1200, 780);
+    QVERIFY(QTest::qWaitForWindowExposed(window_));
+}
+
+void TestModelVariants::init() {
+    // A QML warning is a broken binding or a missing property: a bug on screen.
+    QTest::failOnWarning(QRegularExpression("qrc:/qt/qml/Nibble/"));
+}
+
+void TestModelVariants::cleanupTestCase() {
+    app_.reset();
+    qunsetenv("NIBBLE_DEFAULT_MODEL");
+}
+
+void TestModelVariants::firstRunMakesEightBitVariantInBackground() {
+    app::VariantBuilder& builder = app_->builder();
+    QCOMPARE(app_->variants().rowCount(), 1);
+    bundledId_ = app_->variants().variantIdAt(0);
+    QVERIFY(builder.running());
+    QCOMPARE(builder.sourceVariantId(), bundledId_);
+    QVERIFY(builder.label().endsWith(" - 8-bit (Q8_0)"));
+    // The status bar says so, with a progress bar.
+    QTRY_VERIFY(find("builderStatus"));
+    QVERIFY(find("builderStatus")->property("text").toString().contains("8-bit (Q8_0)"));
+    screenshot("first-run-making-8-bit");
+
+    QTRY_VERIFY_WITH_TIMEOUT(!builder.running(), kWorkTimeoutMs);
+    QVERIFY2(builder.message().startsWith("Made "), qPrintable(builder.message()));
+    // A Q8_0 made from a Q4_1 file cannot beat its source, and the app says so.
+    QVERIFY2(builder.warnings().join(' ').contains("Q4_1"), qPrintable(builder.warnings().join(' ')));
+    QCOMPARE(app_->variants().rowCount(), 2);
+
+    const storage::Variant bundled = storage::VariantStore(app_->database()).get(bundledId_);
+    eightBitId_ = variantWithPrecision(bundled.modelId, "Q8_0");
+    QVERIFY(eightBitId_);
+    const storage::Variant made = storage::VariantStore(app_->database()).get(eightBitId_);
+    QCOMPARE(made.origin, storage::VariantOrigin::Derived);
+    QCOMPARE(made.derivedFromVariantId, std::optional<qint64>(bundledId_));
+    QCOMPARE(QFileInfo(made.filePath).canonicalPath(), QFileInfo(dataDir_.filePath("models")).canonicalFilePath());
+    QCOMPARE(made.sizeBytes, QFileInfo(made.filePath).size());
+    QVERIFY(made.sizeBytes > bundled.sizeBytes);  // 8 bits take more room than 4
+    QCOMPARE(made.sha256, sha256Of(made.filePath));
+    QVERIFY(app_->settings().bundledVariantDerived());
+    // The precision dropdown offers both.
+    QCOMPARE(find("variantPicker")->property("count").toInt(), 2);
+}
+
+void TestModelVariants::createVariantFromLibrary() {
+    const storage::Variant stories = app::registerModelFile(
+        app_->database(), QString::fromStdString(stories_.string()), storage::VariantOrigin::Imported);
+    app_->variants().reload();
+    showPage("navModels");
+    showCard(stories.id);
+    click("createVariantButton", stories.id);
+    QQuickItem* eightBit = nullptr;
+    QTRY_VERIFY((eightBit = find("recipe_Q8_0")));
+    QTRY_VERIFY(find("recipe_Q4_K_M-imat"));
+    // Too little saved chat text yet: importance comes from the built-in text, and the dialog says so.
+    QVERIFY(app_->builder().calibrationSource()["text"].toString().contains("built-in"));
+    QTest::qWait(200);  // the dialog's opening transition
+    screenshot("create-variant-dialog");
+    clickItem(eightBit);
+    QTRY_VERIFY(eightBit->property("checked").toBool());
+    click("createVariantConfirm");
+
+    QTRY_VERIFY_WITH_TIMEOUT(!app_->builder().running(), kWorkTimeoutMs);
+    QVERIFY2(app_->builder().message().startsWith("Made "), qPrintable(app_->builder().message()));
+    const qint64 madeId = variantWithPrecision(stories.modelId, "Q8_0");
+    QVERIFY(madeId);
+    const storage::Variant made = storage::VariantStore(app_->database()).get(madeId);
+    QCOMPARE(made.origin, storage::VariantOrigin::Derived);
+    QCOMPARE(made.derivedFromVariantId, std::optional<qint64>(stories.id));
+    QCOMPARE(QFileInfo(made.filePath).fileName(), QString("stories260K.Q8_0.gguf"));
+    QCOMPARE(made.sha256, sha256Of(made.filePath));
+    // In the dropdown and in the library, with where it came from.
+    QCOMPARE(find("variantPicker")->property("count").toInt(), 4);
+    QCOMPARE(app_->variants().data(app_->variants().index(app_->variants().indexOf(madeId)),
+                                   app::VariantListModel::DerivedFromLabelRole).toString(),
+             app_->variants().labelOf(stories.id));
+    // A real 8-bit model file.
+    const ModelFileSummary summary = inspectModelFile(made.filePath.toStdString());
+    QVERIFY(std::any_of(summary.tensorTypes.begin(), summary.tensorTypes.end(),
+                        [](const auto& type) { return type.first == "Q8_0"; }));
+    storiesModelId_ = stories.modelId;
+}
+
+void TestModelVariants::cancelledVariantLeavesNoFile() {
+    const QStringList before = modelFiles();
+    const int rows = app_->variants().rowCount();
+    showCard(bundledId_);
+    click("createVariantButton", bundledId_);
+    click("recipe_Q4_K_M-imat");
+    click("createVariantConfirm");
+    QVERIFY(app_->builder().running());
+    QTRY_VERIFY(find("cancelBuildButton", bundledId_));
+    click("cancelBuildButton", bundledId_);
+    QTRY_VERIFY_WITH_TIMEOUT(!app_->builder().running(), kWorkTimeoutMs);
+    QVERIFY2(app_->builder().message().startsWith("Cancelled"), qPrintable(app_->builder().message()));
+    QCOMPARE(modelFiles(), before);
+    QCOMPARE(app_->variants().rowCount(), rows);
+}
+
+void TestModelVariants::deleteVariantDeletesItsFile() {
+    const qint64 madeId = variantWithPrecision(storiesModelId_, "Q8_0");
+    QVERIFY(madeId);
+    const QString file = app_->variants().variant(madeId)->filePath;
+    QVERIFY(QFile::exists(file));
+    QVERIFY(app_->library().ownsFile(madeId));
+    showCard(madeId);
+    click("deleteVariantButton", madeId);
+    QTRY_VERIFY(find("confirmDeleteButton"));
+    QTest::qWait(200);
+    screenshot("delete-variant-dialog");
+    click("confirmDeleteButton");
+    QTRY_VERIFY(!app_->variants().variant(madeId));
+    QVERIFY(!storage::VariantStore(app_->database()).find(madeId));
+    QVERIFY(!QFile::exists(file));
+    // An imported file is only forgotten, never deleted.
+    const qint64 storiesId = variantWithPrecision(storiesModelId_, "F32");
+    QVERIFY(!app_->library().ownsFile(storiesId));
+    app_->library().deleteVariant(storiesId);
+    QVERIFY(QFile::exists(QString::fromStdString(stories_.string())));
+    QCOMPARE(app_->variants().rowCount(), 2);
+}
+
+void TestModelVariants::compareMeasuresQualityOnPrompt() {
+    showPage("navCompare");
+    app::CompareController& compare = app_->compare();
+    compare.setVariantA(eightBitId_);
+    compare.setVariantB(bundledId_);
+    QQuickItem* prompt = find("comparePrompt");
+    QVERIFY(prompt);
+    clickItem(prompt);
+    QTRY_VERIFY(prompt->hasActiveFocus());
+    for (const QChar c : QString("Why is the sky blue?")) QTest::keyClick(window_, c.toLatin1());
+    click("compareRunButton");
+    QTRY_VERIFY_WITH_TIMEOUT(!compare.running(), kWorkTimeoutMs);
+    QCOMPARE(compare.resultA()["status"].toString(), QString("done"));
+    QCOMPARE(compare.resultB()["status"].toString(), QString("done"));
+
+    // Then B is measured against A on that prompt, in the background.
+    app::QualityEvaluator& evaluator = app_->evaluator();
+    QVERIFY(evaluator.running());
+    QTRY_VERIFY_WITH_TIMEOUT(!evaluator.running(), kWorkTimeoutMs);
+    const QVariantMap result = evaluator.result();
+    QVERIFY2(evaluator.message().isEmpty(), qPrintable(evaluator.message()));
+    QCOMPARE(result["mode"].toString(), QString("prompt"));
+    QVERIFY(result["scoredTokens"].toInt() > 10);
+    // 4-bit follows 8-bit closely but not exactly.
+    QVERIFY(result["kldMean"].toDouble() > 0);
+    QVERIFY(result["kldMean"].toDouble() < 1);
+    QVERIFY(result["sameTopPercent"].toDouble() > 50);
+    QVERIFY(result["sameTopPercent"].toDouble() <= 100);
+    QVERIFY(result["perplexity"].toDouble() > 1);
+    QVERIFY(result["referencePerplexity"].toDouble() > 1);
+    QVERIFY(result["tokensPerSecond"].toDouble() > 0);
+    QVERIFY(result["bytes"].toLongLong() < result["referenceBytes"].toLongLong());
+    QVERIFY2(result["verdict"].toString().startsWith("4-bit answers like 8-bit on "), qPrintable(result["verdict"].toString()));
+
+    // On screen.
+    QTRY_VERIFY(find("qualityVerdict"));
+    QCOMPARE(find("qualityVerdict")->property("text").toString(), result["verdict"].toString());
+    QVERIFY(find("kldFigure")->property("text").toString().startsWith(QString::number(result["kldMean"].toDouble(), 'f', 4)));
+    QVERIFY(find("sameTopFigure")->property("text").toString().startsWith(QString::number(result["sameTopPercent"].toDouble(), 'f', 1)));
+
+    // Kept in the database, without becoming the variant's library figures (one prompt is too little).
+    const auto stored = storage::EvaluationStore(app_->database()).latest(eightBitId_, bundledId_);
+    QVERIFY(stored);
+    QCOMPARE(stored->id, result["evaluationId"].toLongLong());
+    QCOMPARE(stored->kind, QString("prompt"));
+    QCOMPARE(stored->results["kldMean"].toDouble(), result["kldMean"].toDouble());
+    QVERIFY(!storage::VariantStore(app_->database()).get(bundledId_).quality.kldMean);
+    QTest::qWait(100);
+    screenshot("compare-quality");
+}
+
+void TestModelVariants::runOnChatsStoresQualityFigures() {
+    // Two saved chats with three questions between them.
+    const storage::Database& db = app_->database();
+    storage::ConversationStore conversations(db);
+    storage::MessageStore messages(db);
+    const storage::Conversation first = conversations.create(bundledId_, "Cooking");
+    const storage::Message q1 = messages.add(first.id, std::nullopt, storage::MessageRole::User, "How do I boil an egg?");
+    const storage::Message a1 = messages.add(first.id, q1.id, storage::MessageRole::Assistant, "Put it in boiling water for eight minutes.", bundledId_);
+    messages.add(first.id, a1.id, storage::MessageRole::User, "And a soft one?");
+    const storage::Conversation second = conversations.create(bundledId_, "Space");
+    messages.add(second.id, std::nullopt, storage::MessageRole::User, "What is the largest planet?");
+    app_->chat().conversationList().reload();
+
+    app::QualityEvaluator& evaluator = app_->evaluator();
+    QCOMPARE(evaluator.savedTurnCount(20), 3);
+    click("runOnChatsButton");
+    QVERIFY(evaluator.running());
+    QTRY_VERIFY(find("evaluationTask"));
+    QVERIFY(find("evaluationTask")->property("text").toString().contains("3 turns"));
+    QTRY_VERIFY_WITH_TIMEOUT(!evaluator.running(), kWorkTimeoutMs);
+    QVERIFY2(evaluator.message().isEmpty(), qPrintable(evaluator.message()));
+    const QVariantMap result = evaluator.result();
+    QCOMPARE(result["mode"].toString(), QString("chats"));
+    QVERIFY(result["dataset"].toString().contains("3 turns"));
+
+    // Stored, and now the variant's quality figures.
+    const auto stored = storage::EvaluationStore(db).latest(eightBitId_, bundledId_);
+    QVERIFY(stored);
+    QCOMPARE(stored->kind, QString("chats"));
+    const storage::Variant measured = storage::VariantStore(db).get(bundledId_);
+    QCOMPARE(measured.quality.kldMean, std::optional<double>(result["kldMean"].toDouble()));
+    QCOMPARE(measured.quality.sameTopPercent, std::optional<double>(result["sameTopPercent"].toDouble()));
+    QVERIFY(measured.quality.perplexity.value_or(0) > 1);
+    QVERIFY(measured.quality.tokensPerSecond.value_or(0) > 0);
+    QVERIFY(measured.quality.measuredAt);
+
+    // The library shows them on the variant's card.
+    showPage("navModels");
+    showCard(bundledId_);
+    QQuickItem* quality = find("measuredQuality", bundledId_);
+    QVERIFY(quality);
+    QVERIFY2(quality->property("text").toString().contains(
+                 QString::number(result["sameTopPercent"].toDouble(), 'f', 1) + "%"),
+             qPrintable(quality->property("text").toString()));
+    QVERIFY(app_->variants()
+                .data(app_->variants().index(app_->variants().indexOf(bundledId_)), app::VariantListModel::QualityNoteRole)
+                .toString()
+                .contains("3 turns of your saved chats"));
+    screenshot("model-library-quality");
+}
+
+void TestModelVariants::verdictInPlainWords() {
+    QCOMPARE(app::qualityVerdict("4-bit", "8-bit", 97.4, 90, 50), QString("4-bit answers like 8-bit on 97% of tokens and is 1.8x faster"));
+    QCOMPARE(app::qualityVerdict("4-bit", "8-bit", 98.96, 45, 50), QString("4-bit answers like 8-bit on 99% of tokens and is 1.1x slower"));
+    QCOMPARE(app::qualityVerdict("8-bit", "4-bit", 99.96, 50, 100), QString("8-bit answers like 4-bit on 99% of tokens and is 2.0x slower"));
+    QCOMPARE(app::qualityVerdict("Q4_0", "Q4_K_M", 100, 51, 50), QString("Q4_0 answers like Q4_K_M on 100% of tokens at about the same speed"));
+    QCOMPARE(app::verdictName("Q4_K_M", "Q8_0"), QString("4-bit"));
+    QCOMPARE(app::verdictName("Q4_0", "Q4_K_M"), QString("Q4_0"));
+}
+
+int main(int argc, char** argv) {
+    // The offscreen platform has no OpenGL; Qt Quick renders in software there.
+    if (qEnvironmentVariableIsEmpty("QT_QUICK_BACKEND")) qputenv("QT_QUICK_BACKEND", "software");
+    QGuiApplication app(argc, argv);
+    TestModelVariants test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "test_model_variants.moc"

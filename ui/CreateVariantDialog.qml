@@ -1,0 +1,86 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+
+// Picks the precision of a new variant of one in the library: 8-bit, 4-bit,
+// or 4-bit importance-aware, with what that calibrates on.
+Dialog {
+    id: dialog
+    property var sourceId: 0
+    property string sourceLabel
+    property string recipe: "Q8_0"
+    property var calibration: ({})
+
+    function openFor(variantId, label) {
+        sourceId = variantId
+        sourceLabel = label
+        recipe = "Q8_0"
+        calibration = builder.calibrationSource()
+        open()
+    }
+
+    objectName: "createVariantDialog"
+    parent: Overlay.overlay
+    anchors.centerIn: parent
+    width: Math.min(560, parent ? parent.width - 48 : 560)
+    modal: true
+    title: qsTr("Create a variant")
+    palette.window: theme.surface
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: 10
+        Label {
+            Layout.fillWidth: true
+            text: qsTr("A new file made from %1, saved in Nibble's models folder. The original stays as it is.").arg(dialog.sourceLabel)
+            color: theme.mutedText
+            wrapMode: Text.Wrap
+        }
+        Repeater {
+            model: builder.recipes
+            delegate: RadioButton {
+                id: choice
+                required property var modelData
+                objectName: "recipe_" + modelData.key
+                Layout.fillWidth: true
+                // Also places the indicator at the start; the content item draws the words.
+                text: modelData.label
+                checked: dialog.recipe === modelData.key
+                onToggled: if (checked) dialog.recipe = modelData.key
+                contentItem: ColumnLayout {
+                    spacing: 2
+                    Label {
+                        leftPadding: choice.indicator.width + choice.spacing
+                        text: choice.modelData.label
+                        color: theme.text
+                        font.weight: Font.DemiBold
+                    }
+                    Label {
+                        Layout.fillWidth: true
+                        leftPadding: choice.indicator.width + choice.spacing
+                        text: choice.modelData.detail
+                              + (choice.modelData.key === "Q4_K_M-imat" ? " " + (dialog.calibration.text || "") : "")
+                        color: theme.mutedText
+                        font.pixelSize: 12
+                        wrapMode: Text.Wrap
+                    }
+                }
+            }
+        }
+    }
+
+    footer: DialogButtonBox {
+        Button {
+            text: qsTr("Cancel")
+            DialogButtonBox.buttonRole: DialogButtonBox.RejectRole
+        }
+        Button {
+            objectName: "createVariantConfirm"
+            text: qsTr("Create")
+            highlighted: true
+            DialogButtonBox.buttonRole: DialogButtonBox.AcceptRole
+        }
+    }
+
+    onAccepted: builder.create(sourceId, recipe)
+}

@@ -1,0 +1,164 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+
+// How variant B answers compared with A: measured on the compared prompt once
+// both replies are in, or on the user turns of the saved chats. Shows the
+// figures of both and a one-line verdict in plain words.
+Rectangle {
+    id: panel
+    property var referenceId: 0
+    property var variantId: 0
+    readonly property var result: evaluator.result
+    readonly property bool hasResult: result.verdict !== undefined
+    // Looked up again whenever a chat is saved or a run ends.
+    readonly property int savedTurns: (chat.conversations.count, compare.running, evaluator.running,
+                                       evaluator.savedTurnCount(turns.value))
+
+    function number(value, digits) { return value === undefined ? "—" : Number(value).toFixed(digits) }
+
+    implicitHeight: layout.implicitHeight + 28
+    radius: 12
+    color: theme.surface
+    border.color: theme.border
+
+    ColumnLayout {
+        id: layout
+        anchors.fill: parent
+        anchors.margins: 14
+        spacing: 8
+
+        RowLayout {
+            Layout.fillWidth: true
+            spacing: 8
+            ColumnLayout {
+                Layout.fillWidth: true
+                spacing: 2
+                Label {
+                    text: qsTr("How B answers compared with A")
+                    color: theme.text
+                    font.weight: Font.DemiBold
+                }
+                Label {
+                    Layout.fillWidth: true
+                    text: panel.hasResult
+                          ? qsTr("Measured on %1: each model scored on A's own answer, token by token.").arg(panel.result.dataset)
+                          : qsTr("Measured after both replies are in, on that prompt; or on your saved chats for figures the library keeps.")
+                    color: theme.mutedText
+                    font.pixelSize: 12
+                    elide: Text.ElideRight
+                }
+            }
+            Label { text: qsTr("up to"); color: theme.mutedText; font.pixelSize: 12 }
+            SpinBox {
+                id: turns
+                objectName: "chatTurns"
+                from: 1
+                to: 200
+                value: 20
+                editable: true
+                implicitWidth: 110
+            }
+            Button {
+                objectName: "runOnChatsButton"
+                text: qsTr("Run on my conversations")
+                enabled: !evaluator.running && !compare.running && panel.referenceId !== panel.variantId
+                         && panel.savedTurns > 0
+                ToolTip.visible: hovered
+                ToolTip.text: qsTr("Scores B against A on %1 questions from your saved chats and keeps the figures in the library.").arg(panel.savedTurns)
+                onClicked: evaluator.evaluateChats(panel.referenceId, panel.variantId, turns.value)
+            }
+        }
+
+        RowLayout {
+            Layout.fillWidth: true
+            visible: evaluator.running
+            spacing: 10
+            Label {
+                objectName: "evaluationTask"
+                Layout.fillWidth: true
+                text: evaluator.task
+                color: theme.mutedText
+                elide: Text.ElideRight
+            }
+            ProgressBar {
+                from: 0
+                to: 1
+                value: evaluator.progress
+                Layout.preferredWidth: 180
+            }
+            IconButton {
+                iconName: "close"
+                tip: qsTr("Cancel the measurement")
+                onClicked: evaluator.cancel()
+            }
+        }
+
+        Label {
+            Layout.fillWidth: true
+            visible: !evaluator.running && evaluator.message.length > 0
+            text: evaluator.message
+            color: theme.danger
+            wrapMode: Text.Wrap
+        }
+
+        Label {
+            objectName: "qualityVerdict"
+            Layout.fillWidth: true
+            visible: panel.hasResult && !evaluator.running
+            text: panel.hasResult ? panel.result.verdict : ""
+            color: theme.text
+            font.pixelSize: 15
+            wrapMode: Text.Wrap
+        }
+
+        GridLayout {
+            objectName: "qualityFigures"
+            visible: panel.hasResult && !evaluator.running
+            columns: 6
+            columnSpacing: 18
+            rowSpacing: 3
+            Label { text: ""; font.pixelSize: 12 }
+            Label { text: qsTr("Size"); color: theme.mutedText; font.pixelSize: 12 }
+            Label { text: qsTr("Speed"); color: theme.mutedText; font.pixelSize: 12 }
+            Label { text: qsTr("Perplexity"); color: theme.mutedText; font.pixelSize: 12 }
+            Label { text: qsTr("KL divergence"); color: theme.mutedText; font.pixelSize: 12 }
+            Label { text: qsTr("Same top token"); color: theme.mutedText; font.pixelSize: 12 }
+
+            Label {
+                text: qsTr("A (reference)")
+                color: theme.text
+                font.pixelSize: 12
+                font.weight: Font.DemiBold
+            }
+            Label { text: panel.result.referenceSizeText || "—"; color: theme.text; font.pixelSize: 12 }
+            Label { text: qsTr("%1 tokens/s").arg(panel.number(panel.result.referenceTokensPerSecond, 1)); color: theme.text; font.pixelSize: 12 }
+            Label { text: panel.number(panel.result.referencePerplexity, 2); color: theme.text; font.pixelSize: 12 }
+            Label { text: "0"; color: theme.mutedText; font.pixelSize: 12 }
+            Label { text: "100%"; color: theme.mutedText; font.pixelSize: 12 }
+
+            Label {
+                text: qsTr("B")
+                color: theme.text
+                font.pixelSize: 12
+                font.weight: Font.DemiBold
+            }
+            Label { text: panel.result.sizeText || "—"; color: theme.text; font.pixelSize: 12 }
+            Label { text: qsTr("%1 tokens/s").arg(panel.number(panel.result.tokensPerSecond, 1)); color: theme.text; font.pixelSize: 12 }
+            Label { text: panel.number(panel.result.perplexity, 2); color: theme.text; font.pixelSize: 12 }
+            Label {
+                objectName: "kldFigure"
+                text: qsTr("%1 ± %2 (99th pct. %3)").arg(panel.number(panel.result.kldMean, 4))
+                      .arg(panel.number(panel.result.kldMeanError, 4)).arg(panel.number(panel.result.kldP99, 3))
+                color: theme.text
+                font.pixelSize: 12
+            }
+            Label {
+                objectName: "sameTopFigure"
+                text: qsTr("%1% ± %2").arg(panel.number(panel.result.sameTopPercent, 1)).arg(panel.number(panel.result.sameTopError, 1))
+                color: theme.text
+                font.pixelSize: 12
+            }
+        }
+    }
+}
