@@ -73,7 +73,7 @@ done
 dpkg-deb --contents "$deb" | grep -q '\.qml$' && fail "the package carries loose .qml files"
 
 step "lintian"
-lintian --fail-on error --no-tag-display-limit "$deb" | tee "$scratch/lintian.log" || fail "lintian reports errors"
+lintian --fail-on error --tag-display-limit 0 "$deb" | tee "$scratch/lintian.log" || fail "lintian reports errors"
 
 step "dpkg installs it into a scratch root"
 root="$scratch/root"
