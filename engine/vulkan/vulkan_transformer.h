@@ -7,7 +7,9 @@
 //
 // Each forward() records its commands afresh (recording is cheap next to
 // running them); replaying one recording across tokens, with the positions
-// in a buffer as the kernels already read them, is the next step.
+// in a buffer as the kernels already read them, is the next step. Inputs
+// longer than kMaxBatch tokens run as several command buffers. Embeddings of
+// a type get_rows cannot read are dequantized on the host, row by row.
 #include "model/inference_backend.h"
 #include "model/model_config.h"
 #include "model/model_weights.h"
@@ -61,6 +63,7 @@ private:
     enum class Logits { None, Last, All };
 
     void upload(const Progress& progress);
+    // A vector's buffer (norm weights, biases, RoPE factors): vectors are never split.
     const Buffer& weight(const Tensor* tensor) const { return weights_.at(tensor).pieces.front(); }
     void matVec(CommandRecorder& recorder, const Tensor& w, const Buffer& x, const Buffer& y, uint32_t batch,
                 VkDeviceSize xOffset = 0);
