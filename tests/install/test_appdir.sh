@@ -8,37 +8,8 @@
 # Exits 77 (skipped) when the build bundles no model, unless CI=true.
 set -euo pipefail
 
-if [ "${1:-}" = "--under-x" ]; then
-    # Second stage, inside xvfb-run: start the app, wait for its window, record
-    # what it mapped, shoot.
-    launcher="$2" shot="$3" log="$4" maps="$5"
-    "$launcher" >"$log" 2>&1 &
-    pid=$!
-    for _ in $(seq 1 120); do
-        if xwininfo -root -tree 2>/dev/null | grep -q '"Nibble"'; then break; fi
-        kill -0 "$pid" 2>/dev/null || { echo "the app exited before showing a window" >&2; exit 1; }
-        sleep 0.5
-    done
-    xwininfo -root -tree | grep -q '"Nibble"' || { echo "no Nibble window after 60 s" >&2; kill "$pid"; exit 1; }
-    sleep 4
-    # AppRun execs the app, so the launcher's pid is the app's.
-    awk '{ print $6 }' "/proc/$pid/maps" | grep '\.so' | sort -u >"$maps"
-    import -window root "$shot"
-    kill "$pid"
-    wait "$pid" || true
-    exit 0
-fi
-
-build="$(cd "$1" && pwd)"
-if [ ! -f "$(sed -n 's/^NIBBLE_BUNDLED_MODEL:FILEPATH=//p' "$build/CMakeCache.txt")" ]; then
-    echo "this build bundles no model: run scripts/fetch-test-models and configure again"
-    [ "${CI:-}" = true ] && exit 1
-    exit 77
-fi
-scratch="$(mktemp -d)"
-trap 'rm -rf "$scratch"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-step() { echo "== $*"; }
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+begin_install_test "$@"
 
 step "cpack builds the tarball"
 cpack --config "$build/CPackConfig.cmake" -G TGZ -B "$scratch/pkg" >"$scratch/cpack.log" 2>&1 ||
@@ -71,12 +42,10 @@ home="$scratch/home"
 mkdir -p "$home" "$build/screenshots"
 shot="$build/screenshots/appdir-first-run.png"
 rm -f "$shot"
-env -i PATH=/usr/bin:/bin HOME="$home" LANG=C.UTF-8 \
-    xvfb-run -a -s "-screen 0 1280x800x24" "$0" --under-x "$appdir/AppRun" "$shot" "$scratch/app.log" "$scratch/maps" ||
+# AppRun execs the app, so the launcher's pid is the app's and its maps are the app's.
+run_under_xvfb "$home" "$0" --under-x "$appdir/AppRun" "$shot" "$scratch/app.log" "$scratch/maps" ||
     { cat "$scratch/app.log"; fail "the app did not show its window"; }
-colours="$(convert "$shot" -format %k info:)"
-echo "screenshot $shot: $colours distinct colours"
-[ "$colours" -ge 64 ] || fail "the screenshot is nearly blank ($colours colours)"
+check_screenshot "$shot"
 qt_outside="$(grep -E '/libQt6|/qt6/(plugins|qml)/' "$scratch/maps" | grep -v "^$appdir/" || true)"
 [ -z "$qt_outside" ] || fail "the app loaded Qt from outside the AppDir: $qt_outside"
 grep -q "^$appdir/usr/qml/QtQuick/Controls/Basic/" "$scratch/maps" || fail "the app did not load the bundled Basic style"

@@ -9,36 +9,8 @@
 # Exits 77 (skipped) when the build bundles no model, unless CI=true.
 set -euo pipefail
 
-if [ "${1:-}" = "--under-x" ]; then
-    # Second stage, inside xvfb-run: start the app, wait for its window, shoot.
-    app="$2" shot="$3" log="$4"
-    "$app" >"$log" 2>&1 &
-    pid=$!
-    for _ in $(seq 1 120); do
-        if xwininfo -root -tree 2>/dev/null | grep -q '"Nibble"'; then break; fi
-        kill -0 "$pid" 2>/dev/null || { echo "the app exited before showing a window" >&2; exit 1; }
-        sleep 0.5
-    done
-    xwininfo -root -tree | grep -q '"Nibble"' || { echo "no Nibble window after 60 s" >&2; kill "$pid"; exit 1; }
-    # Let the first frames (and the model list) settle before the picture.
-    sleep 4
-    import -window root "$shot"
-    kill "$pid"
-    wait "$pid" || true
-    exit 0
-fi
-
-build="$(cd "$1" && pwd)"
-bundled_model="$(sed -n 's/^NIBBLE_BUNDLED_MODEL:FILEPATH=//p' "$build/CMakeCache.txt")"
-if [ ! -f "$bundled_model" ]; then
-    echo "this build bundles no model ($bundled_model is missing): run scripts/fetch-test-models and configure again"
-    [ "${CI:-}" = true ] && exit 1
-    exit 77
-fi
-scratch="$(mktemp -d)"
-trap 'rm -rf "$scratch"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-step() { echo "== $*"; }
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+begin_install_test "$@"
 
 step "cpack builds the .deb"
 cpack --config "$build/CPackConfig.cmake" -G DEB -B "$scratch/pkg" >"$scratch/cpack.log" 2>&1 ||
@@ -111,14 +83,10 @@ home="$scratch/home"
 mkdir -p "$home" "$build/screenshots"
 shot="$build/screenshots/first-run.png"
 rm -f "$shot"
-# A clean environment: nothing points the app at the build tree, the model
-# cache or a data folder; it has only what the package installed.
-env -i PATH=/usr/bin:/bin HOME="$home" LANG=C.UTF-8 \
-    xvfb-run -a -s "-screen 0 1280x800x24" "$0" --under-x "$root/usr/bin/nibble" "$shot" "$scratch/app.log" ||
+# The app has only what the package installed.
+run_under_xvfb "$home" "$0" --under-x "$root/usr/bin/nibble" "$shot" "$scratch/app.log" ||
     { cat "$scratch/app.log"; fail "the installed app did not show its window"; }
-colours="$(convert "$shot" -format %k info:)"
-echo "screenshot $shot: $colours distinct colours"
-[ "$colours" -ge 64 ] || fail "the screenshot is nearly blank ($colours colours)"
+check_screenshot "$shot"
 
 step "user data lives in HOME, and the bundled model was found where the package put it"
 data="$home/.local/share/Nibble/Nibble"
