@@ -3,7 +3,7 @@
 #include "model/cpu_transformer.h"
 #include "nibble/engine.h"
 #include "nibble/evaluation.h"
-#include "test_models.h"
+#include "engine_test_helpers.h"
 
 #include <QTest>
 
@@ -14,13 +14,6 @@
 using namespace nibble;
 
 namespace {
-
-std::string readFile(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 std::vector<int32_t> readIds(const std::filesystem::path& path) {
     std::ifstream in(path);
@@ -36,7 +29,7 @@ struct GoldenPrompt {
 // greedy-prompts-48.txt: "### prompt: P" then the prompt and its continuation, blank-line separated.
 std::vector<GoldenPrompt> readGoldenPrompts(const std::filesystem::path& path) {
     std::vector<GoldenPrompt> out;
-    std::istringstream in(readFile(path));
+    std::istringstream in(test::readTextFile(path));
     std::string line;
     while (std::getline(in, line)) {
         if (line.rfind("### prompt: ", 0) != 0) {
@@ -49,13 +42,6 @@ std::vector<GoldenPrompt> readGoldenPrompts(const std::filesystem::path& path) {
         while (!p.expected.empty() && p.expected.back() == '\n') p.expected.pop_back();
     }
     return out;
-}
-
-GenerateOptions greedy(int n) {
-    GenerateOptions o;
-    o.sampling = SamplingParams::greedy();
-    o.maxTokens = n;
-    return o;
 }
 
 }  // namespace
@@ -86,9 +72,9 @@ private slots:
         NIBBLE_REQUIRE_MODEL(path, test::kStories);
         auto model = Model::open(path, {});
         Session session(model);
-        GenerationResult r = session.complete("", greedy(256), {});
+        GenerationResult r = session.complete("", test::greedy(256), {});
         QCOMPARE(r.generatedTokens, 256);
-        std::string golden = readFile(test::goldenDir() / "stories260K" / "greedy-from-bos-256.txt");
+        std::string golden = test::readTextFile(test::goldenDir() / "stories260K" / "greedy-from-bos-256.txt");
         if (!golden.empty() && golden.back() == '\n') golden.pop_back();  // the file's own line end
         QCOMPARE(QString::fromStdString(r.text), QString::fromStdString(golden));
     }
@@ -100,7 +86,7 @@ private slots:
         auto model = Model::open(path, {});
         for (const auto& p : prompts) {
             Session session(model);
-            GenerationResult r = session.complete(p.prompt, greedy(48), {});
+            GenerationResult r = session.complete(p.prompt, test::greedy(48), {});
             QCOMPARE(r.generatedTokens, 48);
             // The golden text starts with the prompt as the tokenizer renders it (one leading space).
             QCOMPARE(QString::fromStdString(" " + p.prompt + r.text), QString::fromStdString(p.expected));
@@ -111,7 +97,7 @@ private slots:
         NIBBLE_REQUIRE_MODEL(path, test::kStories);
         auto model = Model::open(path, {});
         Session session(model);
-        PerplexityResult r = perplexity(session, *model, readFile(test::goldenDir() / "stories260K" / "eval-text.txt"), 128);
+        PerplexityResult r = perplexity(session, *model, test::goldenEvalText(), 128);
         QCOMPARE(r.chunks, 5);
         QVERIFY2(std::abs(r.perplexity - 3.5129) <= 0.001, qPrintable(QString::number(r.perplexity, 'f', 5)));
         QVERIFY2(std::abs(r.perplexityError - 0.3203) <= 0.001, qPrintable(QString::number(r.perplexityError, 'f', 5)));
@@ -122,7 +108,7 @@ private slots:
         auto model = Model::open(path, {});
         Session session(model);
         int pieces = 0;
-        GenerationResult r = session.complete("Once upon a time", greedy(200), [&](std::string_view) { return ++pieces < 5; });
+        GenerationResult r = session.complete("Once upon a time", test::greedy(200), [&](std::string_view) { return ++pieces < 5; });
         QCOMPARE(r.stopReason, StopReason::Cancelled);
         QVERIFY(r.generatedTokens <= 6);
     }
@@ -131,7 +117,7 @@ private slots:
         NIBBLE_REQUIRE_MODEL(path, test::kStories);
         auto model = Model::open(path, {});
         Session session(model);
-        GenerateOptions o = greedy(48);
+        GenerateOptions o = test::greedy(48);
         o.stop = {"Lily"};
         GenerationResult r = session.complete("Once upon a time", o, {});
         QCOMPARE(r.stopReason, StopReason::StopString);

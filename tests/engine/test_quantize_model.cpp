@@ -6,26 +6,17 @@
 #include "nibble/engine.h"
 #include "nibble/evaluation.h"
 #include "nibble/quantize.h"
-#include "test_models.h"
+#include "engine_test_helpers.h"
 
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 using namespace nibble;
 
 namespace {
-
-std::string evalText() {
-    std::ifstream in(test::goldenDir() / "stories260K" / "eval-text.txt", std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 double mib(uint64_t bytes) { return double(bytes) / (1 << 20); }
 
@@ -59,7 +50,7 @@ private slots:
             QVERIFY(r.warnings.empty());
         }
         CompareOptions options;
-        options.text = evalText();
+        options.text = test::goldenEvalText();
         options.nCtx = 128;
         options.speedTokens = 0;
         auto results = compareModels(source, variants, options);
@@ -100,7 +91,7 @@ private slots:
             QCOMPARE(r.bitsPerWeight, plainBits[i]);
         }
         CompareOptions options;
-        options.text = evalText();
+        options.text = test::goldenEvalText();
         options.nCtx = 128;
         options.speedTokens = 0;
         auto results = compareModels(source, variants, options);
@@ -134,9 +125,7 @@ private slots:
             if (t.type == original->type) QVERIFY(std::memcmp(t.data, original->data, t.byteSize) == 0);
         }
         // The 8-bit variant runs and tells the same story as the original.
-        GenerateOptions g;
-        g.sampling = SamplingParams::greedy();
-        g.maxTokens = 24;
+        const GenerateOptions g = test::greedy(24);
         auto greedyText = [&](const std::filesystem::path& file) {
             Session session(Model::open(file, {}));
             return QString::fromStdString(session.complete("Once upon a time", g, {}).text);

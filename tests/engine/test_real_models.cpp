@@ -5,33 +5,13 @@
 #include "nibble/engine.h"
 #include "nibble/evaluation.h"
 #include "nibble/quantize.h"
-#include "test_models.h"
+#include "engine_test_helpers.h"
 
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <fstream>
-#include <sstream>
 
 using namespace nibble;
-
-namespace {
-
-std::string evalText() {
-    std::ifstream in(test::goldenDir() / "stories260K" / "eval-text.txt", std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-GenerateOptions greedy(int n) {
-    GenerateOptions o;
-    o.sampling = SamplingParams::greedy();
-    o.maxTokens = n;
-    return o;
-}
-
-}  // namespace
 
 class TestRealModels : public QObject {
     Q_OBJECT
@@ -42,7 +22,7 @@ private slots:
         QVERIFY(model->info().hasChatTemplate);
         Session session(model);
         std::string streamed;
-        GenerationResult r = session.chat({{"user", "What is the capital of France?"}}, greedy(32), [&](std::string_view piece) {
+        GenerationResult r = session.chat({{"user", "What is the capital of France?"}}, test::greedy(32), [&](std::string_view piece) {
             streamed += piece;
             return true;
         });
@@ -52,7 +32,7 @@ private slots:
 
         // A second turn reuses the cached first turn instead of evaluating it again.
         GenerationResult second = session.chat({{"user", "What is the capital of France?"}, {"assistant", r.text},
-                                                {"user", "Thank you!"}}, greedy(16), {});
+                                                {"user", "Thank you!"}}, test::greedy(16), {});
         QVERIFY(second.generatedTokens > 0);
         QVERIFY2(second.evaluatedPromptTokens < second.promptTokens / 2,
                  qPrintable(QString("%1 of %2 prompt tokens evaluated again").arg(second.evaluatedPromptTokens).arg(second.promptTokens)));
@@ -70,7 +50,7 @@ private slots:
         const std::string prompt = model->applyChatTemplate({{"user", "Hi"}}, true);
         QCOMPARE(QString::fromStdString(prompt), QString("<bos><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\n"));
         Session session(model);
-        GenerationResult r = session.chat({{"user", "What is the capital of France?"}}, greedy(8), {});
+        GenerationResult r = session.chat({{"user", "What is the capital of France?"}}, test::greedy(8), {});
         QCOMPARE(r.promptTokens, 16);  // one BOS: the template's, none added twice
         QCOMPARE(r.generatedTokens, 8);
     }
@@ -101,7 +81,7 @@ private slots:
         NIBBLE_REQUIRE_MODEL(path, file);
         auto model = Model::open(path, {});
         Session session(model);
-        const QString text = QString::fromStdString(session.complete(prompt.toStdString(), greedy(16), {}).text);
+        const QString text = QString::fromStdString(session.complete(prompt.toStdString(), test::greedy(16), {}).text);
         QVERIFY2(text.startsWith(expected), qPrintable("got: " + text));
     }
 
@@ -120,7 +100,7 @@ private slots:
         options.contextLength = 128;
         auto model = Model::open(path, options);
         Session session(model);
-        PerplexityResult r = perplexity(session, *model, evalText(), 128);
+        PerplexityResult r = perplexity(session, *model, test::goldenEvalText(), 128);
         QCOMPARE(r.chunks, 2);
         QVERIFY2(std::abs(r.perplexity / expected - 1) < 0.002, qPrintable(QString::number(r.perplexity, 'f', 4)));
     }
@@ -138,7 +118,7 @@ private slots:
                                                  std::to_string(i - 1) + " and before " + std::to_string(i + 1) + "."});
         }
         messages.push_back({"user", "What is the capital of France?"});
-        GenerationResult r = session.chat(messages, greedy(16), {});
+        GenerationResult r = session.chat(messages, test::greedy(16), {});
         QVERIFY(r.droppedMessages > 0);
         QVERIFY(r.promptTokens + 16 <= 160);
         QVERIFY(r.generatedTokens > 0);
@@ -166,7 +146,7 @@ private slots:
         for (const auto& w : warnings)
             QCOMPARE(QString::fromStdString(w), QString("derived from Q4_1: cannot be better than its source"));
         CompareOptions options;
-        options.text = evalText();
+        options.text = test::goldenEvalText();
         options.nCtx = 128;
         options.speedTokens = 4;
         auto r = compareModels(q8, {q8, f16, q40, q4k, imp}, options);
