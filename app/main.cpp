@@ -45,7 +45,7 @@ int main(int argc, char* argv[]) {
     QGuiApplication::setApplicationName("Nibble");
     QGuiApplication::setApplicationDisplayName("Nibble");
     QGuiApplication::setApplicationVersion(NIBBLE_VERSION);
-    QGuiApplication::setDesktopFileName("nibble");
+    QGuiApplication::setDesktopFileName("io.github.nibble.Nibble");
     QGuiApplication::setWindowIcon(QIcon(":/nibble/icons/nibble.svg"));
 
     QCommandLineParser parser;
