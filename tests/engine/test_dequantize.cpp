@@ -6,6 +6,7 @@
 #include "tensor/block_formats.h"
 #include "tensor/dequantize.h"
 #include "tensor/half.h"
+#include "quant_test_data.h"
 #include "test_models.h"
 
 #include <QTest>
@@ -14,9 +15,6 @@
 #include <cmath>
 #include <cstddef>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <memory>
 #include <random>
@@ -25,13 +23,6 @@
 using namespace nibble;
 
 namespace {
-
-std::filesystem::path vectorDir() { return std::filesystem::path(__FILE__).parent_path().parent_path() / "data" / "quant"; }
-
-std::vector<uint8_t> readFile(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 // Reads little-endian values from a byte buffer, failing the test on overrun.
 struct Reader {
@@ -162,8 +153,8 @@ private slots:
 
     void matchesGgufPy() {
         QFETCH(GgmlType, type);
-        const auto path = vectorDir() / ("dequant_" + std::string(typeName(type)) + ".bin");
-        const auto bytes = readFile(path);
+        const auto path = test::quantVectorDir() / ("dequant_" + std::string(typeName(type)) + ".bin");
+        const auto bytes = test::readBytes(path);
         QVERIFY2(!bytes.empty(), qPrintable(QString::fromStdString("missing " + path.string())));
         Reader r{bytes};
         const auto n = int64_t(r.get<uint32_t>());
@@ -182,7 +173,7 @@ private slots:
 
     // Rows of the real models' tensors, dequantized by gguf-py when the vectors were made.
     void realModelRowsMatchGgufPy() {
-        const auto bytes = readFile(vectorDir() / "model_rows.bin");
+        const auto bytes = test::readBytes(test::quantVectorDir() / "model_rows.bin");
         QVERIFY(!bytes.empty());
         Reader r{bytes};
         const uint32_t count = r.get<uint32_t>();

@@ -6,28 +6,19 @@
 #include "nibble/error.h"
 #include "tensor/dequantize.h"
 #include "tensor/quantize.h"
+#include "quant_test_data.h"
 #include "test_models.h"
 
 #include <QTest>
 
 #include <cmath>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <vector>
 
 using namespace nibble;
 
 namespace {
-
-std::filesystem::path vectorDir() { return std::filesystem::path(__FILE__).parent_path().parent_path() / "data" / "quant"; }
-
-std::vector<uint8_t> readFile(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 const GgmlType kQuantizable[] = {
     GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0,
@@ -82,8 +73,8 @@ private slots:
 
     void matchesGgufPy() {
         QFETCH(GgmlType, type);
-        const auto path = vectorDir() / ("quant_" + std::string(typeName(type)) + ".bin");
-        const auto file = readFile(path);
+        const auto path = test::quantVectorDir() / ("quant_" + std::string(typeName(type)) + ".bin");
+        const auto file = test::readBytes(path);
         QVERIFY2(file.size() > 4, qPrintable(QString::fromStdString("missing " + path.string())));
         uint32_t n;
         std::memcpy(&n, file.data(), 4);
