@@ -5,6 +5,7 @@
 #include "embedded_shaders.h"
 #include "nibble/engine.h"
 #include "nibble/error.h"
+#include "random_floats.h"
 #include "vulkan/compute_context.h"
 
 #include <QTest>
@@ -13,12 +14,12 @@
 #include <bit>
 #include <cmath>
 #include <memory>
-#include <random>
 #include <span>
 #include <vector>
 
 using namespace nibble;
 using namespace nibble::vulkan;
+using nibble::test::randomFloats;
 
 namespace {
 
@@ -32,14 +33,6 @@ struct RmsNormParams {
 };
 
 constexpr uint32_t kAddGroupSize = 256;
-
-std::vector<float> randomFloats(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> dist(lo, hi);
-    std::vector<float> v(n);
-    for (float& x : v) x = dist(rng);
-    return v;
-}
 
 double maxRelativeError(std::span<const float> actual, std::span<const double> expected) {
     double worst = 0;

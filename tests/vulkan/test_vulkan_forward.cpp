@@ -10,6 +10,7 @@
 #include "model/model_weights.h"
 #include "model/thread_pool.h"
 #include "nibble/error.h"
+#include "random_floats.h"
 #include "tensor/quantize.h"
 #include "test_models.h"
 #include "tokenizer/tokenizer.h"
@@ -23,23 +24,15 @@
 #include <cmath>
 #include <fstream>
 #include <memory>
-#include <random>
 #include <span>
 #include <sstream>
 #include <vector>
 
 using namespace nibble;
 using namespace nibble::vulkan;
+using nibble::test::randomFloats;
 
 namespace {
-
-std::vector<float> randomFloats(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> dist(lo, hi);
-    std::vector<float> v(n);
-    for (float& x : v) x = dist(rng);
-    return v;
-}
 
 // Relative error, except that values below `floor` in magnitude are compared
 // against the floor instead: where a sum of terms of the inputs' size cancels
