@@ -1,6 +1,7 @@
 #include "chat/jinja_json.h"
 
 #include "chat/jinja_error.h"
+#include "text/utf8.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -10,23 +11,13 @@ namespace nibble::jinja {
 
 namespace {
 
-uint32_t decodeUtf8(const std::string& ch) {
-    const auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(ch[i])); };
-    switch (ch.size()) {
-    case 2: return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
-    case 3: return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
-    case 4: return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
-    default: return b(0);
-    }
-}
-
 void writeString(std::string& out, const std::string& s, bool ensureAscii) {
     out += '"';
     for (const auto& ch : utf8Characters(s)) {
         const auto c = static_cast<unsigned char>(ch[0]);
         char buf[16];
         if (ch.size() > 1 && ensureAscii) {
-            const uint32_t cp = decodeUtf8(ch);
+            const uint32_t cp = utf8::decode(ch);
             if (cp >= 0x10000) {
                 const uint32_t v = cp - 0x10000;
                 std::snprintf(buf, sizeof buf, "\\u%04x\\u%04x", 0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF));
@@ -265,7 +256,7 @@ private:
                     const uint32_t low = parseHex4();
                     cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
                 }
-                appendUtf8(out, cp);
+                utf8::appendCodepoint(out, cp);
                 break;
             }
             default: fail("bad escape");

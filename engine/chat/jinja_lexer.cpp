@@ -2,6 +2,7 @@
 
 #include "chat/jinja_error.h"
 #include "chat/jinja_value.h"
+#include "text/utf8.h"
 
 #include <algorithm>
 #include <array>
@@ -232,7 +233,7 @@ private:
                     cp = cp * 16 + static_cast<uint32_t>(v);
                 }
                 i += digits;
-                appendUtf8(out, cp);
+                utf8::appendCodepoint(out, cp);
                 break;
             }
             default:
@@ -240,7 +241,7 @@ private:
                     uint32_t cp = static_cast<uint32_t>(e - '0');
                     for (int k = 0; k < 2 && i < src_.size() && src_[i] >= '0' && src_[i] <= '7'; ++k, ++i)
                         cp = cp * 8 + static_cast<uint32_t>(src_[i] - '0');
-                    appendUtf8(out, cp);
+                    utf8::appendCodepoint(out, cp);
                 } else {
                     out += '\\';
                     out += e;

@@ -116,7 +116,5 @@ private:
 std::string formatFloat(double value);
 // Splits UTF-8 text into its characters (code points), as Python iterates a str.
 std::vector<std::string> utf8Characters(std::string_view text);
-// Appends one code point as UTF-8.
-void appendUtf8(std::string& out, uint32_t codePoint);
 
 }  // namespace nibble::jinja

@@ -1,5 +1,5 @@
 #pragma once
-// UTF-8 helpers shared by the tokenizers. Two notions of a "character" live
+// UTF-8 helpers shared by the tokenizers and the chat templates. Two notions of a "character" live
 // here on purpose: the lenient one llama.cpp uses to cut text into symbols
 // (length read from the lead byte alone), and the strict well-formedness
 // check of the Unicode standard used where output must be valid UTF-8.

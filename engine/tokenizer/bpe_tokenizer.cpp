@@ -2,7 +2,7 @@
 
 #include "gguf/gguf_reader.h"
 #include "nibble/error.h"
-#include "tokenizer/utf8.h"
+#include "text/utf8.h"
 
 #include <queue>
 

@@ -1,6 +1,6 @@
 #include "tokenizer/utf8_stream_decoder.h"
 
-#include "tokenizer/utf8.h"
+#include "text/utf8.h"
 
 namespace nibble {
 

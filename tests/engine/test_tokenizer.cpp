@@ -11,7 +11,7 @@
 #include "nibble/error.h"
 #include "test_models.h"
 #include "tokenizer/tokenizer.h"
-#include "tokenizer/utf8.h"
+#include "text/utf8.h"
 
 #include <QElapsedTimer>
 #include <QFile>
