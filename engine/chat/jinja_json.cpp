@@ -25,16 +25,7 @@ void writeString(std::string& out, const std::string& s, bool ensureAscii) {
                 std::snprintf(buf, sizeof buf, "\\u%04x", cp);
             }
             out += buf;
-        } else if (c == '"') {
-            out += "\\\"";
-        } else if (c == '\\') {
-            out += "\\\\";
-        } else if (c == '\n') {
-            out += "\\n";
-        } else if (c == '\r') {
-            out += "\\r";
-        } else if (c == '\t') {
-            out += "\\t";
+        } else if (appendCommonEscape(out, ch[0], '"')) {
         } else if (c == '\b') {
             out += "\\b";
         } else if (c == '\f') {

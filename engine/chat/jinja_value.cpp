@@ -104,6 +104,22 @@ std::vector<std::string> utf8Characters(std::string_view text) {
     return chars;
 }
 
+bool appendCommonEscape(std::string& out, char c, char quote) {
+    if (c == quote || c == '\\') {
+        out += '\\';
+        out += c;
+    } else if (c == '\n') {
+        out += "\\n";
+    } else if (c == '\r') {
+        out += "\\r";
+    } else if (c == '\t') {
+        out += "\\t";
+    } else {
+        return false;
+    }
+    return true;
+}
+
 namespace {
 
 std::string quoteString(const std::string& s) {
@@ -113,15 +129,7 @@ std::string quoteString(const std::string& s) {
     std::string out(1, quote);
     for (char c : s) {
         const auto u = static_cast<unsigned char>(c);
-        if (c == quote || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (c == '\n') {
-            out += "\\n";
-        } else if (c == '\r') {
-            out += "\\r";
-        } else if (c == '\t') {
-            out += "\\t";
+        if (appendCommonEscape(out, c, quote)) {
         } else if (u < 0x20 || u == 0x7f) {
             char buf[8];
             std::snprintf(buf, sizeof buf, "\\x%02x", u);

@@ -116,5 +116,8 @@ private:
 std::string formatFloat(double value);
 // Splits UTF-8 text into its characters (code points), as Python iterates a str.
 std::vector<std::string> utf8Characters(std::string_view text);
+// Appends the escapes that Python's repr and JSON spell alike (the quote
+// character, backslash, \n, \r, \t); false when `c` needs none of them.
+bool appendCommonEscape(std::string& out, char c, char quote);
 
 }  // namespace nibble::jinja
