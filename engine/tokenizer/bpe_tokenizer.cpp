@@ -3,20 +3,13 @@
 #include "gguf/gguf_reader.h"
 #include "nibble/error.h"
 #include "text/utf8.h"
+#include "tokenizer/merge_symbols.h"
 
 #include <queue>
 
 namespace nibble {
 
 namespace {
-
-struct Symbol {
-    size_t start = 0;
-    size_t length = 0;  // 0 once merged into its left neighbour
-    int32_t id = -1;
-    int prev = -1;
-    int next = -1;
-};
 
 struct Bigram {
     int32_t rank = 0;
@@ -120,17 +113,8 @@ void BpeTokenizer::encodeWord(std::string_view word, std::vector<int32_t>& out) 
         }
     }
 
-    std::vector<Symbol> symbols;
-    for (size_t pos = 0; pos < word.size();) {
-        Symbol s;
-        s.start = pos;
-        s.length = std::min(utf8::leadLength(word[pos]), word.size() - pos);
-        s.id = symbolId(word.substr(pos, s.length));
-        pos += s.length;
-        s.prev = static_cast<int>(symbols.size()) - 1;
-        s.next = pos == word.size() ? -1 : static_cast<int>(symbols.size()) + 1;
-        symbols.push_back(s);
-    }
+    std::vector<MergeSymbol> symbols = splitIntoCharacters(word);
+    for (MergeSymbol& s : symbols) s.id = symbolId(word.substr(s.start, s.length));
 
     std::priority_queue<Bigram, std::vector<Bigram>, LowerPriority> queue;
     const auto tryAdd = [&](int left, int right) {
@@ -146,20 +130,17 @@ void BpeTokenizer::encodeWord(std::string_view word, std::vector<int32_t>& out) 
     while (!queue.empty()) {
         const Bigram b = queue.top();
         queue.pop();
-        Symbol& left = symbols[b.left];
-        Symbol& right = symbols[b.right];
+        MergeSymbol& left = symbols[b.left];
+        const MergeSymbol& right = symbols[b.right];
         if (left.length == 0 || right.length == 0 || left.id != b.leftId || right.id != b.rightId) continue;
-        left.length += right.length;
+        mergeWithNext(symbols, b.left, b.right);
         left.id = b.result;
-        right.length = 0;
-        left.next = right.next;
-        if (right.next >= 0) symbols[right.next].prev = b.left;
         tryAdd(left.prev, b.left);
         tryAdd(b.left, left.next);
     }
 
     for (int k = 0; k != -1 && !symbols.empty(); k = symbols[k].next) {
-        const Symbol& s = symbols[k];
+        const MergeSymbol& s = symbols[k];
         if (vocab_.contains(s.id)) {
             out.push_back(s.id);
             continue;
@@ -172,37 +153,28 @@ void BpeTokenizer::encodeWord(std::string_view word, std::vector<int32_t>& out) 
     }
 }
 
-std::string BpeTokenizer::tokenBytes(int32_t id) const {
-    checkId(id);
-    const uint8_t attr = vocab_.attr(id);
-    if (attr & (kAttrControl | kAttrUnknown)) return {};
-    const std::string_view text = vocab_.text(id);
-    if (attr & kAttrUserDefined) return std::string(text);
-    if (attr & kAttrNormal) {
-        std::string out;
-        out.reserve(text.size());
-        for (size_t pos = 0; pos < text.size();) {
-            const int n = utf8::wellFormedPrefix(text.substr(pos));
-            const size_t length = n > 0 ? static_cast<size_t>(n) : 1;
-            // A character outside GPT-2's byte alphabet has no byte; llama.cpp
-            // spells it out instead of dropping it silently.
-            if (const int byte = n > 0 ? byteLevel_.decode(utf8::decode(text.substr(pos, length))) : -1; byte >= 0) {
-                out += static_cast<char>(byte);
-            } else {
-                out += "[UNK_BYTE_0x";
-                static constexpr char kHex[] = "0123456789abcdef";
-                for (char c : text.substr(pos, length)) {
-                    out += kHex[static_cast<uint8_t>(c) >> 4];
-                    out += kHex[static_cast<uint8_t>(c) & 15];
-                }
-                out += std::string(text) + "]";
+std::string BpeTokenizer::normalTokenBytes(std::string_view text) const {
+    std::string out;
+    out.reserve(text.size());
+    for (size_t pos = 0; pos < text.size();) {
+        const int n = utf8::wellFormedPrefix(text.substr(pos));
+        const size_t length = n > 0 ? static_cast<size_t>(n) : 1;
+        // A character outside GPT-2's byte alphabet has no byte; llama.cpp
+        // spells it out instead of dropping it silently.
+        if (const int byte = n > 0 ? byteLevel_.decode(utf8::decode(text.substr(pos, length))) : -1; byte >= 0) {
+            out += static_cast<char>(byte);
+        } else {
+            out += "[UNK_BYTE_0x";
+            static constexpr char kHex[] = "0123456789abcdef";
+            for (char c : text.substr(pos, length)) {
+                out += kHex[static_cast<uint8_t>(c) >> 4];
+                out += kHex[static_cast<uint8_t>(c) & 15];
             }
-            pos += length;
+            out += std::string(text) + "]";
         }
-        return out;
+        pos += length;
     }
-    if (attr & kAttrByte) return std::string(1, static_cast<char>(vocab_.byteValue(id)));
-    return {};
+    return out;
 }
 
 }  // namespace nibble

@@ -18,9 +18,9 @@ public:
     BpeTokenizer(Vocabulary vocab, const gguf::GgufFile& file, const PreTokenizerConfig& config);
 
     std::vector<int32_t> encode(std::string_view text, bool addSpecial, bool parseSpecial) const override;
-    std::string tokenBytes(int32_t id) const override;
 
 private:
+    std::string normalTokenBytes(std::string_view text) const override;
     // One merge rule in an open-addressing table keyed by the symbol pair.
     struct Merge {
         uint64_t pair = kNoPair;

@@ -1,6 +1,6 @@
 #include "tokenizer/spm_tokenizer.h"
 
-#include "text/utf8.h"
+#include "tokenizer/merge_symbols.h"
 
 #include <queue>
 
@@ -9,14 +9,6 @@ namespace nibble {
 namespace {
 
 constexpr std::string_view kSpaceMark = "\xE2\x96\x81";  // U+2581 LOWER ONE EIGHTH BLOCK
-
-// A run of the text; merged-away symbols keep length 0.
-struct Symbol {
-    size_t start = 0;
-    size_t length = 0;
-    int prev = -1;
-    int next = -1;
-};
 
 struct Bigram {
     float score = 0;
@@ -68,16 +60,7 @@ std::vector<int32_t> SpmTokenizer::encode(std::string_view text, bool addSpecial
 }
 
 void SpmTokenizer::encodeEscaped(std::string_view text, std::vector<int32_t>& out) const {
-    std::vector<Symbol> symbols;
-    for (size_t pos = 0; pos < text.size();) {
-        Symbol s;
-        s.start = pos;
-        s.length = std::min(utf8::leadLength(text[pos]), text.size() - pos);
-        pos += s.length;
-        s.prev = static_cast<int>(symbols.size()) - 1;
-        s.next = pos == text.size() ? -1 : static_cast<int>(symbols.size()) + 1;
-        symbols.push_back(s);
-    }
+    std::vector<MergeSymbol> symbols = splitIntoCharacters(text);
     if (symbols.empty()) return;
 
     std::priority_queue<Bigram, std::vector<Bigram>, LowerPriority> queue;
@@ -93,13 +76,10 @@ void SpmTokenizer::encodeEscaped(std::string_view text, std::vector<int32_t>& ou
     while (!queue.empty()) {
         const Bigram b = queue.top();
         queue.pop();
-        Symbol& left = symbols[b.left];
-        Symbol& right = symbols[b.right];
+        const MergeSymbol& left = symbols[b.left];
+        const MergeSymbol& right = symbols[b.right];
         if (left.length == 0 || right.length == 0 || left.length + right.length != b.length) continue;
-        left.length += right.length;
-        right.length = 0;
-        left.next = right.next;
-        if (right.next >= 0) symbols[right.next].prev = b.left;
+        mergeWithNext(symbols, b.left, b.right);
         tryAdd(left.prev, b.left);
         tryAdd(b.left, left.next);
     }
@@ -122,27 +102,18 @@ void SpmTokenizer::encodeEscaped(std::string_view text, std::vector<int32_t>& ou
     }
 }
 
-std::string SpmTokenizer::tokenBytes(int32_t id) const {
-    checkId(id);
-    const uint8_t attr = vocab_.attr(id);
-    if (attr & (kAttrControl | kAttrUnknown)) return {};
-    const std::string_view text = vocab_.text(id);
-    if (attr & kAttrUserDefined) return std::string(text);
-    if (attr & kAttrNormal) {
-        std::string out;
-        out.reserve(text.size());
-        for (size_t pos = 0; pos < text.size();) {
-            if (text.substr(pos, kSpaceMark.size()) == kSpaceMark) {
-                out += ' ';
-                pos += kSpaceMark.size();
-            } else {
-                out += text[pos++];
-            }
+std::string SpmTokenizer::normalTokenBytes(std::string_view text) const {
+    std::string out;
+    out.reserve(text.size());
+    for (size_t pos = 0; pos < text.size();) {
+        if (text.substr(pos, kSpaceMark.size()) == kSpaceMark) {
+            out += ' ';
+            pos += kSpaceMark.size();
+        } else {
+            out += text[pos++];
         }
-        return out;
     }
-    if (attr & kAttrByte) return std::string(1, static_cast<char>(vocab_.byteValue(id)));
-    return {};
+    return out;
 }
 
 }  // namespace nibble

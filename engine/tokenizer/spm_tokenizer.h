@@ -13,9 +13,9 @@ public:
     explicit SpmTokenizer(Vocabulary vocab);
 
     std::vector<int32_t> encode(std::string_view text, bool addSpecial, bool parseSpecial) const override;
-    std::string tokenBytes(int32_t id) const override;
 
 private:
+    std::string normalTokenBytes(std::string_view text) const override;
     // Tokenizes text whose spaces are already escaped to U+2581.
     void encodeEscaped(std::string_view text, std::vector<int32_t>& out) const;
 };

@@ -49,6 +49,17 @@ void Tokenizer::checkId(int32_t id) const {
                                                     std::to_string(vocab_.size()) + " tokens");
 }
 
+std::string Tokenizer::tokenBytes(int32_t id) const {
+    checkId(id);
+    const uint8_t attr = vocab_.attr(id);
+    if (attr & (kAttrControl | kAttrUnknown)) return {};
+    const std::string_view text = vocab_.text(id);
+    if (attr & kAttrUserDefined) return std::string(text);
+    if (attr & kAttrNormal) return normalTokenBytes(text);
+    if (attr & kAttrByte) return std::string(1, static_cast<char>(vocab_.byteValue(id)));
+    return {};
+}
+
 std::string Tokenizer::tokenText(int32_t id) const {
     checkId(id);
     if (vocab_.is(id, static_cast<TokenAttr>(kAttrControl | kAttrUnknown))) return std::string(vocab_.text(id));

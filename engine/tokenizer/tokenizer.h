@@ -42,7 +42,7 @@ public:
     // Control, unknown and unused tokens give "". Need not be valid UTF-8 on
     // its own (see Utf8StreamDecoder). Throws Error(InvalidArgument) for an id
     // outside the vocabulary.
-    virtual std::string tokenBytes(int32_t id) const = 0;
+    std::string tokenBytes(int32_t id) const;
     // As tokenBytes, but control and unknown tokens render as their text
     // (llama.cpp's token_to_piece with special = true).
     std::string tokenText(int32_t id) const;
@@ -74,6 +74,9 @@ protected:
     explicit Tokenizer(Vocabulary vocab);
     // Fails with Error(InvalidArgument) for an id outside the vocabulary.
     void checkId(int32_t id) const;
+    // tokenBytes of a normal token, whose stored text each vocabulary kind
+    // spells its own way.
+    virtual std::string normalTokenBytes(std::string_view text) const = 0;
 
     Vocabulary vocab_;
     SpecialTokenSplitter splitter_;
