@@ -10,6 +10,7 @@
 #include "model/model_weights.h"
 #include "model/thread_pool.h"
 #include "nibble/error.h"
+#include "nibble/quantize.h"
 #include "random_floats.h"
 #include "tensor/quantize.h"
 #include "test_models.h"
@@ -18,6 +19,7 @@
 #include "vulkan/forward_kernels.h"
 #include "vulkan/vulkan_transformer.h"
 
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <algorithm>
@@ -218,6 +220,11 @@ class TestVulkanForward : public QObject {
     // same distributions.
     void compareWithCpu(const char* modelName, int greedyTokens, int forcedTokens) {
         NIBBLE_REQUIRE_MODEL(path, modelName);
+        compareFileWithCpu(path, greedyTokens, forcedTokens);
+    }
+
+    void compareFileWithCpu(const std::filesystem::path& path, int greedyTokens, int forcedTokens) {
+        const std::string modelName = path.filename().string();
         const LoadedModel m(path);
         const int contextLength = std::max(greedyTokens + 1, forcedTokens);
         CpuTransformer cpu(m.config, m.weights, contextLength, pool);
@@ -250,7 +257,7 @@ class TestVulkanForward : public QObject {
             kl += klDivergence(c, g);
         }
         kl /= forcedTokens;
-        qInfo("%s: same top token at %d of %d positions, mean KL divergence %.3g", modelName, sameTop, forcedTokens, kl);
+        qInfo("%s: same top token at %d of %d positions, mean KL divergence %.3g", modelName.c_str(), sameTop, forcedTokens, kl);
         QVERIFY2(sameTop >= std::ceil(0.995 * forcedTokens), qPrintable(QString("same top token at %1 of %2").arg(sameTop).arg(forcedTokens)));
         QVERIFY2(kl < 1e-4, qPrintable(QString("mean KL divergence %1").arg(kl)));
         QCOMPARE(gpu.computeContext().validationMessageCount(), uint64_t(0));
@@ -327,6 +334,20 @@ private slots:
     void storiesMatchesCpu() { compareWithCpu(test::kStories, 64, 128); }
     // Short runs: on lavapipe (2 shared cores) a token of these models takes
     // seconds, nearly all of it in the matrix-vector products.
+    // Files our own quantizer writes run on Vulkan exactly as on the CPU.
+    void ourQuantizedFilesMatchCpu() {
+        NIBBLE_REQUIRE_MODEL(source, test::kStories);
+        QTemporaryDir dir;
+        for (const char* recipe : {"Q8_0", "Q4_0", "Q4_1", "Q5_K_M"}) {
+            const std::filesystem::path out = dir.path().toStdString() + "/" + recipe + ".gguf";
+            QuantizeOptions options;
+            options.recipe = recipe;
+            quantizeModel(source, out, options);
+            compareFileWithCpu(out, 64, 128);
+            if (QTest::currentTestFailed()) return;
+        }
+    }
+
     void smolLm2MatchesCpu() { compareWithCpu(test::kSmolLM2, 3, 6); }
     void gemma3MatchesCpu() { compareWithCpu(test::kGemma3, 2, 4); }
 
