@@ -1,0 +1,53 @@
+// How fast the quantizers run: seconds per billion weights for each recipe on
+// a real model, printed as JSON lines. The baseline, measured in the same run,
+// is the F16 recipe: the same read-convert-write path with no rounding search,
+// so each ratio says what a recipe's search costs on top of moving the data.
+//
+//   bench_quantize [MODEL]   (default: the packaged SmolLM2-135M-Instruct Q4_1)
+#include "nibble/quantize.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <unistd.h>
+
+int main(int argc, char** argv) {
+    std::filesystem::path model;
+    if (argc > 1) {
+        model = argv[1];
+    } else {
+        const char* cache = std::getenv("NIBBLE_MODEL_CACHE");
+        const char* home = std::getenv("HOME");
+        model = cache ? std::filesystem::path(cache) : std::filesystem::path(home ? home : ".") / ".cache/nibble/test-models";
+        model /= "SmolLM2-135M-Instruct.Q4_1.gguf";
+    }
+    const std::filesystem::path out = std::filesystem::temp_directory_path() / ("bench_quantize_" + std::to_string(::getpid()) + ".gguf");
+    double baseline = 0;
+    struct Run {
+        const char* recipe;
+        bool calibrate;
+    };
+    for (const Run& run : {Run{"F16", false}, Run{"Q8_0", false}, Run{"Q4_0", false}, Run{"Q4_K_M", false}, Run{"Q4_0", true}}) {
+        try {
+            nibble::QuantizeOptions options;
+            options.recipe = run.recipe;
+            options.calibrate = run.calibrate;
+            const nibble::QuantizeResult r = nibble::quantizeModel(model, out, options);
+            const double perBillion = r.seconds / (double(r.parameterCount) / 1e9);
+            if (baseline == 0) baseline = perBillion;
+            std::printf("{\"model\":\"%s\",\"recipe\":\"%s\",\"importance\":%s,\"threads\":%u,\"weights\":%llu,\"seconds\":%.3f,"
+                        "\"seconds_per_billion_weights\":%.2f,\"ratio_to_f16_baseline\":%.2f,\"output_bytes\":%llu}\n",
+                        model.filename().c_str(), run.recipe, run.calibrate ? "true" : "false",
+                        std::thread::hardware_concurrency(), static_cast<unsigned long long>(r.parameterCount), r.seconds,
+                        perBillion, perBillion / baseline, static_cast<unsigned long long>(r.outputBytes));
+            std::fflush(stdout);
+        } catch (const nibble::Error& e) {
+            std::printf("{\"model\":\"%s\",\"recipe\":\"%s\",\"error\":\"%s\"}\n", model.filename().c_str(), run.recipe, e.what());
+        }
+    }
+    std::error_code ignored;
+    std::filesystem::remove(out, ignored);
+    return 0;
+}
