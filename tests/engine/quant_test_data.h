@@ -9,9 +9,9 @@
 
 namespace nibble::test {
 
-inline std::filesystem::path quantVectorDir() {
-    return std::filesystem::path(__FILE__).parent_path().parent_path() / "data" / "quant";
-}
+// NIBBLE_QUANT_DATA_DIR comes from CMake as an absolute path: __FILE__ can be
+// relative when ccache rewrites paths under its base directory.
+inline std::filesystem::path quantVectorDir() { return NIBBLE_QUANT_DATA_DIR; }
 
 inline std::vector<uint8_t> readBytes(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
