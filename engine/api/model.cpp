@@ -20,11 +20,7 @@ std::string fileTypeName(const gguf::GgufFile& file) {
         {16, "Q5_K_S"}, {17, "Q5_K_M"}, {18, "Q6_K"}, {32, "BF16"},
     };
     if (auto ft = file.getInt("general.file_type"); ft && names.count(*ft)) return names.at(*ft);
-    std::map<GgmlType, uint64_t> elements;
-    for (const auto& t : file.tensors())
-        if (t.shape.size() >= 2) elements[t.type] += t.elementCount();
-    auto most = std::max_element(elements.begin(), elements.end(), [](auto& a, auto& b) { return a.second < b.second; });
-    return most == elements.end() ? "unknown" : std::string(typeName(most->first));
+    return std::string(typeName(file.mostCommonWeightType()));
 }
 
 // Touches every page of the weights so loading shows real progress and the

@@ -385,6 +385,17 @@ std::optional<bool> GgufFile::getBool(std::string_view key) const {
     return v->u != 0;
 }
 
+GgmlType GgufFile::mostCommonWeightType() const {
+    std::map<GgmlType, uint64_t> elements;
+    for (const TensorInfo& t : tensors_)
+        if (t.shape.size() >= 2) elements[t.type] += t.elementCount();
+    GgmlType most = GgmlType::F32;
+    uint64_t best = 0;
+    for (const auto& [type, n] : elements)
+        if (n > best) most = type, best = n;
+    return most;
+}
+
 const TensorInfo* GgufFile::findTensor(std::string_view name) const {
     auto it = tensorIndex_.find(name);
     return it == tensorIndex_.end() ? nullptr : &tensors_[it->second];

@@ -83,6 +83,9 @@ public:
 
     const std::vector<TensorInfo>& tensors() const { return tensors_; }
     const TensorInfo* findTensor(std::string_view name) const;
+    // The type holding most weight-matrix elements (F32 for a file with none):
+    // what a file is called when its metadata does not say.
+    GgmlType mostCommonWeightType() const;
 
 private:
     void parse();

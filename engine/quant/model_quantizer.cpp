@@ -18,17 +18,6 @@
 namespace nibble {
 namespace {
 
-std::string fileTypeOf(const gguf::GgufFile& file) {
-    std::map<GgmlType, uint64_t> elements;
-    for (const auto& t : file.tensors())
-        if (t.shape.size() >= 2) elements[t.type] += t.elementCount();
-    GgmlType most = GgmlType::F32;
-    uint64_t best = 0;
-    for (auto [type, n] : elements)
-        if (n > best) most = type, best = n;
-    return std::string(typeName(most));
-}
-
 bool isQuantized(GgmlType t) { return t != GgmlType::F32 && t != GgmlType::F16 && t != GgmlType::BF16; }
 
 }  // namespace
@@ -64,7 +53,7 @@ QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std:
         importance = ImportanceMatrix::calibrate(source, text, 512, [&](float f) { return report(f * calibrationShare); });
     }
 
-    const std::string sourceType = fileTypeOf(source);
+    const std::string sourceType(typeName(source.mostCommonWeightType()));
     bool requantized = false;
     gguf::GgufWriter writer(source.alignment());
     writer.copyMetadata(source);
