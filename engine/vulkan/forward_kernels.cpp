@@ -73,6 +73,16 @@ void recordAddBias(ComputeContext& context, CommandRecorder& recorder, const Buf
     recorder.dispatch(pipeline, {writes(x), reads(bias)}, elementwiseGroups(n), Push{n, cols});
 }
 
+void recordStoreRows(ComputeContext& context, CommandRecorder& recorder, const Buffer& src, const Buffer& positions,
+                     uint32_t tokens, uint32_t cols, const Buffer& dst) {
+    struct Push {
+        uint32_t n, cols;
+    };
+    const uint32_t n = tokens * cols;
+    const Pipeline& pipeline = context.pipeline({"store_rows", 3, sizeof(Push), {kElementwiseGroup}});
+    recorder.dispatch(pipeline, {reads(src), reads(positions), writes(dst)}, elementwiseGroups(n), Push{n, cols});
+}
+
 void recordRope(ComputeContext& context, CommandRecorder& recorder, const Buffer& x, uint32_t tokens,
                 const Buffer& positions, const Buffer* freqFactors, const RopeParams& params) {
     struct Push {
@@ -94,28 +104,73 @@ void recordRope(ComputeContext& context, CommandRecorder& recorder, const Buffer
                       {uint32_t(rows)}, push);
 }
 
-void recordAttention(ComputeContext& context, CommandRecorder& recorder, const Buffer& q, const Buffer& k,
-                     const Buffer& v, const Buffer& positions, uint32_t tokens, const AttentionParams& params,
-                     const Buffer& out) {
-    struct Push {
-        uint32_t heads, kvHeads, headDimK, headDimV;
-        float scale, softcap;
-        uint32_t window;
-    };
-    // attention.comp: 64 invocations own up to 8 output dimensions each, and q fits 512 floats of shared memory.
-    constexpr uint32_t kGroup = 64, kMaxDimsPerThread = 8, kMaxHeadDimK = 512;
-    if (params.headDimK > kMaxHeadDimK || params.headDimV > kGroup * kMaxDimsPerThread)
+namespace {
+
+// attention.comp's push constants; chunk and splits matter only to attention_split.
+struct AttentionPush {
+    uint32_t heads, kvHeads, headDimK, headDimV;
+    float scale, softcap;
+    uint32_t window, chunk, splits;
+};
+
+// attention.comp: 64 invocations own up to 8 output dimensions each, and q fits 512 floats of shared memory.
+constexpr uint32_t kAttentionGroup = 64;
+
+void checkAttention(ComputeContext& context, uint32_t tokens, const AttentionParams& params) {
+    constexpr uint32_t kMaxDimsPerThread = 8, kMaxHeadDimK = 512;
+    if (params.headDimK > kMaxHeadDimK || params.headDimV > kAttentionGroup * kMaxDimsPerThread)
         throw Error(ErrorKind::Unsupported, "the Vulkan backend handles attention heads of up to 512 dimensions, not " +
                                                 std::to_string(std::max(params.headDimK, params.headDimV)));
     if (params.kvHeads == 0 || params.heads % params.kvHeads != 0)
         throw Error(ErrorKind::Internal, "attention: " + std::to_string(params.heads) + " heads over " +
                                              std::to_string(params.kvHeads) + " KV heads");
-    const uint64_t groups = uint64_t(tokens) * params.heads;
-    checkGroups(context, groups, "attention");
-    const Pipeline& pipeline = context.pipeline({"attention", 5, sizeof(Push), {kGroup}});
-    recorder.dispatch(pipeline, {reads(q), reads(k), reads(v), writes(out), reads(positions)}, {uint32_t(groups)},
-                      Push{params.heads, params.kvHeads, params.headDimK, params.headDimV, params.scale,
-                           params.softcap, params.window});
+    checkGroups(context, uint64_t(tokens) * params.heads, "attention");
+}
+
+AttentionPush attentionPush(const AttentionParams& params, const AttentionSplit& split) {
+    return {params.heads, params.kvHeads, params.headDimK, params.headDimV, params.scale,
+            params.softcap, params.window, split.chunk, split.splits};
+}
+
+}  // namespace
+
+void recordAttention(ComputeContext& context, CommandRecorder& recorder, const Buffer& q, const Buffer& k,
+                     const Buffer& v, const Buffer& positions, uint32_t tokens, const AttentionParams& params,
+                     const Buffer& out) {
+    checkAttention(context, tokens, params);
+    const Pipeline& pipeline = context.pipeline({"attention", 5, sizeof(AttentionPush), {kAttentionGroup}});
+    recorder.dispatch(pipeline, {reads(q), reads(k), reads(v), writes(out), reads(positions)},
+                      {tokens * params.heads}, attentionPush(params, {}));
+}
+
+AttentionSplit attentionSplitFor(uint32_t contextLength, uint32_t heads) {
+    // Chunks are whole blocks of the kernel's 64 keys; 1024 workgroups fill the largest GPUs.
+    constexpr uint32_t kTargetGroups = 1024;
+    const uint32_t wanted = std::max(1u, kTargetGroups / std::max(1u, heads));
+    const uint32_t chunk = std::max(1u, groupsFor(groupsFor(std::max(1u, contextLength), wanted), kAttentionGroup)) *
+                           kAttentionGroup;
+    return {chunk, groupsFor(std::max(1u, contextLength), chunk)};
+}
+
+uint64_t splitAttentionScratchFloats(uint32_t tokens, const AttentionParams& params, const AttentionSplit& split) {
+    return uint64_t(tokens) * params.heads * split.splits * (params.headDimV + 2);
+}
+
+void recordSplitAttention(ComputeContext& context, CommandRecorder& recorder, const Buffer& q, const Buffer& k,
+                          const Buffer& v, const Buffer& positions, uint32_t tokens, const AttentionParams& params,
+                          const AttentionSplit& split, const Buffer& scratch, const Buffer& out) {
+    struct ReducePush {
+        uint32_t headDimV, splits;
+    };
+    checkAttention(context, tokens, params);
+    if (split.chunk == 0 || split.splits == 0)
+        throw Error(ErrorKind::Internal, "split attention: no splits");
+    const Pipeline& partials = context.pipeline({"attention_split", 5, sizeof(AttentionPush), {kAttentionGroup}});
+    recorder.dispatch(partials, {reads(q), reads(k), reads(v), writes(scratch), reads(positions)},
+                      {tokens * params.heads, split.splits}, attentionPush(params, split));
+    const Pipeline& reduce = context.pipeline({"attention_reduce", 2, sizeof(ReducePush), {kAttentionGroup}});
+    recorder.dispatch(reduce, {reads(scratch), writes(out)}, {tokens * params.heads},
+                      ReducePush{params.headDimV, split.splits});
 }
 
 void recordGlu(ComputeContext& context, CommandRecorder& recorder, const Buffer& gate, const Buffer& up, uint32_t n,

@@ -28,6 +28,11 @@ void recordAdd(ComputeContext& context, CommandRecorder& recorder, const Buffer&
 void recordAddBias(ComputeContext& context, CommandRecorder& recorder, const Buffer& x, const Buffer& bias, uint32_t n,
                    uint32_t cols);
 
+// dst row positions[t] = src row t (rows of `cols`), for `tokens` rows: new
+// keys or values into the KV cache at positions read from the buffer.
+void recordStoreRows(ComputeContext& context, CommandRecorder& recorder, const Buffer& src, const Buffer& positions,
+                     uint32_t tokens, uint32_t cols, const Buffer& dst);
+
 struct RopeParams {
     uint32_t headDim = 0, heads = 0, ropeDims = 0;
     bool neox = false;
@@ -50,6 +55,25 @@ struct AttentionParams {
 void recordAttention(ComputeContext& context, CommandRecorder& recorder, const Buffer& q, const Buffer& k,
                      const Buffer& v, const Buffer& positions, uint32_t tokens, const AttentionParams& params,
                      const Buffer& out);
+
+// Split-K (flash-decoding) attention, for one or a few query tokens against a
+// long cache: the positions are cut into `splits` chunks of `chunk`, each
+// attended to by its own workgroup per (token, head), and a second kernel
+// combines the partial results. The dispatch covers positions up to
+// chunk * splits whatever the tokens' positions, so one recording serves a
+// growing cache.
+struct AttentionSplit {
+    uint32_t chunk = 0, splits = 0;
+};
+// Chunks for caches of up to contextLength positions: enough splits that
+// heads * splits workgroups keep a large GPU busy, none shorter than 64 positions.
+AttentionSplit attentionSplitFor(uint32_t contextLength, uint32_t heads);
+// Floats of scratch recordSplitAttention needs for `tokens` query tokens.
+uint64_t splitAttentionScratchFloats(uint32_t tokens, const AttentionParams& params, const AttentionSplit& split);
+// As recordAttention, for positions below split.chunk * split.splits.
+void recordSplitAttention(ComputeContext& context, CommandRecorder& recorder, const Buffer& q, const Buffer& k,
+                          const Buffer& v, const Buffer& positions, uint32_t tokens, const AttentionParams& params,
+                          const AttentionSplit& split, const Buffer& scratch, const Buffer& out);
 
 enum class GluActivation { SiLU, GeluTanh };
 // gate = act(gate) * up over n elements.

@@ -4,6 +4,7 @@
 // teacher forcing. Every test also checks that the validation layer reported
 // nothing.
 #include "gguf/gguf_reader.h"
+#include "attention_reference.h"
 #include "model/cpu_ops.h"
 #include "model/cpu_transformer.h"
 #include "model/model_config.h"
@@ -32,6 +33,7 @@
 
 using namespace nibble;
 using namespace nibble::vulkan;
+using nibble::test::cpuAttention;
 using nibble::test::randomFloats;
 
 namespace {
@@ -73,38 +75,6 @@ std::string readFile(const std::filesystem::path& path) {
     std::stringstream s;
     s << in.rdbuf();
     return s.str();
-}
-
-// The CPU attention of CpuTransformer, in double, over caches of rows kvHeads * headDim.
-std::vector<double> cpuAttention(std::span<const float> q, std::span<const float> k, std::span<const float> v,
-                                 std::span<const int32_t> positions, const AttentionParams& p) {
-    const uint32_t kStride = p.kvHeads * p.headDimK, vStride = p.kvHeads * p.headDimV;
-    std::vector<double> out(positions.size() * p.heads * p.headDimV);
-    for (size_t t = 0; t < positions.size(); ++t) {
-        const int pos = positions[t];
-        const int first = p.window ? std::max(0, pos - int(p.window) + 1) : 0;
-        for (uint32_t h = 0; h < p.heads; ++h) {
-            const uint32_t kvh = h / (p.heads / p.kvHeads);
-            std::vector<double> scores;
-            for (int j = first; j <= pos; ++j) {
-                double s = 0;
-                for (uint32_t i = 0; i < p.headDimK; ++i)
-                    s += double(q[(t * p.heads + h) * p.headDimK + i]) * k[j * kStride + kvh * p.headDimK + i];
-                s *= p.scale;
-                if (p.softcap > 0) s = p.softcap * std::tanh(s / p.softcap);
-                scores.push_back(s);
-            }
-            const double top = *std::max_element(scores.begin(), scores.end());
-            double sum = 0;
-            for (double& s : scores) sum += s = std::exp(s - top);
-            for (uint32_t d = 0; d < p.headDimV; ++d) {
-                double acc = 0;
-                for (int j = first; j <= pos; ++j) acc += scores[j - first] * v[j * vStride + kvh * p.headDimV + d];
-                out[(t * p.heads + h) * p.headDimV + d] = acc / sum;
-            }
-        }
-    }
-    return out;
 }
 
 // A model file with its configuration, weights, tokenizer and CPU reference.
