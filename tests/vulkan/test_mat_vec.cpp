@@ -6,8 +6,7 @@
 // nothing.
 #include "gguf/gguf_reader.h"
 #include "nibble/error.h"
-#include "tensor/dequantize.h"
-#include "tensor/quantize.h"
+#include "product_reference.h"
 #include "test_models.h"
 #include "vulkan/compute_context.h"
 #include "vulkan/mat_vec.h"
@@ -24,30 +23,11 @@
 
 using namespace nibble;
 using namespace nibble::vulkan;
+using namespace nibble::test;
 
 Q_DECLARE_METATYPE(nibble::GgmlType)
 
 namespace {
-
-// |gpu - cpu| / (sum |w x| + eps): float accumulation in another order than
-// the double reference stays far below this; a wrong weight does not.
-constexpr double kMaxRelativeError = 1e-4;
-constexpr double kEps = 1e-6;
-
-std::vector<float> randomFloats(size_t n, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> dist(0.0f, 1.0f);
-    std::vector<float> v(n);
-    for (float& x : v) x = dist(rng);
-    return v;
-}
-
-std::vector<uint8_t> quantizeRows(GgmlType type, std::span<const float> weights, uint32_t K, uint32_t N) {
-    const size_t rowBytes = quantizedRowBytes(type, K);
-    std::vector<uint8_t> bytes(rowBytes * N);
-    for (uint32_t n = 0; n < N; ++n) quantizeRow(type, weights.data() + size_t(n) * K, bytes.data() + n * rowBytes, K);
-    return bytes;
-}
 
 struct Case {
     GgmlType type;
@@ -57,17 +37,9 @@ struct Case {
 };
 
 QByteArray caseName(const Case& c, const char* suffix = "") {
-    return QByteArray(typeName(c.type).data(), int(typeName(c.type).size())) + " K=" + QByteArray::number(c.K) +
+    return typeLabel(c.type) + " K=" + QByteArray::number(c.K) +
            " N=" + QByteArray::number(c.N) + " batch=" + QByteArray::number(c.batch) + suffix;
 }
-
-bool isKQuant(GgmlType type) {
-    return type == GgmlType::Q4_K || type == GgmlType::Q5_K || type == GgmlType::Q6_K;
-}
-
-const GgmlType kAllTypes[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0,
-                              GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
-                              GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
 
 }  // namespace
 
@@ -77,53 +49,23 @@ class TestMatVec : public QObject {
     std::unique_ptr<ComputeContext> context;
     uint64_t messagesBefore = 0;
 
-    Buffer bufferWith(std::span<const std::byte> bytes, VkDeviceSize offset, const char* name) {
-        // Whole words, as the weights' buffers must be.
-        Buffer b = context->createBuffer((offset + bytes.size() + 3) / 4 * 4, MemoryKind::DeviceLocal, name);
-        context->upload(b, bytes, offset);
-        return b;
-    }
-
-    // The largest error of W x over every output, relative to sum |w x|.
-    // weights: the rows' GGUF bytes; offsets put w, x and y away from the
-    // start of their buffers.
+    // The largest error of W x over every output against the CPU reference.
     double gpuError(GgmlType type, std::span<const uint8_t> weights, uint32_t K, uint32_t N, uint32_t batch,
                     const MatVecConfig& config = {}, uint32_t seed = 7, VkDeviceSize wOffset = 0,
                     VkDeviceSize xOffset = 0, VkDeviceSize yOffset = 0) {
-        const std::vector<float> x = randomFloats(size_t(batch) * K, seed);
-        const Buffer w = bufferWith(std::as_bytes(weights), wOffset, "the weights");
-        const Buffer xb = bufferWith(std::as_bytes(std::span(x)), xOffset, "x");
-        const Buffer yb = context->createBuffer(yOffset + size_t(batch) * N * 4, MemoryKind::DeviceLocal, "y");
-
-        CommandRecorder recorder(*context);
-        recordMatVec(*context, recorder, type, w, wOffset, K, N, xb, xOffset, yb, yOffset, batch, config);
-        context->submit(recorder.finish());
-        std::vector<float> y(size_t(batch) * N);
-        context->download(yb, std::as_writable_bytes(std::span(y)), yOffset);
-
-        const size_t rowBytes = weights.size() / N;
-        std::vector<float> row(K);
-        double worst = 0;
-        for (uint32_t n = 0; n < N; ++n) {
-            dequantizeRow(type, weights.data() + n * rowBytes, row.data(), K);
-            for (uint32_t b = 0; b < batch; ++b) {
-                double dot = 0, magnitude = 0;
-                for (uint32_t k = 0; k < K; ++k) {
-                    const double term = double(row[k]) * x[size_t(b) * K + k];
-                    dot += term;
-                    magnitude += std::abs(term);
-                }
-                worst = std::max(worst, std::abs(y[size_t(b) * N + n] - dot) / (magnitude + kEps));
-            }
-        }
-        return worst;
+        const ProductOperands op{type, K, N, batch, wOffset, xOffset, yOffset};
+        return productError(*context, op, weights, seed,
+                            [&](CommandRecorder& recorder, const ProductOperands& o, const Buffer& w, const Buffer& x,
+                                const Buffer& y) {
+                                recordMatVec(*context, recorder, o.type, w, o.wOffset, o.K, o.N, x, o.xOffset, y,
+                                             o.yOffset, o.batch, config);
+                            });
     }
 
     double randomError(const Case& c, const MatVecConfig& config = {}, VkDeviceSize wOffset = 0,
                        VkDeviceSize xOffset = 0, VkDeviceSize yOffset = 0) {
-        const std::vector<float> weights = randomFloats(size_t(c.N) * c.K, c.K * 31 + c.N);
-        const std::vector<uint8_t> bytes = quantizeRows(c.type, weights, c.K, c.N);
-        return gpuError(c.type, bytes, c.K, c.N, c.batch, config, c.batch, wOffset, xOffset, yOffset);
+        return gpuError(c.type, randomRows(c.type, c.K, c.N), c.K, c.N, c.batch, config, c.batch, wOffset, xOffset,
+                        yOffset);
     }
 
 private slots:
@@ -137,7 +79,7 @@ private slots:
     void cleanupTestCase() { context.reset(); }
 
     void supportsTheTypesModelsUse() {
-        for (GgmlType type : kAllTypes) QVERIFY2(matVecSupports(type), typeName(type).data());
+        for (GgmlType type : kAllProductTypes) QVERIFY2(matVecSupports(type), typeName(type).data());
         QVERIFY(!matVecSupports(GgmlType::Q2_K));
         QVERIFY(!matVecSupports(GgmlType::IQ4_XS));
     }
@@ -147,8 +89,7 @@ private slots:
         QTest::addColumn<uint32_t>("K");
         QTest::addColumn<uint32_t>("N");
         QTest::addColumn<uint32_t>("batch");
-        for (GgmlType type : kAllTypes) {
-            const bool floats = type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::BF16;
+        for (GgmlType type : kAllProductTypes) {
             std::vector<Case> cases;
             if (isKQuant(type)) {
                 cases = {{type, 256, 1, 1}, {type, 256, 7, 3}, {type, 1536, 33, 1}, {type, 512, 1000, 1},
@@ -157,7 +98,7 @@ private slots:
                 cases = {{type, 32, 1, 1},  {type, 96, 7, 3},      {type, 288, 33, 8},
                          {type, 640, 1000, 1}, {type, 1536, 7, 13}, {type, 256, 33, 1}};
             }
-            if (floats) {
+            if (isFloatType(type)) {
                 // Rows of any length, so rows that start off a word boundary.
                 cases.push_back({type, 33, 7, 3});
                 cases.push_back({type, 7, 33, 1});
@@ -185,7 +126,7 @@ private slots:
         QTest::addColumn<bool>("subgroups");
         QTest::addColumn<uint32_t>("batch");
         for (GgmlType type : {GgmlType::F16, GgmlType::Q5_1, GgmlType::Q4_K}) {
-            const QByteArray name(typeName(type).data(), int(typeName(type).size()));
+            const QByteArray name = typeLabel(type);
             QTest::newRow(name + " shared memory, 32 x 3, batch 9") << type << 32u << 3u << false << 9u;
             QTest::newRow(name + " shared memory, 128 x 1, batch 1") << type << 128u << 1u << false << 1u;
             QTest::newRow(name + " subgroups, 16 x 5, batch 1") << type << 16u << 5u << true << 1u;
@@ -208,7 +149,7 @@ private slots:
     // the weights, of 4) reach the right bytes; what lies before them is not read.
     void unalignedOffsetsMatchCpu_data() {
         QTest::addColumn<GgmlType>("type");
-        for (GgmlType type : kAllTypes) QTest::newRow(typeName(type).data()) << type;
+        for (GgmlType type : kAllProductTypes) QTest::newRow(typeName(type).data()) << type;
     }
     void unalignedOffsetsMatchCpu() {
         QFETCH(GgmlType, type);
@@ -221,11 +162,10 @@ private slots:
     // overwrite the first.
     void largeBatchEqualsSingleColumns() {
         const uint32_t K = 256, N = 21, batch = 13;
-        const std::vector<float> weights = randomFloats(size_t(N) * K, 3);
-        const std::vector<uint8_t> bytes = quantizeRows(GgmlType::Q4_K, weights, K, N);
-        const std::vector<float> x = randomFloats(size_t(batch) * K, 4);
-        const Buffer w = bufferWith(std::as_bytes(std::span(bytes)), 0, "the weights");
-        const Buffer xb = bufferWith(std::as_bytes(std::span(x)), 0, "x");
+        const std::vector<uint8_t> bytes = quantizeRows(GgmlType::Q4_K, normalFloats(size_t(N) * K, 3), K, N);
+        const std::vector<float> x = normalFloats(size_t(batch) * K, 4);
+        const Buffer w = bufferWith(*context, std::as_bytes(std::span(bytes)), 0, "the weights");
+        const Buffer xb = bufferWith(*context, std::as_bytes(std::span(x)), 0, "x");
         const Buffer together = context->createBuffer(size_t(batch) * N * 4, MemoryKind::DeviceLocal, "y");
         const Buffer apart = context->createBuffer(size_t(batch) * N * 4, MemoryKind::DeviceLocal, "y by column");
 
