@@ -93,10 +93,22 @@ ModelImpl::ModelImpl(const std::filesystem::path& path, const LoadOptions& opts)
 }
 
 std::unique_ptr<InferenceBackend> ModelImpl::createBackend() const {
-    if (!vulkanDevice.empty())
-        return std::make_unique<vulkan::VulkanTransformer>(config, weights, int(info.contextLength),
-                                                           vulkan::ContextOptions{.device = options.device},
-                                                           options.progress);
+    if (!vulkanDevice.empty()) {
+        const int contextLength = int(info.contextLength);
+        std::shared_ptr<vulkan::DeviceWeights> shared;
+        {
+            // Held through the upload, so a second session waits for the first one's weights instead of uploading its own.
+            const std::lock_guard lock(deviceWeightsMutex);
+            shared = deviceWeights.lock();
+            if (!shared) {
+                shared = std::make_shared<vulkan::DeviceWeights>(
+                    weights, vulkan::ContextOptions{.device = options.device},
+                    vulkan::VulkanTransformer::sessionBytes(config, contextLength), options.progress);
+                deviceWeights = shared;
+            }
+        }
+        return std::make_unique<vulkan::VulkanTransformer>(config, std::move(shared), contextLength);
+    }
     return std::make_unique<CpuTransformer>(config, weights, int(info.contextLength), pool);
 }
 

@@ -10,7 +10,12 @@
 #include "tokenizer/tokenizer.h"
 
 #include <memory>
+#include <mutex>
 #include <optional>
+
+namespace nibble::vulkan {
+class DeviceWeights;
+}
 
 namespace nibble {
 
@@ -29,6 +34,9 @@ public:
     ModelInfo info;
     LoadOptions options;
     std::string vulkanDevice;  // the device createBackend runs on, chosen once at load; empty: the CPU
+    // The weights on that device, uploaded by the first session and shared by every session while any is open.
+    mutable std::mutex deviceWeightsMutex;
+    mutable std::weak_ptr<vulkan::DeviceWeights> deviceWeights;
     mutable ThreadPool pool;
 };
 

@@ -2,34 +2,14 @@
 
 #include "model/cpu_ops.h"
 #include "nibble/error.h"
-#include "vulkan/forward_kernels.h"
 #include "vulkan/mat_vec.h"
 
 #include <algorithm>
 #include <cmath>
-#include <set>
+#include <mutex>
 
 namespace nibble::vulkan {
 namespace {
-
-// Every tensor the forward pass reads, once each (the output may be the embedding).
-std::vector<const Tensor*> usedTensors(const ModelWeights& w) {
-    std::vector<const Tensor*> all = {w.tokenEmbedding, w.outputNorm, w.output, w.ropeFreqs};
-    for (const LayerWeights& L : w.layers)
-        all.insert(all.end(), {L.attnNorm, L.wq, L.wk, L.wv, L.wo, L.bq, L.bk, L.bv, L.qNorm, L.kNorm, L.postAttnNorm,
-                               L.ffnNorm, L.gate, L.up, L.down, L.postFfnNorm});
-    std::vector<const Tensor*> unique;
-    std::set<const Tensor*> seen;
-    for (const Tensor* t : all)
-        if (t && seen.insert(t).second) unique.push_back(t);
-    return unique;
-}
-
-// Vectors (norm weights, biases) go up as float32 whatever their storage
-// type; matrices go up as their raw bytes, which the kernels dequantize.
-bool isVector(const Tensor& t) { return t.shape.size() == 1 || t.rows() == 1; }
-
-uint64_t deviceBytes(const Tensor& t) { return isVector(t) ? t.elementCount() * sizeof(float) : t.byteSize; }
 
 struct Sizes {
     uint64_t e, q, k, v, o, f, vocab;
@@ -41,61 +21,55 @@ struct Sizes {
     }
 };
 
-uint64_t largestDeviceLocalHeap(const PhysicalDevice& device) {
-    uint64_t largest = 0;
-    for (const MemoryHeap& heap : device.heaps)
-        if (heap.deviceLocal) largest = std::max(largest, heap.bytes);
-    return largest;
+AttentionParams attentionShape(const ModelConfig& c) { return {c.nHead, c.nHeadKv, c.headDimK, c.headDimV}; }
+
+AttentionSplit attentionSplit(const ModelConfig& c, int contextLength) {
+    return attentionSplitFor(uint32_t(contextLength), c.nHead);
 }
 
-void checkFits(const ComputeContext& gpu, uint64_t needed) {
-    const uint64_t available = largestDeviceLocalHeap(gpu.physicalDevice());
-    if (needed > available)
-        throw Error(ErrorKind::OutOfMemory, "the model and its context need " + formatBytes(needed) + ", but " +
-                                                gpu.physicalDevice().name + " has " + formatBytes(available) +
-                                                "; choose a shorter context, a smaller model or the CPU backend");
+int checkedContext(int contextLength) {
+    if (contextLength <= 0) throw Error(ErrorKind::InvalidArgument, "the context length must be positive");
+    return contextLength;
 }
 
 }  // namespace
 
-std::string VulkanTransformer::unsupportedReason(const ModelWeights& weights) {
-    // The embedding needs no matrix kernel unless it is also the output.
-    for (const Tensor* t : usedTensors(weights))
-        if (!isVector(*t) && (t != weights.tokenEmbedding || t == weights.output) && !matVecSupports(t->type))
-            return "the Vulkan backend cannot multiply " + std::string(typeName(t->type)) + " weights yet (" +
-                   std::string(t->name) + ")";
-    return {};
+uint64_t VulkanTransformer::sessionBytes(const ModelConfig& config, int contextLength) {
+    const Sizes s(config);
+    uint64_t floats = uint64_t(config.nLayer) * uint64_t(contextLength) * (s.k + s.v) + s.activationFloats(kMaxBatch);
+    floats += splitAttentionScratchFloats(1, attentionShape(config), attentionSplit(config, contextLength));
+    return floats * sizeof(float) + 2 * kMaxBatch * sizeof(int32_t);
 }
 
 uint64_t VulkanTransformer::requiredBytes(const ModelConfig& config, const ModelWeights& weights, int contextLength) {
-    uint64_t bytes = 0;
-    for (const Tensor* t : usedTensors(weights)) bytes += deviceBytes(*t);
-    const Sizes s(config);
-    bytes += uint64_t(config.nLayer) * uint64_t(contextLength) * (s.k + s.v) * sizeof(float);
-    bytes += s.activationFloats(kMaxBatch) * sizeof(float) + 2 * kMaxBatch * sizeof(int32_t);
-    return bytes;
+    return DeviceWeights::bytes(weights) + sessionBytes(config, contextLength);
 }
 
 VulkanTransformer::VulkanTransformer(const ModelConfig& config, const ModelWeights& weights, int contextLength,
                                      const ContextOptions& options, const Progress& progress)
-    : gpu_(options), c_(config), w_(weights), context_(contextLength),
-      ids_(gpu_.createBuffer(kMaxBatch * sizeof(int32_t), MemoryKind::DeviceLocal, "the token ids")),
-      positions_(gpu_.createBuffer(kMaxBatch * sizeof(int32_t), MemoryKind::DeviceLocal, "the token positions")),
+    : VulkanTransformer(config,
+                        std::make_shared<DeviceWeights>(weights, options,
+                                                        sessionBytes(config, checkedContext(contextLength)), progress),
+                        contextLength) {}
+
+VulkanTransformer::VulkanTransformer(const ModelConfig& config, std::shared_ptr<DeviceWeights> weights, int contextLength)
+    : shared_(std::move(weights)), gpu_(shared_->context()), weights_(*shared_), c_(config),
+      w_(shared_->modelWeights()), context_(checkedContext(contextLength)), split_(attentionSplit(config, contextLength)),
+      ids_(gpu_.createBuffer(kMaxBatch * sizeof(int32_t), MemoryKind::HostVisible, "the token ids")),
+      positions_(gpu_.createBuffer(kMaxBatch * sizeof(int32_t), MemoryKind::HostVisible, "the token positions")),
       x_(gpu_.createBuffer(kMaxBatch * Sizes(config).e * sizeof(float), MemoryKind::DeviceLocal, "the hidden state")),
       xn_(gpu_.createBuffer(kMaxBatch * Sizes(config).e * sizeof(float), MemoryKind::DeviceLocal, "the normed state")),
       q_(gpu_.createBuffer(kMaxBatch * Sizes(config).q * sizeof(float), MemoryKind::DeviceLocal, "the queries")),
       k_(gpu_.createBuffer(kMaxBatch * Sizes(config).k * sizeof(float), MemoryKind::DeviceLocal, "the keys")),
       v_(gpu_.createBuffer(kMaxBatch * Sizes(config).v * sizeof(float), MemoryKind::DeviceLocal, "the values")),
       attn_(gpu_.createBuffer(kMaxBatch * Sizes(config).o * sizeof(float), MemoryKind::DeviceLocal, "the attention output")),
+      attnPartials_(gpu_.createBuffer(splitAttentionScratchFloats(1, attentionShape(config), split_) * sizeof(float),
+                                      MemoryKind::DeviceLocal, "the attention partials")),
       proj_(gpu_.createBuffer(kMaxBatch * Sizes(config).e * sizeof(float), MemoryKind::DeviceLocal, "the projections")),
       gate_(gpu_.createBuffer(kMaxBatch * Sizes(config).f * sizeof(float), MemoryKind::DeviceLocal, "the FFN gate")),
       up_(gpu_.createBuffer(kMaxBatch * Sizes(config).f * sizeof(float), MemoryKind::DeviceLocal, "the FFN up")),
       logits_(gpu_.createBuffer(kMaxBatch * Sizes(config).vocab * sizeof(float), MemoryKind::DeviceLocal, "the logits")) {
-    if (contextLength <= 0) throw Error(ErrorKind::InvalidArgument, "the context length must be positive");
-    checkFits(gpu_, requiredBytes(config, weights, contextLength));
-    if (std::string reason = unsupportedReason(weights); !reason.empty())
-        throw Error(ErrorKind::Unsupported, reason + "; use the CPU backend");
-
+    DeviceWeights::checkFits(gpu_, requiredBytes(config, w_, contextLength));
     const Sizes s(config);
     for (uint32_t l = 0; l < c_.nLayer; ++l) {
         const std::string layer = " of layer " + std::to_string(l);
@@ -104,43 +78,19 @@ VulkanTransformer::VulkanTransformer(const ModelConfig& config, const ModelWeigh
                           gpu_.createBuffer(uint64_t(context_) * s.v * sizeof(float), MemoryKind::DeviceLocal,
                                             "the value cache" + layer)});
     }
-    upload(progress);
+    if (!getRowsSupports(w_.tokenEmbedding->type))
+        hostRows_.emplace(gpu_.createBuffer(kMaxBatch * s.e * sizeof(float), MemoryKind::HostVisible,
+                                            "the embedding rows dequantized on the host"));
+    const DeviceTensor& output = weights_.at(w_.output);
+    if (output.pieces.size() > 1)
+        logitsPiece_.emplace(gpu_.createBuffer(kMaxBatch * output.rowsPerPiece * sizeof(float), MemoryKind::DeviceLocal,
+                                               "the logits of a piece of the output"));
 }
 
-void VulkanTransformer::upload(const Progress& progress) {
-    const std::vector<const Tensor*> tensors = usedTensors(w_);
-    uint64_t total = 0, done = 0;
-    for (const Tensor* t : tensors) total += deviceBytes(*t);
-    const PhysicalDevice& physical = gpu_.physicalDevice();
-    const uint64_t maxPieceBytes = std::min(physical.maxStorageBufferRange, physical.maxMemoryAllocationSize) / 4 * 4;
-    for (const Tensor* t : tensors) {
-        const uint64_t bytes = deviceBytes(*t);
-        // Whole words: the kernels read the weights as 32-bit words.
-        auto create = [&](uint64_t size) {
-            return gpu_.createBuffer(std::max<uint64_t>((size + 3) / 4 * 4, 4), MemoryKind::DeviceLocal, std::string(t->name));
-        };
-        DeviceTensor& device = weights_[t];
-        if (isVector(*t)) {
-            const std::vector<float> values = cpu::tensorToFloat(*t);
-            device.pieces.push_back(create(bytes));
-            gpu_.upload(device.pieces.back(), std::as_bytes(std::span(values)));
-            device.rowsPerPiece = 1;
-        } else {
-            const uint64_t rowBytes = t->byteSize / t->rows();
-            device.rowsPerPiece = std::max<uint64_t>(1, std::min(t->rows(), maxPieceBytes / rowBytes));
-            for (uint64_t row = 0; row < t->rows(); row += device.rowsPerPiece) {
-                const uint64_t rows = std::min(device.rowsPerPiece, t->rows() - row);
-                device.pieces.push_back(create(rows * rowBytes));
-                gpu_.upload(device.pieces.back(), std::as_bytes(std::span(t->data + row * rowBytes, rows * rowBytes)));
-            }
-            if (t == w_.output && device.pieces.size() > 1)
-                logitsPiece_.emplace(gpu_.createBuffer(kMaxBatch * device.rowsPerPiece * sizeof(float),
-                                                       MemoryKind::DeviceLocal, "the logits of a piece of the output"));
-        }
-        done += bytes;
-        if (progress && !progress(total ? float(double(done) / double(total)) : 1.0f))
-            throw Error(ErrorKind::Cancelled, "loading was cancelled");
-    }
+VulkanTransformer::~VulkanTransformer() {
+    // Freeing the recordings' command buffers touches the command pool other sessions record from.
+    const std::lock_guard lock(shared_->mutex());
+    recordings_.clear();
 }
 
 std::string VulkanTransformer::description() const { return "Vulkan, " + gpu_.physicalDevice().name; }
@@ -179,6 +129,7 @@ void VulkanTransformer::forward(std::span<const int32_t> tokens, int startPos, b
         if (token < 0 || uint32_t(token) >= c_.nVocab)
             throw Error(ErrorKind::InvalidArgument, "token id " + std::to_string(token) + " is outside the vocabulary");
 
+    const std::lock_guard lock(shared_->mutex());
     logits.resize((allLogits ? count : 1) * size_t(c_.nVocab));
     for (size_t begin = 0; begin < count; begin += kMaxBatch) {
         const size_t n = std::min<size_t>(kMaxBatch, count - begin);
@@ -193,28 +144,49 @@ void VulkanTransformer::forward(std::span<const int32_t> tokens, int startPos, b
 
 void VulkanTransformer::forwardBatch(std::span<const int32_t> tokens, int startPos, Logits want, float* logits) {
     const uint32_t batch = uint32_t(tokens.size());
-    const Sizes s(c_);
-    const uint32_t E = c_.nEmbd, H = c_.nHead, Hkv = c_.nHeadKv, Dk = c_.headDimK, Dv = c_.headDimV;
+    const uint32_t E = c_.nEmbd;
 
     std::vector<int32_t> positions(batch);
     for (uint32_t b = 0; b < batch; ++b) positions[b] = startPos + int32_t(b);
     gpu_.upload(ids_, std::as_bytes(tokens));
     gpu_.upload(positions_, std::as_bytes(std::span(positions)));
+    if (hostRows_) {
+        hostRowValues_.resize(size_t(batch) * E);
+        for (uint32_t b = 0; b < batch; ++b) {
+            cpu::tensorRow(*w_.tokenEmbedding, uint64_t(tokens[b]), &hostRowValues_[size_t(b) * E]);
+            for (uint32_t i = 0; i < E; ++i) hostRowValues_[size_t(b) * E + i] *= c_.embeddingScale;
+        }
+        gpu_.upload(*hostRows_, std::as_bytes(std::span(hostRowValues_)));
+    }
+
+    gpu_.submit(recordingFor({batch, want}));
+    const uint32_t rows = want == Logits::All ? batch : want == Logits::Last ? 1 : 0;
+    if (rows > 0)
+        gpu_.download(logits_, std::as_writable_bytes(std::span(logits, size_t(rows) * c_.nVocab)));
+}
+
+const Recording& VulkanTransformer::recordingFor(Shape shape) {
+    if (auto found = recordings_.find(shape); found != recordings_.end()) return found->second;
+    // Keep the one-token step, which every generated token replays, and the newest other shape.
+    std::erase_if(recordings_, [](const auto& entry) { return entry.first != kDecodeStep; });
+    return recordings_.emplace(shape, record(shape)).first->second;
+}
+
+Recording VulkanTransformer::record(Shape shape) {
+    ++recordingCount_;
+    const uint32_t batch = shape.batch;
+    const Sizes s(c_);
+    const uint32_t E = c_.nEmbd, H = c_.nHead, Hkv = c_.nHeadKv, Dk = c_.headDimK;
 
     CommandRecorder rec(gpu_);
     const Tensor& embedding = *w_.tokenEmbedding;
-    if (getRowsSupports(embedding.type)) {
+    if (hostRows_) {
+        rec.copy(*hostRows_, 0, x_, 0, uint64_t(batch) * E * sizeof(float));
+    } else {
         const DeviceTensor& device = weights_.at(&embedding);
         for (size_t p = 0; p < device.pieces.size(); ++p)
             recordGetRows(gpu_, rec, embedding.type, device.pieces[p], E, ids_, batch, c_.embeddingScale, x_,
                           uint32_t(p * device.rowsPerPiece), uint32_t(device.rowsPerPiece));
-    } else {
-        hostRows_.resize(size_t(batch) * E);
-        for (uint32_t b = 0; b < batch; ++b) {
-            cpu::tensorRow(embedding, uint64_t(tokens[b]), &hostRows_[size_t(b) * E]);
-            for (uint32_t i = 0; i < E; ++i) hostRows_[size_t(b) * E + i] *= c_.embeddingScale;
-        }
-        gpu_.upload(x_, std::as_bytes(std::span(hostRows_)));
     }
 
     const Buffer* freqFactors = w_.ropeFreqs ? &weight(w_.ropeFreqs) : nullptr;
@@ -240,11 +212,16 @@ void VulkanTransformer::forwardBatch(std::span<const int32_t> tokens, int startP
         recordRope(gpu_, rec, k_, batch, positions_, freqFactors, rope);
 
         const LayerCache& cache = cache_[l];
-        rec.copy(k_, 0, cache.k, uint64_t(startPos) * s.k * sizeof(float), batch * s.k * sizeof(float));
-        rec.copy(v_, 0, cache.v, uint64_t(startPos) * s.v * sizeof(float), batch * s.v * sizeof(float));
-        const AttentionParams attention{H, Hkv, Dk, Dv, c_.attentionScale, c_.attnSoftcap,
-                                        sliding ? c_.slidingWindow : 0};
-        recordAttention(gpu_, rec, q_, cache.k, cache.v, positions_, batch, attention, attn_);
+        recordStoreRows(gpu_, rec, k_, positions_, batch, uint32_t(s.k), cache.k);
+        recordStoreRows(gpu_, rec, v_, positions_, batch, uint32_t(s.v), cache.v);
+        AttentionParams attention = attentionShape(c_);
+        attention.scale = c_.attentionScale;
+        attention.softcap = c_.attnSoftcap;
+        attention.window = sliding ? c_.slidingWindow : 0;
+        if (batch == 1)
+            recordSplitAttention(gpu_, rec, q_, cache.k, cache.v, positions_, batch, attention, split_, attnPartials_, attn_);
+        else
+            recordAttention(gpu_, rec, q_, cache.k, cache.v, positions_, batch, attention, attn_);
 
         matVec(rec, *L.wo, attn_, proj_, batch);
         if (L.postAttnNorm) recordRmsNorm(gpu_, rec, proj_, weight(L.postAttnNorm), batch, E, c_.rmsEps, proj_);
@@ -260,20 +237,14 @@ void VulkanTransformer::forwardBatch(std::span<const int32_t> tokens, int startP
         recordAdd(gpu_, rec, x_, proj_, batch * E, x_);
     }
 
-    uint32_t rows = 0;
-    if (want != Logits::None) {
+    if (shape.want != Logits::None) {
         recordRmsNorm(gpu_, rec, x_, weight(w_.outputNorm), batch, E, c_.rmsEps, xn_);
-        if (want == Logits::All) {
-            rows = batch;
+        if (shape.want == Logits::All)
             matVec(rec, *w_.output, xn_, logits_, batch);
-        } else {
-            rows = 1;
+        else
             matVec(rec, *w_.output, xn_, logits_, 1, uint64_t(batch - 1) * E * sizeof(float));
-        }
     }
-    gpu_.submit(rec.finish());
-    if (rows > 0)
-        gpu_.download(logits_, std::as_writable_bytes(std::span(logits, size_t(rows) * c_.nVocab)));
+    return rec.finish();
 }
 
 VulkanDeviceChoice chooseVulkanDevice(const std::string& preferred) {

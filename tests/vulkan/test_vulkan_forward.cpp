@@ -211,12 +211,17 @@ class TestVulkanForward : public QObject {
             gpuToken = argmax(gpuLogits);
             QVERIFY2(gpuToken == cpuToken, qPrintable(QString("token %1: Vulkan %2, CPU %3").arg(i).arg(gpuToken).arg(cpuToken)));
         }
+        // Every token after the first replays the one-token step recorded for it.
+        QCOMPARE(gpu.recordingCount(), 1);
 
         std::vector<int32_t> text = m.tokenizer->encode(readFile(test::goldenDir() / "stories260K" / "eval-text.txt"), true, false);
         QVERIFY(int(text.size()) >= forcedTokens);
         text.resize(size_t(forcedTokens));
         cpu.forward(text, 0, true, cpuLogits);
         gpu.forward(text, 0, true, gpuLogits);
+        // Full batches of kMaxBatch tokens share one recording; a shorter last batch needs its own.
+        const int batch = int(VulkanTransformer::kMaxBatch);
+        QCOMPARE(gpu.recordingCount(), 1 + (forcedTokens >= batch) + (forcedTokens % batch != 0));
         QCOMPARE(gpuLogits.size(), cpuLogits.size());
         const size_t V = m.config.nVocab;
         int sameTop = 0;
