@@ -247,14 +247,8 @@ void ApiServer::startNext() {
             current_.reset();
             continue;
         }
-        const LoadOptions load = settings_.loadOptions();
-        EngineTarget target;
-        target.variantId = variant->id;
-        target.filePath = variant->filePath;
-        target.label = variants_.labelOf(variant->id);
-        target.backend = load.backend;
-        target.device = QString::fromStdString(load.device);
-        target.contextLength = int(load.contextLength);
+        const EngineTarget target =
+            EngineTarget::of(variant->id, variant->filePath, variants_.labelOf(variant->id), settings_.loadOptions());
         current_->engineId = engine_.generateExact(target, current_->request.prompt,
                                                    current_->request.applyTo(settings_.generateOptions()));
     }

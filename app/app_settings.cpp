@@ -96,16 +96,23 @@ LoadOptions AppSettings::loadOptions() const {
     return options;
 }
 
-GenerateOptions AppSettings::generateOptions() const {
-    GenerateOptions options;
-    options.maxTokens = maxTokens();
-    options.sampling.temperature = float(temperature());
-    options.sampling.topP = float(topP());
-    options.sampling.topK = topK();
-    options.sampling.minP = float(minP());
-    options.sampling.repeatPenalty = float(repeatPenalty());
-    options.sampling.seed = seed() > 0 ? uint64_t(seed()) : QRandomGenerator::global()->generate64();
-    return options;
+ConversationSettings AppSettings::conversationDefaults(const RecommendedSampling& recommended) const {
+    // A value the user chose wins over the model's recommendation.
+    const auto pick = [this](const char* key, auto recommendedValue, auto chosen) {
+        return settings_.contains(QLatin1String(key)) ? chosen : recommendedValue.value_or(chosen);
+    };
+    ConversationSettings defaults;
+    defaults.systemPrompt = systemPrompt();
+    defaults.temperature = pick("sampling/temperature", recommended.temperature, temperature());
+    defaults.topP = pick("sampling/topP", recommended.topP, topP());
+    defaults.topK = pick("sampling/topK", recommended.topK, topK());
+    defaults.minP = pick("sampling/minP", recommended.minP, minP());
+    defaults.repeatPenalty = pick("sampling/repeatPenalty", recommended.repeatPenalty, repeatPenalty());
+    defaults.maxTokens = maxTokens();
+    defaults.seed = seed();
+    return defaults;
 }
+
+GenerateOptions AppSettings::generateOptions() const { return conversationDefaults().generateOptions(); }
 
 }  // namespace nibble::app

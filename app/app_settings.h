@@ -1,6 +1,9 @@
 #pragma once
 // The user's preferences, kept in settings.ini in the data folder and exposed
 // to QML as properties. The defaults are the engine's own.
+#include "conversation_settings.h"
+#include "recommended_sampling.h"
+
 #include <nibble/engine.h>
 
 #include <QObject>
@@ -78,6 +81,10 @@ public:
     void setBundledVariantDerived();
 
     LoadOptions loadOptions() const;
+    // What a new conversation starts with: the global system prompt, and for
+    // sampling the values the user set here, else the model's recommended
+    // ones, else the engine's defaults.
+    ConversationSettings conversationDefaults(const RecommendedSampling& recommended = {}) const;
     // The generation settings, with a fresh seed when none is fixed.
     GenerateOptions generateOptions() const;
     Q_INVOKABLE void resetSampling();

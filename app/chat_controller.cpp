@@ -2,14 +2,22 @@
 
 #include "app_settings.h"
 #include "engine_host.h"
+#include "local_file.h"
+#include "recommended_sampling.h"
+#include "storage/conversation_io.h"
 #include "storage/conversation_store.h"
 #include "storage/storage_error.h"
+#include "storage/transaction.h"
 #include "variant_list_model.h"
 
 #include <spdlog/spdlog.h>
 
 #include <QClipboard>
+#include <QDir>
+#include <QFileInfo>
 #include <QGuiApplication>
+#include <QRegularExpression>
+#include <QStandardPaths>
 
 namespace nibble::app {
 namespace {
@@ -18,6 +26,8 @@ namespace {
 // comes first, so a crash loses at most a moment of text.
 constexpr int kPiecesPerSave = 8;
 constexpr qint64 kSaveIntervalMs = 1000;
+// Far beyond any real conversation; keeps a wrongly chosen huge file out of memory.
+constexpr qint64 kMaxImportBytes = 64'000'000;
 
 }  // namespace
 
@@ -32,6 +42,10 @@ ChatController::ChatController(const storage::Database& db, EngineHost& engine, 
     connect(&variants_, &QAbstractItemModel::modelReset, this, [this] {
         if (variants_.indexOf(variantId_) < 0) pickInitialVariant();
     });
+    // The settings shown follow the conversation, the model's defaults and Settings.
+    connect(this, &ChatController::conversationChanged, this, &ChatController::conversationSettingsChanged);
+    connect(this, &ChatController::variantChanged, this, &ChatController::conversationSettingsChanged);
+    connect(&settings_, &AppSettings::changed, this, &ChatController::conversationSettingsChanged);
     pickInitialVariant();
 }
 
@@ -58,15 +72,7 @@ void ChatController::pickInitialVariant() {
 std::optional<EngineTarget> ChatController::targetFor(qint64 variantId) const {
     const auto variant = variants_.variant(variantId);
     if (!variant) return std::nullopt;
-    const LoadOptions options = settings_.loadOptions();
-    EngineTarget target;
-    target.variantId = variant->id;
-    target.filePath = variant->filePath;
-    target.label = variants_.labelOf(variant->id);
-    target.backend = options.backend;
-    target.device = QString::fromStdString(options.device);
-    target.contextLength = int(options.contextLength);
-    return target;
+    return EngineTarget::of(variant->id, variant->filePath, variants_.labelOf(variant->id), settings_.loadOptions());
 }
 
 void ChatController::setVariantId(qint64 id) {
@@ -111,9 +117,15 @@ bool ChatController::send(const QString& text) {
     return guarded([&] {
         storage::ConversationStore conversations(db_);
         if (!conversationId_) {
+            // Saved settings are pinned; without any, the conversation follows the defaults.
+            const ConversationSettings chosen = pendingSettings_.value_or(defaults());
+            storage::Transaction transaction(db_);
             const storage::Conversation created = conversations.create(variantId_);
+            conversations.setSettings(created.id, chosen.systemPrompt,
+                                      pendingSettings_ ? chosen.samplingJson() : QJsonObject());
+            transaction.commit();
             conversationId_ = created.id;
-            if (!settings_.systemPrompt().isEmpty()) conversations.setSystemPrompt(created.id, settings_.systemPrompt());
+            pendingSettings_.reset();
         }
         std::optional<qint64> parent;
         if (messages_.rowCount() > 0) parent = messages_.message(messages_.rowCount() - 1).id;
@@ -127,10 +139,9 @@ bool ChatController::send(const QString& text) {
     });
 }
 
-std::vector<ChatMessage> ChatController::historyUpTo(int lastRow) const {
+std::vector<ChatMessage> ChatController::historyUpTo(int lastRow, const QString& systemPrompt) const {
     std::vector<ChatMessage> history;
-    const storage::Conversation conversation = storage::ConversationStore(db_).get(conversationId_);
-    if (!conversation.systemPrompt.isEmpty()) history.push_back({"system", conversation.systemPrompt.toStdString()});
+    if (!systemPrompt.isEmpty()) history.push_back({"system", systemPrompt.toStdString()});
     for (int row = 0; row <= lastRow && row < messages_.rowCount(); ++row) {
         const storage::Message& m = messages_.message(row);
         if (m.content.isEmpty()) continue;
@@ -142,15 +153,15 @@ std::vector<ChatMessage> ChatController::historyUpTo(int lastRow) const {
 void ChatController::startReply(qint64 parentId) {
     const auto target = targetFor(variantId_);
     if (!target) return;
-    const int parentRow = messages_.rowOf(parentId);
-    std::vector<ChatMessage> history = historyUpTo(parentRow);
+    const ConversationSettings settings = settingsOfConversation();
+    std::vector<ChatMessage> history = historyUpTo(messages_.rowOf(parentId), settings.systemPrompt);
     streamingId_ = store_.beginAssistant(conversationId_, variantId_, parentId);
     messages_.append(entryFor(store_.get(streamingId_)));
     streamedText_.clear();
     piecesSinceSave_ = 0;
     sinceSave_.start();
     setNotice({});
-    requestId_ = engine_.generate(*target, std::move(history), settings_.generateOptions());
+    requestId_ = engine_.generate(*target, std::move(history), settings.generateOptions());
     emit generatingChanged();
 }
 
@@ -273,6 +284,7 @@ void ChatController::newConversation() {
     if (generating()) stop();
     conversationId_ = 0;
     title_.clear();
+    pendingSettings_.reset();
     messages_.setEntries({});
     setNotice({});
     emit conversationChanged();
@@ -285,6 +297,7 @@ void ChatController::openConversation(qint64 id) {
         const storage::Conversation conversation = storage::ConversationStore(db_).get(id);
         conversationId_ = id;
         title_ = conversation.title;
+        pendingSettings_.reset();
         showThread(store_.thread(id));
         setNotice({});
         emit conversationChanged();
@@ -332,5 +345,76 @@ void ChatController::undoDelete() {
 }
 
 void ChatController::copyToClipboard(const QString& text) const { QGuiApplication::clipboard()->setText(text); }
+
+ConversationSettings ChatController::defaults() const {
+    const int row = variants_.indexOf(variantId_);
+    if (row < 0) return settings_.conversationDefaults();
+    const QModelIndex index = variants_.index(row);
+    return settings_.conversationDefaults(
+        recommendedSampling(variants_.data(index, VariantListModel::ModelNameRole).toString(),
+                            variants_.data(index, VariantListModel::ArchitectureRole).toString()));
+}
+
+ConversationSettings ChatController::settingsOfConversation() const {
+    if (!conversationId_) return pendingSettings_.value_or(defaults());
+    try {
+        if (const auto conversation = storage::ConversationStore(db_).find(conversationId_))
+            return ConversationSettings::fromStored(conversation->systemPrompt, conversation->sampling, defaults());
+    } catch (const storage::StorageError& e) {
+        spdlog::error("storage: {}", e.what());
+    }
+    return defaults();
+}
+
+void ChatController::saveConversationSettings(const QVariantMap& values) {
+    const ConversationSettings chosen = ConversationSettings::fromMap(values, settingsOfConversation());
+    if (!conversationId_) {
+        pendingSettings_ = chosen;
+    } else if (!guarded([&] {
+                   storage::ConversationStore(db_).setSettings(conversationId_, chosen.systemPrompt,
+                                                               chosen.samplingJson());
+               })) {
+        return;
+    }
+    emit conversationSettingsChanged();
+}
+
+void ChatController::resetConversationSettings() {
+    pendingSettings_.reset();
+    if (conversationId_)
+        guarded([&] { storage::ConversationStore(db_).setSettings(conversationId_, settings_.systemPrompt(), {}); });
+    emit conversationSettingsChanged();
+}
+
+QUrl ChatController::suggestedExportFile(qint64 id, const QString& format) const {
+    // Characters that Windows, macOS or Linux refuse in a file name.
+    static const QRegularExpression unsafe(QStringLiteral("[\\\\/:*?\"<>|\\x00-\\x1f]"));
+    QString name;
+    if (const auto conversation = storage::ConversationStore(db_).find(id))
+        name = QString(conversation->title).replace(unsafe, QStringLiteral(" ")).simplified().left(80).trimmed();
+    if (name.isEmpty() || name.startsWith(QLatin1Char('.'))) name = tr("Conversation");
+    name += format == QLatin1String("json") ? QStringLiteral(".json") : QStringLiteral(".md");
+    return QUrl::fromLocalFile(QDir(QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation)).filePath(name));
+}
+
+bool ChatController::exportConversation(qint64 id, const QUrl& file, const QString& format) {
+    QString path;
+    const bool saved = guarded([&] {
+        path = localFilePath(file);
+        const storage::ConversationIo io(db_);
+        writeLocalFile(path, format == QLatin1String("json") ? io.exportJson(id) : io.exportMarkdown(id).toUtf8());
+    });
+    if (saved) emit conversationExported(QFileInfo(path).fileName());
+    return saved;
+}
+
+qint64 ChatController::importConversation(const QUrl& file) {
+    qint64 id = 0;
+    if (!guarded([&] { id = storage::ConversationIo(db_).importJson(readLocalFile(localFilePath(file), kMaxImportBytes)); }))
+        return 0;
+    conversations_.reload();
+    openConversation(id);
+    return id;
+}
 
 }  // namespace nibble::app

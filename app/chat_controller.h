@@ -1,9 +1,11 @@
 #pragma once
 // What the chat page does: sending, streaming the reply into the view and
 // the database, stop, regenerate, editing into a new branch, and managing
-// conversations (new, open, rename, delete with undo, search). Every call
-// returns at once; the engine works on its own thread.
+// conversations (new, open, rename, delete with undo, search, export and
+// import, per-conversation settings). Every call returns at once; the engine
+// works on its own thread.
 #include "conversation_list_model.h"
+#include "conversation_settings.h"
 #include "engine_target.h"
 #include "generation_stats.h"
 #include "message_list_model.h"
@@ -11,6 +13,7 @@
 
 #include <QElapsedTimer>
 #include <QObject>
+#include <QUrl>
 
 #include <optional>
 
@@ -34,6 +37,10 @@ class ChatController : public QObject {
     Q_PROPERTY(bool generating READ generating NOTIFY generatingChanged)
     Q_PROPERTY(QString notice READ notice NOTIFY noticeChanged)
     Q_PROPERTY(QString deletedTitle READ deletedTitle NOTIFY deletedChanged)
+    // The open conversation's settings (see ConversationSettings::toMap), and
+    // what a new one starts with for the variant answering.
+    Q_PROPERTY(QVariantMap conversationSettings READ conversationSettings NOTIFY conversationSettingsChanged)
+    Q_PROPERTY(QVariantMap defaultSettings READ defaultSettings NOTIFY conversationSettingsChanged)
 
 public:
     ChatController(const storage::Database& db, EngineHost& engine, AppSettings& settings, VariantListModel& variants,
@@ -73,6 +80,26 @@ public:
     Q_INVOKABLE void dismissNotice();
     Q_INVOKABLE void copyToClipboard(const QString& text) const;
 
+    QVariantMap conversationSettings() const { return settingsOfConversation().toMap(); }
+    QVariantMap defaultSettings() const { return defaults().toMap(); }
+    // Saves the settings panel's values to the open conversation (or keeps
+    // them for a new chat until its first message); the next reply uses them.
+    Q_INVOKABLE void saveConversationSettings(const QVariantMap& values);
+    Q_INVOKABLE void resetConversationSettings();
+    // What the next reply in the open conversation is generated with.
+    ConversationSettings settingsOfConversation() const;
+
+    // Writes conversation id to file, format "json" (every branch, imports
+    // back) or "markdown" (the current branch). False, with the reason as the
+    // notice, when it could not be written.
+    Q_INVOKABLE bool exportConversation(qint64 id, const QUrl& file, const QString& format);
+    // Where the export dialog proposes to save: the title, made safe for a
+    // file system, in the Documents folder.
+    Q_INVOKABLE QUrl suggestedExportFile(qint64 id, const QString& format) const;
+    // Adds the conversation in a JSON export and opens it; returns its id, or
+    // 0 with the reason as the notice.
+    Q_INVOKABLE qint64 importConversation(const QUrl& file);
+
     // The engine target for a variant, with the current device settings.
     std::optional<EngineTarget> targetFor(qint64 variantId) const;
 
@@ -84,12 +111,14 @@ signals:
     void deletedChanged();
     // A reply finished streaming and is saved (complete, stopped or failed).
     void replyFinished(qint64 messageId);
+    void conversationSettingsChanged();
+    void conversationExported(const QString& fileName);
 
 private:
     void showThread(QList<storage::Message> thread);
     MessageListModel::Entry entryFor(const storage::Message& message) const;
     void startReply(qint64 parentId);
-    std::vector<ChatMessage> historyUpTo(int lastRow) const;
+    std::vector<ChatMessage> historyUpTo(int lastRow, const QString& systemPrompt) const;
     qint64 leafBelow(qint64 messageId) const;
     void onPiece(quint64 requestId, const QString& piece);
     void onFinished(quint64 requestId, const GenerationStats& stats);
@@ -98,6 +127,7 @@ private:
     void endStream();
     void setNotice(const QString& text);
     void pickInitialVariant();
+    ConversationSettings defaults() const;
     // Runs a storage action; a failure becomes the notice instead of escaping into QML.
     template <typename F>
     bool guarded(F&& action);
@@ -116,6 +146,8 @@ private:
     QString notice_;
     qint64 deletedId_ = 0;
     QString deletedTitle_;
+    // Saved from the settings panel before a new chat's first message.
+    std::optional<ConversationSettings> pendingSettings_;
 
     // The reply being streamed.
     quint64 requestId_ = 0;

@@ -16,6 +16,17 @@ struct EngineTarget {
     QString device;
     int contextLength = 0;
 
+    // variantId's file, loaded as options say.
+    static EngineTarget of(qint64 variantId, QString filePath, QString label, const LoadOptions& options) {
+        EngineTarget target;
+        target.variantId = variantId;
+        target.filePath = std::move(filePath);
+        target.label = std::move(label);
+        target.backend = options.backend;
+        target.device = QString::fromStdString(options.device);
+        target.contextLength = int(options.contextLength);
+        return target;
+    }
     bool loadsLike(const EngineTarget& other) const {
         return filePath == other.filePath && backend == other.backend && device == other.device &&
                contextLength == other.contextLength;

@@ -69,33 +69,29 @@ void EngineWorker::unload() {
     emit unloaded();
 }
 
-void EngineWorker::generate(quint64 requestId, const EngineTarget& target, const std::vector<ChatMessage>& messages,
-                            const GenerateOptions& options) {
+bool EngineWorker::startRequest(quint64 requestId, const EngineTarget& target) {
     if (cancelled(requestId)) {
         GenerationStats stats;
         stats.stopReason = StopReason::Cancelled;
         emit generationFinished(requestId, stats);
-        return;
+        return false;
     }
     if (!ensureLoaded(target)) {
         emit generationFailed(requestId, tr("%1 could not be loaded.").arg(target.label));
-        return;
+        return false;
     }
+    return true;
+}
+
+void EngineWorker::generate(quint64 requestId, const EngineTarget& target, const std::vector<ChatMessage>& messages,
+                            const GenerateOptions& options) {
+    if (!startRequest(requestId, target)) return;
     runGeneration(requestId, [&](const TokenCallback& onPiece) { return session_->chat(messages, options, onPiece); });
 }
 
 void EngineWorker::generateExact(quint64 requestId, const EngineTarget& target, const PromptInput& prompt,
                                  const GenerateOptions& options) {
-    if (cancelled(requestId)) {
-        GenerationStats stats;
-        stats.stopReason = StopReason::Cancelled;
-        emit generationFinished(requestId, stats);
-        return;
-    }
-    if (!ensureLoaded(target)) {
-        emit generationFailed(requestId, tr("%1 could not be loaded.").arg(target.label));
-        return;
-    }
+    if (!startRequest(requestId, target)) return;
     try {
         const std::string text =
             prompt.rawText ? *prompt.rawText : model_->applyChatTemplate(prompt.messages, true);

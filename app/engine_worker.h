@@ -61,6 +61,9 @@ signals:
 private:
     // Returns false (after reporting why) when the target could not be loaded.
     bool ensureLoaded(const EngineTarget& target);
+    // Whether request requestId may run: false (after reporting why) when it
+    // was cancelled before it started or its target could not be loaded.
+    bool startRequest(quint64 requestId, const EngineTarget& target);
     // Runs one generation through run(onPiece) and reports it as generate() does.
     void runGeneration(quint64 requestId, const std::function<GenerationResult(const TokenCallback&)>& run);
     bool cancelled(quint64 requestId) const { return requestId <= cancelledThrough_.load(); }

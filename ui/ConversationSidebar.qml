@@ -1,9 +1,12 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Dialogs
 import QtQuick.Layouts
 
-// The conversation list: search, new chat, recent conversations grouped by
-// day, rename and delete (with undo).
+// The conversation list: search, new chat, import, recent conversations
+// grouped by day, and each one's menu (right-click or "…"): rename, export as
+// Markdown or JSON, delete (with undo). The files are written and read by the
+// chat controller; the dialogs only pick them.
 Rectangle {
     id: sidebar
     color: theme.sidebar
@@ -13,21 +16,30 @@ Rectangle {
         anchors.topMargin: 14
         spacing: 10
 
-        Button {
-            objectName: "newChatButton"
-            Layout.fillWidth: true
+        RowLayout {
             Layout.leftMargin: 12
             Layout.rightMargin: 12
-            text: qsTr("New chat")
-            icon.source: "qrc:/nibble/icons/plus.svg"
-            icon.width: 16
-            icon.height: 16
-            icon.color: theme.text
-            onClicked: chat.newConversation()
-            background: Rectangle {
-                radius: 10
-                color: parent.down ? theme.border : (parent.hovered ? theme.raised : theme.surface)
-                border.color: theme.border
+            spacing: 6
+            Button {
+                objectName: "newChatButton"
+                Layout.fillWidth: true
+                text: qsTr("New chat")
+                icon.source: "qrc:/nibble/icons/plus.svg"
+                icon.width: 16
+                icon.height: 16
+                icon.color: theme.text
+                onClicked: chat.newConversation()
+                background: Rectangle {
+                    radius: 10
+                    color: parent.down ? theme.border : (parent.hovered ? theme.raised : theme.surface)
+                    border.color: theme.border
+                }
+            }
+            IconButton {
+                objectName: "importConversationButton"
+                iconName: "import"
+                tip: qsTr("Import conversation…")
+                onClicked: importDialog.open()
             }
         }
 
@@ -130,12 +142,26 @@ Rectangle {
                     }
                 }
                 onClicked: chat.openConversation(conversationId)
+                TapHandler {
+                    acceptedButtons: Qt.RightButton
+                    onTapped: rowMenu.popup()
+                }
                 Menu {
                     id: rowMenu
+                    objectName: "conversationMenu"
                     MenuItem {
                         text: qsTr("Rename…")
                         onTriggered: { renameDialog.conversationId = row.conversationId; renameDialog.openWith(row.title) }
                     }
+                    MenuItem {
+                        text: qsTr("Export as Markdown…")
+                        onTriggered: exportDialog.openFor(row.conversationId, "markdown")
+                    }
+                    MenuItem {
+                        text: qsTr("Export as JSON…")
+                        onTriggered: exportDialog.openFor(row.conversationId, "json")
+                    }
+                    MenuSeparator {}
                     MenuItem {
                         text: qsTr("Delete")
                         onTriggered: chat.deleteConversation(row.conversationId)
@@ -152,6 +178,31 @@ Rectangle {
                 color: theme.mutedText
                 text: search.text.length > 0 ? qsTr("No conversation matches “%1”.").arg(search.text)
                                              : qsTr("Your conversations will appear here.")
+            }
+        }
+    }
+
+    // Keeps the open conversation in sight, an imported one included.
+    Connections {
+        target: chat
+        function onConversationChanged() {
+            const row = chat.conversations.indexOf(chat.conversationId)
+            if (row >= 0) list.positionViewAtIndex(row, ListView.Contain)
+        }
+    }
+
+    Snackbar {
+        id: exportedBar
+        objectName: "exportedBar"
+        anchors.bottom: parent.bottom
+        anchors.bottomMargin: 12
+        anchors.horizontalCenter: parent.horizontalCenter
+        timeout: 5000
+        Connections {
+            target: chat
+            function onConversationExported(fileName) {
+                exportedBar.text = qsTr("Saved “%1”").arg(fileName)
+                exportedBar.show()
             }
         }
     }
@@ -192,5 +243,30 @@ Rectangle {
             onAccepted: renameDialog.accept()
         }
         onAccepted: chat.renameConversation(conversationId, titleField.text)
+    }
+
+    FileDialog {
+        id: exportDialog
+        property var conversationId
+        property string format
+        function openFor(id, fileFormat) {
+            conversationId = id
+            format = fileFormat
+            selectedFile = chat.suggestedExportFile(id, fileFormat)
+            open()
+        }
+        title: qsTr("Export conversation")
+        fileMode: FileDialog.SaveFile
+        nameFilters: format === "json" ? [qsTr("Nibble conversation (*.json)")] : [qsTr("Markdown (*.md)")]
+        defaultSuffix: format === "json" ? "json" : "md"
+        onAccepted: chat.exportConversation(conversationId, selectedFile, format)
+    }
+
+    FileDialog {
+        id: importDialog
+        title: qsTr("Import conversation")
+        fileMode: FileDialog.OpenFile
+        nameFilters: [qsTr("Nibble conversation (*.json)"), qsTr("All files (*)")]
+        onAccepted: chat.importConversation(selectedFile)
     }
 }

@@ -2,10 +2,12 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 
-// The strip above every page: what is open, and which model answers.
+// The strip above every page: what is open, and which model answers; on the
+// chat page also the open conversation's settings.
 Rectangle {
     id: header
     property string title
+    property bool conversationTools: false
     implicitHeight: 56
     color: theme.window
 
@@ -22,6 +24,13 @@ Rectangle {
             font.weight: Font.DemiBold
             elide: Text.ElideRight
         }
+        IconButton {
+            objectName: "conversationSettingsButton"
+            visible: header.conversationTools
+            iconName: "settings"
+            tip: qsTr("Conversation settings")
+            onClicked: conversationSettings.open()
+        }
         Label {
             text: qsTr("Model")
             color: theme.mutedText
@@ -31,6 +40,7 @@ Rectangle {
             Layout.preferredWidth: 320
         }
     }
+    ConversationSettingsPanel { id: conversationSettings }
     Rectangle {
         anchors.bottom: parent.bottom
         width: parent.width

@@ -107,6 +107,7 @@ ApplicationWindow {
                 Layout.fillWidth: true
                 title: window.page === 0 ? (chat.title.length > 0 ? chat.title : qsTr("New chat"))
                                          : window.pageTitles[window.page]
+                conversationTools: window.page === 0
             }
 
             StackLayout {

@@ -6,19 +6,6 @@ import QtQuick.Layouts
 Item {
     id: page
 
-    component NumberField: TextField {
-        id: field
-        property real value
-        property int decimals: 2
-        signal edited(real value)
-        width: 280
-        text: decimals > 0 ? Number(value).toFixed(decimals) : String(value)
-        horizontalAlignment: Text.AlignRight
-        validator: DoubleValidator { bottom: 0; decimals: field.decimals; notation: DoubleValidator.StandardNotation }
-        color: theme.text
-        onEditingFinished: if (acceptableInput) field.edited(Number(text))
-    }
-
     ScrollView {
         id: scroll
         anchors.fill: parent
@@ -93,6 +80,13 @@ Item {
 
             SettingsSection {
                 title: qsTr("Generation defaults")
+                Label {
+                    Layout.fillWidth: true
+                    text: qsTr("New conversations start with these; each conversation can change them in its own settings. Models whose makers recommend other values (Gemma, SmolLM2) use those for anything left at its default here.")
+                    color: theme.mutedText
+                    font.pixelSize: 12
+                    wrapMode: Text.Wrap
+                }
                 SettingRow {
                     label: qsTr("Temperature")
                     hint: qsTr("Higher is more varied, 0 always picks the likeliest word.")

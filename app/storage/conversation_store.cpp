@@ -54,6 +54,10 @@ QString matchExpression(const QString& text) {
     return terms.join(QLatin1Char(' '));
 }
 
+QString samplingText(const QJsonObject& sampling) {
+    return QString::fromUtf8(QJsonDocument(sampling).toJson(QJsonDocument::Compact));
+}
+
 }  // namespace
 
 Conversation ConversationStore::create(std::optional<qint64> variantId, const QString& title) {
@@ -106,7 +110,14 @@ void ConversationStore::setSystemPrompt(qint64 id, const QString& systemPrompt) 
 }
 
 void ConversationStore::setSampling(qint64 id, const QJsonObject& sampling) {
-    setColumn(id, "sampling", QString::fromUtf8(QJsonDocument(sampling).toJson(QJsonDocument::Compact)));
+    setColumn(id, "sampling", samplingText(sampling));
+}
+
+void ConversationStore::setSettings(qint64 id, const QString& systemPrompt, const QJsonObject& sampling) {
+    db_.prepare("UPDATE conversations SET system_prompt = ?2, sampling = ?3 WHERE id = ?1")
+        .bindAll(id, systemPrompt, samplingText(sampling))
+        .run();
+    if (db_.changes() == 0) notFound();
 }
 
 QString ConversationStore::titleFromText(const QString& text) {

@@ -46,6 +46,8 @@ public:
     void setVariant(qint64 id, std::optional<qint64> variantId);
     void setSystemPrompt(qint64 id, const QString& systemPrompt);
     void setSampling(qint64 id, const QJsonObject& sampling);
+    // Both at once, so a conversation never has one without the other.
+    void setSettings(qint64 id, const QString& systemPrompt, const QJsonObject& sampling);
 
     // A short title from a message: its first line, cut at a word near 60 characters.
     static QString titleFromText(const QString& text);

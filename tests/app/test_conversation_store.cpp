@@ -152,6 +152,15 @@ void TestConversationStore::settingsRoundTrip() {
     const auto error = errorFrom([&] { conversations.setVariant(id, 12345); });
     QVERIFY(error);
     QCOMPARE(int(error->kind()), int(StorageErrorKind::InvalidData));
+
+    // Both settings in one statement.
+    const QJsonObject warmer{{QStringLiteral("temperature"), 1.0}};
+    conversations.setSettings(id, QStringLiteral("Answer in French."), warmer);
+    QCOMPARE(conversations.get(id).systemPrompt, QStringLiteral("Answer in French."));
+    QCOMPARE(conversations.get(id).sampling, warmer);
+    const auto gone = errorFrom([&] { conversations.setSettings(9999, {}, {}); });
+    QVERIFY(gone);
+    QCOMPARE(int(gone->kind()), int(StorageErrorKind::NotFound));
 }
 
 void TestConversationStore::titleFromText_data() {

@@ -4,43 +4,22 @@
 // land in <build>/screenshots for a human look.
 #include "chat_controller.h"
 #include "compare_controller.h"
-#include "app_settings.h"
 #include "engine_host.h"
 #include "message_list_model.h"
-#include "nibble_app.h"
+#include "offscreen_app.h"
 #include "variant_builder.h"
 #include "storage/message_store.h"
 #include "test_models.h"
 #include "variant_list_model.h"
 
-#include <QDir>
-#include <QGuiApplication>
-#include <QQuickItem>
-#include <QQuickWindow>
-#include <QRegularExpression>
-#include <QTemporaryDir>
-#include <QTest>
-
-#include <memory>
-
 using namespace nibble;
+using test::visualDescendants;
 
 namespace {
 
 // A 135M model on a shared 2-core machine: a few seconds per short reply,
 // much more under sanitizers.
 constexpr int kReplyTimeoutMs = 120'000;
-
-// Every item below root in the visual tree (a view's delegates are not its
-// QObject children).
-QList<QQuickItem*> visualDescendants(QQuickItem* root) {
-    QList<QQuickItem*> found;
-    for (QQuickItem* child : root->childItems()) {
-        found.append(child);
-        found.append(visualDescendants(child));
-    }
-    return found;
-}
 
 }  // namespace
 
@@ -62,37 +41,23 @@ private slots:
     void settingsPage();
 
 private:
-    QQuickItem* item(const char* objectName) const;
-    QPoint centerOf(QQuickItem* item) const;
+    QQuickItem* item(const char* objectName) const { return gui_.item(objectName); }
+    QPoint centerOf(QQuickItem* target) const { return gui_.centerOf(target); }
     void click(const char* objectName);
-    void typeKeys(const QString& text);
+    void typeKeys(const QString& text) { gui_.typeKeys(text); }
     void typeMessage(const QString& text);
     void showPage(const char* navButton);
-    void screenshot(const QString& name);
+    void screenshot(const QString& name) { gui_.screenshot(name); }
 
-    QTemporaryDir dataDir_;
-    std::unique_ptr<app::NibbleApp> app_;
+    test::OffscreenApp gui_;
+    app::NibbleApp* app_ = nullptr;
     QQuickWindow* window_ = nullptr;
 };
-
-QQuickItem* TestChatWindow::item(const char* objectName) const {
-    return window_->findChild<QQuickItem*>(objectName);
-}
-
-QPoint TestChatWindow::centerOf(QQuickItem* target) const {
-    return target->mapToScene(QPointF(target->width() / 2, target->height() / 2)).toPoint();
-}
 
 void TestChatWindow::click(const char* objectName) {
     QQuickItem* target = item(objectName);
     QVERIFY2(target, objectName);
-    QVERIFY2(target->isVisible() && target->isEnabled(), objectName);
-    QTest::mouseClick(window_, Qt::LeftButton, {}, centerOf(target));
-}
-
-// Key by key into whatever has focus (QTest::keyClicks only knows widgets).
-void TestChatWindow::typeKeys(const QString& text) {
-    for (const QChar c : text) QTest::keyClick(window_, c.toLatin1());
+    gui_.clickItem(target);
 }
 
 void TestChatWindow::typeMessage(const QString& text) {
@@ -109,40 +74,17 @@ void TestChatWindow::showPage(const char* navButton) {
     QTest::qWait(150);  // let layouts settle before a screenshot
 }
 
-void TestChatWindow::screenshot(const QString& name) {
-    QDir().mkpath(NIBBLE_SCREENSHOT_DIR);
-    const QImage image = window_->grabWindow();
-    QVERIFY(!image.isNull());
-    QVERIFY(image.save(QStringLiteral(NIBBLE_SCREENSHOT_DIR "/%1.png").arg(name)));
-}
-
 void TestChatWindow::initTestCase() {
     NIBBLE_REQUIRE_MODEL(smol, test::kSmolLM2);
-    QVERIFY(dataDir_.isValid());
-    qputenv("NIBBLE_DEFAULT_MODEL", QByteArray::fromStdString(smol.string()));
-
-    app_ = std::make_unique<app::NibbleApp>(app::DataFolder(dataDir_.path()));
-    // Short, reproducible replies on the CPU.
-    app_->settings().setDevice("cpu");
-    app_->settings().setMaxTokens(24);
-    app_->settings().setTemperature(0);
-    app_->settings().setSeed(42);
-    app_->settings().setTheme("light");
-    QVERIFY(app_->show());
-    window_ = app_->window();
-    window_->resize(1200, 780);
-    QVERIFY(QTest::qWaitForWindowExposed(window_));
+    gui_.start(smol);
+    QVERIFY(gui_.window());
+    app_ = &gui_.app();
+    window_ = gui_.window();
 }
 
-void TestChatWindow::init() {
-    // A QML warning is a broken binding or a missing property: a bug on screen.
-    QTest::failOnWarning(QRegularExpression("qrc:/qt/qml/Nibble/"));
-}
+void TestChatWindow::init() { test::failOnQmlWarnings(); }
 
-void TestChatWindow::cleanupTestCase() {
-    app_.reset();
-    qunsetenv("NIBBLE_DEFAULT_MODEL");
-}
+void TestChatWindow::cleanupTestCase() { gui_.stop(); }
 
 void TestChatWindow::registersBundledModelOnFirstRun() {
     app::VariantListModel& variants = app_->variants();
@@ -338,12 +280,6 @@ void TestChatWindow::settingsPage() {
     app_->settings().setTheme("light");
 }
 
-int main(int argc, char** argv) {
-    // The offscreen platform has no OpenGL; Qt Quick renders in software there.
-    if (qEnvironmentVariableIsEmpty("QT_QUICK_BACKEND")) qputenv("QT_QUICK_BACKEND", "software");
-    QGuiApplication app(argc, argv);
-    TestChatWindow test;
-    return QTest::qExec(&test, argc, argv);
-}
+NIBBLE_GUI_TEST_MAIN(TestChatWindow)
 
 #include "test_chat_window.moc"

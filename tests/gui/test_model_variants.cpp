@@ -5,11 +5,10 @@
 // one prompt and on the saved chats. Screenshots land in <build>/screenshots.
 #include "chat_controller.h"
 #include "compare_controller.h"
-#include "app_settings.h"
 #include "conversation_list_model.h"
 #include "model_library.h"
 #include "model_registration.h"
-#include "nibble_app.h"
+#include "offscreen_app.h"
 #include "quality_evaluator.h"
 #include "quality_verdict.h"
 #include "storage/conversation_store.h"
@@ -23,34 +22,18 @@
 #include <nibble/evaluation.h>
 
 #include <QCryptographicHash>
-#include <QDir>
 #include <QFile>
-#include <QGuiApplication>
-#include <QQuickItem>
-#include <QQuickWindow>
-#include <QRegularExpression>
-#include <QTemporaryDir>
-#include <QTest>
 
 #include <algorithm>
-#include <memory>
 
 using namespace nibble;
+using test::visualDescendants;
 
 namespace {
 
 // Quantizing or measuring a 135M model on a shared 2-core machine: seconds
 // to tens of seconds, much more under sanitizers.
 constexpr int kWorkTimeoutMs = 240'000;
-
-QList<QQuickItem*> visualDescendants(QQuickItem* root) {
-    QList<QQuickItem*> found;
-    for (QQuickItem* child : root->childItems()) {
-        found.append(child);
-        found.append(visualDescendants(child));
-    }
-    return found;
-}
 
 QString sha256Of(const QString& path) {
     QFile file(path);
@@ -80,16 +63,16 @@ private slots:
 private:
     // The visible item named objectName, within the library card of variantId when given.
     QQuickItem* find(const QString& objectName, qint64 variantId = 0) const;
-    void clickItem(QQuickItem* target);
+    void clickItem(QQuickItem* target) { gui_.clickItem(target); }
     void click(const QString& objectName, qint64 variantId = 0);
     void showPage(const char* navButton);
     void showCard(qint64 variantId);
-    void screenshot(const QString& name);
+    void screenshot(const QString& name) { gui_.screenshot(name); }
     QStringList modelFiles() const;
     qint64 variantWithPrecision(qint64 modelId, const QString& precision) const;
 
-    QTemporaryDir dataDir_;
-    std::unique_ptr<app::NibbleApp> app_;
+    test::OffscreenApp gui_;
+    app::NibbleApp* app_ = nullptr;
     QQuickWindow* window_ = nullptr;
     std::filesystem::path stories_;
     qint64 bundledId_ = 0;
@@ -98,24 +81,14 @@ private:
 };
 
 QQuickItem* TestModelVariants::find(const QString& objectName, qint64 variantId) const {
-    QQuickItem* root = window_->contentItem();
+    QQuickItem* root = nullptr;
     if (variantId) {
-        root = nullptr;
         for (QQuickItem* card : visualDescendants(window_->contentItem()))
             if (card->objectName() == "variantCard" && card->property("variantId").toLongLong() == variantId)
                 root = card;
         if (!root) return nullptr;
     }
-    for (QQuickItem* item : visualDescendants(root))
-        if (item->objectName() == objectName && item->isVisible()) return item;
-    return nullptr;
-}
-
-void TestModelVariants::clickItem(QQuickItem* target) {
-    QVERIFY(target);
-    QVERIFY2(target->isVisible() && target->isEnabled(), qPrintable(target->objectName()));
-    const QPoint center = target->mapToScene(QPointF(target->width() / 2, target->height() / 2)).toPoint();
-    QTest::mouseClick(window_, Qt::LeftButton, {}, center);
+    return gui_.find(objectName, root);
 }
 
 void TestModelVariants::click(const QString& objectName, qint64 variantId) {
@@ -138,15 +111,8 @@ void TestModelVariants::showCard(qint64 variantId) {
     QTRY_VERIFY(find("createVariantButton", variantId));
 }
 
-void TestModelVariants::screenshot(const QString& name) {
-    QDir().mkpath(NIBBLE_SCREENSHOT_DIR);
-    const QImage image = window_->grabWindow();
-    QVERIFY(!image.isNull());
-    QVERIFY(image.save(QStringLiteral(NIBBLE_SCREENSHOT_DIR "/%1.png").arg(name)));
-}
-
 QStringList TestModelVariants::modelFiles() const {
-    return QDir(dataDir_.filePath("models")).entryList(QDir::Files | QDir::Hidden, QDir::Name);
+    return QDir(gui_.dataPath("models")).entryList(QDir::Files | QDir::Hidden, QDir::Name);
 }
 
 qint64 TestModelVariants::variantWithPrecision(qint64 modelId, const QString& precision) const {
@@ -159,30 +125,15 @@ void TestModelVariants::initTestCase() {
     NIBBLE_REQUIRE_MODEL(smol, test::kSmolLM2);
     NIBBLE_REQUIRE_MODEL(stories, test::kStories);
     stories_ = stories;
-    QVERIFY(dataDir_.isValid());
-    qputenv("NIBBLE_DEFAULT_MODEL", QByteArray::fromStdString(smol.string()));
-
-    app_ = std::make_unique<app::NibbleApp>(app::DataFolder(dataDir_.path()));
-    app_->settings().setDevice("cpu");
-    app_->settings().setMaxTokens(24);
-    app_->settings().setTemperature(0);
-    app_->settings().setSeed(42);
-    app_->settings().setTheme("light");
-    QVERIFY(app_->show());
-    window_ = app_->window();
-    window_->resize(1200, 780);
-    QVERIFY(QTest::qWaitForWindowExposed(window_));
+    gui_.start(smol);
+    QVERIFY(gui_.window());
+    app_ = &gui_.app();
+    window_ = gui_.window();
 }
 
-void TestModelVariants::init() {
-    // A QML warning is a broken binding or a missing property: a bug on screen.
-    QTest::failOnWarning(QRegularExpression("qrc:/qt/qml/Nibble/"));
-}
+void TestModelVariants::init() { test::failOnQmlWarnings(); }
 
-void TestModelVariants::cleanupTestCase() {
-    app_.reset();
-    qunsetenv("NIBBLE_DEFAULT_MODEL");
-}
+void TestModelVariants::cleanupTestCase() { gui_.stop(); }
 
 void TestModelVariants::firstRunMakesEightBitVariantInBackground() {
     app::VariantBuilder& builder = app_->builder();
@@ -208,7 +159,7 @@ void TestModelVariants::firstRunMakesEightBitVariantInBackground() {
     const storage::Variant made = storage::VariantStore(app_->database()).get(eightBitId_);
     QCOMPARE(made.origin, storage::VariantOrigin::Derived);
     QCOMPARE(made.derivedFromVariantId, std::optional<qint64>(bundledId_));
-    QCOMPARE(QFileInfo(made.filePath).canonicalPath(), QFileInfo(dataDir_.filePath("models")).canonicalFilePath());
+    QCOMPARE(QFileInfo(made.filePath).canonicalPath(), QFileInfo(gui_.dataPath("models")).canonicalFilePath());
     QCOMPARE(made.sizeBytes, QFileInfo(made.filePath).size());
     QVERIFY(made.sizeBytes > bundled.sizeBytes);  // 8 bits take more room than 4
     QCOMPARE(made.sha256, sha256Of(made.filePath));
@@ -304,7 +255,7 @@ void TestModelVariants::compareMeasuresQualityOnPrompt() {
     QVERIFY(prompt);
     clickItem(prompt);
     QTRY_VERIFY(prompt->hasActiveFocus());
-    for (const QChar c : QString("Why is the sky blue?")) QTest::keyClick(window_, c.toLatin1());
+    gui_.typeKeys("Why is the sky blue?");
     click("compareRunButton");
     QTRY_VERIFY_WITH_TIMEOUT(!compare.running(), kWorkTimeoutMs);
     QCOMPARE(compare.resultA()["status"].toString(), QString("done"));
@@ -406,12 +357,6 @@ void TestModelVariants::verdictInPlainWords() {
     QCOMPARE(app::verdictName("Q4_0", "Q4_K_M"), QString("Q4_0"));
 }
 
-int main(int argc, char** argv) {
-    // The offscreen platform has no OpenGL; Qt Quick renders in software there.
-    if (qEnvironmentVariableIsEmpty("QT_QUICK_BACKEND")) qputenv("QT_QUICK_BACKEND", "software");
-    QGuiApplication app(argc, argv);
-    TestModelVariants test;
-    return QTest::qExec(&test, argc, argv);
-}
+NIBBLE_GUI_TEST_MAIN(TestModelVariants)
 
 #include "test_model_variants.moc"
