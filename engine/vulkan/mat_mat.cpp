@@ -13,17 +13,6 @@ namespace nibble::vulkan {
 
 namespace {
 
-// Must match the push_constant block of shaders/mul_mm.comp.
-struct MatMatParams {
-    uint32_t K;
-    uint32_t N;
-    uint32_t rowBytes;
-    uint32_t wBase;
-    uint32_t xBase;
-    uint32_t yBase;
-    uint32_t batch;
-};
-
 constexpr const char* kKernel = "Matrix-matrix product";
 // Must match the unit the shader decodes at a time (decode_unit.glsl).
 constexpr uint32_t kUnit = 32;
@@ -36,11 +25,12 @@ std::string shaderName(GgmlType type) {
     return name;
 }
 
-MatMatConfig withDefaults(const MatMatConfig& config, uint32_t batch) {
+MatMatConfig withDefaults(const MatMatConfig& config) {
     MatMatConfig c = config;
     if (c.rowsPerTile == 0) c.rowsPerTile = 64;
-    // Prompt chunks are up to 64 tokens; a narrower tile wastes less of a short one.
-    if (c.colsPerTile == 0) c.colsPerTile = batch > 32 ? 64 : 32;
+    // On lavapipe 64 columns a tile ran no faster than two tiles of 32, and
+    // one tile size means one pipeline per type to compile.
+    if (c.colsPerTile == 0) c.colsPerTile = 32;
     if (c.rowsPerThread == 0) c.rowsPerThread = 4;
     if (c.colsPerThread == 0) c.colsPerThread = 4;
     return c;
@@ -48,13 +38,15 @@ MatMatConfig withDefaults(const MatMatConfig& config, uint32_t batch) {
 
 // The workgroup size of a layout the device can run.
 uint32_t checkedWorkgroup(const PhysicalDevice& physical, const MatMatConfig& c) {
-    if (c.rowsPerTile % c.rowsPerThread != 0 || c.colsPerTile % c.colsPerThread != 0)
+    if (c.rowsPerThread % 4 != 0 || c.colsPerThread % 4 != 0 || c.rowsPerTile % c.rowsPerThread != 0 ||
+        c.colsPerTile % c.colsPerThread != 0)
         throw Error(ErrorKind::InvalidArgument, std::string(kKernel) + ": a tile of " + std::to_string(c.rowsPerTile) +
                                                     " x " + std::to_string(c.colsPerTile) +
                                                     " is not a whole number of " + std::to_string(c.rowsPerThread) +
-                                                    " x " + std::to_string(c.colsPerThread) + " per invocation");
+                                                    " x " + std::to_string(c.colsPerThread) +
+                                                    " per invocation, or those are not multiples of 4");
     const uint64_t workgroup = uint64_t(c.rowsPerTile / c.rowsPerThread) * (c.colsPerTile / c.colsPerThread);
-    const uint64_t shared = (uint64_t(kUnit) * c.rowsPerTile + uint64_t(c.colsPerTile) * (kUnit + 1)) * sizeof(float);
+    const uint64_t shared = uint64_t(kUnit) * (c.rowsPerTile + c.colsPerTile) * sizeof(float);
     if (workgroup > std::min(physical.maxComputeWorkGroupSize[0], physical.maxComputeWorkGroupInvocations) ||
         shared > physical.maxComputeSharedMemorySize)
         throw Error(ErrorKind::InvalidArgument, std::string(kKernel) + ": tiles of " + std::to_string(c.rowsPerTile) +
@@ -72,7 +64,7 @@ void recordMatMat(ComputeContext& context, CommandRecorder& recorder, GgmlType t
                   const Buffer& y, VkDeviceSize yOffset, uint32_t batch, const MatMatConfig& config) {
     const uint32_t rowBytes = checkedRowBytes(kKernel, matMatSupports(type), type, K, wOffset, xOffset, yOffset);
     const PhysicalDevice& physical = context.physicalDevice();
-    const MatMatConfig c = withDefaults(config, batch);
+    const MatMatConfig c = withDefaults(config);
     const uint32_t workgroup = checkedWorkgroup(physical, c);
     if (K == 0 || N == 0 || batch == 0) return;
 
@@ -82,12 +74,12 @@ void recordMatMat(ComputeContext& context, CommandRecorder& recorder, GgmlType t
                                                 std::to_string(batch) + " columns are more tiles than " +
                                                 physical.name + " can run at once");
     const Pipeline& pipeline =
-        context.pipeline({shaderName(type), 3, sizeof(MatMatParams),
+        context.pipeline({shaderName(type), 3, sizeof(ProductParams),
                           {workgroup, c.rowsPerTile, c.colsPerTile, c.rowsPerThread, c.colsPerThread}});
     const BufferWindow weights = bufferWindow(physical, w, wOffset, VkDeviceSize(N) * rowBytes, kKernel, "the weights");
     const BufferWindow in = bufferWindow(physical, x, xOffset, VkDeviceSize(batch) * K * 4, kKernel, "x");
     const BufferWindow out = bufferWindow(physical, y, yOffset, VkDeviceSize(batch) * N * 4, kKernel, "y");
-    const MatMatParams params{K, N, rowBytes, weights.base, in.base / 4, out.base / 4, batch};
+    const ProductParams params{K, N, rowBytes, weights.base, in.base / 4, out.base / 4, batch};
     recorder.dispatch(pipeline,
                       {reads(w, weights.start, weights.size), reads(x, in.start, in.size), writes(y, out.start, out.size)},
                       grid, params);

@@ -23,6 +23,18 @@ namespace nibble::vulkan {
 uint32_t checkedRowBytes(std::string_view kernel, bool supported, GgmlType type, uint32_t K, VkDeviceSize wOffset,
                          VkDeviceSize xOffset, VkDeviceSize yOffset);
 
+// The push constants of mul_mm.comp (mul_mat_vec.comp's are laid out alike,
+// with the columns of one pass for batch).
+struct ProductParams {
+    uint32_t K;         // weights per row
+    uint32_t N;         // rows
+    uint32_t rowBytes;  // bytes per row of W
+    uint32_t wBase;     // byte of W's first row in its binding
+    uint32_t xBase;     // float of x[0][0] in its binding
+    uint32_t yBase;     // float of y[0][0] in its binding
+    uint32_t batch;     // columns of x and y
+};
+
 struct BufferWindow {
     VkDeviceSize start;  // aligned binding offset
     VkDeviceSize size;   // binding size, whole 32-bit words where the buffer has them
