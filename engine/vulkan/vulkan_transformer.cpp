@@ -2,6 +2,7 @@
 
 #include "model/cpu_ops.h"
 #include "nibble/error.h"
+#include "vulkan/mat_mat.h"
 #include "vulkan/mat_vec.h"
 
 #include <algorithm>
@@ -99,8 +100,16 @@ void VulkanTransformer::matVec(CommandRecorder& recorder, const Tensor& w, const
                                uint32_t batch, VkDeviceSize xOffset) {
     const DeviceTensor& device = weights_.at(&w);
     const uint32_t K = uint32_t(w.shape[0]), N = uint32_t(w.rows());
+    // Prompt chunks of kMatMatMinBatch tokens or more take the tiled kernel.
+    const auto product = [&](const Buffer& piece, uint32_t rows, const Buffer& out, VkDeviceSize outOffset,
+                             uint32_t columns) {
+        if (useMatMat(w.type, columns))
+            recordMatMat(gpu_, recorder, w.type, piece, 0, K, rows, x, xOffset, out, outOffset, columns);
+        else
+            recordMatVec(gpu_, recorder, w.type, piece, 0, K, rows, x, xOffset, out, outOffset, columns);
+    };
     if (device.pieces.size() == 1) {
-        recordMatVec(gpu_, recorder, w.type, device.pieces.front(), 0, K, N, x, xOffset, y, 0, batch);
+        product(device.pieces.front(), N, y, 0, batch);
         return;
     }
     // Each piece gives a slice of every output row: straight into y for one
@@ -109,10 +118,10 @@ void VulkanTransformer::matVec(CommandRecorder& recorder, const Tensor& w, const
         const uint64_t first = p * device.rowsPerPiece;
         const uint32_t rows = uint32_t(std::min<uint64_t>(device.rowsPerPiece, N - first));
         if (batch == 1) {
-            recordMatVec(gpu_, recorder, w.type, device.pieces[p], 0, K, rows, x, xOffset, y, first * sizeof(float), 1);
+            product(device.pieces[p], rows, y, first * sizeof(float), 1);
             continue;
         }
-        recordMatVec(gpu_, recorder, w.type, device.pieces[p], 0, K, rows, x, xOffset, *logitsPiece_, 0, batch);
+        product(device.pieces[p], rows, *logitsPiece_, 0, batch);
         for (uint32_t b = 0; b < batch; ++b)
             recorder.copy(*logitsPiece_, uint64_t(b) * rows * sizeof(float), y, (uint64_t(b) * N + first) * sizeof(float),
                           rows * sizeof(float));
