@@ -116,6 +116,13 @@ Instance::Instance() {
             }
         }
     }
+    // MoltenVK (macOS) is a portability driver: loaders since 1.3.216 list such
+    // drivers only to instances that ask for them. Older loaders lack the
+    // extension and list every driver anyway.
+    if (hasInstanceExtension(nullptr, VK_KHR_PORTABILITY_ENUMERATION_EXTENSION_NAME)) {
+        extensions.push_back(VK_KHR_PORTABILITY_ENUMERATION_EXTENSION_NAME);
+        info.flags |= VK_INSTANCE_CREATE_ENUMERATE_PORTABILITY_BIT_KHR;
+    }
     info.enabledLayerCount = static_cast<uint32_t>(layers.size());
     info.ppEnabledLayerNames = layers.data();
     info.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
