@@ -9,6 +9,12 @@
 // in units of 32 (a legacy block, a K-quant sub-block, 32 floats), unit u
 // by invocation u % BLOCK_SIZE, so neighbouring invocations read neighbouring
 // bytes. Each unit is decoded once and used for every batch column.
+//
+// x is read as vec4s where it is 16-byte aligned (X_VEC4), and with one
+// column a unit of x is read once for all ROWS rows. Loads are what a CPU
+// implementation (lavapipe) pays most for: it runs every load as a loop over
+// its SIMD lanes, so a scalar float read per weight and row cost four fifths
+// of the time there.
 #extension GL_EXT_control_flow_attributes : enable
 #ifdef USE_SUBGROUP
 #extension GL_KHR_shader_subgroup_basic : enable
@@ -19,9 +25,12 @@
 layout(constant_id = 0) const uint BLOCK_SIZE = 64;  // a power of two
 layout(constant_id = 1) const uint ROWS = 2;         // rows per workgroup
 layout(constant_id = 2) const uint COLS = 1;         // most batch columns per pass
+layout(constant_id = 3) const bool X_VEC4 = false;   // p.xBase and p.K are multiples of 4
 
 layout(std430, binding = 0) readonly buffer Weights { uint weights[]; };
+// Two views of one binding: x4 when X_VEC4, else x.
 layout(std430, binding = 1) readonly buffer X { float x[]; };
+layout(std430, binding = 1) readonly buffer X4 { vec4 x4[]; };
 layout(std430, binding = 2) writeonly buffer Y { float y[]; };
 
 layout(push_constant) uniform Params {
@@ -37,48 +46,21 @@ layout(push_constant) uniform Params {
 uint weightWord(uint index) { return weights[index]; }
 #include "weight_bytes.glsl"
 
-const uint UNIT = 32u;
+#include "decode_unit.glsl"
 
-#if defined(DATA_F32) || defined(DATA_F16) || defined(DATA_BF16)
-#include "float_formats.glsl"
-const bool WHOLE_UNITS = false;  // K may be any length
-#if defined(DATA_F32)
-#define DECODE_UNIT(row, unit, v) dequant_f32(row, (unit) * UNIT, p.K, v)
-#elif defined(DATA_F16)
-#define DECODE_UNIT(row, unit, v) dequant_f16(row, (unit) * UNIT, p.K, v)
-#else
-#define DECODE_UNIT(row, unit, v) dequant_bf16(row, (unit) * UNIT, p.K, v)
-#endif
-#else
-const bool WHOLE_UNITS = true;   // block formats: K is a multiple of 32
-#if defined(DATA_Q4_0)
-#include "q4_0.glsl"
-#define DECODE_UNIT(row, unit, v) dequant_block_q4_0((row) + (unit) * Q4_0_BLOCK_BYTES, v)
-#elif defined(DATA_Q4_1)
-#include "q4_1.glsl"
-#define DECODE_UNIT(row, unit, v) dequant_block_q4_1((row) + (unit) * Q4_1_BLOCK_BYTES, v)
-#elif defined(DATA_Q5_0)
-#include "q5_0.glsl"
-#define DECODE_UNIT(row, unit, v) dequant_block_q5_0((row) + (unit) * Q5_0_BLOCK_BYTES, v)
-#elif defined(DATA_Q5_1)
-#include "q5_1.glsl"
-#define DECODE_UNIT(row, unit, v) dequant_block_q5_1((row) + (unit) * Q5_1_BLOCK_BYTES, v)
-#elif defined(DATA_Q8_0)
-#include "q8_0.glsl"
-#define DECODE_UNIT(row, unit, v) dequant_block_q8_0((row) + (unit) * Q8_0_BLOCK_BYTES, v)
-#elif defined(DATA_Q4_K)
-#include "q4_k.glsl"
-#define DECODE_UNIT(row, unit, v) dequant_q4_k((row) + ((unit) >> 3) * Q4_K_BLOCK_BYTES, (unit) & 7u, v)
-#elif defined(DATA_Q5_K)
-#include "q5_k.glsl"
-#define DECODE_UNIT(row, unit, v) dequant_q5_k((row) + ((unit) >> 3) * Q5_K_BLOCK_BYTES, (unit) & 7u, v)
-#elif defined(DATA_Q6_K)
-#include "q6_k.glsl"
-#define DECODE_UNIT(row, unit, v) dequant_q6_k((row) + ((unit) >> 3) * Q6_K_BLOCK_BYTES, (unit) & 7u, v)
-#else
-#error "mul_mat_vec.comp needs a DATA_<TYPE> define"
-#endif
-#endif
+// Floats k0 .. k0 + 31 of batch column c; those from `valid` on read as 0
+// (the decoded weights there are 0 too, and 0 * x must not give NaN).
+void loadX(uint c, uint k0, uint valid, out vec4 xs[8]) {
+    const uint first = p.xBase + c * p.K + k0;
+    [[unroll]] for (uint i = 0u; i < 8u; ++i) {
+        if (X_VEC4) {
+            xs[i] = WHOLE_UNITS || 4u * i < valid ? x4[first / 4u + i] : vec4(0.0);
+        } else {
+            [[unroll]] for (uint j = 0u; j < 4u; ++j)
+                xs[i][j] = WHOLE_UNITS || 4u * i + j < valid ? x[first + 4u * i + j] : 0.0;
+        }
+    }
+}
 
 // One slot per (row, column) pair and invocation.
 shared float partial[ROWS * COLS * BLOCK_SIZE];
@@ -98,19 +80,18 @@ void main() {
     for (uint unit = tid; unit < units; unit += BLOCK_SIZE) {
         const uint k0 = unit * UNIT;
         const uint valid = WHOLE_UNITS ? UNIT : min(UNIT, p.K - k0);
-        for (uint r = 0u; r < ROWS; ++r) {
+        vec4 xs[8];
+        if (COLS == 1u) loadX(0u, k0, valid, xs);
+        [[unroll]] for (uint r = 0u; r < ROWS; ++r) {
             if (r >= rows) break;
             float w[32];
-            DECODE_UNIT(p.wBase + (firstRow + r) * p.rowBytes, unit, w);
-            for (uint c = 0u; c < COLS; ++c) {
+            DECODE_UNIT(p.wBase + (firstRow + r) * p.rowBytes, unit, p.K, w);
+            [[unroll]] for (uint c = 0u; c < COLS; ++c) {
                 if (c >= p.cols) break;
-                const uint xk = p.xBase + c * p.K + k0;
+                if (COLS > 1u) loadX(c, k0, valid, xs);
                 float sum = 0.0;
-                if (valid == UNIT) {
-                    [[unroll]] for (uint j = 0u; j < UNIT; ++j) sum += w[j] * x[xk + j];
-                } else {
-                    for (uint j = 0u; j < valid; ++j) sum += w[j] * x[xk + j];
-                }
+                [[unroll]] for (uint i = 0u; i < 8u; ++i)
+                    sum += dot(vec4(w[4u * i], w[4u * i + 1u], w[4u * i + 2u], w[4u * i + 3u]), xs[i]);
                 acc[r * COLS + c] += sum;
             }
         }
