@@ -57,6 +57,9 @@ void AppSettings::setLastVariantId(qint64 id) { store("chat/lastVariantId", id);
 bool AppSettings::bundledVariantDerived() const { return settings_.value("library/bundledVariantDerived", false).toBool(); }
 void AppSettings::setBundledVariantDerived() { store("library/bundledVariantDerived", true); }
 
+QString AppSettings::gpuSituation() const { return settings_.value("notices/gpuSituation").toString(); }
+void AppSettings::setGpuSituation(const QString& situation) { store("notices/gpuSituation", situation); }
+
 bool AppSettings::apiEnabled() const { return settings_.value("api/enabled", false).toBool(); }
 void AppSettings::setApiEnabled(bool enabled) { store("api/enabled", enabled); }
 

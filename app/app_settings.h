@@ -79,6 +79,9 @@ public:
     // user cancelled it), so it is not made again after the user deletes it.
     bool bundledVariantDerived() const;
     void setBundledVariantDerived();
+    // The GPU situation GpuNotice last told the user about ("gpu", "none", "cpu:<device>").
+    QString gpuSituation() const;
+    void setGpuSituation(const QString& situation);
 
     LoadOptions loadOptions() const;
     // What a new conversation starts with: the global system prompt, and for

@@ -45,6 +45,7 @@ void DeviceList::refresh() {
         }
         devices_ = entries;
         note_ = found.error;
+        found_ = found.devices;
         emit devicesChanged();
     });
     watcher->setFuture(QtConcurrent::run([] {

@@ -5,6 +5,10 @@
 #include <QObject>
 #include <QVariantList>
 
+#include <nibble/engine.h>
+
+#include <vector>
+
 namespace nibble::app {
 
 class DeviceList : public QObject {
@@ -19,6 +23,8 @@ public:
     QVariantList devices() const { return devices_; }
     // Why no GPU is listed, when none is.
     QString note() const { return note_; }
+    // The devices as the engine describes them, from the last refresh.
+    const std::vector<DeviceInfo>& found() const { return found_; }
     Q_INVOKABLE void refresh();
 
 signals:
@@ -27,6 +33,7 @@ signals:
 private:
     QVariantList devices_;
     QString note_;
+    std::vector<DeviceInfo> found_;
     bool refreshing_ = false;
 };
 

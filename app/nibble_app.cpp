@@ -9,6 +9,7 @@
 #include "download_list_model.h"
 #include "download_manager.h"
 #include "engine_host.h"
+#include "gpu_notice.h"
 #include "model_library.h"
 #include "quality_evaluator.h"
 #include "storage/conversation_store.h"
@@ -50,6 +51,9 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     builder_ = std::make_unique<VariantBuilder>(db_, *variants_, folder_.modelsFolder());
     connect(library_.get(), &ModelLibrary::variantRemoved, this, &NibbleApp::onVariantRemoved);
     devices_ = std::make_unique<DeviceList>();
+    gpuNotice_ = std::make_unique<GpuNotice>(*settings_);
+    connect(devices_.get(), &DeviceList::devicesChanged, gpuNotice_.get(),
+            [this] { gpuNotice_->update(devices_->found(), devices_->note()); });
     ModelCatalog catalog = ModelCatalog::fromFiles({});
     try {
         catalog = ModelCatalog::builtIn();
@@ -77,6 +81,7 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     context->setContextProperty("builder", builder_.get());
     context->setContextProperty("evaluator", evaluator_.get());
     context->setContextProperty("devices", devices_.get());
+    context->setContextProperty("gpuNotice", gpuNotice_.get());
     context->setContextProperty("downloads", downloadList_.get());
     context->setContextProperty("apiServer", api_.get());
     deriveBundledVariantOnFirstRun();

@@ -23,6 +23,7 @@ class DeviceList;
 class DownloadListModel;
 class DownloadManager;
 class EngineHost;
+class GpuNotice;
 class ModelLibrary;
 class QualityEvaluator;
 class Theme;
@@ -53,6 +54,7 @@ public:
     VariantBuilder& builder() { return *builder_; }
     QualityEvaluator& evaluator() { return *evaluator_; }
     ApiServer& api() { return *api_; }
+    GpuNotice& gpuNotice() { return *gpuNotice_; }
 
     static constexpr const char* kMainQml = "qrc:/qt/qml/Nibble/Main.qml";
 
@@ -74,6 +76,7 @@ private:
     std::unique_ptr<ModelLibrary> library_;
     std::unique_ptr<VariantBuilder> builder_;
     std::unique_ptr<DeviceList> devices_;
+    std::unique_ptr<GpuNotice> gpuNotice_;
     std::unique_ptr<DownloadManager> downloads_;
     std::unique_ptr<DownloadListModel> downloadList_;
     std::unique_ptr<ApiServer> api_;

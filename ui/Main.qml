@@ -110,6 +110,8 @@ ApplicationWindow {
                 conversationTools: window.page === 0
             }
 
+            GpuNoticeBanner { Layout.fillWidth: true }
+
             StackLayout {
                 objectName: "pages"
                 Layout.fillWidth: true
@@ -126,5 +128,11 @@ ApplicationWindow {
 
             StatusBar { Layout.fillWidth: true }
         }
+    }
+
+    // Models dropped anywhere on the window go to the library.
+    ModelDropArea {
+        anchors.fill: parent
+        onDroppedUrls: window.page = 1
     }
 }

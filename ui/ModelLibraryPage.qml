@@ -5,7 +5,8 @@ import QtQuick.Layouts
 
 // The models on this computer, each with the precisions (variants) it is
 // stored in: size, file, origin and quality figures. Importing adds a .gguf
-// file; the "Download models" section below the list fetches catalog models.
+// file (so does dropping files or folders on the window: ModelDropArea); the
+// "Download models" section below the list fetches catalog models.
 Item {
     id: page
     signal useVariant(var variantId)
@@ -43,6 +44,9 @@ Item {
                 icon.width: 16
                 icon.height: 16
                 highlighted: true
+                enabled: !library.importing
+                ToolTip.visible: hovered
+                ToolTip.text: qsTr("Or drop .gguf files or folders anywhere on the window")
                 onClicked: importDialog.open()
             }
         }
@@ -293,7 +297,7 @@ Item {
             Label {
                 anchors.centerIn: parent
                 visible: list.count === 0
-                text: qsTr("No models yet. Import a .gguf file to start chatting.")
+                text: qsTr("No models yet. Import a .gguf file, or drop one here, to start chatting.")
                 color: theme.mutedText
             }
         }

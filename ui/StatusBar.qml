@@ -91,10 +91,14 @@ Rectangle {
                                  : qsTr("API %1").arg(apiServer.url)
         }
         Label {
+            objectName: "backendStatus"
+            // On the CPU, say why: a person expecting their GPU to work wants to know.
+            readonly property string cpuWhy: appSettings.device === "cpu" ? qsTr("chosen in Settings") : gpuNotice.cpuReason
             visible: engine.backend.length > 0
             color: theme.mutedText
             font.pixelSize: 12
-            text: engine.backend
+            text: engine.backend.startsWith("CPU") && cpuWhy.length > 0 ? qsTr("%1 (%2)").arg(engine.backend).arg(cpuWhy)
+                                                                        : engine.backend
         }
         Label {
             objectName: "contextUse"

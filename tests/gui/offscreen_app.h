@@ -41,7 +41,9 @@ public:
 
     // Starts the app; check window() afterwards (QVERIFY cannot return a value).
     // Skipping the first run's 8-bit variant leaves the CPU to the test.
-    void start(const std::filesystem::path& bundledModel, FirstRun firstRun = FirstRun::MakeEightBitVariant) {
+    // device is the compute device setting ("auto" lets the app look for a GPU).
+    void start(const std::filesystem::path& bundledModel, FirstRun firstRun = FirstRun::MakeEightBitVariant,
+               const QString& device = QStringLiteral("cpu")) {
         QVERIFY(dataDir_.isValid());
         qputenv("NIBBLE_DEFAULT_MODEL", QByteArray::fromStdString(bundledModel.string()));
         if (firstRun == FirstRun::SkipEightBitVariant) {
@@ -49,7 +51,7 @@ public:
             app::AppSettings(folder.settingsFile(), folder.root()).setBundledVariantDerived();
         }
         app_ = std::make_unique<app::NibbleApp>(app::DataFolder(dataDir_.path()));
-        app_->settings().setDevice("cpu");
+        app_->settings().setDevice(device);
         app_->settings().setMaxTokens(24);
         app_->settings().setTemperature(0);
         app_->settings().setSeed(42);

@@ -1,0 +1,120 @@
+// First run without a GPU: the real app, offscreen, with the Vulkan loader
+// pointed at a driver manifest that does not exist and the device setting left
+// at "auto". The window says once, in plain words, that Nibble runs on the CPU;
+// a second start with the same data folder does not say it again; the chat
+// still answers, on the CPU, and the status bar says why it is the CPU. Then
+// the loader sees lavapipe again: a new situation, so the notice comes back,
+// naming the software driver. Screenshot: <build>/screenshots/no-gpu-notice.png.
+#include "chat_controller.h"
+#include "engine_host.h"
+#include "gpu_notice.h"
+#include "message_list_model.h"
+#include "offscreen_app.h"
+#include "test_models.h"
+
+using namespace nibble;
+
+namespace {
+
+const QString kNoGpuNotice = "No GPU with Vulkan was found, so Nibble runs on the CPU. Replies will be slower.";
+
+// The loader's variables for "use exactly these driver manifests": VK_DRIVER_FILES
+// from loader 1.3.207 on, VK_ICD_FILENAMES before (and still honoured).
+const char* const kDriverVariables[] = {"VK_DRIVER_FILES", "VK_ICD_FILENAMES"};
+
+}  // namespace
+
+class TestNoGpuNotice : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void init();
+    void firstStartSaysSoAndChatsOnTheCpu();
+    void secondStartSaysNothing();
+    void softwareDriverAppearingIsNamed();
+
+private:
+    // Starts the app on the test's data folder (the same every time) and
+    // waits for its device survey.
+    void start();
+    app::GpuNotice& notice() const { return app_.app().gpuNotice(); }
+
+    std::filesystem::path stories_;
+    test::OffscreenApp app_;
+};
+
+void TestNoGpuNotice::start() {
+    app_.start(stories_, test::OffscreenApp::FirstRun::SkipEightBitVariant, "auto");
+    QVERIFY(app_.window());
+    // The survey runs off the UI thread.
+    QTRY_VERIFY_WITH_TIMEOUT(notice().surveyed(), 30'000);
+}
+
+void TestNoGpuNotice::initTestCase() {
+    NIBBLE_REQUIRE_MODEL(stories, test::kStories);
+    stories_ = stories;
+    const QByteArray missing = app_.dataPath("no-such-driver.json").toUtf8();
+    for (const char* variable : kDriverVariables) qputenv(variable, missing);
+}
+
+void TestNoGpuNotice::cleanupTestCase() {
+    app_.stop();
+    for (const char* variable : kDriverVariables) qunsetenv(variable);
+}
+
+void TestNoGpuNotice::init() { test::failOnQmlWarnings(); }
+
+void TestNoGpuNotice::firstStartSaysSoAndChatsOnTheCpu() {
+    start();
+    QCOMPARE(notice().text(), kNoGpuNotice);
+    QCOMPARE(notice().cpuReason(), QString("no Vulkan GPU found"));
+    QQuickItem* banner = app_.item("gpuNotice");
+    QVERIFY(banner);
+    QTRY_VERIFY(banner->isVisible());
+    QCOMPARE(app_.item("gpuNoticeText")->property("text").toString(), kNoGpuNotice);
+
+    app::ChatController& chat = app_.app().chat();
+    QVERIFY(chat.variantId() > 0);
+    QVERIFY(chat.send("Once upon a time"));
+    QTRY_VERIFY_WITH_TIMEOUT(!chat.generating(), 60'000);
+    const app::MessageListModel& messages = chat.messageList();
+    QCOMPARE(messages.rowCount(), 2);
+    QVERIFY2(!messages.contentAt(1).trimmed().isEmpty(), "no reply arrived");
+    QVERIFY2(app_.app().engine().backend().startsWith("CPU"), qPrintable(app_.app().engine().backend()));
+    const QString status = app_.item("backendStatus")->property("text").toString();
+    QVERIFY2(status.startsWith("CPU") && status.endsWith("(no Vulkan GPU found)"), qPrintable(status));
+
+    QTest::qWait(150);  // let layouts settle before the screenshot
+    app_.screenshot("no-gpu-notice");
+    app_.clickItem(app_.item("gpuNoticeDismiss"));
+    QTRY_VERIFY(!banner->isVisible());
+    app_.stop();
+}
+
+void TestNoGpuNotice::secondStartSaysNothing() {
+    start();
+    QCOMPARE(notice().text(), QString());
+    QCOMPARE(notice().cpuReason(), QString("no Vulkan GPU found"));
+    QVERIFY(!app_.item("gpuNotice")->isVisible());
+    app_.stop();
+}
+
+void TestNoGpuNotice::softwareDriverAppearingIsNamed() {
+    for (const char* variable : kDriverVariables) qunsetenv(variable);
+    start();
+    if (notice().cpuReason() == "no Vulkan GPU found") QSKIP("this machine has no Vulkan driver at all");
+    if (notice().cpuReason().isEmpty()) {
+        // A real GPU: nothing to say.
+        QCOMPARE(notice().text(), QString());
+    } else {
+        // Here: lavapipe, a software driver, named in the notice.
+        QVERIFY2(notice().text().contains("software driver that runs on the processor"), qPrintable(notice().text()));
+        QVERIFY(app_.item("gpuNotice")->isVisible());
+    }
+    app_.stop();
+}
+
+NIBBLE_GUI_TEST_MAIN(TestNoGpuNotice)
+#include "test_no_gpu_notice.moc"

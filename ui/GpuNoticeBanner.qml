@@ -1,0 +1,38 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+
+// A strip under the header telling, once, that Nibble runs on the CPU because
+// no GPU is reachable through Vulkan; closed with its button.
+Rectangle {
+    objectName: "gpuNotice"
+    visible: gpuNotice.text.length > 0
+    implicitHeight: visible ? noticeRow.implicitHeight + 16 : 0
+    color: theme.selection
+
+    RowLayout {
+        id: noticeRow
+        anchors.fill: parent
+        anchors.leftMargin: 20
+        anchors.rightMargin: 12
+        spacing: 12
+        Label {
+            objectName: "gpuNoticeText"
+            Layout.fillWidth: true
+            text: gpuNotice.text
+            color: theme.text
+            wrapMode: Text.Wrap
+        }
+        Button {
+            objectName: "gpuNoticeDismiss"
+            text: qsTr("Got it")
+            onClicked: gpuNotice.dismiss()
+        }
+    }
+    Rectangle {
+        anchors.bottom: parent.bottom
+        width: parent.width
+        height: 1
+        color: theme.border
+    }
+}
