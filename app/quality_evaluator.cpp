@@ -7,14 +7,11 @@
 #include "storage/storage_error.h"
 #include "variant_list_model.h"
 
-#include <nibble/error.h>
 #include <nibble/evaluation.h>
 
 #include <QFileInfo>
 #include <QJsonObject>
-#include <QtConcurrent>
 
-#include <atomic>
 
 namespace nibble::app {
 
@@ -33,7 +30,7 @@ constexpr int kChatReplyTokens = 48;
 
 // One measurement: its inputs, its progress (read by the UI thread while it
 // runs) and its outcome (read once it has finished).
-struct EvaluationJob {
+struct EvaluationJob : JobControl {
     QString mode;  // "prompt" or "chats"
     qint64 referenceId = 0;
     qint64 variantId = 0;
@@ -43,11 +40,6 @@ struct EvaluationJob {
     std::filesystem::path variantPath;
     CompareOptions options;
 
-    std::atomic<float> progress{0};
-    std::atomic<bool> cancel{false};
-
-    bool cancelled = false;
-    QString error;
     std::vector<VariantQuality> figures;
 };
 
@@ -55,20 +47,13 @@ namespace {
 
 // Runs on a pool thread.
 void evaluate(EvaluationJob& job) {
-    try {
+    runCatchingErrors(job, [&job] {
         job.options.progress = [&job](float fraction) {
             job.progress = fraction;
             return !job.cancel.load();
         };
         job.figures = compareModels(job.referencePath, {job.variantPath}, job.options);
-    } catch (const Error& e) {
-        if (e.kind() == ErrorKind::Cancelled)
-            job.cancelled = true;
-        else
-            job.error = QString::fromUtf8(e.what());
-    } catch (const std::exception& e) {
-        job.error = QString::fromUtf8(e.what());
-    }
+    });
 }
 
 QString turnsText(int n) {
@@ -87,20 +72,11 @@ std::vector<ChatMessage> promptConversation(const QString& systemPrompt, const Q
 QualityEvaluator::QualityEvaluator(const storage::Database& db, VariantListModel& variants, AppSettings& settings,
                                    QObject* parent)
     : QObject(parent), db_(db), variants_(variants), settings_(settings) {
-    progressTimer_.setInterval(100);
-    connect(&progressTimer_, &QTimer::timeout, this, [this] {
-        if (progress() == reportedProgress_) return;
-        reportedProgress_ = progress();
-        emit progressChanged();
-    });
-    connect(&watcher_, &QFutureWatcher<void>::finished, this, &QualityEvaluator::onJobFinished);
+    connect(&task_, &BackgroundTask::progressChanged, this, &QualityEvaluator::progressChanged);
+    connect(&task_, &BackgroundTask::finished, this, &QualityEvaluator::onJobFinished);
 }
 
-QualityEvaluator::~QualityEvaluator() {
-    if (!job_) return;
-    job_->cancel = true;
-    watcher_.waitForFinished();
-}
+QualityEvaluator::~QualityEvaluator() = default;
 
 QString QualityEvaluator::task() const {
     if (!job_) return {};
@@ -109,8 +85,6 @@ QString QualityEvaluator::task() const {
                ? tr("Measuring %1 against %2 on this prompt").arg(variant, reference)
                : tr("Measuring %1 against %2 on %3 of your saved chats").arg(variant, reference, turnsText(job_->items));
 }
-
-double QualityEvaluator::progress() const { return job_ ? double(job_->progress.load()) : 0.0; }
 
 bool QualityEvaluator::evaluatePrompt(qint64 referenceId, qint64 variantId, const QString& prompt) {
     auto job = std::make_shared<EvaluationJob>();
@@ -181,17 +155,13 @@ bool QualityEvaluator::start(std::shared_ptr<EvaluationJob> job) {
     job->variantPath = variant->filePath.toStdString();
     job->options.backend = settings_.loadOptions().backend;
     job_ = std::move(job);
-    reportedProgress_ = 0;
-    watcher_.setFuture(QtConcurrent::run([job = job_] { evaluate(*job); }));
-    progressTimer_.start();
+    task_.start(job_, [job = job_] { evaluate(*job); });
     emit stateChanged();
     emit progressChanged();
     return true;
 }
 
-void QualityEvaluator::cancel() {
-    if (job_) job_->cancel = true;
-}
+void QualityEvaluator::cancel() { task_.cancel(); }
 
 void QualityEvaluator::clear() {
     cancel();
@@ -206,7 +176,6 @@ void QualityEvaluator::setOutcome(const QVariantMap& result, const QString& mess
 
 void QualityEvaluator::onJobFinished() {
     const std::shared_ptr<EvaluationJob> job = std::move(job_);
-    progressTimer_.stop();
     emit stateChanged();
     emit progressChanged();
     if (job->cancelled) {

@@ -4,9 +4,9 @@
 // thread: on one prompt (after a side-by-side comparison) or on the user
 // turns of the saved chats. Every measurement is kept in the database; one on
 // the chats also becomes the variant's quality figures in the library.
-#include <QFutureWatcher>
+#include "background_task.h"
+
 #include <QObject>
-#include <QTimer>
 #include <QVariantMap>
 
 #include <memory>
@@ -38,7 +38,7 @@ public:
     bool running() const { return job_ != nullptr; }
     // What is being measured, in words.
     QString task() const;
-    double progress() const;
+    double progress() const { return task_.progress(); }
     // The last measurement: {mode ("prompt" | "chats"), dataset, referenceId, variantId,
     // referenceLabel, variantLabel, scoredTokens, kldMean, kldMeanError, kldP99,
     // sameTopPercent, sameTopError, rmsDeltaP, referencePerplexity, perplexity,
@@ -72,9 +72,7 @@ private:
     VariantListModel& variants_;
     AppSettings& settings_;
     std::shared_ptr<EvaluationJob> job_;
-    QFutureWatcher<void> watcher_;
-    QTimer progressTimer_;
-    double reportedProgress_ = 0;
+    BackgroundTask task_;
     QVariantMap result_;
     QString message_;
 };

@@ -8,7 +8,6 @@
 #include "storage/variant_store.h"
 #include "variant_list_model.h"
 
-#include <nibble/error.h>
 #include <nibble/quantize.h>
 
 #include <QDir>
@@ -17,7 +16,6 @@
 #include <QFileInfo>
 #include <QLocale>
 #include <QRegularExpression>
-#include <QtConcurrent>
 
 #include <atomic>
 
@@ -52,7 +50,7 @@ enum class Phase { Calibrating, Quantizing, Checking };
 
 // One variant being made: what the worker needs, its progress (read by the
 // UI thread while it runs) and its outcome (read once it has finished).
-struct BuildJob {
+struct BuildJob : JobControl {
     qint64 sourceId = 0;
     qint64 modelId = 0;
     QString recipeKey;
@@ -64,12 +62,8 @@ struct BuildJob {
     QString outputPath;
     QString label;
 
-    std::atomic<float> progress{0};
     std::atomic<Phase> phase{Phase::Quantizing};
-    std::atomic<bool> cancel{false};
 
-    bool cancelled = false;
-    QString error;
     QStringList warnings;
     QString sha256;
     double seconds = 0;
@@ -81,7 +75,7 @@ namespace {
 void build(BuildJob& job) {
     QElapsedTimer clock;
     clock.start();
-    try {
+    runCatchingErrors(job, [&job] {
         QuantizeOptions options;
         options.recipe = job.quantizer;
         options.calibrate = job.calibrate;
@@ -104,14 +98,7 @@ void build(BuildJob& job) {
             job.sha256 = *sha;
         else
             job.cancelled = true;
-    } catch (const Error& e) {
-        if (e.kind() == ErrorKind::Cancelled)
-            job.cancelled = true;
-        else
-            job.error = QString::fromUtf8(e.what());
-    } catch (const std::exception& e) {
-        job.error = QString::fromUtf8(e.what());
-    }
+    });
     if (job.cancelled || !job.error.isEmpty()) QFile::remove(job.outputPath);
     job.seconds = double(clock.elapsed()) / 1000.0;
 }
@@ -121,26 +108,15 @@ void build(BuildJob& job) {
 VariantBuilder::VariantBuilder(const storage::Database& db, VariantListModel& variants, QString modelsFolder,
                                QObject* parent)
     : QObject(parent), db_(db), variants_(variants), modelsFolder_(std::move(modelsFolder)) {
-    progressTimer_.setInterval(100);
-    connect(&progressTimer_, &QTimer::timeout, this, [this] {
-        if (progress() == reportedProgress_) return;
-        reportedProgress_ = progress();
-        emit progressChanged();
-    });
-    connect(&watcher_, &QFutureWatcher<void>::finished, this, &VariantBuilder::onJobFinished);
+    connect(&task_, &BackgroundTask::progressChanged, this, &VariantBuilder::progressChanged);
+    connect(&task_, &BackgroundTask::finished, this, &VariantBuilder::onJobFinished);
 }
 
-VariantBuilder::~VariantBuilder() {
-    if (!job_) return;
-    job_->cancel = true;
-    watcher_.waitForFinished();
-}
+VariantBuilder::~VariantBuilder() = default;
 
 QString VariantBuilder::label() const { return job_ ? job_->label : QString(); }
 
 qint64 VariantBuilder::sourceVariantId() const { return job_ ? job_->sourceId : 0; }
-
-double VariantBuilder::progress() const { return job_ ? double(job_->progress.load()) : 0.0; }
 
 QString VariantBuilder::phase() const {
     if (!job_) return {};
@@ -252,18 +228,14 @@ bool VariantBuilder::create(qint64 sourceVariantId, const QString& recipeKey) {
         return false;
     }
     job_ = job;
-    reportedProgress_ = 0;
     setMessage({});
-    watcher_.setFuture(QtConcurrent::run([job] { build(*job); }));
-    progressTimer_.start();
+    task_.start(job, [job] { build(*job); });
     emit stateChanged();
     emit progressChanged();
     return true;
 }
 
-void VariantBuilder::cancel() {
-    if (job_) job_->cancel = true;
-}
+void VariantBuilder::cancel() { task_.cancel(); }
 
 void VariantBuilder::dismissMessage() { setMessage({}); }
 
@@ -276,7 +248,6 @@ void VariantBuilder::setMessage(const QString& text, const QStringList& warnings
 
 void VariantBuilder::onJobFinished() {
     const std::shared_ptr<BuildJob> job = std::move(job_);
-    progressTimer_.stop();
     qint64 newId = 0;
     if (job->cancelled) {
         setMessage(tr("Cancelled making %1; no file was left behind.").arg(job->label));

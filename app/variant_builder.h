@@ -4,9 +4,9 @@
 // file's checksum run on a worker thread while the app stays usable; the
 // result joins the library as a variant derived from its source. Cancelling
 // leaves no file behind. One variant is made at a time.
-#include <QFutureWatcher>
+#include "background_task.h"
+
 #include <QObject>
-#include <QTimer>
 #include <QVariantList>
 
 #include <memory>
@@ -41,7 +41,7 @@ public:
     // "SmolLM2 135M Instruct - 8-bit (Q8_0)" while it is being made.
     QString label() const;
     qint64 sourceVariantId() const;
-    double progress() const;
+    double progress() const { return task_.progress(); }
     // What the worker is doing, in words: calibrating, quantizing, checking the file.
     QString phase() const;
     // How the last one went, and the quantizer's warnings about it.
@@ -76,9 +76,7 @@ private:
     VariantListModel& variants_;
     QString modelsFolder_;
     std::shared_ptr<BuildJob> job_;
-    QFutureWatcher<void> watcher_;
-    QTimer progressTimer_;
-    double reportedProgress_ = 0;
+    BackgroundTask task_;
     QString message_;
     QStringList warnings_;
 };
