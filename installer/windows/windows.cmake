@@ -20,6 +20,29 @@ target_sources(nibble PRIVATE "${_nibble_windows}/nibble.rc")
 qt_generate_deploy_qml_app_script(TARGET nibble FILENAME_VARIABLE _nibble_deploy_script)
 install(SCRIPT "${_nibble_deploy_script}")
 
+# windeployqt copies Qt's DLLs only. The other DLLs the two programs need
+# (spdlog, fmt, PCRE2, SQLite when they come as DLLs, as from vcpkg) are found
+# by scanning the built programs, in the prefix path's bin folders and PATH;
+# Windows' own DLLs, Qt's and the Vulkan loader (below) are left out.
+set(_nibble_dll_dirs "")
+foreach(_prefix IN LISTS CMAKE_PREFIX_PATH)
+    list(APPEND _nibble_dll_dirs "${_prefix}/bin")
+endforeach()
+install(CODE "set(_nibble_dll_dirs \"${_nibble_dll_dirs}\")")
+install(CODE [[
+    file(GET_RUNTIME_DEPENDENCIES
+        EXECUTABLES "$<TARGET_FILE:nibble>" "$<TARGET_FILE:nibble-cli>"
+        RESOLVED_DEPENDENCIES_VAR _nibble_dlls
+        UNRESOLVED_DEPENDENCIES_VAR _nibble_unresolved
+        DIRECTORIES ${_nibble_dll_dirs}
+        PRE_EXCLUDE_REGEXES "^api-ms-" "^ext-ms-" "^[Qq]t6" "^vulkan-1"
+        POST_EXCLUDE_REGEXES "[Ss]ystem32" "[Ss]ys[Ww][Oo][Ww]64")
+    foreach(_dll IN LISTS _nibble_unresolved)
+        message(WARNING "Not bundled, not found: ${_dll}")
+    endforeach()
+    file(INSTALL ${_nibble_dlls} DESTINATION "${CMAKE_INSTALL_PREFIX}/bin")
+]])
+
 # The MSVC runtime, so a fresh Windows needs no redistributable installed first.
 set(CMAKE_INSTALL_SYSTEM_RUNTIME_DESTINATION "${CMAKE_INSTALL_BINDIR}")
 include(InstallRequiredSystemLibraries)
@@ -29,7 +52,7 @@ include(InstallRequiredSystemLibraries)
 # loader bundled it starts and runs on the CPU. The loader still finds the
 # drivers through the registry.
 find_file(NIBBLE_VULKAN_LOADER_DLL vulkan-1.dll
-    HINTS "$ENV{VULKAN_SDK}/Bin" "$ENV{VULKAN_SDK}/Bin32" "$ENV{SystemRoot}/System32"
+    HINTS "$ENV{VULKAN_SDK}/Bin" "$ENV{SystemRoot}/System32"
     NO_DEFAULT_PATH)
 if(NIBBLE_VULKAN_LOADER_DLL)
     install(FILES "${NIBBLE_VULKAN_LOADER_DLL}" DESTINATION "${CMAKE_INSTALL_BINDIR}")

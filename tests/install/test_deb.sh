@@ -41,6 +41,10 @@ echo "$depends" | tr ',' '\n' | while read -r group; do
     done
     [ "$satisfied" = 1 ] || fail "dependency '$group' is not installed here"
 done
+# No maintainer scripts: nothing of ours runs at install or removal, so
+# removing the package cannot touch anyone's home folder.
+maintainer_scripts="$(dpkg-deb --ctrl-tarfile "$deb" | tar -t | sed 's|^\./||' | grep -E '^(pre|post)(inst|rm)$' || true)"
+[ -z "$maintainer_scripts" ] || fail "the package has maintainer scripts: $maintainer_scripts"
 # The QML is compiled into the binary, not shipped as files.
 dpkg-deb --contents "$deb" | grep -q '\.qml$' && fail "the package carries loose .qml files"
 
