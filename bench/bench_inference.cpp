@@ -1,11 +1,21 @@
-// Prefill and decode speed of the real models on one backend, printed as JSON
+// Prefill and decode speed of the real models, and of synthetic models of a
+// real model's shape (synthetic_model.h), on one backend, printed as JSON
 // lines. The baseline measured in the same run is the machine's memory read
 // bandwidth: decoding reads every weight once per token, so
-// bandwidth / weight bytes is the best decode rate possible, and
-// decode_fraction_of_bandwidth_limit says how close we come.
+// bandwidth / weight bytes is the best decode rate possible on the CPU, and
+// decode_fraction_of_bandwidth_limit says how close we come. For a GPU, the
+// implied bandwidth (weight bytes per token x decode tokens/s) compares with
+// its copy bandwidth (bench_mat_vec) or data sheet; --cpu-baseline runs the
+// CPU backend on the same model in the same run.
 //
-//   bench_inference [--backend cpu|vulkan] [--prompt-tokens N] [--decode-tokens N] [MODEL...]
+//   bench_inference [--backend cpu|vulkan] [--device NAME] [--prompt-tokens N] [--decode-tokens N]
+//                   [--synthetic llama-1b|llama-8b|tiny --type Q4_0|Q4_K|Q8_0 [--dir DIR]]
+//                   [--cpu-baseline] [MODEL...]
+#include "api/model_impl.h"
 #include "nibble/engine.h"
+#include "nibble/error.h"
+#include "synthetic_model.h"
+#include "vulkan/vulkan_transformer.h"
 
 #include <algorithm>
 #include <chrono>
@@ -61,55 +71,128 @@ std::vector<std::filesystem::path> defaultModels() {
     return found;
 }
 
+// Bytes of weights one decoded token reads: every layer's matrices and
+// vectors, the final norm and the output matrix (the embedding gives one row).
+uint64_t weightBytesPerToken(const nibble::ModelWeights& w) {
+    uint64_t bytes = w.outputNorm->byteSize + w.output->byteSize;
+    for (const nibble::LayerWeights& L : w.layers)
+        for (const nibble::Tensor* t : {L.attnNorm, L.wq, L.wk, L.wv, L.wo, L.bq, L.bk, L.bv, L.qNorm, L.kNorm,
+                                        L.postAttnNorm, L.ffnNorm, L.gate, L.up, L.down, L.postFfnNorm})
+            if (t) bytes += t->byteSize;
+    return bytes;
+}
+
+struct Options {
+    nibble::BackendKind backend = nibble::BackendKind::Cpu;
+    std::string device;
+    int promptTokens = 128, decodeTokens = 64;
+};
+
+const char* backendName(nibble::BackendKind backend) { return backend == nibble::BackendKind::Vulkan ? "vulkan" : "cpu"; }
+
+void benchmark(const std::filesystem::path& path, const Options& o, double bandwidth) {
+    nibble::LoadOptions options;
+    options.backend = o.backend;
+    options.device = o.device;
+    options.contextLength = uint32_t(o.promptTokens + o.decodeTokens + 8);
+    auto model = nibble::Model::open(path, options);
+    // A prompt of exactly promptTokens tokens: repeat a sentence and cut.
+    std::vector<int32_t> sentence = model->tokenize(" The little robot walked to the market to buy apples.", false);
+    std::vector<int32_t> prompt;
+    while (int(prompt.size()) < o.promptTokens) prompt.insert(prompt.end(), sentence.begin(), sentence.end());
+    prompt.resize(size_t(o.promptTokens));
+    const std::string text = model->detokenize(prompt);
+
+    nibble::Session session(model);
+    nibble::GenerateOptions g;
+    g.sampling = nibble::SamplingParams::greedy();
+    g.maxTokens = o.decodeTokens;
+    g.stop = {};
+    // The model may end its text early; decode speed counts what it generated.
+    nibble::GenerationResult r = session.complete(text, g, {});
+    const nibble::ModelImpl& impl = model->impl();
+    const double weightBytes = double(weightBytesPerToken(impl.weights));
+    const double limit = bandwidth / weightBytes;
+    // What the Vulkan backend allocates on the device: weights, KV cache, activations.
+    const double deviceBytes =
+        o.backend == nibble::BackendKind::Vulkan
+            ? double(nibble::vulkan::VulkanTransformer::requiredBytes(impl.config, impl.weights, int(options.contextLength)))
+            : 0.0;
+    std::printf("{\"model\":\"%s\",\"backend\":\"%s\",\"device\":\"%s\",\"file_type\":\"%s\",\"file_bytes\":%.0f,"
+                "\"prompt_tokens\":%d,\"prefill_tokens_per_second\":%.2f,\"time_to_first_token_s\":%.4f,"
+                "\"decode_tokens\":%d,\"decode_tokens_per_second\":%.2f,\"weight_bytes_per_token\":%.0f,"
+                "\"implied_bandwidth_bytes_per_second\":%.0f,\"device_memory_bytes\":%.0f,"
+                "\"decode_cpu_bandwidth_limit_tokens_per_second\":%.2f,\"decode_fraction_of_cpu_bandwidth_limit\":%.4f}\n",
+                path.filename().c_str(), backendName(o.backend), model->backendDescription().c_str(),
+                model->info().fileType.c_str(), double(model->info().fileSize), r.promptTokens,
+                r.promptTokensPerSecond(), r.promptSeconds, r.generatedTokens, r.tokensPerSecond(), weightBytes,
+                weightBytes * r.tokensPerSecond(), deviceBytes, limit, r.tokensPerSecond() / limit);
+    std::fflush(stdout);
+}
+
+// The synthetic model's file in dir, written unless a previous run left it there.
+std::filesystem::path syntheticModel(const std::string& shapeName, const std::string& typeName,
+                                     const std::filesystem::path& dir) {
+    const auto shape = nibble::bench::syntheticShape(shapeName);
+    const auto type = nibble::bench::syntheticWeightType(typeName);
+    if (!shape || !type)
+        throw nibble::Error(nibble::ErrorKind::InvalidArgument,
+                            "--synthetic takes llama-1b, llama-8b or tiny and --type Q4_0, Q4_K or Q8_0");
+    const std::filesystem::path path = dir / ("synthetic-" + shapeName + "-" + typeName + ".gguf");
+    if (!std::filesystem::exists(path)) {
+        std::filesystem::create_directories(dir);
+        const auto start = Clock::now();
+        nibble::bench::writeSyntheticModel(*shape, *type, path);
+        std::fprintf(stderr, "bench_inference: wrote %s in %.1f s\n", path.c_str(),
+                     std::chrono::duration<double>(Clock::now() - start).count());
+    }
+    return path;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    nibble::BackendKind backend = nibble::BackendKind::Cpu;
-    int promptTokens = 128, decodeTokens = 64;
+    Options o;
+    bool cpuBaseline = false;
+    std::string synthetic, type = "Q4_0";
+    std::filesystem::path dir = std::filesystem::temp_directory_path() / "nibble-bench";
     std::vector<std::filesystem::path> models;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--backend" && i + 1 < argc) backend = std::string(argv[++i]) == "vulkan" ? nibble::BackendKind::Vulkan : nibble::BackendKind::Cpu;
-        else if (a == "--prompt-tokens" && i + 1 < argc) promptTokens = std::atoi(argv[++i]);
-        else if (a == "--decode-tokens" && i + 1 < argc) decodeTokens = std::atoi(argv[++i]);
+        const bool hasValue = i + 1 < argc;
+        if (a == "--backend" && hasValue) o.backend = std::string(argv[++i]) == "vulkan" ? nibble::BackendKind::Vulkan : nibble::BackendKind::Cpu;
+        else if (a == "--device" && hasValue) o.device = argv[++i];
+        else if (a == "--prompt-tokens" && hasValue) o.promptTokens = std::atoi(argv[++i]);
+        else if (a == "--decode-tokens" && hasValue) o.decodeTokens = std::atoi(argv[++i]);
+        else if (a == "--synthetic" && hasValue) synthetic = argv[++i];
+        else if (a == "--type" && hasValue) type = argv[++i];
+        else if (a == "--dir" && hasValue) dir = argv[++i];
+        else if (a == "--cpu-baseline") cpuBaseline = true;
         else models.emplace_back(a);
+    }
+    try {
+        if (!synthetic.empty()) models.push_back(syntheticModel(synthetic, type, dir));
+    } catch (const nibble::Error& e) {
+        std::fprintf(stderr, "bench_inference: %s\n", e.what());
+        return 2;
     }
     if (models.empty()) models = defaultModels();
     const double bandwidth = memoryReadBandwidth();
     std::printf("{\"baseline\":\"memory_read\",\"bytes_per_second\":%.0f,\"threads\":%u}\n", bandwidth,
                 std::thread::hardware_concurrency());
+    std::vector<nibble::BackendKind> backends = {o.backend};
+    if (cpuBaseline && o.backend != nibble::BackendKind::Cpu) backends.push_back(nibble::BackendKind::Cpu);
     for (const auto& path : models) {
-        try {
-            nibble::LoadOptions options;
-            options.backend = backend;
-            options.contextLength = uint32_t(promptTokens + decodeTokens + 8);
-            auto model = nibble::Model::open(path, options);
-            // A prompt of exactly promptTokens tokens: repeat a sentence and cut.
-            std::vector<int32_t> sentence = model->tokenize(" The little robot walked to the market to buy apples.", false);
-            std::vector<int32_t> prompt;
-            while (int(prompt.size()) < promptTokens) prompt.insert(prompt.end(), sentence.begin(), sentence.end());
-            prompt.resize(size_t(promptTokens));
-            const std::string text = model->detokenize(prompt);
-
-            nibble::Session session(model);
-            nibble::GenerateOptions g;
-            g.sampling = nibble::SamplingParams::greedy();
-            g.maxTokens = decodeTokens;
-            g.stop = {};
-            // The model may end its text early; decode speed counts what it generated.
-            nibble::GenerationResult r = session.complete(text, g, {});
-            const double weightBytes = double(model->info().fileSize);
-            const double limit = bandwidth / weightBytes;
-            std::printf("{\"model\":\"%s\",\"backend\":\"%s\",\"file_type\":\"%s\",\"file_bytes\":%.0f,"
-                        "\"prompt_tokens\":%d,\"prefill_tokens_per_second\":%.2f,\"time_to_first_token_s\":%.4f,"
-                        "\"decode_tokens\":%d,\"decode_tokens_per_second\":%.2f,"
-                        "\"decode_bandwidth_limit_tokens_per_second\":%.2f,\"decode_fraction_of_bandwidth_limit\":%.4f}\n",
-                        path.filename().c_str(), model->backendDescription().c_str(), model->info().fileType.c_str(),
-                        weightBytes, r.promptTokens, r.promptTokensPerSecond(), r.promptSeconds, r.generatedTokens,
-                        r.tokensPerSecond(), limit, r.tokensPerSecond() / limit);
-            std::fflush(stdout);
-        } catch (const nibble::Error& e) {
-            std::printf("{\"model\":\"%s\",\"error\":\"%s\"}\n", path.filename().c_str(), e.what());
+        for (nibble::BackendKind backend : backends) {
+            Options run = o;
+            run.backend = backend;
+            try {
+                benchmark(path, run, bandwidth);
+            } catch (const nibble::Error& e) {
+                std::printf("{\"model\":\"%s\",\"backend\":\"%s\",\"error\":\"%s\"}\n", path.filename().c_str(),
+                            backendName(backend), e.what());
+                std::fflush(stdout);
+            }
         }
     }
     return 0;
