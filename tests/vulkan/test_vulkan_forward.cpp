@@ -5,6 +5,7 @@
 // nothing.
 #include "gguf/gguf_reader.h"
 #include "attention_reference.h"
+#include "logit_comparison.h"
 #include "model/cpu_ops.h"
 #include "model/cpu_transformer.h"
 #include "model/model_config.h"
@@ -34,6 +35,7 @@
 using namespace nibble;
 using namespace nibble::vulkan;
 using nibble::test::cpuAttention;
+using nibble::test::klDivergence;
 using nibble::test::randomFloats;
 
 namespace {
@@ -50,23 +52,6 @@ double maxRelativeError(std::span<const float> actual, std::span<const double> e
 }
 
 std::vector<double> toDouble(std::span<const float> v) { return {v.begin(), v.end()}; }
-
-std::vector<double> softmax(std::span<const float> logits) {
-    const float top = *std::max_element(logits.begin(), logits.end());
-    std::vector<double> p(logits.size());
-    double sum = 0;
-    for (size_t i = 0; i < p.size(); ++i) sum += p[i] = std::exp(double(logits[i]) - top);
-    for (double& x : p) x /= sum;
-    return p;
-}
-
-double klDivergence(std::span<const float> reference, std::span<const float> candidate) {
-    const std::vector<double> p = softmax(reference), q = softmax(candidate);
-    double kl = 0;
-    for (size_t i = 0; i < p.size(); ++i)
-        if (p[i] > 0) kl += p[i] * std::log(p[i] / std::max(q[i], 1e-300));
-    return kl;
-}
 
 int32_t argmax(std::span<const float> v) { return int32_t(std::max_element(v.begin(), v.end()) - v.begin()); }
 

@@ -6,6 +6,7 @@
 // SmolLM2 at 0.4-0.75 s and Gemma 3 at 0.8-1.5 s per token on two cores, so
 // the whole test takes 3 to 7 minutes.
 #include "nibble/engine.h"
+#include "logit_comparison.h"
 #include "test_models.h"
 
 #include <QTest>
@@ -17,6 +18,7 @@
 #include <vector>
 
 using namespace nibble;
+using nibble::test::klDivergence;
 
 namespace {
 
@@ -38,23 +40,6 @@ GenerationResult greedy(const std::shared_ptr<Model>& model) {
     options.maxTokens = kGreedyTokens;
     options.stop = {};
     return session.complete(kPrompt, options, {});
-}
-
-std::vector<double> softmax(std::span<const float> logits) {
-    const float top = *std::max_element(logits.begin(), logits.end());
-    std::vector<double> p(logits.size());
-    double sum = 0;
-    for (size_t i = 0; i < p.size(); ++i) sum += p[i] = std::exp(double(logits[i]) - top);
-    for (double& x : p) x /= sum;
-    return p;
-}
-
-double klDivergence(std::span<const float> reference, std::span<const float> candidate) {
-    const std::vector<double> p = softmax(reference), q = softmax(candidate);
-    double kl = 0;
-    for (size_t i = 0; i < p.size(); ++i)
-        if (p[i] > 0) kl += p[i] * std::log(p[i] / std::max(q[i], 1e-300));
-    return kl;
 }
 
 size_t argmax(std::span<const float> v) { return size_t(std::max_element(v.begin(), v.end()) - v.begin()); }
