@@ -5,6 +5,14 @@
 fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "== $*"; }
 
+# Builds the package of CPack generator $1 from $build into $scratch/pkg and
+# prints the path of the file matching the glob $2 there.
+cpack_package() {
+    cpack --config "$build/CPackConfig.cmake" -G "$1" -B "$scratch/pkg" >"$scratch/cpack.log" 2>&1 ||
+        { cat "$scratch/cpack.log" >&2; fail "cpack -G $1"; }
+    ls "$scratch"/pkg/$2
+}
+
 # Sets bundled_model to the model the build in $1 bundles; exits 77 (skipped)
 # when it is missing, or fails under CI.
 require_bundled_model() {

@@ -12,9 +12,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 begin_install_test "$@"
 
 step "cpack builds the tarball"
-cpack --config "$build/CPackConfig.cmake" -G TGZ -B "$scratch/pkg" >"$scratch/cpack.log" 2>&1 ||
-    { cat "$scratch/cpack.log"; fail "cpack -G TGZ"; }
-tarball="$(ls "$scratch"/pkg/nibble-*-linux-*.tar.gz)"
+tarball="$(cpack_package TGZ 'nibble-*-linux-*.tar.gz')"
 echo "$tarball"
 
 step "it unpacks into an AppDir"

@@ -13,9 +13,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 begin_install_test "$@"
 
 step "cpack builds the .deb"
-cpack --config "$build/CPackConfig.cmake" -G DEB -B "$scratch/pkg" >"$scratch/cpack.log" 2>&1 ||
-    { cat "$scratch/cpack.log"; fail "cpack -G DEB"; }
-deb="$(ls "$scratch"/pkg/nibble_*.deb)"
+deb="$(cpack_package DEB 'nibble_*.deb')"
 echo "$deb"
 
 step "control fields"
