@@ -1,25 +1,23 @@
 #include "api/model_impl.h"
 
+#include "api/context_choice.h"
 #include "chat/builtin_templates.h"
+#include "model/available_memory.h"
 #include "model/cpu_transformer.h"
+#include "nibble/file_type.h"
 #include "vulkan/vulkan_transformer.h"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <map>
 
 namespace nibble {
 namespace {
 
-// general.file_type numbers as the established tools write them.
-std::string fileTypeName(const gguf::GgufFile& file) {
-    static const std::map<int64_t, const char*> names = {
-        {0, "F32"}, {1, "F16"}, {2, "Q4_0"}, {3, "Q4_1"}, {7, "Q8_0"}, {8, "Q5_0"}, {9, "Q5_1"},
-        {10, "Q2_K"}, {11, "Q3_K_S"}, {12, "Q3_K_M"}, {13, "Q3_K_L"}, {14, "Q4_K_S"}, {15, "Q4_K_M"},
-        {16, "Q5_K_S"}, {17, "Q5_K_M"}, {18, "Q6_K"}, {32, "BF16"},
-    };
-    if (auto ft = file.getInt("general.file_type"); ft && names.count(*ft)) return names.at(*ft);
+// The name of the file's general.file_type, else of its most common weight type.
+std::string fileTypeOf(const gguf::GgufFile& file) {
+    if (auto ft = file.getInt("general.file_type"))
+        if (auto name = fileTypeName(*ft)) return std::string(*name);
     return std::string(typeName(file.mostCommonWeightType()));
 }
 
@@ -37,19 +35,42 @@ void warmUp(const gguf::GgufFile& file, const LoadOptions& options) {
     }
 }
 
-// The Vulkan device's name, or empty for the CPU. Auto runs on Vulkan only
-// when the chosen device is a real GPU that can run every weight type:
-// lavapipe and other CPU implementations are slower than the CPU backend, and
-// no usable device at all simply means the CPU.
-std::string vulkanDeviceFor(const LoadOptions& options, const ModelWeights& weights) {
-    if (options.backend == BackendKind::Vulkan) return vulkan::chooseVulkanDevice(options.device).name;
-    if (options.backend == BackendKind::Cpu) return {};
+// Device memory for the weights and one session with a context of `tokens`.
+uint64_t vulkanBytes(const ModelConfig& config, const ModelWeights& weights, uint32_t tokens) {
+    return vulkan::VulkanTransformer::requiredBytes(config, weights, int(tokens));
+}
+
+// The Vulkan device to run on, or nothing for the CPU. Auto runs on Vulkan
+// only when the chosen device is a real GPU that can run every weight type
+// and holds the model with at least a short context: lavapipe and other CPU
+// implementations are slower than the CPU backend, and no usable device at
+// all simply means the CPU.
+std::optional<vulkan::VulkanDeviceChoice> vulkanDeviceFor(const LoadOptions& options, const ModelConfig& config,
+                                                          const ModelWeights& weights) {
+    if (options.backend == BackendKind::Vulkan) return vulkan::chooseVulkanDevice(options.device);
+    if (options.backend == BackendKind::Cpu) return std::nullopt;
     try {
         const vulkan::VulkanDeviceChoice choice = vulkan::chooseVulkanDevice(options.device);
-        return choice.isGpu && vulkan::VulkanTransformer::unsupportedReason(weights).empty() ? choice.name : "";
+        if (!choice.isGpu || !vulkan::VulkanTransformer::unsupportedReason(weights).empty()) return std::nullopt;
+        if (vulkanBytes(config, weights, kMinimumContext) > choice.memoryBytes) {
+            spdlog::info("{} has too little memory for this model; running on the CPU", choice.name);
+            return std::nullopt;
+        }
+        return choice;
     } catch (const Error&) {
-        return {};
+        return std::nullopt;
     }
+}
+
+// Where the weights and the KV cache must fit: the device's memory, or the
+// host memory that is free now (nothing when the platform cannot say).
+std::optional<MemoryBudget> memoryBudget(const std::optional<vulkan::VulkanDeviceChoice>& device) {
+    if (device)
+        return MemoryBudget{device->memoryBytes, device->name + " has " + vulkan::formatBytes(device->memoryBytes),
+                            "choose a smaller model or the CPU backend"};
+    const std::optional<uint64_t> free = availableMemoryBytes();
+    if (!free) return std::nullopt;
+    return MemoryBudget{*free, vulkan::formatBytes(*free) + " are free", "close other programs or choose a smaller model"};
 }
 
 }  // namespace
@@ -73,7 +94,7 @@ ModelImpl::ModelImpl(const std::filesystem::path& path, const LoadOptions& opts)
 
     info.name = std::string(file.getString("general.name").value_or(path.stem().string()));
     info.architecture = config.architecture;
-    info.fileType = fileTypeName(file);
+    info.fileType = fileTypeOf(file);
     info.license = std::string(file.getString("general.license").value_or(""));
     for (const auto& t : file.tensors()) {
         info.parameterCount += t.elementCount();
@@ -81,14 +102,26 @@ ModelImpl::ModelImpl(const std::filesystem::path& path, const LoadOptions& opts)
     }
     info.fileSize = file.fileSize();
     info.trainedContextLength = config.trainedContext;
-    const uint32_t wanted = options.contextLength ? options.contextLength : std::min<uint32_t>(config.trainedContext, 4096);
-    info.contextLength = std::clamp<uint32_t>(wanted, 16, std::max<uint32_t>(config.trainedContext, 16));
     info.vocabSize = config.nVocab;
     info.layerCount = config.nLayer;
     info.embeddingLength = config.nEmbd;
     info.hasChatTemplate = file.getString("tokenizer.chat_template").has_value();
+
+    // The context is decided before any weight is read, for the memory of whatever runs the model.
+    const std::optional<vulkan::VulkanDeviceChoice> device = vulkanDeviceFor(options, config, weights);
+    const uint64_t hostWeightBytes = info.weightBytes;
+    const ContextChoice context = chooseContext(
+        options.contextLength, config.trainedContext,
+        [&](uint32_t tokens) {
+            return device ? vulkanBytes(config, weights, tokens)
+                          : hostWeightBytes + CpuTransformer::sessionBytes(config, int(tokens));
+        },
+        memoryBudget(device));
+    info.contextLength = context.length;
+    info.contextWarning = context.warning;
+    if (!context.warning.empty()) spdlog::warn("{}: {}", file.displayName(), context.warning);
+    if (device) vulkanDevice = device->name;
     warmUp(file, options);
-    vulkanDevice = vulkanDeviceFor(options, weights);
     spdlog::info("loaded {} ({}, {}, {} parameters)", info.name, info.architecture, info.fileType, info.parameterCount);
 }
 

@@ -13,13 +13,8 @@ CpuTransformer::CpuTransformer(const ModelConfig& config, const ModelWeights& we
     : c_(config), w_(weights), pool_(pool), context_(contextLength) {
     if (contextLength <= 0) throw Error(ErrorKind::InvalidArgument, "the context length must be positive");
     const size_t kvRow = size_t(c_.nHeadKv) * c_.headDimK, vRow = size_t(c_.nHeadKv) * c_.headDimV;
-    try {
-        kCache_.assign(size_t(c_.nLayer) * context_ * kvRow, 0.0f);
-        vCache_.assign(size_t(c_.nLayer) * context_ * vRow, 0.0f);
-    } catch (const std::bad_alloc&) {
-        throw Error(ErrorKind::OutOfMemory, "not enough memory for a context of " + std::to_string(contextLength) +
-                                                " tokens; choose a shorter context");
-    }
+    kCache_ = LazyFloats(size_t(c_.nLayer) * context_ * kvRow);
+    vCache_ = LazyFloats(size_t(c_.nLayer) * context_ * vRow);
     outputNorm_ = cpu::tensorToFloat(*w_.outputNorm);
     if (w_.ropeFreqs) ropeFreqs_ = cpu::tensorToFloat(*w_.ropeFreqs);
     for (const LayerWeights& L : w_.layers) {
@@ -40,6 +35,15 @@ CpuTransformer::CpuTransformer(const ModelConfig& config, const ModelWeights& we
 void CpuTransformer::mul(const Tensor& w, const float* x, int batch, float* y) {
     if (observer_) observer_(w, x, batch);
     cpu::matmul(pool_, w, x, batch, y);
+}
+
+uint64_t CpuTransformer::sessionBytes(const ModelConfig& c, int contextLength) {
+    // A prompt runs in chunks of up to 64 tokens; evaluate() keeps every chunk's logits.
+    const uint64_t chunk = 64;
+    const uint64_t cache = uint64_t(c.nLayer) * uint64_t(contextLength) * c.nHeadKv * (c.headDimK + c.headDimV);
+    const uint64_t activations = chunk * (4 * uint64_t(c.nEmbd) + 2 * uint64_t(c.nHead) * std::max(c.headDimK, c.headDimV) +
+                                          2 * uint64_t(c.nFf) + c.nVocab);
+    return (cache + activations) * sizeof(float);
 }
 
 std::string CpuTransformer::description() const {

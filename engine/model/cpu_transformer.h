@@ -3,6 +3,7 @@
 // weights, the answer every GPU kernel is checked against, and the fallback
 // when a machine has no usable GPU.
 #include "model/inference_backend.h"
+#include "model/lazy_floats.h"
 #include "model/model_config.h"
 #include "model/model_weights.h"
 #include "model/thread_pool.h"
@@ -21,6 +22,10 @@ public:
     int contextLength() const override { return context_; }
     std::string description() const override;
 
+    // Host memory one session takes besides the weights once its context is
+    // full: the KV cache and the activations of a prompt chunk.
+    static uint64_t sessionBytes(const ModelConfig& config, int contextLength);
+
     // Sees the input of every weight-matrix multiplication (batch rows of the
     // matrix's row length): how calibration collects activation statistics.
     using ActivationObserver = std::function<void(const Tensor& weight, const float* input, int batch)>;
@@ -37,7 +42,8 @@ private:
     const ModelWeights& w_;
     ThreadPool& pool_;
     int context_;
-    std::vector<float> kCache_, vCache_;  // [layer][position][kv heads * head size]
+    // [layer][position][kv heads * head size], committed as positions are first written.
+    LazyFloats kCache_, vCache_;
     std::vector<float> outputNorm_, ropeFreqs_;
     std::vector<LayerNorms> norms_;
     ActivationObserver observer_;

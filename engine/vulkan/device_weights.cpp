@@ -29,13 +29,6 @@ bool isVector(const Tensor& t) { return t.shape.size() == 1 || t.rows() == 1; }
 
 uint64_t deviceBytes(const Tensor& t) { return isVector(t) ? t.elementCount() * sizeof(float) : t.byteSize; }
 
-uint64_t largestDeviceLocalHeap(const PhysicalDevice& device) {
-    uint64_t largest = 0;
-    for (const MemoryHeap& heap : device.heaps)
-        if (heap.deviceLocal) largest = std::max(largest, heap.bytes);
-    return largest;
-}
-
 }  // namespace
 
 std::string DeviceWeights::unsupportedReason(const ModelWeights& weights) {
@@ -47,6 +40,13 @@ std::string DeviceWeights::unsupportedReason(const ModelWeights& weights) {
     return {};
 }
 
+uint64_t DeviceWeights::memoryBytes(const PhysicalDevice& device) {
+    uint64_t largest = 0;
+    for (const MemoryHeap& heap : device.heaps)
+        if (heap.deviceLocal) largest = std::max(largest, heap.bytes);
+    return largest;
+}
+
 uint64_t DeviceWeights::bytes(const ModelWeights& weights) {
     uint64_t total = 0;
     for (const Tensor* t : usedTensors(weights)) total += deviceBytes(*t);
@@ -54,7 +54,7 @@ uint64_t DeviceWeights::bytes(const ModelWeights& weights) {
 }
 
 void DeviceWeights::checkFits(const ComputeContext& context, uint64_t needed) {
-    const uint64_t available = largestDeviceLocalHeap(context.physicalDevice());
+    const uint64_t available = memoryBytes(context.physicalDevice());
     if (needed > available)
         throw Error(ErrorKind::OutOfMemory, "the model and its context need " + formatBytes(needed) + ", but " +
                                                 context.physicalDevice().name + " has " + formatBytes(available) +

@@ -51,6 +51,8 @@ public:
     static std::string unsupportedReason(const ModelWeights& weights);
     // Device memory the weights take.
     static uint64_t bytes(const ModelWeights& weights);
+    // Device memory a model and its caches can use: the largest device-local heap.
+    static uint64_t memoryBytes(const PhysicalDevice& device);
     // Throws Error(OutOfMemory), saying how much is needed and how much the device has, when `needed` cannot fit.
     static void checkFits(const ComputeContext& context, uint64_t needed);
 

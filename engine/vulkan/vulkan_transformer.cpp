@@ -260,7 +260,7 @@ VulkanDeviceChoice chooseVulkanDevice(const std::string& preferred) {
     const Instance instance;
     const std::vector<PhysicalDevice> devices = enumeratePhysicalDevices(instance);
     const PhysicalDevice& chosen = devices[choosePhysicalDevice(devices, preferred).position];
-    return {chosen.name, chosen.type != VK_PHYSICAL_DEVICE_TYPE_CPU};
+    return {chosen.name, chosen.type != VK_PHYSICAL_DEVICE_TYPE_CPU, DeviceWeights::memoryBytes(chosen)};
 }
 
 }  // namespace nibble::vulkan

@@ -111,6 +111,7 @@ private:
 struct VulkanDeviceChoice {
     std::string name;
     bool isGpu = false;
+    uint64_t memoryBytes = 0;  // DeviceWeights::memoryBytes: what the model and its KV cache must fit
 };
 VulkanDeviceChoice chooseVulkanDevice(const std::string& preferred);
 

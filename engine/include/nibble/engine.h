@@ -33,6 +33,9 @@ struct ModelInfo {
     uint64_t weightBytes = 0;    // tensor data alone, as quantization tables report model size
     uint32_t trainedContextLength = 0;
     uint32_t contextLength = 0;  // what this load uses
+    // Why contextLength is shorter than asked (the memory would not hold it),
+    // e.g. "a context of 100000 tokens needs 4.4 GiB; 3.1 GiB are free: using 16384 tokens"; empty when it is not.
+    std::string contextWarning;
     uint32_t vocabSize = 0;
     uint32_t layerCount = 0;
     uint32_t embeddingLength = 0;
@@ -42,7 +45,9 @@ struct ModelInfo {
 struct LoadOptions {
     BackendKind backend = BackendKind::Auto;
     std::string device;           // Vulkan device index or part of its name; empty picks the best
-    uint32_t contextLength = 0;   // 0: the trained length, capped at 4096
+    // 0: the trained length, capped at 4096. Either way never more than the
+    // model and a full KV cache can fit in memory (see ModelInfo::contextWarning).
+    uint32_t contextLength = 0;
     // Called with 0..1 while weights load; returning false cancels (Error kind Cancelled).
     std::function<bool(float)> progress;
 };

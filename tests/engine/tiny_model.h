@@ -1,0 +1,105 @@
+#pragma once
+// A tiny Llama-architecture GGUF written by the test itself (one layer,
+// 32-wide, small random F32 weights, a SentencePiece vocabulary with byte
+// tokens), with knobs for the ways a file can be broken: a vocabulary that
+// does not match the embedding, NaN or infinity in a tensor, a quantized
+// matrix whose scales are NaN.
+#include "gguf/gguf_writer.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace nibble::test {
+
+struct TinyModel {
+    std::string name = "tiny test model";
+    uint32_t tokens = 300;         // entries in tokenizer.ggml.tokens
+    uint32_t embeddingRows = 300;  // rows of token_embd and output
+    std::string poisoned;          // a tensor whose first value becomes `poison`
+    float poison = std::numeric_limits<float>::quiet_NaN();
+    bool nanScaledDown = false;    // ffn_down in Q8_0 with NaN scales, which no check at load reads
+
+    static constexpr uint32_t kEmbedding = 32, kFeedForward = 64, kHeads = 2, kKvHeads = 1, kContext = 2048;
+
+    void write(const std::filesystem::path& path) const {
+        gguf::GgufWriter w;
+        w.setString("general.architecture", "llama");
+        w.setString("general.name", name);
+        w.setUInt32("llama.block_count", 1);
+        w.setUInt32("llama.embedding_length", kEmbedding);
+        w.setUInt32("llama.feed_forward_length", kFeedForward);
+        w.setUInt32("llama.attention.head_count", kHeads);
+        w.setUInt32("llama.attention.head_count_kv", kKvHeads);
+        w.setUInt32("llama.context_length", kContext);
+        w.setFloat32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
+
+        std::vector<std::string> pieces = {"<unk>", "<s>", "</s>"};
+        std::vector<int32_t> kinds = {2, 3, 3};  // unknown, control, control
+        for (int b = 0; b < 256; ++b) {
+            char piece[8];
+            std::snprintf(piece, sizeof piece, "<0x%02X>", b);
+            pieces.push_back(piece);
+            kinds.push_back(6);  // byte
+        }
+        for (uint32_t i = 0; pieces.size() < tokens; ++i) {
+            pieces.push_back("\xe2\x96\x81w" + std::to_string(i));  // U+2581, SentencePiece's word start
+            kinds.push_back(1);
+        }
+        std::vector<float> scores(pieces.size());
+        for (size_t i = 0; i < scores.size(); ++i) scores[i] = -float(i);
+        w.setString("tokenizer.ggml.model", "llama");
+        w.setStringArray("tokenizer.ggml.tokens", pieces);
+        w.setFloat32Array("tokenizer.ggml.scores", scores);
+        w.setInt32Array("tokenizer.ggml.token_type", kinds);
+
+        const uint64_t e = kEmbedding, f = kFeedForward, kv = e / kHeads * kKvHeads;
+        uint64_t seed = 1;
+        auto floats = [&](const std::string& tensor, std::vector<uint64_t> shape, float scale, float offset) {
+            uint64_t count = 1;
+            for (uint64_t d : shape) count *= d;
+            std::vector<float> values(count);
+            uint64_t state = ++seed * 0x9e3779b97f4a7c15ull;
+            for (float& v : values) {
+                state = state * 6364136223846793005ull + 1442695040888963407ull;
+                v = offset + scale * (float(state >> 40) / float(1 << 24) - 0.5f);
+            }
+            if (tensor == poisoned) values[0] = poison;
+            std::vector<uint8_t> bytes(count * sizeof(float));
+            std::memcpy(bytes.data(), values.data(), bytes.size());
+            w.addTensor(tensor, shape, GgmlType::F32, [bytes] { return bytes; });
+        };
+        auto matrix = [&](const std::string& tensor, uint64_t rowLength, uint64_t rows) {
+            floats(tensor, {rowLength, rows}, 2.0f / std::sqrt(float(rowLength)), 0.0f);
+        };
+        auto norm = [&](const std::string& tensor) { floats(tensor, {e}, 0.2f, 1.0f); };
+
+        matrix("token_embd.weight", e, embeddingRows);
+        norm("output_norm.weight");
+        matrix("output.weight", e, embeddingRows);
+        norm("blk.0.attn_norm.weight");
+        matrix("blk.0.attn_q.weight", e, e);
+        matrix("blk.0.attn_k.weight", e, kv);
+        matrix("blk.0.attn_v.weight", e, kv);
+        matrix("blk.0.attn_output.weight", e, e);
+        norm("blk.0.ffn_norm.weight");
+        matrix("blk.0.ffn_gate.weight", e, f);
+        matrix("blk.0.ffn_up.weight", e, f);
+        if (nanScaledDown) {
+            // Q8_0 blocks: an fp16 scale (0x7e00 is NaN), then 32 quants.
+            std::vector<uint8_t> blocks(e * (f / 32) * 34, 1);
+            for (size_t b = 0; b < blocks.size(); b += 34) blocks[b] = 0x00, blocks[b + 1] = 0x7e;
+            w.addTensor("blk.0.ffn_down.weight", {f, e}, GgmlType::Q8_0, [blocks] { return blocks; });
+        } else {
+            matrix("blk.0.ffn_down.weight", f, e);
+        }
+        w.write(path);
+    }
+};
+
+}  // namespace nibble::test
