@@ -78,9 +78,14 @@ std::optional<MemoryBudget> memoryBudget(const std::optional<vulkan::VulkanDevic
 ModelImpl::ModelImpl(const std::filesystem::path& path, const LoadOptions& opts)
     : file(path), config(ModelConfig::fromGguf(file)), weights(ModelWeights::bind(file, config)),
       tokenizer(Tokenizer::fromGguf(file)), options(opts) {
-    if (uint32_t(tokenizer->vocabSize()) > config.nVocab)
-        throw Error(ErrorKind::InvalidFile, file.displayName() + ": the tokenizer has " + std::to_string(tokenizer->vocabSize()) +
-                                                " tokens but the model only " + std::to_string(config.nVocab));
+    // Every id the model can produce must be a token the tokenizer can write
+    // out, and every token it reads a row of the embedding. (Established
+    // converters pad the vocabulary to the embedding's rows, so real files match.)
+    if (uint32_t(tokenizer->vocabSize()) != config.nVocab)
+        throw Error(ErrorKind::InvalidFile, file.displayName() + ": the tokenizer has " +
+                                                std::to_string(tokenizer->vocabSize()) + " tokens but the model's embedding has " +
+                                                std::to_string(config.nVocab) + " rows; the file is inconsistent");
+    weights.checkNumbers(file);
     auto tokenString = [&](int32_t id) { return id >= 0 ? tokenizer->tokenPiece(id) : std::string(); };
     try {
         chatTemplate = ChatTemplate::fromGguf(file, tokenString(tokenizer->bos()), tokenString(tokenizer->eos()));

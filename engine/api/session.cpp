@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 
 namespace nibble {
 namespace {
@@ -16,6 +17,13 @@ double secondsSince(Clock::time_point start) { return std::chrono::duration<doub
 
 // Prompt evaluation goes in chunks so a cancel is noticed between them.
 constexpr int kPrefillChunk = 64;
+
+// NaN or infinite logits come from broken weights (a NaN in a large matrix
+// escapes the check at load); sampling them would print garbage and call it a reply.
+void requireFinite(const std::vector<float>& logits) {
+    if (!std::all_of(logits.begin(), logits.end(), [](float v) { return std::isfinite(v); }))
+        throw Error(ErrorKind::InvalidFile, "the model produced invalid numbers; its file is probably damaged");
+}
 
 // Holds back the end of the reply while it could still be the start of a stop
 // string, so a stop string never reaches the caller.
@@ -104,6 +112,7 @@ public:
                     result.stopReason = StopReason::Cancelled;
                     break;
                 }
+                requireFinite(logits);
                 const int32_t token = sampler.sample(logits, cached);
                 if (tok.isEndOfGeneration(token)) {
                     result.stopReason = StopReason::EndOfText;

@@ -1,7 +1,11 @@
 #include "model/model_weights.h"
 
+#include "model/cpu_ops.h"
 #include "nibble/error.h"
 
+#include <algorithm>
+#include <cmath>
+#include <set>
 #include <string>
 
 namespace nibble {
@@ -36,7 +40,39 @@ private:
     const gguf::GgufFile& file_;
 };
 
+// Float matrices up to this many elements are checked whole at load (16 MiB
+// as F32: every tensor of a small model, no more than a moment's reading).
+constexpr uint64_t kCheckedMatrixElements = uint64_t(1) << 22;
+
+bool isChecked(const Tensor& t) {
+    if (t.shape.size() == 1 || t.rows() == 1) return true;
+    const bool isFloat = t.type == GgmlType::F32 || t.type == GgmlType::F16 || t.type == GgmlType::BF16;
+    return isFloat && t.elementCount() <= kCheckedMatrixElements;
+}
+
 }  // namespace
+
+std::vector<const Tensor*> ModelWeights::all() const {
+    std::vector<const Tensor*> every = {tokenEmbedding, outputNorm, output, ropeFreqs};
+    for (const LayerWeights& L : layers)
+        every.insert(every.end(), {L.attnNorm, L.wq, L.wk, L.wv, L.wo, L.bq, L.bk, L.bv, L.qNorm, L.kNorm,
+                                   L.postAttnNorm, L.ffnNorm, L.gate, L.up, L.down, L.postFfnNorm});
+    std::vector<const Tensor*> unique;
+    std::set<const Tensor*> seen;
+    for (const Tensor* t : every)
+        if (t && seen.insert(t).second) unique.push_back(t);
+    return unique;
+}
+
+void ModelWeights::checkNumbers(const gguf::GgufFile& file) const {
+    for (const Tensor* t : all()) {
+        if (!isChecked(*t)) continue;
+        const std::vector<float> values = cpu::tensorToFloat(*t);
+        if (!std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); }))
+            throw Error(ErrorKind::InvalidFile, file.displayName() + ": the model file contains invalid numbers in " +
+                                                    std::string(t->name));
+    }
+}
 
 ModelWeights ModelWeights::bind(const gguf::GgufFile& file, const ModelConfig& c) {
     Binder b(file);

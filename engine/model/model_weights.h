@@ -37,6 +37,13 @@ struct ModelWeights {
     std::vector<LayerWeights> layers;
 
     static ModelWeights bind(const gguf::GgufFile& file, const ModelConfig& config);
+
+    // Every tensor the forward pass reads, once each (the output may be the embedding).
+    std::vector<const Tensor*> all() const;
+    // Throws Error(InvalidFile) naming the first vector (norm weights, biases)
+    // or small float matrix holding NaN or infinity: such a model can only
+    // produce garbage. Large matrices are left to the check on the logits.
+    void checkNumbers(const gguf::GgufFile& file) const;
 };
 
 }  // namespace nibble
