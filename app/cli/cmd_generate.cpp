@@ -1,6 +1,7 @@
 // run and chat: commands that generate text.
 #include "cli_args.h"
 #include "commands.h"
+#include "terminal_text.h"
 
 #include "nibble/engine.h"
 
@@ -24,8 +25,11 @@ std::shared_ptr<Model> openModel(const Args& args) {
     options.device = args.value("device").value_or("");
     options.contextLength = uint32_t(args.intValue("ctx", 0));
     auto model = Model::open(args.required("model"), options);
-    std::cerr << "nibble-cli: " << model->info().name << " (" << model->info().architecture << ", "
-              << model->info().fileType << ") on " << model->backendDescription() << "\n";
+    const ModelInfo& info = model->info();
+    std::cerr << "nibble-cli: " << printable(info.name) << " (" << printable(info.architecture) << ", "
+              << printable(info.fileType) << ") on " << model->backendDescription() << ", context " << info.contextLength
+              << " tokens\n";
+    if (!info.contextWarning.empty()) std::cerr << "nibble-cli: warning: " << info.contextWarning << "\n";
     return model;
 }
 

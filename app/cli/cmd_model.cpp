@@ -1,6 +1,7 @@
 // info, tokenize and perplexity: commands that inspect a model or score text.
 #include "cli_args.h"
 #include "commands.h"
+#include "terminal_text.h"
 
 #include "nibble/engine.h"
 #include "nibble/evaluation.h"
@@ -19,9 +20,9 @@ int infoCommand(const Argv& argv) {
     std::cout << "GGUF version " << s.ggufVersion << ", " << s.tensorCount << " tensors, " << s.parameterCount
               << " parameters\n\nmetadata:\n";
     for (const auto& [key, value] : s.metadata)
-        if (key != "tokenizer.chat_template") std::cout << "  " << key << " = " << value << "\n";
+        if (key != "tokenizer.chat_template") std::cout << "  " << printable(key) << " = " << printable(value) << "\n";
     std::cout << "\ntensor types:\n";
-    for (const auto& [type, count] : s.tensorTypes) std::cout << "  " << type << ": " << count << "\n";
+    for (const auto& [type, count] : s.tensorTypes) std::cout << "  " << printable(type) << ": " << count << "\n";
     return 0;
 }
 
@@ -36,7 +37,7 @@ int tokenizeCommand(const Argv& argv) {
         for (size_t i = 0; i < tokens.size(); ++i) std::cout << (i ? " " : "") << tokens[i];
         std::cout << "\n";
     } else {
-        for (int32_t t : tokens) std::cout << t << "\t" << model->tokenText(t) << "\n";
+        for (int32_t t : tokens) std::cout << t << "\t" << printable(model->tokenText(t)) << "\n";
     }
     return 0;
 }

@@ -1,6 +1,7 @@
 // nibble-cli: the engine from a terminal, through the same API as the app.
 #include "cli_args.h"
 #include "commands.h"
+#include "terminal_text.h"
 
 #include "nibble/error.h"
 #include "nibble/log.h"
@@ -60,7 +61,7 @@ int main(int argc, char** argv) {
         std::cerr << "nibble-cli " << command << ": " << e.what() << "\n";
         return 2;
     } catch (const nibble::Error& e) {
-        std::cerr << "nibble-cli: " << e.what() << "\n";
+        std::cerr << "nibble-cli: " << nibble::cli::printable(e.what()) << "\n";  // may quote the model file
         return 1;
     }
 }
