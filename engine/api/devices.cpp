@@ -1,7 +1,9 @@
-// nibble::listDevices: the Vulkan devices as the app's settings page shows them.
+// nibble::listDevices: the Vulkan devices as the app's settings page shows them;
+// nibble::vulkanLoaderInstalled.
 #include "nibble/engine.h"
 #include "nibble/error.h"
 #include "vulkan/instance.h"
+#include "vulkan/loader.h"
 #include "vulkan/physical_device.h"
 
 #include <optional>
@@ -55,5 +57,7 @@ std::vector<DeviceInfo> listDevices(const std::string& preferred) {
     }
     return result;
 }
+
+bool vulkanLoaderInstalled() { return vulkan::loaderAvailable(); }
 
 }  // namespace nibble

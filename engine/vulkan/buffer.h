@@ -2,7 +2,7 @@
 // A storage buffer with its own memory allocation.
 #include "vulkan/device_handle.h"
 
-#include <vulkan/vulkan.h>
+#include <volk.h>
 
 #include <cstddef>
 #include <cstdint>

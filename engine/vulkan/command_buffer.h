@@ -3,7 +3,7 @@
 // can be submitted any number of times once recorded.
 #include "vulkan/device_handle.h"
 
-#include <vulkan/vulkan.h>
+#include <volk.h>
 
 #include <cstdint>
 

@@ -3,7 +3,7 @@
 // they live as long as the pool, which a Recording owns with its commands.
 #include "vulkan/device_handle.h"
 
-#include <vulkan/vulkan.h>
+#include <volk.h>
 
 #include <cstdint>
 #include <optional>

@@ -4,7 +4,7 @@
 // which no kernel uses yet).
 #include "vulkan/physical_device.h"
 
-#include <vulkan/vulkan.h>
+#include <volk.h>
 
 namespace nibble::vulkan {
 

@@ -2,13 +2,15 @@
 // Owns one Vulkan object that belongs to a VkDevice and is destroyed with
 // vkDestroyX(device, handle, nullptr). The concept classes (Buffer, Pipeline,
 // ...) are built from these, so none of them writes a destructor by hand.
-#include <vulkan/vulkan.h>
+// Destroy is the address of volk's pointer to vkDestroyX, which is only
+// filled in at run time, once the Vulkan loader is open.
+#include <volk.h>
 
 #include <utility>
 
 namespace nibble::vulkan {
 
-template <typename T, void (*Destroy)(VkDevice, T, const VkAllocationCallbacks*)>
+template <typename T, void(VKAPI_PTR** Destroy)(VkDevice, T, const VkAllocationCallbacks*)>
 class DeviceHandle {
 public:
     DeviceHandle() = default;
@@ -33,7 +35,7 @@ public:
     explicit operator bool() const { return handle_ != VK_NULL_HANDLE; }
 
     void reset() {
-        if (handle_ != VK_NULL_HANDLE) Destroy(device_, std::exchange(handle_, VK_NULL_HANDLE), nullptr);
+        if (handle_ != VK_NULL_HANDLE) (*Destroy)(device_, std::exchange(handle_, VK_NULL_HANDLE), nullptr);
     }
 
 private:
@@ -41,16 +43,16 @@ private:
     T handle_ = VK_NULL_HANDLE;
 };
 
-using BufferHandle = DeviceHandle<VkBuffer, vkDestroyBuffer>;
-using MemoryHandle = DeviceHandle<VkDeviceMemory, vkFreeMemory>;
-using ShaderModuleHandle = DeviceHandle<VkShaderModule, vkDestroyShaderModule>;
-using DescriptorSetLayoutHandle = DeviceHandle<VkDescriptorSetLayout, vkDestroyDescriptorSetLayout>;
-using PipelineLayoutHandle = DeviceHandle<VkPipelineLayout, vkDestroyPipelineLayout>;
-using PipelineHandle = DeviceHandle<VkPipeline, vkDestroyPipeline>;
-using PipelineCacheHandle = DeviceHandle<VkPipelineCache, vkDestroyPipelineCache>;
-using DescriptorPoolHandle = DeviceHandle<VkDescriptorPool, vkDestroyDescriptorPool>;
-using CommandPoolHandle = DeviceHandle<VkCommandPool, vkDestroyCommandPool>;
-using FenceHandle = DeviceHandle<VkFence, vkDestroyFence>;
-using QueryPoolHandle = DeviceHandle<VkQueryPool, vkDestroyQueryPool>;
+using BufferHandle = DeviceHandle<VkBuffer, &vkDestroyBuffer>;
+using MemoryHandle = DeviceHandle<VkDeviceMemory, &vkFreeMemory>;
+using ShaderModuleHandle = DeviceHandle<VkShaderModule, &vkDestroyShaderModule>;
+using DescriptorSetLayoutHandle = DeviceHandle<VkDescriptorSetLayout, &vkDestroyDescriptorSetLayout>;
+using PipelineLayoutHandle = DeviceHandle<VkPipelineLayout, &vkDestroyPipelineLayout>;
+using PipelineHandle = DeviceHandle<VkPipeline, &vkDestroyPipeline>;
+using PipelineCacheHandle = DeviceHandle<VkPipelineCache, &vkDestroyPipelineCache>;
+using DescriptorPoolHandle = DeviceHandle<VkDescriptorPool, &vkDestroyDescriptorPool>;
+using CommandPoolHandle = DeviceHandle<VkCommandPool, &vkDestroyCommandPool>;
+using FenceHandle = DeviceHandle<VkFence, &vkDestroyFence>;
+using QueryPoolHandle = DeviceHandle<VkQueryPool, &vkDestroyQueryPool>;
 
 }  // namespace nibble::vulkan

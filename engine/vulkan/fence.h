@@ -2,7 +2,7 @@
 // A fence the host waits on until a submission has finished.
 #include "vulkan/device_handle.h"
 
-#include <vulkan/vulkan.h>
+#include <volk.h>
 
 namespace nibble::vulkan {
 

@@ -1,6 +1,7 @@
 #include "vulkan/instance.h"
 
 #include "nibble/error.h"
+#include "vulkan/loader.h"
 #include "vulkan/vk_check.h"
 
 #include <spdlog/spdlog.h>
@@ -60,9 +61,12 @@ bool validationRequested() {
 }
 
 Instance::Instance() {
-    // A 1.0 loader cannot create a newer instance; every later loader accepts 1.3.
+    openLoader();
+    // A 1.0 loader cannot create a newer instance, and lacks the call that
+    // says so; every later loader accepts 1.3.
     uint32_t loaderVersion = VK_API_VERSION_1_0;
-    if (vkEnumerateInstanceVersion(&loaderVersion) != VK_SUCCESS) loaderVersion = VK_API_VERSION_1_0;
+    if (!vkEnumerateInstanceVersion || vkEnumerateInstanceVersion(&loaderVersion) != VK_SUCCESS)
+        loaderVersion = VK_API_VERSION_1_0;
     apiVersion_ = std::min<uint32_t>(loaderVersion, VK_API_VERSION_1_3);
     if (apiVersion_ < VK_API_VERSION_1_1)
         throw Error(ErrorKind::NoDevice,
@@ -132,6 +136,7 @@ Instance::Instance() {
     if (result == VK_ERROR_INCOMPATIBLE_DRIVER || result == VK_ERROR_INITIALIZATION_FAILED)
         throw Error(ErrorKind::NoDevice, std::string(kNoDriverMessage) + " (" + resultName(result) + ")");
     check(result, "Creating the Vulkan instance");
+    resolveInstanceCalls(instance_);
 
     if (validation) {
         auto create = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(

@@ -3,7 +3,7 @@
 // enables the Khronos validation layer (with synchronization checks) and a
 // debug messenger that logs every warning and error through spdlog and counts
 // them, so tests can fail on any validation message.
-#include <vulkan/vulkan.h>
+#include <volk.h>
 
 #include <atomic>
 #include <cstdint>
@@ -13,7 +13,7 @@ namespace nibble::vulkan {
 
 class Instance {
 public:
-    // Throws Error(NoDevice) when this computer has no Vulkan driver.
+    // Throws Error(NoDevice) when this computer has no Vulkan loader or driver.
     Instance();
     ~Instance();
     Instance(const Instance&) = delete;

@@ -1,7 +1,7 @@
 #pragma once
 // What a Vulkan device is and can do, read once at start-up, and the rule that
 // picks the device the engine runs on.
-#include <vulkan/vulkan.h>
+#include <volk.h>
 
 #include <cstdint>
 #include <span>

@@ -3,7 +3,7 @@
 // `bindings` storage buffers at set 0, bindings 0..n-1, and push constants.
 #include "vulkan/device_handle.h"
 
-#include <vulkan/vulkan.h>
+#include <volk.h>
 
 #include <cstdint>
 #include <string>

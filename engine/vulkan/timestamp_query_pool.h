@@ -3,7 +3,7 @@
 // ticks turn into nanoseconds with the device's timestampPeriod.
 #include "vulkan/device_handle.h"
 
-#include <vulkan/vulkan.h>
+#include <volk.h>
 
 #include <cstdint>
 #include <vector>

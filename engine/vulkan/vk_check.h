@@ -1,6 +1,6 @@
 #pragma once
 // Turns a failed VkResult into a nibble::Error of the matching kind.
-#include <vulkan/vulkan.h>
+#include <volk.h>
 
 #include <string_view>
 

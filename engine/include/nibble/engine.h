@@ -177,4 +177,9 @@ struct DeviceInfo {
 // Error(NoDevice) when there is no Vulkan driver or device at all.
 std::vector<DeviceInfo> listDevices(const std::string& preferred = {});
 
+// Whether the Vulkan loader (libvulkan.so.1) is installed. Without it
+// listDevices throws Error(NoDevice) saying so, and models run on the CPU.
+// NIBBLE_VULKAN_LOADER names a loader file to use instead of the usual one.
+bool vulkanLoaderInstalled();
+
 }  // namespace nibble
