@@ -5,13 +5,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace nibble::app {
 namespace {
 
 // The situation, as remembered in the settings, and what to say about it.
 struct Situation {
-    QString key;  // "gpu", "none" or "cpu:<device names>"
+    QString key;  // "gpu", "noloader", "none" or "cpu:<device names>"
     QString notice;
     QString cpuReason;
 };
@@ -23,11 +24,16 @@ QString shortName(const std::string& name) {
     return paren > 0 ? full.left(paren) : full;
 }
 
-Situation situationOf(const std::vector<DeviceInfo>& devices, const QString& error) {
+Situation situationOf(const std::vector<DeviceInfo>& devices, const QString& error,
+                      const std::function<bool()>& loaderInstalled) {
     const bool gpu = std::any_of(devices.begin(), devices.end(), [](const DeviceInfo& d) { return d.type != "CPU"; });
     if (gpu) return {QStringLiteral("gpu"), {}, {}};
     if (devices.empty()) {
         if (!error.isEmpty()) spdlog::info("no Vulkan device: {}", error.toStdString());
+        // The engine's error names the missing loader in plain words.
+        if (!loaderInstalled())
+            return {QStringLiteral("noloader"), GpuNotice::tr("%1 Replies will be slower.").arg(error),
+                    GpuNotice::tr("Vulkan loader not installed")};
         return {QStringLiteral("none"),
                 GpuNotice::tr("No GPU with Vulkan was found, so Nibble runs on the CPU. Replies will be slower."),
                 GpuNotice::tr("no Vulkan GPU found")};
@@ -46,10 +52,11 @@ Situation situationOf(const std::vector<DeviceInfo>& devices, const QString& err
 
 }  // namespace
 
-GpuNotice::GpuNotice(AppSettings& settings, QObject* parent) : QObject(parent), settings_(settings) {}
+GpuNotice::GpuNotice(AppSettings& settings, std::function<bool()> loaderInstalled, QObject* parent)
+    : QObject(parent), settings_(settings), loaderInstalled_(std::move(loaderInstalled)) {}
 
 void GpuNotice::update(const std::vector<DeviceInfo>& devices, const QString& error) {
-    const Situation now = situationOf(devices, error);
+    const Situation now = situationOf(devices, error, loaderInstalled_);
     const bool news = now.key != settings_.gpuSituation();
     settings_.setGpuSituation(now.key);
     cpuReason_ = now.cpuReason;

@@ -1,7 +1,8 @@
 #pragma once
 // Says once, in plain words, that Nibble runs on the CPU because no GPU is
-// reachable through Vulkan (no driver, the instance cannot be created, or the
-// only device is a software implementation such as lavapipe). "Once" per
+// reachable through Vulkan (no Vulkan loader, no driver, the instance cannot
+// be created, or the only device is a software implementation such as
+// lavapipe). "Once" per
 // situation: the situation last seen is kept in the settings, and the notice
 // comes back only when it changes, e.g. when a GPU that was there has gone.
 // Also gives the status bar a short reason for running on the CPU.
@@ -10,6 +11,7 @@
 #include <QObject>
 #include <QString>
 
+#include <functional>
 #include <vector>
 
 namespace nibble::app {
@@ -24,7 +26,10 @@ class GpuNotice : public QObject {
     Q_PROPERTY(QString cpuReason READ cpuReason NOTIFY changed)
 
 public:
-    explicit GpuNotice(AppSettings& settings, QObject* parent = nullptr);
+    // loaderInstalled says whether the Vulkan loader is there; asked only
+    // when a survey finds no device, to tell that reason apart.
+    explicit GpuNotice(AppSettings& settings, std::function<bool()> loaderInstalled = vulkanLoaderInstalled,
+                       QObject* parent = nullptr);
 
     QString text() const { return text_; }
     QString cpuReason() const { return cpuReason_; }
@@ -41,6 +46,7 @@ signals:
 
 private:
     AppSettings& settings_;
+    std::function<bool()> loaderInstalled_;
     QString text_;
     QString cpuReason_;
     bool surveyed_ = false;

@@ -1,6 +1,7 @@
 // GpuNotice: the "Nibble runs on the CPU" notice is said once per situation,
 // remembered in the settings file across starts, and said again when the
-// situation changes (a GPU that was there is gone).
+// situation changes (a GPU that was there is gone, the Vulkan loader is
+// installed or removed).
 #include "app_settings.h"
 #include "gpu_notice.h"
 
@@ -22,6 +23,7 @@ DeviceInfo device(const char* name, const char* type) {
 }
 
 const QString kNoDriver = "No Vulkan GPU driver was found on this computer";
+const QString kNoLoader = "The Vulkan loader (libvulkan.so.1) is not installed, so Nibble runs on the CPU.";
 
 }  // namespace
 
@@ -35,10 +37,13 @@ private slots:
     void gpuGoneIsToldAgain();
     void dismissHidesTheNotice();
     void choosingTheCpuNeedsNoNotice();
+    void missingLoaderIsItsOwnSituation();
+    void loaderIsAskedAboutOnlyWithoutDevices();
 
 private:
-    // A fresh start of the app on the same settings file.
-    std::unique_ptr<app::GpuNotice> start();
+    // A fresh start of the app on the same settings file, on a computer with
+    // or without the Vulkan loader.
+    std::unique_ptr<app::GpuNotice> start(bool loaderInstalled = true);
 
     QTemporaryDir dir_;
     std::unique_ptr<app::AppSettings> settings_;
@@ -49,12 +54,12 @@ void TestGpuNotice::init() {
     settings_.reset();
 }
 
-std::unique_ptr<app::GpuNotice> TestGpuNotice::start() {
+std::unique_ptr<app::GpuNotice> TestGpuNotice::start(bool loaderInstalled) {
     settings_.reset();  // the previous start's settings are written out first
     // A settings file of its own for each test function.
     const QString file = dir_.filePath(QString::fromLatin1(QTest::currentTestFunction()) + ".ini");
     settings_ = std::make_unique<app::AppSettings>(file, dir_.path());
-    return std::make_unique<app::GpuNotice>(*settings_);
+    return std::make_unique<app::GpuNotice>(*settings_, [loaderInstalled] { return loaderInstalled; });
 }
 
 void TestGpuNotice::noDriverIsToldOnceAcrossStarts() {
@@ -117,6 +122,44 @@ void TestGpuNotice::choosingTheCpuNeedsNoNotice() {
     notice->update({}, kNoDriver);
     QCOMPARE(notice->text(), QString());
     QCOMPARE(notice->cpuReason(), QString("no Vulkan GPU found"));
+}
+
+void TestGpuNotice::missingLoaderIsItsOwnSituation() {
+    auto first = start(false);
+    first->update({}, kNoLoader);
+    QCOMPARE(first->text(), kNoLoader + " Replies will be slower.");
+    QCOMPARE(first->cpuReason(), QString("Vulkan loader not installed"));
+
+    auto second = start(false);
+    second->update({}, kNoLoader);
+    QCOMPARE(second->text(), QString());
+    QCOMPARE(second->cpuReason(), QString("Vulkan loader not installed"));
+
+    // The loader got installed, but there is still no driver: that is news.
+    auto installed = start(true);
+    installed->update({}, kNoDriver);
+    QCOMPARE(installed->text(), QString("No GPU with Vulkan was found, so Nibble runs on the CPU. Replies will be slower."));
+    QCOMPARE(installed->cpuReason(), QString("no Vulkan GPU found"));
+
+    // And removed again: told again.
+    auto removed = start(false);
+    removed->update({}, kNoLoader);
+    QCOMPARE(removed->text(), kNoLoader + " Replies will be slower.");
+}
+
+void TestGpuNotice::loaderIsAskedAboutOnlyWithoutDevices() {
+    settings_.reset();
+    settings_ = std::make_unique<app::AppSettings>(dir_.filePath("asked.ini"), dir_.path());
+    int asked = 0;
+    app::GpuNotice notice(*settings_, [&asked] {
+        ++asked;
+        return true;
+    });
+    notice.update({device("llvmpipe (LLVM 15.0.6, 256 bits)", "CPU")}, {});
+    notice.update({device("AMD Radeon RX 7600", "discrete GPU")}, {});
+    QCOMPARE(asked, 0);
+    notice.update({}, kNoDriver);
+    QCOMPARE(asked, 1);
 }
 
 QTEST_GUILESS_MAIN(TestGpuNotice)

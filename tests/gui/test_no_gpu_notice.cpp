@@ -5,6 +5,10 @@
 // still answers, on the CPU, and the status bar says why it is the CPU. Then
 // the loader sees lavapipe again: a new situation, so the notice comes back,
 // naming the software driver. Screenshot: <build>/screenshots/no-gpu-notice.png.
+// First of all, on a data folder of its own: the Vulkan loader itself is
+// missing (NIBBLE_VULKAN_LOADER names a file that does not exist, before this
+// process opens the real loader); the notice says that is the reason, and the
+// chat answers on the CPU. Screenshot: no-vulkan-loader-notice.png.
 #include "chat_controller.h"
 #include "engine_host.h"
 #include "gpu_notice.h"
@@ -12,11 +16,15 @@
 #include "offscreen_app.h"
 #include "test_models.h"
 
+#include <QScopeGuard>
+
 using namespace nibble;
 
 namespace {
 
 const QString kNoGpuNotice = "No GPU with Vulkan was found, so Nibble runs on the CPU. Replies will be slower.";
+const QString kNoLoaderNotice =
+    "The Vulkan loader (libvulkan.so.1) is not installed, so Nibble runs on the CPU. Replies will be slower.";
 
 // The loader's variables for "use exactly these driver manifests": VK_DRIVER_FILES
 // from loader 1.3.207 on, VK_ICD_FILENAMES before (and still honoured).
@@ -31,6 +39,7 @@ private slots:
     void initTestCase();
     void cleanupTestCase();
     void init();
+    void missingLoaderIsNamedAndChatsOnTheCpu();
     void firstStartSaysSoAndChatsOnTheCpu();
     void secondStartSaysNothing();
     void softwareDriverAppearingIsNamed();
@@ -44,6 +53,37 @@ private:
     std::filesystem::path stories_;
     test::OffscreenApp app_;
 };
+
+void TestNoGpuNotice::missingLoaderIsNamedAndChatsOnTheCpu() {
+    qputenv("NIBBLE_VULKAN_LOADER", "/nonexistent/libvulkan.so.1");
+    const auto loaderBack = qScopeGuard([] { qunsetenv("NIBBLE_VULKAN_LOADER"); });
+    test::OffscreenApp noLoader;
+    noLoader.start(stories_, test::OffscreenApp::FirstRun::SkipEightBitVariant, "auto");
+    QVERIFY(noLoader.window());
+    app::GpuNotice& notice = noLoader.app().gpuNotice();
+    QTRY_VERIFY_WITH_TIMEOUT(notice.surveyed(), 30'000);
+    QCOMPARE(notice.text(), kNoLoaderNotice);
+    QCOMPARE(notice.cpuReason(), QString("Vulkan loader not installed"));
+    QQuickItem* banner = noLoader.item("gpuNotice");
+    QVERIFY(banner);
+    QTRY_VERIFY(banner->isVisible());
+    QCOMPARE(noLoader.item("gpuNoticeText")->property("text").toString(), kNoLoaderNotice);
+
+    app::ChatController& chat = noLoader.app().chat();
+    QVERIFY(chat.variantId() > 0);
+    QVERIFY(chat.send("Once upon a time"));
+    QTRY_VERIFY_WITH_TIMEOUT(!chat.generating(), 60'000);
+    const app::MessageListModel& messages = chat.messageList();
+    QCOMPARE(messages.rowCount(), 2);
+    QVERIFY2(!messages.contentAt(1).trimmed().isEmpty(), "no reply arrived");
+    QVERIFY2(noLoader.app().engine().backend().startsWith("CPU"), qPrintable(noLoader.app().engine().backend()));
+    const QString status = noLoader.item("backendStatus")->property("text").toString();
+    QVERIFY2(status.startsWith("CPU") && status.endsWith("(Vulkan loader not installed)"), qPrintable(status));
+
+    QTest::qWait(150);  // let layouts settle before the screenshot
+    noLoader.screenshot("no-vulkan-loader-notice");
+    noLoader.stop();
+}
 
 void TestNoGpuNotice::start() {
     app_.start(stories_, test::OffscreenApp::FirstRun::SkipEightBitVariant, "auto");
