@@ -91,7 +91,9 @@ terminal.")
 # non-native file dialog is built on, and the SVG plugin that draws the icons.
 set(NIBBLE_DEB_RUNTIME_DEPENDS
     qml6-module-qtqml-models qml6-module-qtqml-workerscript qml6-module-qt-labs-folderlistmodel libqt6svg6)
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "mesa-vulkan-drivers, qt6-wayland")
+# The Vulkan loader is opened at run time (engine/vulkan/loader.h): without it
+# Nibble runs on the CPU, so it is recommended, not a dependency.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libvulkan1, mesa-vulkan-drivers, qt6-wayland")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "vulkan-tools")
 
 # TGZ: an AppDir, usr/ inside a top folder with the launcher beside it; its

@@ -20,15 +20,16 @@ mkdir "$scratch/unpacked"
 tar -xzf "$tarball" -C "$scratch/unpacked"
 appdir="$(ls -d "$scratch"/unpacked/nibble-*)"
 for file in AppRun io.github.nibble.Nibble.desktop usr/bin/nibble usr/bin/nibble-cli usr/bin/qt.conf \
-            usr/lib/libQt6Core.so.6 usr/lib/libQt6Quick.so.6 usr/lib/libvulkan.so.1 usr/plugins/platforms/libqxcb.so \
+            usr/lib/libQt6Core.so.6 usr/lib/libQt6Quick.so.6 usr/plugins/platforms/libqxcb.so \
             usr/qml/QtQuick/Controls/Basic/qmldir usr/qml/QtQuick/Dialogs/quickimpl/qmldir \
             usr/share/metainfo/io.github.nibble.Nibble.metainfo.xml; do
     [ -e "$appdir/$file" ] || fail "the AppDir lacks $file"
 done
 [ -x "$appdir/AppRun" ] || fail "AppRun is not executable"
 [ -f "$appdir/usr/share/nibble/models/SmolLM2-135M-Instruct.Q4_1.gguf" ] || fail "the AppDir lacks the model"
-# Host libraries stay on the host: glibc and the graphics driver stack.
-for host_only in libc.so.6 libGL.so.1 libEGL.so.1 libGLX.so.0 libdrm.so.2 libxcb.so.1; do
+# Host libraries stay on the host: glibc and the graphics driver stack, with
+# the Vulkan loader, which the app opens at run time when the host has it.
+for host_only in libc.so.6 libGL.so.1 libEGL.so.1 libGLX.so.0 libdrm.so.2 libxcb.so.1 libvulkan.so.1; do
     [ ! -e "$appdir/usr/lib/$host_only" ] || fail "the AppDir bundles $host_only, which must come from the host"
 done
 env -i PATH=/usr/bin:/bin HOME="$scratch" QT_QPA_PLATFORM=offscreen "$appdir/AppRun" --version | grep -q "^Nibble " ||

@@ -21,13 +21,18 @@ depends="$(dpkg-deb --field "$deb" Depends)"
 recommends="$(dpkg-deb --field "$deb" Recommends)"
 echo "Depends: $depends"
 echo "Recommends: $recommends"
-# From dpkg-shlibdeps: the Qt libraries, the Vulkan loader; from the QML scan:
-# the modules the UI imports.
-for needed in libqt6core6 libqt6quick6 libvulkan1 libc6 qml6-module-qtquick qml6-module-qtquick-controls \
+# From dpkg-shlibdeps: the Qt libraries; from the QML scan: the modules the UI
+# imports.
+for needed in libqt6core6 libqt6quick6 libc6 qml6-module-qtquick qml6-module-qtquick-controls \
               qml6-module-qtquick-layouts qml6-module-qtquick-dialogs qml6-module-qtqml-workerscript libqt6svg6; do
     echo "$depends" | grep -Eq "(^|, )$needed( |,|$)" || fail "Depends lacks $needed"
 done
 echo "$recommends" | grep -q "mesa-vulkan-drivers" || fail "Recommends lacks mesa-vulkan-drivers"
+# The Vulkan loader is opened at run time; without it the app runs on the CPU.
+echo "$recommends" | grep -Eq "(^|, )libvulkan1( |,|$)" || fail "Recommends lacks libvulkan1"
+if echo "$depends" | grep -Eq "(^|, )libvulkan1( |,|$)"; then
+    fail "Depends has libvulkan1, which the app only opens at run time"
+fi
 # Every dependency is a package (or a virtual package) this set-up machine has
 # installed: the names are real, and the app's test run below is meaningful.
 installed="$(dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Provides}\n' |
