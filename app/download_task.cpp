@@ -7,16 +7,27 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QRandomGenerator>
 #include <QRegularExpression>
 #include <QStorageInfo>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
+#include <cmath>
 
 namespace nibble::app {
 namespace {
 
 using HashedPrefix = std::pair<std::shared_ptr<QCryptographicHash>, qint64>;
+
+// Every GGUF file starts with these bytes; a web page or an error text
+// served in the model's place does not.
+const QByteArray kGgufMagic = QByteArrayLiteral("GGUF");
+
+QByteArray readHead(const QString& path) {
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.read(kGgufMagic.size()) : QByteArray();
+}
 
 // Reads the whole part file on a pool thread; the hash then continues from
 // its end as new bytes arrive.
@@ -81,11 +92,20 @@ bool isSslFailure(QNetworkReply::NetworkError error) {
 
 }  // namespace
 
+std::chrono::milliseconds retryDelay(int failedAttempts, const DownloadOptions& options, double jitter) {
+    const double doublings = std::min(failedAttempts - 1, 30);
+    const double base =
+        std::min(double(options.firstRetryDelay.count()) * std::exp2(doublings), double(options.maxRetryDelay.count()));
+    return std::chrono::milliseconds(qint64(base * (0.75 + 0.5 * std::clamp(jitter, 0.0, 1.0))));
+}
+
 DownloadTask::DownloadTask(QNetworkAccessManager& network, CatalogFile file, const QString& modelsDir,
                            const DownloadOptions& options, QObject* parent)
     : QObject(parent), network_(network), file_(std::move(file)), modelsDir_(modelsDir), options_(options) {
     retryTimer_.setSingleShot(true);
     connect(&retryTimer_, &QTimer::timeout, this, &DownloadTask::sendRequest);
+    rateTimer_.setInterval(options_.slowWindow);
+    connect(&rateTimer_, &QTimer::timeout, this, &DownloadTask::checkTransferRate);
     connect(&hashWatcher_, &QFutureWatcher<HashedPrefix>::finished, this, [this] {
         if (state_ != DownloadState::Preparing) return;
         std::tie(hash_, hashedBytes_) = hashWatcher_.result();
@@ -120,6 +140,9 @@ void DownloadTask::setState(DownloadState state, const QString& text) {
 void DownloadTask::fail(const QString& text) {
     stopReply();
     retryTimer_.stop();
+    part_.close();
+    // An empty part file is nothing to resume, only clutter.
+    if (const QFileInfo part(partPath()); part.isFile() && part.size() == 0) QFile::remove(partPath());
     setState(DownloadState::Failed, text);
 }
 
@@ -138,10 +161,13 @@ void DownloadTask::start() {
         fail(tr("Nibble can't create the models folder %1.").arg(QDir::toNativeSeparators(modelsDir_)));
         return;
     }
-    retries_ = 0;
+    attempts_ = 0;
     const QFileInfo part(partPath());
     received_ = part.isFile() ? part.size() : 0;
-    if (received_ > file_.sizeBytes) resetPart();
+    head_ = received_ > 0 ? readHead(partPath()) : QByteArray();
+    // Too long, or not the start of a model file (e.g. left by an older
+    // Nibble that saved an error page): start over.
+    if (received_ > file_.sizeBytes || !kGgufMagic.startsWith(head_)) resetPart();
     const QStorageInfo volume(modelsDir_);
     const qint64 needed = file_.sizeBytes - received_;
     if (volume.isValid() && volume.bytesAvailable() >= 0 && volume.bytesAvailable() < needed) {
@@ -171,6 +197,7 @@ void DownloadTask::resetPart() {
     hash_ = std::make_shared<QCryptographicHash>(QCryptographicHash::Sha256);
     hashedBytes_ = 0;
     received_ = 0;
+    head_.clear();
 }
 
 void DownloadTask::sendRequest() {
@@ -186,10 +213,11 @@ void DownloadTask::sendRequest() {
     QNetworkRequest request(file_.url);
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::NoLessSafeRedirectPolicy);
     request.setHeader(QNetworkRequest::UserAgentHeader, QByteArrayLiteral("Nibble"));
-    request.setTransferTimeout(int(options_.stallTimeout.count()));
     if (received_ > 0) request.setRawHeader("Range", "bytes=" + QByteArray::number(received_) + '-');
     responseChecked_ = false;
-    receivedThisAttempt_ = false;
+    ++attempts_;
+    rateMarkBytes_ = received_;
+    rateTimer_.start();
     speedClock_.start();
     speedMarkBytes_ = received_;
     reply_ = network_.get(request);
@@ -204,13 +232,23 @@ bool DownloadTask::acceptResponse() {
     responseChecked_ = true;
     const int status = reply_->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     if (status == 206) {
-        static const QRegularExpression contentRange(QStringLiteral("^bytes (\\d+)-"));
-        const auto match = contentRange.match(QString::fromLatin1(reply_->rawHeader("Content-Range")));
-        if (match.hasMatch() && match.captured(1).toLongLong() == received_) return true;
+        static const QRegularExpression contentRange(QStringLiteral("^bytes (\\d+)-(\\d+)/(\\d+|\\*)$"));
+        const auto match = contentRange.match(QString::fromLatin1(reply_->rawHeader("Content-Range")).trimmed());
+        const qint64 first = match.captured(1).toLongLong();
+        const qint64 last = match.captured(2).toLongLong();
+        const QString total = match.captured(3);
+        if (!match.hasMatch() || last < first || last >= file_.sizeBytes ||
+            (total != QLatin1String("*") && total.toLongLong() != file_.sizeBytes)) {
+            fail(tr("%1 sent part of %2 without saying correctly which part, so Nibble cannot use it. "
+                    "Try again later.")
+                     .arg(hostName(), file_.fileName));
+            return false;
+        }
+        if (first == received_) return true;
         // Not where the part file ends: start over rather than splice.
         stopReply();
         resetPart();
-        retryTimer_.start(0);
+        retryOrFail(tr("%1 keeps sending the wrong part of %2. Try again later.").arg(hostName(), file_.fileName));
         return false;
     }
     if (status == 200) {
@@ -237,8 +275,20 @@ void DownloadTask::onReadyRead() {
     writeChunk(reply_->readAll());
 }
 
+bool DownloadTask::checkMagic(const QByteArray& data) {
+    if (head_.size() >= kGgufMagic.size()) return true;
+    head_ += data.left(kGgufMagic.size() - head_.size());
+    if (kGgufMagic.startsWith(head_)) return true;
+    stopReply();
+    resetPart();
+    fail(tr("%1 did not send a model file for %2 (perhaps an error page instead), so the download was stopped. "
+            "Try again later.")
+             .arg(hostName(), file_.fileName));
+    return false;
+}
+
 void DownloadTask::writeChunk(const QByteArray& data) {
-    if (data.isEmpty()) return;
+    if (data.isEmpty() || !checkMagic(data)) return;
     if (received_ + data.size() > file_.sizeBytes) {
         stopReply();
         resetPart();
@@ -260,7 +310,6 @@ void DownloadTask::writeChunk(const QByteArray& data) {
     hash_->addData(data);
     hashedBytes_ += data.size();
     received_ += data.size();
-    receivedThisAttempt_ = true;
     updateSpeed();
     emit progressChanged();
 }
@@ -288,8 +337,8 @@ void DownloadTask::onFinished() {
     reply_ = nullptr;
     reply->deleteLater();
     if (state_ != DownloadState::Downloading) return;
+    rateTimer_.stop();
     part_.flush();
-    if (receivedThisAttempt_) retries_ = 0;
 
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     const QNetworkReply::NetworkError error = reply->error();
@@ -341,18 +390,35 @@ void DownloadTask::onFinished() {
 }
 
 void DownloadTask::retryOrFail(const QString& finalMessage, bool unreachable) {
-    if (retries_ >= options_.maxRetries) {
-        part_.close();
+    rateTimer_.stop();
+    if (attempts_ >= options_.maxAttempts) {
         fail(finalMessage);
         return;
     }
-    const auto delay = options_.firstRetryDelay * (1 << retries_);
-    ++retries_;
+    const auto delay = retryDelay(attempts_, options_, QRandomGenerator::global()->generateDouble());
     const QString seconds = QLocale().toString(double(delay.count()) / 1000.0, 'f', 1);
     setState(DownloadState::Downloading, unreachable
                                              ? tr("Can't reach %1; trying again in %2 s…").arg(hostName(), seconds)
                                              : tr("The connection dropped; trying again in %1 s…").arg(seconds));
     retryTimer_.start(delay);
+}
+
+void DownloadTask::checkTransferRate() {
+    if (!reply_ || state_ != DownloadState::Downloading) {
+        rateTimer_.stop();
+        return;
+    }
+    const qint64 expected = options_.minBytesPerSecond * options_.slowWindow.count() / 1000;
+    if (received_ - rateMarkBytes_ >= expected) {
+        rateMarkBytes_ = received_;
+        return;
+    }
+    stopReply();
+    part_.flush();
+    const QLocale locale;
+    retryOrFail(tr("The download from %1 is too slow (less than %2 per second), so it was stopped. Press Try "
+                   "again to continue where it stopped.")
+                    .arg(hostName(), locale.formattedDataSize(options_.minBytesPerSecond, 1, QLocale::DataSizeSIFormat)));
 }
 
 void DownloadTask::verifyAndFinish() {
@@ -381,6 +447,7 @@ void DownloadTask::verifyAndFinish() {
 }
 
 void DownloadTask::stopReply() {
+    rateTimer_.stop();
     if (!reply_) return;
     QNetworkReply* reply = reply_;
     reply_ = nullptr;
@@ -400,6 +467,7 @@ void DownloadTask::pause() {
     }
     stopReply();
     part_.close();
+    if (const QFileInfo part(partPath()); part.isFile() && part.size() == 0) QFile::remove(partPath());
     bytesPerSecond_ = 0;
     setState(DownloadState::Paused);
 }

@@ -2,9 +2,11 @@
 // One file transfer: fetches a catalog file into "<name>.part" in the models
 // folder, resuming from the part file's size with an HTTP Range request
 // (after a pause, a dropped connection or an app restart), hashing the bytes
-// as they are written, retrying transient failures with exponential backoff,
-// and renaming the part file to its final name only once its size and sha256
-// match the catalog. Everything is asynchronous: the network runs on the
+// as they are written, retrying transient failures a bounded number of times
+// with exponential backoff, and renaming the part file to its final name only
+// once its size and sha256 match the catalog. A body that does not start like
+// a GGUF file, or a partial answer that does not say which part it is, stops
+// the transfer at once. Everything is asynchronous: the network runs on the
 // event loop and re-hashing an existing part file runs on the thread pool.
 #include "model_catalog.h"
 
@@ -29,11 +31,26 @@ struct DownloadOptions {
     // Plain http to a loopback address, for tests with a local server.
     // Everything else must be https, with the certificate checked.
     bool allowLoopbackHttp = false;
-    int maxRetries = 4;
+    // Requests per download, the first one included, before it fails; bytes
+    // arriving do not renew them, so a server that keeps cutting the
+    // transfer short cannot keep Nibble asking forever. Pressing Try again
+    // starts a new count.
+    int maxAttempts = 8;
+    // The wait before the second attempt; each later one waits twice as long,
+    // up to maxRetryDelay, give or take a quarter at random so that clients
+    // cut off together do not all come back at the same moment.
     std::chrono::milliseconds firstRetryDelay{1000};
-    // A transfer that receives nothing for this long counts as dropped.
-    std::chrono::milliseconds stallTimeout{30000};
+    std::chrono::milliseconds maxRetryDelay{60000};
+    // An attempt that receives less than minBytesPerSecond on average over a
+    // slowWindow (nothing at all, from a stalled server) is dropped and
+    // counts as failed.
+    qint64 minBytesPerSecond = 1024;
+    std::chrono::milliseconds slowWindow{30000};
 };
+
+// How long to wait after failedAttempts (1 or more) failed requests; jitter
+// in [0, 1) picks the point in the +-25% band.
+std::chrono::milliseconds retryDelay(int failedAttempts, const DownloadOptions& options, double jitter);
 
 enum class DownloadState { Idle, Preparing, Downloading, Paused, Verifying, Finished, Failed };
 
@@ -72,13 +89,15 @@ signals:
     void completed();
 
 private:
-    void hashExistingPart();
     void sendRequest();
     void onReadyRead();
     void onFinished();
     bool acceptResponse();
     void writeChunk(const QByteArray& data);
     void retryOrFail(const QString& finalMessage, bool unreachable = false);
+    void checkTransferRate();
+    // Refuses what is not a GGUF file as soon as its first bytes are in.
+    bool checkMagic(const QByteArray& data);
     void verifyAndFinish();
     void stopReply();
     void resetPart();
@@ -101,9 +120,12 @@ private:
     qint64 received_ = 0;      // bytes in the part file
     QPointer<QNetworkReply> reply_;
     bool responseChecked_ = false;
-    bool receivedThisAttempt_ = false;
-    int retries_ = 0;
+    // The file's first bytes, up to the GGUF magic's length.
+    QByteArray head_;
+    int attempts_ = 0;
     QTimer retryTimer_;
+    QTimer rateTimer_;
+    qint64 rateMarkBytes_ = 0;
     QFutureWatcher<std::pair<std::shared_ptr<QCryptographicHash>, qint64>> hashWatcher_;
 
     QElapsedTimer speedClock_;

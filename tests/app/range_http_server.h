@@ -2,7 +2,9 @@
 // A small HTTP/1.1 file server on 127.0.0.1 for download tests: serves one
 // file at any path, answers "Range: bytes=N-" with 206 and Content-Range,
 // and can misbehave on request: drop the connection after some bytes of the
-// next response, serve damaged content, or trickle the body out slowly.
+// next response (or of every one), serve damaged content or a web page,
+// trickle the body out slowly, stall after the headers, ignore Range, answer
+// a Range with the wrong part, or answer 206 without Content-Range.
 // It records every request's Range header.
 #include <QByteArray>
 #include <QList>
@@ -31,11 +33,23 @@ public:
     void dropNextResponseAfter(qint64 bytes) { dropAfter_ = bytes; }
     // Every response carries content with one byte changed.
     void serveDamagedContent(bool damaged) { damaged_ = damaged; }
+    // Every response stops after this many body bytes; -1: none does.
+    void dropEveryResponseAfter(qint64 bytes) { dropEveryAfter_ = bytes; }
     // Sends the body in pieces of this size, one every intervalMs.
     void trickle(int pieceBytes, int intervalMs) {
         pieceBytes_ = pieceBytes;
         intervalMs_ = intervalMs;
     }
+    // Sends the headers, then nothing, keeping the connection open.
+    void stallAfterHeaders(bool stall) { stall_ = stall; }
+    // Answers 200 with this body (a web page, say) instead of the file.
+    void serveInstead(QByteArray body) { instead_ = std::move(body); }
+    // Answers every request with the whole file, Range or not.
+    void ignoreRange(bool ignore) { ignoreRange_ = ignore; }
+    // Answers a Range request with 206 and the file from its start.
+    void answerRangeFromStart(bool fromStart) { rangeFromStart_ = fromStart; }
+    // Answers every request with 206 and no Content-Range header.
+    void omitContentRange(bool omit) { omitContentRange_ = omit; }
 
     // The Range header of every request so far, empty for none.
     const QList<QByteArray>& rangeHeaders() const { return ranges_; }
@@ -69,12 +83,17 @@ private:
             if (line.toLower().startsWith("range:")) range = line.mid(6).trimmed();
         ranges_.append(range);
 
-        QByteArray served = content_;
+        QByteArray served = instead_.isEmpty() ? content_ : instead_;
         if (damaged_) served[served.size() / 2] = char(served.at(served.size() / 2) ^ 0x5a);
         const qint64 total = served.size();
         qint64 start = 0;
         QByteArray head;
-        if (range.startsWith("bytes=") && range.endsWith('-')) {
+        if (omitContentRange_) {
+            head = "HTTP/1.1 206 Partial Content\r\n";
+        } else if (rangeFromStart_ && range.startsWith("bytes=")) {
+            head = "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-" + QByteArray::number(total - 1) + '/' +
+                   QByteArray::number(total) + "\r\n";
+        } else if (range.startsWith("bytes=") && range.endsWith('-') && !ignoreRange_ && instead_.isEmpty()) {
             start = range.mid(6, range.size() - 7).toLongLong();
             if (start >= total) {
                 head = "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */" + QByteArray::number(total) +
@@ -95,8 +114,11 @@ private:
         if (dropAfter_ >= 0) {
             connection->body.truncate(dropAfter_);
             dropAfter_ = -1;
+        } else if (dropEveryAfter_ >= 0) {
+            connection->body.truncate(dropEveryAfter_);
         }
         connection->socket->write(head);
+        if (stall_) return;
         if (pieceBytes_ <= 0) {
             connection->socket->write(connection->body);
             connection->socket->disconnectFromHost();
@@ -121,7 +143,13 @@ private:
     QTcpServer server_;
     QByteArray content_;
     qint64 dropAfter_ = -1;
+    qint64 dropEveryAfter_ = -1;
     bool damaged_ = false;
+    bool stall_ = false;
+    QByteArray instead_;
+    bool ignoreRange_ = false;
+    bool rangeFromStart_ = false;
+    bool omitContentRange_ = false;
     int pieceBytes_ = 0;
     int intervalMs_ = 0;
     QList<QByteArray> ranges_;

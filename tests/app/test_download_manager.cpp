@@ -1,7 +1,10 @@
 // Downloads against a local HTTP server on 127.0.0.1: a verified file lands
 // in models/ and in the library, transfers resume with Range requests after a
 // dropped connection, a pause and a restart, damaged files are refused, and
-// failures read as sentences. Also checks the built-in catalog.
+// failures read as sentences. A misbehaving server (a web page for the file,
+// 206 without Content-Range, the wrong range, a stall, a trickle, a body cut
+// short again and again) ends in a clear error after a bounded number of
+// requests, leaving no empty part file. Also checks the built-in catalog.
 #include "download_list_model.h"
 #include "download_manager.h"
 #include "model_catalog.h"
@@ -71,14 +74,39 @@ class TestDownloadManager : public QObject {
     QByteArray content_;
     QString modelsDir_;
     const QString kId = QStringLiteral("stories/F32");
+    static constexpr int kAttempts = 4;
 
     DownloadOptions testOptions() const {
         DownloadOptions options;
         options.allowLoopbackHttp = true;
-        options.maxRetries = 3;
+        options.maxAttempts = kAttempts;
         options.firstRetryDelay = 10ms;
-        options.stallTimeout = 10000ms;
+        options.maxRetryDelay = 40ms;
+        options.slowWindow = 10000ms;
         return options;
+    }
+
+    // For servers that stall or trickle: a short window, so that the test is quick.
+    DownloadOptions impatientOptions() const {
+        DownloadOptions options = testOptions();
+        options.minBytesPerSecond = 10'000;
+        options.slowWindow = 300ms;
+        return options;
+    }
+
+    // Starts the download and waits for it to fail; then checks that the
+    // server was asked `requests` times and not once more.
+    void verifyFailsAfter(DownloadManager& manager, const nibble::test::RangeHttpServer& server, int requests,
+                          const QString& messagePart) {
+        manager.start(kId);
+        QTRY_COMPARE_WITH_TIMEOUT(manager.task(kId)->state(), DownloadState::Failed, kTimeoutMs);
+        QVERIFY2(manager.task(kId)->message().contains(messagePart), qPrintable(manager.task(kId)->message()));
+        QTest::qWait(300);
+        QCOMPARE(server.rangeHeaders().size(), requests);
+        QCOMPARE(manager.task(kId)->state(), DownloadState::Failed);
+        QVERIFY(!QFile::exists(finalPath()));
+        // A part file, if any, holds bytes worth resuming.
+        QVERIFY(!QFile::exists(partPath()) || QFileInfo(partPath()).size() > 0);
     }
 
     std::unique_ptr<DownloadManager> managerFor(const nibble::test::RangeHttpServer& server,
@@ -246,7 +274,7 @@ private slots:
         QVERIFY(server.listen());
         server.dropNextResponseAfter(400'000);
         DownloadOptions noRetries = testOptions();
-        noRetries.maxRetries = 0;
+        noRetries.maxAttempts = 1;
         {
             auto manager = managerFor(server, noRetries);
             manager->start(kId);
@@ -307,6 +335,90 @@ private slots:
                  qPrintable(manager->task(kId)->message()));
         QTest::qWait(50);
         QVERIFY(server.rangeHeaders().isEmpty());
+    }
+
+    // Reproduces 21,768 requests in 20 s: 206 without Content-Range is an
+    // error at once, not a reason to ask again.
+    void partialAnswerWithoutContentRangeIsAnError() {
+        nibble::test::RangeHttpServer server(content_);
+        QVERIFY(server.listen());
+        server.omitContentRange(true);
+        auto manager = managerFor(server, testOptions());
+        verifyFailsAfter(*manager, server, 1, "without saying correctly which part");
+        QVERIFY(!QFile::exists(partPath()));
+    }
+
+    // An error page served with status 200 is not a model file: refused as
+    // its first bytes arrive, and nothing of it is kept.
+    void webPageInsteadOfTheFileIsAnError() {
+        nibble::test::RangeHttpServer server(content_);
+        QVERIFY(server.listen());
+        server.serveInstead("<!DOCTYPE html><html><body><h1>Too many requests</h1></body></html>");
+        auto manager = managerFor(server, testOptions());
+        verifyFailsAfter(*manager, server, 1, "did not send a model file");
+        QVERIFY(!QFile::exists(partPath()));
+    }
+
+    // A server that sends its headers and then nothing: each attempt ends
+    // after the rate window, and after the last one the download fails
+    // without leaving an empty part file.
+    void stalledServerGivesUp() {
+        nibble::test::RangeHttpServer server(content_);
+        QVERIFY(server.listen());
+        server.stallAfterHeaders(true);
+        auto manager = managerFor(server, impatientOptions());
+        verifyFailsAfter(*manager, server, kAttempts, "too slow");
+        QVERIFY(!QFile::exists(partPath()));
+    }
+
+    // 20 bytes per second never stalls, but is far too slow to finish.
+    void tricklingServerGivesUp() {
+        nibble::test::RangeHttpServer server(content_);
+        QVERIFY(server.listen());
+        server.trickle(1, 50);
+        auto manager = managerFor(server, impatientOptions());
+        verifyFailsAfter(*manager, server, kAttempts, "too slow");
+        // What did arrive is kept for a later resume.
+        QCOMPARE(QFileInfo(partPath()).size(), manager->task(kId)->receivedBytes());
+        QVERIFY(manager->task(kId)->receivedBytes() > 0);
+    }
+
+    // Bytes arriving do not renew the attempts: a server without Range that
+    // always cuts the body short is asked kAttempts times.
+    void bodyCutShortWithoutRangeGivesUp() {
+        nibble::test::RangeHttpServer server(content_);
+        QVERIFY(server.listen());
+        server.ignoreRange(true);
+        server.dropEveryResponseAfter(100'000);
+        auto manager = managerFor(server, testOptions());
+        verifyFailsAfter(*manager, server, kAttempts, "kept dropping");
+        for (const QByteArray& range : server.rangeHeaders().mid(1)) QCOMPARE(range, "bytes=100000-");
+    }
+
+    // A server that answers every Range with the file's start (and cuts it
+    // short): the part is started over, but only kAttempts times.
+    void wrongRangeGivesUp() {
+        nibble::test::RangeHttpServer server(content_);
+        QVERIFY(server.listen());
+        server.answerRangeFromStart(true);
+        server.dropEveryResponseAfter(100'000);
+        auto manager = managerFor(server, testOptions());
+        verifyFailsAfter(*manager, server, kAttempts, "wrong part");
+        const QList<QByteArray> expected{"", "bytes=100000-", "", "bytes=100000-"};
+        QCOMPARE(server.rangeHeaders(), expected);
+    }
+
+    void retryDelaysDoubleWithJitterUpToTheCap() {
+        DownloadOptions options;
+        options.firstRetryDelay = 1000ms;
+        options.maxRetryDelay = 60'000ms;
+        QCOMPARE(int(retryDelay(1, options, 0.5).count()), 1000);
+        QCOMPARE(int(retryDelay(2, options, 0.5).count()), 2000);
+        QCOMPARE(int(retryDelay(4, options, 0.5).count()), 8000);
+        QCOMPARE(int(retryDelay(4, options, 0.0).count()), 6000);
+        QCOMPARE(int(retryDelay(4, options, 1.0).count()), 10'000);
+        QCOMPARE(int(retryDelay(7, options, 0.5).count()), 60'000);
+        QCOMPARE(int(retryDelay(1000, options, 0.5).count()), 60'000);
     }
 
     void timeLeftReadsAsWords() {
