@@ -1,5 +1,7 @@
 #include "data_folder.h"
 
+#include "storage/private_file.h"
+
 #include <nibble/error.h>
 
 #include <QDir>
@@ -11,9 +13,13 @@ DataFolder DataFolder::resolve() {
     QString root = qEnvironmentVariable("NIBBLE_DATA_DIR");
     if (root.isEmpty()) root = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     DataFolder folder(QDir(root).absolutePath());
-    if (!QDir().mkpath(folder.root() + "/logs"))
+    // Chats, logs and the API key: for the user's account alone.
+    if (!storage::makePrivateFolder(folder.root()) || !storage::makePrivateFolder(folder.root() + "/logs"))
         throw Error(ErrorKind::Io, "Nibble cannot create its data folder " + folder.root().toStdString() +
                                        "; check that the location exists and can be written");
+    // settings.ini holds the API key. QSettings keeps the permissions of the
+    // file it rewrites, so it stays private once it is created private here.
+    storage::makePrivateFile(folder.settingsFile());
     return folder;
 }
 

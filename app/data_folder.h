@@ -7,8 +7,9 @@ namespace nibble::app {
 
 class DataFolder {
 public:
-    // Resolves the folder and creates it (and its logs/ subfolder); throws
-    // nibble::Error(Io) when it cannot be created.
+    // Resolves the folder and creates it (and its logs/ subfolder) for the
+    // user's account alone (mode 0700), with settings.ini private (0600);
+    // throws nibble::Error(Io) when it cannot be created.
     static DataFolder resolve();
     explicit DataFolder(QString root);
 

@@ -1,5 +1,6 @@
 #include "storage/database.h"
 
+#include "storage/private_file.h"
 #include "storage/schema.h"
 #include "storage/statement.h"
 #include "storage/storage_error.h"
@@ -40,6 +41,13 @@ Database Database::open(const QString& path, const DatabaseOptions& options) {
         throw StorageError(StorageErrorKind::Io,
                            QStringLiteral("Nibble could not create the folder %1 for its chat history.")
                                .arg(QDir::toNativeSeparators(info.absolutePath())));
+    // SQLite gives its journal files the database file's permissions, so a
+    // private database keeps the chats in them private too. A file system
+    // without permissions is no reason to refuse the file.
+    makePrivateFile(path);
+    for (const char* suffix : kCompanionSuffixes)
+        if (const QString companion = path + QLatin1String(suffix); QFileInfo::exists(companion))
+            makePrivateFile(companion);
 
     sqlite3* raw = nullptr;
     const int rc = sqlite3_open_v2(path.toUtf8().constData(), &raw,
