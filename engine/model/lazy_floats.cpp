@@ -13,6 +13,15 @@
 #endif
 
 namespace nibble {
+namespace {
+
+#if !defined(_WIN32) && defined(MAP_NORESERVE)
+constexpr int kNoReserve = MAP_NORESERVE;  // Linux: no swap set aside for pages never written
+#else
+constexpr int kNoReserve = 0;
+#endif
+
+}  // namespace
 
 LazyFloats::LazyFloats(size_t count) : count_(count) {
     if (count == 0) return;
@@ -22,7 +31,7 @@ LazyFloats::LazyFloats(size_t count) : count_(count) {
     void* p = VirtualAlloc(nullptr, bytes, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     const bool failed = p == nullptr;
 #else
-    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | kNoReserve, -1, 0);
     const bool failed = p == MAP_FAILED;
 #endif
     if (failed) {
