@@ -15,7 +15,7 @@ using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-// Prompt evaluation goes in chunks so a cancel is noticed between them.
+// Prompts are evaluated in chunks, which bounds the activations a forward pass needs.
 constexpr int kPrefillChunk = 64;
 
 // NaN or infinite logits come from broken weights (a NaN in a large matrix
@@ -65,7 +65,16 @@ private:
 
 class SessionImpl {
 public:
-    explicit SessionImpl(std::shared_ptr<Model> m) : model(std::move(m)), impl(model->impl()), backend(impl.createBackend()) {}
+    explicit SessionImpl(std::shared_ptr<Model> m) : model(std::move(m)), impl(model->impl()), backend(impl.createBackend()) {
+        backend->setCancelCheck([this] { return stopRequested(); });
+    }
+
+    bool stopRequested() const {
+        return cancelled.load(std::memory_order_relaxed) || (callCancel && callCancel->load(std::memory_order_relaxed));
+    }
+    void throwIfStopRequested() const {
+        if (stopRequested()) throw Error(ErrorKind::Cancelled, "cancelled");
+    }
 
     // Makes the cache hold exactly `prompt` and returns the logits after its
     // last token, evaluating only what differs from what the cache holds.
@@ -77,7 +86,7 @@ public:
         std::vector<float> logits;
         const auto start = Clock::now();
         for (size_t pos = common; pos < prompt.size(); pos += kPrefillChunk) {
-            if (cancelled.load()) throw Error(ErrorKind::Cancelled, "cancelled");
+            throwIfStopRequested();
             const size_t n = std::min<size_t>(kPrefillChunk, prompt.size() - pos);
             backend->forward(std::span(prompt).subspan(pos, n), int(pos), false, logits);
             cached.insert(cached.end(), prompt.begin() + pos, prompt.begin() + pos + n);
@@ -108,7 +117,7 @@ public:
                 if (onPiece && !onPiece(piece)) keepGoing = false;
             };
             while (result.generatedTokens < options.maxTokens) {
-                if (cancelled.load() || !keepGoing) {
+                if (stopRequested() || !keepGoing) {
                     result.stopReason = StopReason::Cancelled;
                     break;
                 }
@@ -156,14 +165,35 @@ public:
     std::unique_ptr<InferenceBackend> backend;
     std::vector<int32_t> cached;  // the tokens whose keys and values the cache holds, in order
     std::atomic<bool> cancelled{false};
+    // The running call's own cancel flag (GenerateOptions::cancel); only the calling thread touches the pointer.
+    std::shared_ptr<const std::atomic<bool>> callCancel;
 };
+
+namespace {
+
+// Starts a call: clears Session::cancel() from before it, takes the call's own flag, and drops it at the end.
+class CallScope {
+public:
+    CallScope(SessionImpl& session, std::shared_ptr<const std::atomic<bool>> cancel) : session_(session) {
+        session_.cancelled = false;
+        session_.callCancel = std::move(cancel);
+    }
+    ~CallScope() { session_.callCancel.reset(); }
+    CallScope(const CallScope&) = delete;
+    CallScope& operator=(const CallScope&) = delete;
+
+private:
+    SessionImpl& session_;
+};
+
+}  // namespace
 
 Session::Session(std::shared_ptr<Model> model) : impl_(std::make_unique<SessionImpl>(std::move(model))) {}
 Session::~Session() = default;
 
 GenerationResult Session::chat(const std::vector<ChatMessage>& messages, const GenerateOptions& options,
                                const TokenCallback& onPiece) {
-    impl_->cancelled = false;
+    const CallScope call(*impl_, options.cancel);
     const ModelImpl& m = impl_->impl;
     const bool addBos = m.tokenizer->addBos() && !m.chatTemplate->emitsBos();
     const int context = impl_->backend->contextLength();
@@ -192,7 +222,7 @@ GenerationResult Session::chat(const std::vector<ChatMessage>& messages, const G
 }
 
 GenerationResult Session::complete(std::string_view prompt, const GenerateOptions& options, const TokenCallback& onPiece) {
-    impl_->cancelled = false;
+    const CallScope call(*impl_, options.cancel);
     std::vector<int32_t> tokens = impl_->impl.tokenizer->encode(prompt, true, false);
     if (tokens.empty())
         throw Error(ErrorKind::InvalidArgument, "the prompt is empty and this model adds no start token");
@@ -204,7 +234,7 @@ GenerationResult Session::complete(std::string_view prompt, const GenerateOption
 }
 
 std::vector<float> Session::evaluate(std::span<const int32_t> tokens) {
-    impl_->cancelled = false;
+    const CallScope call(*impl_, nullptr);
     if (int(tokens.size()) > impl_->backend->contextLength())
         throw Error(ErrorKind::ContextFull, "cannot evaluate " + std::to_string(tokens.size()) + " tokens in a context of " +
                                                 std::to_string(impl_->backend->contextLength()));
@@ -212,7 +242,7 @@ std::vector<float> Session::evaluate(std::span<const int32_t> tokens) {
     std::vector<float> all(tokens.size() * vocab), logits;
     impl_->cached.clear();
     for (size_t pos = 0; pos < tokens.size(); pos += kPrefillChunk) {
-        if (impl_->cancelled.load()) throw Error(ErrorKind::Cancelled, "cancelled");
+        impl_->throwIfStopRequested();
         const size_t n = std::min<size_t>(kPrefillChunk, tokens.size() - pos);
         impl_->backend->forward(tokens.subspan(pos, n), int(pos), true, logits);
         std::copy(logits.begin(), logits.end(), all.begin() + pos * vocab);

@@ -72,7 +72,10 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
             for (int i = 0; i < E; ++i) x[size_t(b) * E + i] *= c_.embeddingScale;
     }
 
+    // A cancel is noticed within a layer: a prompt chunk of a large model can
+    // take seconds, and a queued request waits on it.
     for (uint32_t l = 0; l < c_.nLayer; ++l) {
+        throwIfCancelled();
         const LayerWeights& L = w_.layers[l];
         const LayerNorms& N = norms_[l];
         const bool sliding = c_.layerIsSliding[l];
@@ -150,6 +153,7 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
             cpu::rmsNorm(xb, N.ffn.data(), &xn[size_t(b) * E], E, c_.rmsEps);
         }
 
+        throwIfCancelled();
         mul(*L.gate, xn.data(), batch, gate.data());
         mul(*L.up, xn.data(), batch, up.data());
         for (size_t i = 0; i < gate.size(); ++i) {
@@ -165,6 +169,7 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
         }
     }
 
+    throwIfCancelled();
     const int first = allLogits ? 0 : batch - 1;
     const int rows = batch - first;
     for (int b = first; b < batch; ++b)

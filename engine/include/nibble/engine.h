@@ -79,6 +79,11 @@ struct GenerateOptions {
     SamplingParams sampling;
     int maxTokens = 512;
     std::vector<std::string> stop;  // extra stop strings; the model's end tokens always stop
+    // Set to true from any thread to stop this call, at any point (within a
+    // layer of the model while the prompt is processed): it then returns with
+    // StopReason::Cancelled. Already true: the call stops before any work.
+    // Unlike Session::cancel(), it cannot miss a call that has not started yet.
+    std::shared_ptr<const std::atomic<bool>> cancel;
 };
 
 enum class StopReason { EndOfText, MaxTokens, StopString, Cancelled, ContextFull };
@@ -145,6 +150,11 @@ public:
     // returns the logits at every position, row-major [tokens.size()][vocab].
     std::vector<float> evaluate(std::span<const int32_t> tokens);
 
+    // Safe from any thread: stops the call in progress within a layer of the
+    // model, prompt included; that call returns StopReason::Cancelled (or
+    // evaluate() throws Error(Cancelled)) and the session stays usable, its
+    // cache holding only the tokens fully processed. Has no effect on a call
+    // that starts later (see GenerateOptions::cancel).
     void cancel();
     void reset();
     int contextUsed() const;
