@@ -1,7 +1,6 @@
 // Nibble's desktop app: chat with a local language model, offline.
+#include "app_launcher.h"
 #include "data_folder.h"
-#include "nibble_app.h"
-#include "storage/storage_error.h"
 
 #include <nibble/error.h>
 #include <nibble/log.h>
@@ -28,7 +27,7 @@ void logQtMessage(QtMsgType type, const QMessageLogContext&, const QString& mess
     }
 }
 
-// When Nibble cannot start, say why in a window rather than only in a log.
+// When Nibble has no data folder, say why in a window rather than only in a log.
 int showStartupError(QGuiApplication& app, const QString& message) {
     QQuickStyle::setStyle("Basic");
     QQmlApplicationEngine qml;
@@ -62,12 +61,9 @@ int main(int argc, char* argv[]) {
         qInstallMessageHandler(logQtMessage);
         spdlog::info("Nibble {} starting; data in {}", NIBBLE_VERSION, folder.root().toStdString());
 
-        nibble::app::NibbleApp nibbleApp(folder);
-        if (!nibbleApp.show()) return 1;
+        nibble::app::AppLauncher launcher(folder);
+        if (!launcher.launch()) return 1;
         return app.exec();
-    } catch (const nibble::storage::StorageError& e) {
-        spdlog::error("cannot open the database: {}", e.what());
-        return showStartupError(app, e.message());
     } catch (const nibble::Error& e) {
         spdlog::error("cannot start: {}", e.what());
         return showStartupError(app, QString::fromUtf8(e.what()));

@@ -12,6 +12,7 @@
 #include "gpu_notice.h"
 #include "model_library.h"
 #include "quality_evaluator.h"
+#include "startup_notice.h"
 #include "storage/conversation_store.h"
 #include "storage/schema.h"
 #include "storage/storage_error.h"
@@ -42,6 +43,7 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
 
     settings_ = std::make_unique<AppSettings>(folder_.settingsFile(), folder_.root());
     theme_ = std::make_unique<Theme>(*settings_);
+    startupNotice_ = std::make_unique<StartupNotice>();
     engine_ = std::make_unique<EngineHost>();
     variants_ = std::make_unique<VariantListModel>(db_);
     chat_ = std::make_unique<ChatController>(db_, *engine_, *settings_, *variants_);
@@ -82,6 +84,7 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     context->setContextProperty("evaluator", evaluator_.get());
     context->setContextProperty("devices", devices_.get());
     context->setContextProperty("gpuNotice", gpuNotice_.get());
+    context->setContextProperty("startupNotice", startupNotice_.get());
     context->setContextProperty("downloads", downloadList_.get());
     context->setContextProperty("apiServer", api_.get());
     deriveBundledVariantOnFirstRun();

@@ -26,6 +26,7 @@ class EngineHost;
 class GpuNotice;
 class ModelLibrary;
 class QualityEvaluator;
+class StartupNotice;
 class Theme;
 class VariantBuilder;
 class VariantListModel;
@@ -55,6 +56,7 @@ public:
     QualityEvaluator& evaluator() { return *evaluator_; }
     ApiServer& api() { return *api_; }
     GpuNotice& gpuNotice() { return *gpuNotice_; }
+    StartupNotice& startupNotice() { return *startupNotice_; }
 
     static constexpr const char* kMainQml = "qrc:/qt/qml/Nibble/Main.qml";
 
@@ -67,6 +69,7 @@ private:
     storage::Database db_;
     std::unique_ptr<AppSettings> settings_;
     std::unique_ptr<Theme> theme_;
+    std::unique_ptr<StartupNotice> startupNotice_;
     std::unique_ptr<EngineHost> engine_;
     std::unique_ptr<VariantListModel> variants_;
     std::unique_ptr<ChatController> chat_;

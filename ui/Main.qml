@@ -111,6 +111,7 @@ ApplicationWindow {
             }
 
             GpuNoticeBanner { Layout.fillWidth: true }
+            StartupNoticeBanner { Layout.fillWidth: true }
 
             StackLayout {
                 objectName: "pages"

@@ -2,12 +2,15 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 
-// Shown instead of the main window when Nibble cannot open its data.
+// Shown instead of the main window when Nibble cannot open its data. For a
+// damaged chat history it offers to move the file aside and start fresh.
 ApplicationWindow {
     id: window
     required property string message
-    width: 520
-    height: 240
+    property bool canStartFresh: false
+    signal startFreshChosen()
+    width: 560
+    height: 300
     visible: true
     title: qsTr("Nibble cannot start")
 
@@ -21,15 +24,35 @@ ApplicationWindow {
             font.weight: Font.DemiBold
         }
         Label {
+            objectName: "startupErrorMessage"
             Layout.fillWidth: true
-            Layout.fillHeight: true
             text: window.message
             wrapMode: Text.Wrap
         }
-        Button {
+        Label {
+            objectName: "startFreshExplanation"
+            Layout.fillWidth: true
+            visible: window.canStartFresh
+            text: qsTr("Moving it aside renames the file and leaves it where it is, so nothing is deleted; "
+                       + "Nibble then starts with an empty chat history.")
+            wrapMode: Text.Wrap
+            opacity: 0.75
+        }
+        Item { Layout.fillHeight: true }
+        RowLayout {
             Layout.alignment: Qt.AlignRight
-            text: qsTr("Quit")
-            onClicked: Qt.quit()
+            spacing: 8
+            Button {
+                objectName: "startFreshButton"
+                visible: window.canStartFresh
+                text: qsTr("Move it aside and start fresh")
+                onClicked: window.startFreshChosen()
+            }
+            Button {
+                objectName: "quitButton"
+                text: qsTr("Quit")
+                onClicked: Qt.quit()
+            }
         }
     }
 }

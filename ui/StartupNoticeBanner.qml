@@ -1,0 +1,39 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+
+// A strip under the header telling what happened before this start (a model
+// not opened because it stopped Nibble last time, a damaged chat history
+// moved aside); closed with its button.
+Rectangle {
+    objectName: "startupNotice"
+    visible: startupNotice.text.length > 0
+    implicitHeight: visible ? noticeRow.implicitHeight + 16 : 0
+    color: theme.selection
+
+    RowLayout {
+        id: noticeRow
+        anchors.fill: parent
+        anchors.leftMargin: 20
+        anchors.rightMargin: 12
+        spacing: 12
+        Label {
+            objectName: "startupNoticeText"
+            Layout.fillWidth: true
+            text: startupNotice.text
+            color: theme.text
+            wrapMode: Text.Wrap
+        }
+        Button {
+            objectName: "startupNoticeDismiss"
+            text: qsTr("Got it")
+            onClicked: startupNotice.dismiss()
+        }
+    }
+    Rectangle {
+        anchors.bottom: parent.bottom
+        width: parent.width
+        height: 1
+        color: theme.border
+    }
+}
