@@ -32,7 +32,7 @@ constexpr qint64 kMaxImportBytes = 64'000'000;
 }  // namespace
 
 ChatController::ChatController(const storage::Database& db, EngineHost& engine, AppSettings& settings,
-                               VariantListModel& variants, QObject* parent)
+                               VariantListModel& variants, qint64 heldBackVariantId, QObject* parent)
     : QObject(parent), db_(db), engine_(engine), settings_(settings), variants_(variants), store_(db),
       conversations_(db), messages_([&variants](qint64 id) { return variants.labelOf(id); }) {
     connect(&engine_, &EngineHost::pieceReady, this, &ChatController::onPiece);
@@ -46,7 +46,9 @@ ChatController::ChatController(const storage::Database& db, EngineHost& engine, 
     connect(this, &ChatController::conversationChanged, this, &ChatController::conversationSettingsChanged);
     connect(this, &ChatController::variantChanged, this, &ChatController::conversationSettingsChanged);
     connect(&settings_, &AppSettings::changed, this, &ChatController::conversationSettingsChanged);
+    heldBackVariantId_ = heldBackVariantId;
     pickInitialVariant();
+    heldBackVariantId_ = 0;
 }
 
 template <typename F>
@@ -82,7 +84,7 @@ void ChatController::setVariantId(qint64 id) {
     if (conversationId_ && id) guarded([&] { storage::ConversationStore(db_).setVariant(conversationId_, id); });
     // Load now, so the next message does not wait; the conversation carries
     // on with the new variant, which re-reads the history on the next reply.
-    if (auto target = targetFor(id)) engine_.load(*target);
+    if (auto target = targetFor(id); target && id != heldBackVariantId_) engine_.load(*target);
     emit variantChanged();
 }
 

@@ -43,8 +43,10 @@ class ChatController : public QObject {
     Q_PROPERTY(QVariantMap defaultSettings READ defaultSettings NOTIFY conversationSettingsChanged)
 
 public:
+    // heldBackVariantId: selected at start as usual but not loaded until a
+    // message needs it (it stopped Nibble while loading the last time).
     ChatController(const storage::Database& db, EngineHost& engine, AppSettings& settings, VariantListModel& variants,
-                   QObject* parent = nullptr);
+                   qint64 heldBackVariantId = 0, QObject* parent = nullptr);
 
     QObject* conversations() { return &conversations_; }
     QObject* messages() { return &messages_; }
@@ -143,6 +145,7 @@ private:
     qint64 conversationId_ = 0;  // 0: a new chat, created on the first message
     QString title_;
     qint64 variantId_ = 0;
+    qint64 heldBackVariantId_ = 0;  // only while the constructor runs
     QString notice_;
     qint64 deletedId_ = 0;
     QString deletedTitle_;

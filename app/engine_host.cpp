@@ -45,6 +45,9 @@ EngineHost::EngineHost(QObject* parent) : QObject(parent), worker_(new EngineWor
         emit stateChanged();
     });
     connect(worker_, &EngineWorker::pieceReady, this, &EngineHost::pieceReady);
+    connect(worker_, &EngineWorker::loadStarted, this, &EngineHost::loadBeginning, Qt::DirectConnection);
+    connect(worker_, &EngineWorker::loaded, this, &EngineHost::loadEnded, Qt::DirectConnection);
+    connect(worker_, &EngineWorker::loadFailed, this, &EngineHost::loadEnded, Qt::DirectConnection);
     connect(worker_, &EngineWorker::generationFinished, this, [this](quint64 id, const GenerationStats& stats) {
         contextUsed_ = stats.contextUsed;
         contextLength_ = stats.contextLength ? stats.contextLength : contextLength_;

@@ -58,6 +58,11 @@ signals:
     void stateChanged();
     void loadProgressChanged();
     void loadFailed(const QString& message);
+    // Emitted on the engine thread as a load begins, before the model file is
+    // opened, and after it has ended (loaded, failed or cancelled); a slot
+    // connected with Qt::DirectConnection runs then, in that order.
+    void loadBeginning(const nibble::app::EngineTarget& target);
+    void loadEnded();
     void pieceReady(quint64 requestId, const QString& piece);
     void generationFinished(quint64 requestId, const nibble::app::GenerationStats& stats);
     void generationFailed(quint64 requestId, const QString& message);

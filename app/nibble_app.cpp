@@ -10,6 +10,7 @@
 #include "download_manager.h"
 #include "engine_host.h"
 #include "gpu_notice.h"
+#include "load_marker.h"
 #include "model_library.h"
 #include "quality_evaluator.h"
 #include "startup_notice.h"
@@ -23,6 +24,7 @@
 #include <spdlog/spdlog.h>
 
 #include <QDir>
+#include <QFileInfo>
 #include <QQmlContext>
 #include <QQuickStyle>
 #include <QQuickWindow>
@@ -44,9 +46,27 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     settings_ = std::make_unique<AppSettings>(folder_.settingsFile(), folder_.root());
     theme_ = std::make_unique<Theme>(*settings_);
     startupNotice_ = std::make_unique<StartupNotice>();
+    loadMarker_ = std::make_unique<LoadMarker>(folder_.settingsFile());
+    const auto interrupted = loadMarker_->interrupted();
     engine_ = std::make_unique<EngineHost>();
+    connect(
+        engine_.get(), &EngineHost::loadBeginning, this,
+        [marker = loadMarker_.get()](const EngineTarget& target) { marker->begin(target); }, Qt::DirectConnection);
+    connect(
+        engine_.get(), &EngineHost::loadEnded, this, [marker = loadMarker_.get()] { marker->end(); },
+        Qt::DirectConnection);
     variants_ = std::make_unique<VariantListModel>(db_);
-    chat_ = std::make_unique<ChatController>(db_, *engine_, *settings_, *variants_);
+    if (interrupted) {
+        const QString name = !interrupted->label.isEmpty() ? interrupted->label
+                                                           : QFileInfo(interrupted->filePath).fileName();
+        spdlog::warn("{} did not finish loading the last time; not loading it at start",
+                     interrupted->filePath.toStdString());
+        startupNotice_->add(tr("Nibble did not open %1 automatically because it stopped Nibble the last time it "
+                               "was opened. Send a message to try it again, or choose another model.")
+                                .arg(name));
+    }
+    chat_ = std::make_unique<ChatController>(db_, *engine_, *settings_, *variants_,
+                                             interrupted ? interrupted->variantId : 0);
     evaluator_ = std::make_unique<QualityEvaluator>(db_, *variants_, *settings_);
     compare_ = std::make_unique<CompareController>(*engine_, *settings_, *chat_, *evaluator_);
     library_ = std::make_unique<ModelLibrary>(db_, *variants_, folder_.modelsFolder());

@@ -2,6 +2,8 @@
 // The whole desktop app short of main(): opens the database in the data
 // folder, registers the bundled model on first run, starts the engine thread,
 // builds the controllers and loads the QML into a QQmlApplicationEngine.
+// A model whose load never ended the last time (it crashed or hung Nibble)
+// is not loaded on its own at start; the startup notice says why.
 // The GUI tests create one of these to drive the real app.
 #include "data_folder.h"
 #include "storage/database.h"
@@ -24,6 +26,7 @@ class DownloadListModel;
 class DownloadManager;
 class EngineHost;
 class GpuNotice;
+class LoadMarker;
 class ModelLibrary;
 class QualityEvaluator;
 class StartupNotice;
@@ -70,6 +73,8 @@ private:
     std::unique_ptr<AppSettings> settings_;
     std::unique_ptr<Theme> theme_;
     std::unique_ptr<StartupNotice> startupNotice_;
+    // Before engine_: the engine thread writes it until the thread stops.
+    std::unique_ptr<LoadMarker> loadMarker_;
     std::unique_ptr<EngineHost> engine_;
     std::unique_ptr<VariantListModel> variants_;
     std::unique_ptr<ChatController> chat_;
