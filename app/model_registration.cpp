@@ -5,12 +5,12 @@
 #include "storage/transaction.h"
 
 #include <nibble/evaluation.h>
+#include <nibble/file_type.h>
 
 #include <QFileInfo>
 #include <QRegularExpression>
 
 #include <algorithm>
-#include <map>
 
 namespace nibble::app {
 namespace {
@@ -40,14 +40,10 @@ QString modelNameFromFile(const QFileInfo& file) {
 // The precision name the established tools give the file (general.file_type),
 // else its most common quantized tensor type.
 QString precisionOf(const ModelFileSummary& summary) {
-    static const std::map<int, const char*> names = {
-        {0, "F32"},     {1, "F16"},     {2, "Q4_0"},    {3, "Q4_1"},    {7, "Q8_0"},    {8, "Q5_0"},
-        {9, "Q5_1"},    {10, "Q2_K"},   {11, "Q3_K_S"}, {12, "Q3_K_M"}, {13, "Q3_K_L"}, {14, "Q4_K_S"},
-        {15, "Q4_K_M"}, {16, "Q5_K_S"}, {17, "Q5_K_M"}, {18, "Q6_K"},   {32, "BF16"},
-    };
     bool ok = false;
-    const int fileType = metadataValue(summary, "general.file_type").toInt(&ok);
-    if (ok && names.count(fileType)) return names.at(fileType);
+    const qlonglong fileType = metadataValue(summary, "general.file_type").toLongLong(&ok);
+    if (ok)
+        if (auto name = fileTypeName(fileType)) return QString::fromUtf8(name->data(), qsizetype(name->size()));
     // Norms and biases stay F32 in every quantized file, so they do not count.
     const std::pair<std::string, uint64_t>* best = nullptr;
     for (const auto& entry : summary.tensorTypes)
