@@ -168,92 +168,101 @@ void VulkanTransformer::forwardBatch(std::span<const int32_t> tokens, int startP
         gpu_.upload(*hostRows_, std::as_bytes(std::span(hostRowValues_)));
     }
 
-    gpu_.submit(recordingFor({batch, want}));
+    for (const Recording& part : recordingFor({batch, want})) {
+        throwIfCancelled();
+        gpu_.submit(part);
+    }
     const uint32_t rows = want == Logits::All ? batch : want == Logits::Last ? 1 : 0;
     if (rows > 0)
         gpu_.download(logits_, std::as_writable_bytes(std::span(logits, size_t(rows) * c_.nVocab)));
 }
 
-const Recording& VulkanTransformer::recordingFor(Shape shape) {
+const std::vector<Recording>& VulkanTransformer::recordingFor(Shape shape) {
     if (auto found = recordings_.find(shape); found != recordings_.end()) return found->second;
     // Keep the one-token step, which every generated token replays, and the newest other shape.
     std::erase_if(recordings_, [](const auto& entry) { return entry.first != kDecodeStep; });
     return recordings_.emplace(shape, record(shape)).first->second;
 }
 
-Recording VulkanTransformer::record(Shape shape) {
+std::vector<Recording> VulkanTransformer::record(Shape shape) {
     ++recordingCount_;
+    std::vector<Recording> parts;
     const uint32_t batch = shape.batch;
     const Sizes s(c_);
     const uint32_t E = c_.nEmbd, H = c_.nHead, Hkv = c_.nHeadKv, Dk = c_.headDimK;
 
-    CommandRecorder rec(gpu_);
+    std::optional<CommandRecorder> rec(std::in_place, gpu_);
     const Tensor& embedding = *w_.tokenEmbedding;
     if (hostRows_) {
-        rec.copy(*hostRows_, 0, x_, 0, uint64_t(batch) * E * sizeof(float));
+        rec->copy(*hostRows_, 0, x_, 0, uint64_t(batch) * E * sizeof(float));
     } else {
         const DeviceTensor& device = weights_.at(&embedding);
         for (size_t p = 0; p < device.pieces.size(); ++p)
-            recordGetRows(gpu_, rec, embedding.type, device.pieces[p], E, ids_, batch, c_.embeddingScale, x_,
+            recordGetRows(gpu_, *rec, embedding.type, device.pieces[p], E, ids_, batch, c_.embeddingScale, x_,
                           uint32_t(p * device.rowsPerPiece), uint32_t(device.rowsPerPiece));
     }
 
     const Buffer* freqFactors = w_.ropeFreqs ? &weight(w_.ropeFreqs) : nullptr;
     for (uint32_t l = 0; l < c_.nLayer; ++l) {
+        if (batch > 1 && l > 0 && l % kLayersPerSubmit == 0) {
+            parts.push_back(rec->finish());
+            rec.emplace(gpu_);
+        }
         const LayerWeights& L = w_.layers[l];
         const bool sliding = c_.layerIsSliding[l];
 
-        recordRmsNorm(gpu_, rec, x_, weight(L.attnNorm), batch, E, c_.rmsEps, xn_);
-        matVec(rec, *L.wq, xn_, q_, batch);
-        matVec(rec, *L.wk, xn_, k_, batch);
-        matVec(rec, *L.wv, xn_, v_, batch);
+        recordRmsNorm(gpu_, *rec, x_, weight(L.attnNorm), batch, E, c_.rmsEps, xn_);
+        matVec(*rec, *L.wq, xn_, q_, batch);
+        matVec(*rec, *L.wk, xn_, k_, batch);
+        matVec(*rec, *L.wv, xn_, v_, batch);
         if (L.bq) {
-            recordAddBias(gpu_, rec, q_, weight(L.bq), uint32_t(batch * s.q), uint32_t(s.q));
-            recordAddBias(gpu_, rec, k_, weight(L.bk), uint32_t(batch * s.k), uint32_t(s.k));
-            recordAddBias(gpu_, rec, v_, weight(L.bv), uint32_t(batch * s.v), uint32_t(s.v));
+            recordAddBias(gpu_, *rec, q_, weight(L.bq), uint32_t(batch * s.q), uint32_t(s.q));
+            recordAddBias(gpu_, *rec, k_, weight(L.bk), uint32_t(batch * s.k), uint32_t(s.k));
+            recordAddBias(gpu_, *rec, v_, weight(L.bv), uint32_t(batch * s.v), uint32_t(s.v));
         }
-        if (L.qNorm) recordRmsNorm(gpu_, rec, q_, weight(L.qNorm), batch * H, Dk, c_.rmsEps, q_);
-        if (L.kNorm) recordRmsNorm(gpu_, rec, k_, weight(L.kNorm), batch * Hkv, Dk, c_.rmsEps, k_);
+        if (L.qNorm) recordRmsNorm(gpu_, *rec, q_, weight(L.qNorm), batch * H, Dk, c_.rmsEps, q_);
+        if (L.kNorm) recordRmsNorm(gpu_, *rec, k_, weight(L.kNorm), batch * Hkv, Dk, c_.rmsEps, k_);
         RopeParams rope{Dk, H, c_.ropeDims, c_.ropeStyle == RopeStyle::NeoX,
                         sliding ? c_.ropeBaseSliding : c_.ropeBase, sliding ? c_.ropeFreqScaleSliding : c_.ropeFreqScale};
-        recordRope(gpu_, rec, q_, batch, positions_, freqFactors, rope);
+        recordRope(gpu_, *rec, q_, batch, positions_, freqFactors, rope);
         rope.heads = Hkv;
-        recordRope(gpu_, rec, k_, batch, positions_, freqFactors, rope);
+        recordRope(gpu_, *rec, k_, batch, positions_, freqFactors, rope);
 
         const LayerCache& cache = cache_[l];
-        recordStoreRows(gpu_, rec, k_, positions_, batch, uint32_t(s.k), cache.k);
-        recordStoreRows(gpu_, rec, v_, positions_, batch, uint32_t(s.v), cache.v);
+        recordStoreRows(gpu_, *rec, k_, positions_, batch, uint32_t(s.k), cache.k);
+        recordStoreRows(gpu_, *rec, v_, positions_, batch, uint32_t(s.v), cache.v);
         AttentionParams attention = attentionShape(c_);
         attention.scale = c_.attentionScale;
         attention.softcap = c_.attnSoftcap;
         attention.window = sliding ? c_.slidingWindow : 0;
         if (batch == 1)
-            recordSplitAttention(gpu_, rec, q_, cache.k, cache.v, positions_, batch, attention, split_, attnPartials_, attn_);
+            recordSplitAttention(gpu_, *rec, q_, cache.k, cache.v, positions_, batch, attention, split_, attnPartials_, attn_);
         else
-            recordAttention(gpu_, rec, q_, cache.k, cache.v, positions_, batch, attention, attn_);
+            recordAttention(gpu_, *rec, q_, cache.k, cache.v, positions_, batch, attention, attn_);
 
-        matVec(rec, *L.wo, attn_, proj_, batch);
-        if (L.postAttnNorm) recordRmsNorm(gpu_, rec, proj_, weight(L.postAttnNorm), batch, E, c_.rmsEps, proj_);
-        recordAdd(gpu_, rec, x_, proj_, batch * E, x_);
-        recordRmsNorm(gpu_, rec, x_, weight(L.ffnNorm), batch, E, c_.rmsEps, xn_);
+        matVec(*rec, *L.wo, attn_, proj_, batch);
+        if (L.postAttnNorm) recordRmsNorm(gpu_, *rec, proj_, weight(L.postAttnNorm), batch, E, c_.rmsEps, proj_);
+        recordAdd(gpu_, *rec, x_, proj_, batch * E, x_);
+        recordRmsNorm(gpu_, *rec, x_, weight(L.ffnNorm), batch, E, c_.rmsEps, xn_);
 
-        matVec(rec, *L.gate, xn_, gate_, batch);
-        matVec(rec, *L.up, xn_, up_, batch);
-        recordGlu(gpu_, rec, gate_, up_, uint32_t(batch * s.f),
+        matVec(*rec, *L.gate, xn_, gate_, batch);
+        matVec(*rec, *L.up, xn_, up_, batch);
+        recordGlu(gpu_, *rec, gate_, up_, uint32_t(batch * s.f),
                   c_.activation == Activation::SiLU ? GluActivation::SiLU : GluActivation::GeluTanh);
-        matVec(rec, *L.down, gate_, proj_, batch);
-        if (L.postFfnNorm) recordRmsNorm(gpu_, rec, proj_, weight(L.postFfnNorm), batch, E, c_.rmsEps, proj_);
-        recordAdd(gpu_, rec, x_, proj_, batch * E, x_);
+        matVec(*rec, *L.down, gate_, proj_, batch);
+        if (L.postFfnNorm) recordRmsNorm(gpu_, *rec, proj_, weight(L.postFfnNorm), batch, E, c_.rmsEps, proj_);
+        recordAdd(gpu_, *rec, x_, proj_, batch * E, x_);
     }
 
     if (shape.want != Logits::None) {
-        recordRmsNorm(gpu_, rec, x_, weight(w_.outputNorm), batch, E, c_.rmsEps, xn_);
+        recordRmsNorm(gpu_, *rec, x_, weight(w_.outputNorm), batch, E, c_.rmsEps, xn_);
         if (shape.want == Logits::All)
-            matVec(rec, *w_.output, xn_, logits_, batch);
+            matVec(*rec, *w_.output, xn_, logits_, batch);
         else
-            matVec(rec, *w_.output, xn_, logits_, 1, uint64_t(batch - 1) * E * sizeof(float));
+            matVec(*rec, *w_.output, xn_, logits_, 1, uint64_t(batch - 1) * E * sizeof(float));
     }
-    return rec.finish();
+    parts.push_back(rec->finish());
+    return parts;
 }
 
 VulkanDeviceChoice chooseVulkanDevice(const std::string& preferred) {

@@ -2,9 +2,10 @@
 // The transformer on a Vulkan device: every weight tensor uploaded once as
 // its raw GGUF bytes (DeviceWeights, shared by every session of the model on
 // the device), the KV cache (f32) and activations in device memory, and one
-// command buffer per batch of up to kMaxBatch tokens holding every layer,
-// submitted once; only the logits come back to the host. Checked against
-// CpuTransformer, which it matches to float rounding.
+// command buffer per batch of up to kMaxBatch tokens holding every layer
+// (for a prompt's batches, one per kLayersPerSubmit layers, so a cancel is
+// noticed between them); only the logits come back to the host. Checked
+// against CpuTransformer, which it matches to float rounding.
 //
 // Recordings are replayed: no kernel's dispatch depends on the tokens or on
 // where in the cache they go (the ids, the positions and any embedding rows
@@ -64,6 +65,10 @@ public:
 
     // Tokens per command buffer; longer inputs run in several.
     static constexpr uint32_t kMaxBatch = 64;
+    // Layers per submission of a batch of several tokens: the cancel check
+    // runs between submissions, and each costs a wait for the device to drain.
+    // The one-token step stays whole, being short and the most frequent.
+    static constexpr uint32_t kLayersPerSubmit = 8;
 
 private:
     struct LayerCache {
@@ -83,8 +88,9 @@ private:
     void matVec(CommandRecorder& recorder, const Tensor& w, const Buffer& x, const Buffer& y, uint32_t batch,
                 VkDeviceSize xOffset = 0);
     void forwardBatch(std::span<const int32_t> tokens, int startPos, Logits want, float* logits);
-    const Recording& recordingFor(Shape shape);
-    Recording record(Shape shape);
+    // The submissions that run a batch of this shape, in order.
+    const std::vector<Recording>& recordingFor(Shape shape);
+    std::vector<Recording> record(Shape shape);
 
     std::shared_ptr<DeviceWeights> shared_;  // first: owns the device everything below lives on
     ComputeContext& gpu_;
@@ -101,7 +107,7 @@ private:
     Buffer x_, xn_, q_, k_, v_, attn_, attnPartials_, proj_, gate_, up_, logits_;
     std::optional<Buffer> logitsPiece_;  // when the output matrix is in pieces
     std::vector<float> hostRowValues_;
-    std::map<Shape, Recording> recordings_;
+    std::map<Shape, std::vector<Recording>> recordings_;
     int recordingCount_ = 0;
 };
 
