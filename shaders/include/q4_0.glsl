@@ -21,4 +21,8 @@ void dequant_block_q4_0(uint block, out float v[32]) {
     }
 }
 
+// Units of decode_unit.glsl: one block each.
+const bool WHOLE_UNITS = true;
+#define DECODE_UNIT(row, unit, K, v) dequant_block_q4_0((row) + (unit) * Q4_0_BLOCK_BYTES, v)
+
 #endif

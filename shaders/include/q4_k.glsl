@@ -29,4 +29,8 @@ void dequant_q4_k(uint block, uint part, out float v[32]) {
     }
 }
 
+// Units of decode_unit.glsl: one sub-block of 32 each, 8 to a super-block.
+const bool WHOLE_UNITS = true;
+#define DECODE_UNIT(row, unit, K, v) dequant_q4_k((row) + ((unit) >> 3) * Q4_K_BLOCK_BYTES, (unit) & 7u, v)
+
 #endif

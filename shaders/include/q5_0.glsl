@@ -26,4 +26,8 @@ void dequant_block_q5_0(uint block, out float v[32]) {
     }
 }
 
+// Units of decode_unit.glsl: one block each.
+const bool WHOLE_UNITS = true;
+#define DECODE_UNIT(row, unit, K, v) dequant_block_q5_0((row) + (unit) * Q5_0_BLOCK_BYTES, v)
+
 #endif

@@ -1,0 +1,12 @@
+// F32 weights (4 bytes each, float_formats.glsl) in the units of decode_unit.glsl:
+// rows of any length, so weights past the end of a row read as 0.
+// Needs weight_bytes.glsl (and so weightWord) first.
+#ifndef NIBBLE_F32_GLSL
+#define NIBBLE_F32_GLSL
+
+#include "float_formats.glsl"
+
+const bool WHOLE_UNITS = false;
+#define DECODE_UNIT(row, unit, K, v) dequant_f32(row, (unit) * UNIT, K, v)
+
+#endif
