@@ -89,9 +89,9 @@ int main(int argc, char** argv) {
         context.upload(xb, std::as_bytes(std::span(x)));
         const Buffer yb = context.createBuffer(size_t(kMaxBatch) * size * 4, MemoryKind::DeviceLocal, "y");
 
-        for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q4_1,
-                              GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K,
-                              GgmlType::Q6_K}) {
+        for (const TypeTraits& traits : kGgmlTypes) {
+            if (!traits.vulkan) continue;
+            const GgmlType type = traits.type;
             const std::string name(typeName(type));
             if (!onlyType.empty() && onlyType != name) continue;
             const size_t rowBytes = quantizedRowBytes(type, size);

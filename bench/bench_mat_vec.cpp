@@ -117,9 +117,9 @@ int main(int argc, char** argv) {
         std::printf("{\"bench\":\"mat_vec\",\"device\":\"%s\",\"kernel\":\"copy\",\"bytes\":%llu,\"gbps\":%.2f}\n",
                     deviceName.c_str(), (unsigned long long)(VkDeviceSize(size) * size * 4), copyRate / 1e9);
 
-        for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q4_1,
-                              GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K,
-                              GgmlType::Q6_K}) {
+        for (const TypeTraits& traits : kGgmlTypes) {
+            if (!traits.vulkan) continue;
+            const GgmlType type = traits.type;
             if (!onlyType.empty() && onlyType != typeName(type)) continue;
             const size_t rowBytes = quantizedRowBytes(type, size);
             std::vector<uint8_t> weights(rowBytes * size);

@@ -10,6 +10,8 @@
 //
 // The structs are only ever filled with std::memcpy from the raw bytes: the
 // tensor data of a row carries no alignment guarantee beyond one byte.
+#include "tensor/ggml_type.h"
+
 #include <cstdint>
 
 namespace nibble::blocks {
@@ -23,6 +25,7 @@ inline constexpr int kSuperBlock = 256;
 //   0  half d
 //   2  u8   qs[16]   q[j] = nibble lo of qs[j], q[j+16] = nibble hi of qs[j]  (j < 16)
 struct BlockQ4_0 {
+    static constexpr GgmlType kType = GgmlType::Q4_0;
     static constexpr int kWeights = 32;
     uint16_t d;
     uint8_t qs[16];
@@ -33,6 +36,7 @@ struct BlockQ4_0 {
 //   2  half m
 //   4  u8   qs[16]   as Q4_0, q in 0..15
 struct BlockQ4_1 {
+    static constexpr GgmlType kType = GgmlType::Q4_1;
     static constexpr int kWeights = 32;
     uint16_t d;
     uint16_t m;
@@ -44,6 +48,7 @@ struct BlockQ4_1 {
 //   2  u8   qh[4]    read as one little-endian u32 h: bit j of h is bit 4 of q[j] (j < 32)
 //   6  u8   qs[16]   low 4 bits, as Q4_0
 struct BlockQ5_0 {
+    static constexpr GgmlType kType = GgmlType::Q5_0;
     static constexpr int kWeights = 32;
     uint16_t d;
     uint8_t qh[4];
@@ -56,6 +61,7 @@ struct BlockQ5_0 {
 //   4  u8   qh[4]
 //   8  u8   qs[16]
 struct BlockQ5_1 {
+    static constexpr GgmlType kType = GgmlType::Q5_1;
     static constexpr int kWeights = 32;
     uint16_t d;
     uint16_t m;
@@ -67,6 +73,7 @@ struct BlockQ5_1 {
 //   0  half d
 //   2  i8   qs[32]
 struct BlockQ8_0 {
+    static constexpr GgmlType kType = GgmlType::Q8_0;
     static constexpr int kWeights = 32;
     uint16_t d;
     int8_t qs[32];
@@ -86,6 +93,7 @@ struct BlockQ8_0 {
 //   82  half dmin
 //   w[j] = (d * scale) * q - (dmin * min)
 struct BlockQ2_K {
+    static constexpr GgmlType kType = GgmlType::Q2_K;
     static constexpr int kWeights = kSuperBlock;
     uint8_t scales[16];
     uint8_t qs[64];
@@ -103,6 +111,7 @@ struct BlockQ2_K {
 //   108 half d
 //   w[j] = (d * (scale6 - 32)) * (low2 - (high bit set ? 0 : 4))
 struct BlockQ3_K {
+    static constexpr GgmlType kType = GgmlType::Q3_K;
     static constexpr int kWeights = kSuperBlock;
     uint8_t hmask[32];
     uint8_t qs[64];
@@ -121,6 +130,7 @@ struct BlockQ3_K {
 //                        are nibble lo / hi of qs[32*c + l]
 //   w[j] = (d * sc[s]) * q - (dmin * mn[s])
 struct BlockQ4_K {
+    static constexpr GgmlType kType = GgmlType::Q4_K;
     static constexpr int kWeights = kSuperBlock;
     uint16_t d;
     uint16_t dmin;
@@ -136,6 +146,7 @@ struct BlockQ4_K {
 //   48  u8   qs[128]     low 4 bits, placed as Q4_K's qs
 //   w[j] = (d * sc[s]) * q - (dmin * mn[s])
 struct BlockQ5_K {
+    static constexpr GgmlType kType = GgmlType::Q5_K;
     static constexpr int kWeights = kSuperBlock;
     uint16_t d;
     uint16_t dmin;
@@ -153,6 +164,7 @@ struct BlockQ5_K {
 //   208 half d
 //   w[j] = (d * scales[s]) * (q6 - 32)
 struct BlockQ6_K {
+    static constexpr GgmlType kType = GgmlType::Q6_K;
     static constexpr int kWeights = kSuperBlock;
     uint8_t ql[128];
     uint8_t qh[64];

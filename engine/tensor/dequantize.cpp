@@ -12,8 +12,8 @@ namespace nibble {
 namespace blocks {
 
 void checkRow(GgmlType type, int64_t n, const char* operation) {
-    const auto traits = typeTraits(static_cast<uint32_t>(type));
-    if (!traits || !isSupportedWeightType(type)) {
+    const auto traits = typeTraits(type);
+    if (!traits || !traits->cpu) {
         const std::string name = traits ? std::string(traits->name)
                                         : "number " + std::to_string(static_cast<uint32_t>(type));
         throw Error(ErrorKind::Unsupported,

@@ -21,18 +21,12 @@ void convertRow(const float* src, uint8_t* dst, int64_t n) {
 }  // namespace
 
 bool canQuantize(GgmlType type) {
-    switch (type) {
-    case GgmlType::F32: case GgmlType::F16: case GgmlType::BF16:
-    case GgmlType::Q4_0: case GgmlType::Q4_1: case GgmlType::Q5_0: case GgmlType::Q5_1: case GgmlType::Q8_0:
-    case GgmlType::Q4_K: case GgmlType::Q5_K: case GgmlType::Q6_K:
-        return true;
-    default:
-        return false;
-    }
+    const auto traits = typeTraits(type);
+    return traits && traits->quantize;
 }
 
 size_t quantizedRowBytes(GgmlType type, int64_t n) {
-    const auto traits = typeTraits(static_cast<uint32_t>(type));
+    const auto traits = typeTraits(type);
     if (!traits)
         throw Error(ErrorKind::InvalidArgument,
                     "tensor type number " + std::to_string(static_cast<uint32_t>(type)) + " does not exist");
@@ -60,7 +54,9 @@ size_t quantizeRow(GgmlType type, const float* src, uint8_t* dst, int64_t n, con
     case GgmlType::Q4_K: quant::quantizeQ4_K(src, dst, n, importance); break;
     case GgmlType::Q5_K: quant::quantizeQ5_K(src, dst, n, importance); break;
     case GgmlType::Q6_K: quant::quantizeQ6_K(src, dst, n, importance); break;
-    default: break;
+    default:
+        throw Error(ErrorKind::Internal, "the type table marks " + std::string(typeName(type)) +
+                                             " quantizable, but no quantizer writes it");
     }
     return bytes;
 }

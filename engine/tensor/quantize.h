@@ -11,7 +11,8 @@
 
 namespace nibble {
 
-// F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K.
+// The types marked quantize in tensor/ggml_type.h's table: F32, F16, BF16,
+// Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K.
 bool canQuantize(GgmlType type);
 
 // Bytes a row of n weights of this type occupies (n a multiple of the block size).

@@ -4,8 +4,10 @@
 #include "tensor/block_formats.h"
 #include "tensor/ggml_type.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <tuple>
 
 namespace nibble::blocks {
 
@@ -21,23 +23,36 @@ inline Block loadBlock(const uint8_t* row, int64_t i) {
     return b;
 }
 
+// The block structs of the quantized types the CPU reference decodes.
+using DecodedBlocks = std::tuple<BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ5_1, BlockQ8_0, BlockQ2_K, BlockQ3_K,
+                                 BlockQ4_K, BlockQ5_K, BlockQ6_K>;
+
 // Calls fn(Block{}) with a value of the block struct of a quantized type;
 // returns false for types that are not block-quantized.
 template <typename Fn>
 bool withBlockType(GgmlType type, Fn&& fn) {
-    switch (type) {
-    case GgmlType::Q4_0: fn(BlockQ4_0{}); return true;
-    case GgmlType::Q4_1: fn(BlockQ4_1{}); return true;
-    case GgmlType::Q5_0: fn(BlockQ5_0{}); return true;
-    case GgmlType::Q5_1: fn(BlockQ5_1{}); return true;
-    case GgmlType::Q8_0: fn(BlockQ8_0{}); return true;
-    case GgmlType::Q2_K: fn(BlockQ2_K{}); return true;
-    case GgmlType::Q3_K: fn(BlockQ3_K{}); return true;
-    case GgmlType::Q4_K: fn(BlockQ4_K{}); return true;
-    case GgmlType::Q5_K: fn(BlockQ5_K{}); return true;
-    case GgmlType::Q6_K: fn(BlockQ6_K{}); return true;
-    default: return false;
-    }
+    return std::apply([&](auto... block) { return ((type == decltype(block)::kType && (fn(block), true)) || ...); },
+                      DecodedBlocks{});
 }
+
+// The table (tensor/ggml_type.h) marks cpu exactly the types decoded here,
+// with the layouts of their structs; the float types have no struct.
+constexpr bool hasDecodedBlock(GgmlType type) {
+    return std::apply([&](auto... block) { return ((type == decltype(block)::kType) || ...); }, DecodedBlocks{});
+}
+
+constexpr bool isFloatFormat(GgmlType type) {
+    return type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::BF16;
+}
+
+static_assert(std::apply(
+    [](auto... block) {
+        return ((typeTraits(decltype(block)::kType)->blockSize == uint32_t(decltype(block)::kWeights) &&
+                 typeTraits(decltype(block)::kType)->blockBytes == sizeof(block)) && ...);
+    },
+    DecodedBlocks{}), "a block struct disagrees with its type's row in kGgmlTypes");
+static_assert(std::ranges::all_of(kGgmlTypes, [](const TypeTraits& t) {
+    return t.cpu == (hasDecodedBlock(t.type) || isFloatFormat(t.type));
+}), "kGgmlTypes marks cpu a type without a decoder, or not one with a decoder");
 
 }  // namespace nibble::blocks

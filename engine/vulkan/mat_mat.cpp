@@ -6,7 +6,6 @@
 #include "vulkan/product_operands.h"
 
 #include <algorithm>
-#include <cctype>
 #include <string>
 
 namespace nibble::vulkan {
@@ -16,14 +15,6 @@ namespace {
 constexpr const char* kKernel = "Matrix-matrix product";
 // Must match the unit the shader decodes at a time (decode_unit.glsl).
 constexpr uint32_t kUnit = 32;
-
-// The shader decodes weights unit by unit with the mat-vec kernel's include,
-// so both read the same types.
-std::string shaderName(GgmlType type) {
-    std::string name = "mul_mm_" + std::string(typeName(type));
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    return name;
-}
 
 MatMatConfig withDefaults(const MatMatConfig& config) {
     MatMatConfig c = config;
@@ -57,7 +48,11 @@ uint32_t checkedWorkgroup(const PhysicalDevice& physical, const MatMatConfig& c)
 
 }  // namespace
 
+// The shader decodes weights unit by unit with the mat-vec kernel's include,
+// so both read the same types.
 bool matMatSupports(GgmlType type) { return matVecSupports(type); }
+
+std::string matMatShaderName(GgmlType type) { return "mul_mm_" + std::string(typeTraits(type)->shader); }
 
 void recordMatMat(ComputeContext& context, CommandRecorder& recorder, GgmlType type, const Buffer& w,
                   VkDeviceSize wOffset, uint32_t K, uint32_t N, const Buffer& x, VkDeviceSize xOffset,
@@ -74,7 +69,7 @@ void recordMatMat(ComputeContext& context, CommandRecorder& recorder, GgmlType t
                                                 std::to_string(batch) + " columns are more tiles than " +
                                                 physical.name + " can run at once");
     const Pipeline& pipeline =
-        context.pipeline({shaderName(type), 3, sizeof(ProductParams),
+        context.pipeline({matMatShaderName(type), 3, sizeof(ProductParams),
                           {workgroup, c.rowsPerTile, c.colsPerTile, c.rowsPerThread, c.colsPerThread}});
     const BufferWindow weights = bufferWindow(physical, w, wOffset, VkDeviceSize(N) * rowBytes, kKernel, "the weights");
     const BufferWindow in = bufferWindow(physical, x, xOffset, VkDeviceSize(batch) * K * 4, kKernel, "x");

@@ -18,6 +18,7 @@
 #include "vulkan/compute_context.h"
 
 #include <cstdint>
+#include <string>
 
 namespace nibble::vulkan {
 
@@ -28,9 +29,11 @@ namespace nibble::vulkan {
 // comes earlier, so 16 favours neither device much.
 inline constexpr uint32_t kMatMatMinBatch = 16;
 
-// The same types as recordMatVec: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1,
-// Q8_0, Q4_K, Q5_K, Q6_K.
+// The same types as recordMatVec: those marked vulkan in tensor/ggml_type.h's table.
 bool matMatSupports(GgmlType type);
+
+// The shader module of a type matMatSupports.
+std::string matMatShaderName(GgmlType type);
 
 // Whether a product of this batch should go through recordMatMat rather than recordMatVec.
 inline bool useMatMat(GgmlType type, uint32_t batch) { return batch >= kMatMatMinBatch && matMatSupports(type); }

@@ -36,23 +36,6 @@ constexpr uint32_t kCpuDeviceRows = kMaxRows;
 bool isCpuDevice(const PhysicalDevice& physical) { return physical.type == VK_PHYSICAL_DEVICE_TYPE_CPU; }
 constexpr const char* kKernel = "Matrix-vector product";
 
-std::string shaderName(GgmlType type) {
-    switch (type) {
-    case GgmlType::F32: return "mul_mat_vec_f32";
-    case GgmlType::F16: return "mul_mat_vec_f16";
-    case GgmlType::BF16: return "mul_mat_vec_bf16";
-    case GgmlType::Q4_0: return "mul_mat_vec_q4_0";
-    case GgmlType::Q4_1: return "mul_mat_vec_q4_1";
-    case GgmlType::Q5_0: return "mul_mat_vec_q5_0";
-    case GgmlType::Q5_1: return "mul_mat_vec_q5_1";
-    case GgmlType::Q8_0: return "mul_mat_vec_q8_0";
-    case GgmlType::Q4_K: return "mul_mat_vec_q4_k";
-    case GgmlType::Q5_K: return "mul_mat_vec_q5_k";
-    case GgmlType::Q6_K: return "mul_mat_vec_q6_k";
-    default: return {};
-    }
-}
-
 bool hasSubgroupArithmetic(const PhysicalDevice& physical) {
     VkPhysicalDeviceSubgroupProperties subgroup{};
     subgroup.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES;
@@ -79,7 +62,11 @@ uint32_t pickWorkgroupSize(const PhysicalDevice& physical, uint32_t requested) {
 
 }  // namespace
 
-bool matVecSupports(GgmlType type) { return !shaderName(type).empty(); }
+bool matVecSupports(GgmlType type) { return isVulkanWeightType(type); }
+
+std::string matVecShaderName(GgmlType type, bool subgroups) {
+    return "mul_mat_vec_" + std::string(typeTraits(type)->shader) + (subgroups ? "" : "_shmem");
+}
 
 void recordMatVec(ComputeContext& context, CommandRecorder& recorder, GgmlType type, const Buffer& w,
                   VkDeviceSize wOffset, uint32_t K, uint32_t N, const Buffer& x, VkDeviceSize xOffset,
@@ -90,8 +77,7 @@ void recordMatVec(ComputeContext& context, CommandRecorder& recorder, GgmlType t
 void recordMatVec(ComputeContext& context, CommandRecorder& recorder, GgmlType type, const Buffer& w,
                   VkDeviceSize wOffset, uint32_t K, uint32_t N, const Buffer& x, VkDeviceSize xOffset,
                   const Buffer& y, VkDeviceSize yOffset, uint32_t batch, const MatVecConfig& config) {
-    const std::string shader = shaderName(type);
-    const uint32_t rowBytes = checkedRowBytes(kKernel, !shader.empty(), type, K, wOffset, xOffset, yOffset);
+    const uint32_t rowBytes = checkedRowBytes(kKernel, matVecSupports(type), type, K, wOffset, xOffset, yOffset);
     if (config.rowsPerWorkgroup > kMaxRows)
         throw Error(ErrorKind::InvalidArgument, "Matrix-vector product: at most " + std::to_string(kMaxRows) +
                                                     " rows per workgroup");
@@ -112,7 +98,7 @@ void recordMatVec(ComputeContext& context, CommandRecorder& recorder, GgmlType t
     // the window alignment and each column's K floats keep that.
     const uint32_t xVec4 = xOffset % 16 == 0 && K % 4 == 0;
     const Pipeline& pipeline = context.pipeline(
-        {subgroups ? shader : shader + "_shmem", 3, sizeof(MatVecParams), {workgroup, rows, columns, xVec4}});
+        {matVecShaderName(type, subgroups), 3, sizeof(MatVecParams), {workgroup, rows, columns, xVec4}});
 
     const BufferWindow weights = bufferWindow(physical, w, wOffset, VkDeviceSize(N) * rowBytes, kKernel, "the weights");
     const uint32_t groups = (N + rows - 1) / rows;

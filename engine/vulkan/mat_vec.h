@@ -16,13 +16,18 @@
 #include "vulkan/compute_context.h"
 
 #include <cstdint>
+#include <string>
 
 namespace nibble::vulkan {
 
 inline constexpr uint32_t kMatVecColumnsPerPass = 8;
 
-// F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K.
+// The types marked vulkan in tensor/ggml_type.h's table.
 bool matVecSupports(GgmlType type);
+
+// The shader module of a type matVecSupports, with subgroup arithmetic or
+// with the reduction through shared memory only.
+std::string matVecShaderName(GgmlType type, bool subgroups);
 
 // Records y[b][n] = W[n] . x[b] for b < batch. w holds the tensor's GGUF bytes for N rows of K weights
 // starting at wOffset (bytes); x holds batch rows of K floats at xOffset (bytes); y gets batch rows of N floats

@@ -11,7 +11,7 @@ uint32_t checkedRowBytes(std::string_view kernel, bool supported, GgmlType type,
                          VkDeviceSize xOffset, VkDeviceSize yOffset) {
     if (!supported)
         throw Error(ErrorKind::Unsupported, "The GPU cannot multiply " + std::string(typeName(type)) + " weights yet");
-    const TypeTraits traits = *typeTraits(static_cast<uint32_t>(type));
+    const TypeTraits traits = *typeTraits(type);
     if (K % traits.blockSize != 0)
         throw Error(ErrorKind::InvalidArgument, "A row of " + std::to_string(K) + " " + std::string(traits.name) +
                                                     " weights is not a whole number of blocks of " +
