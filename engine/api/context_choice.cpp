@@ -20,8 +20,8 @@ ContextChoice chooseContext(uint32_t requested, uint32_t trained, const std::fun
     length = std::max(length, shortest);
     if (bytesFor(length) > budget->bytes)
         throw Error(ErrorKind::OutOfMemory, "this model needs " + vulkan::formatBytes(bytesFor(length)) +
-                                                " even with a context of " + std::to_string(length) + " tokens, but " + budget->available + "; " +
-                                                budget->remedy);
+                                                " even with a context of " + std::to_string(length) + " tokens, but " +
+                                                budget->available + "; " + budget->remedy);
     const std::string asked = requested ? "a context of " + std::to_string(wanted) + " tokens"
                                         : "the default context of " + std::to_string(wanted) + " tokens";
     return {length, asked + " needs " + vulkan::formatBytes(bytesFor(wanted)) + "; " + budget->available + ": using " +
