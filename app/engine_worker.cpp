@@ -105,7 +105,10 @@ void EngineWorker::generateExact(quint64 requestId, const EngineTarget& target, 
             return;
         }
     } catch (const Error& e) {
-        emit generationRejected(requestId, QString::fromUtf8(e.what()));
+        // A failure, not a rejection: that is only for a prompt the context cannot hold.
+        const QString reason = QString::fromUtf8(e.what());
+        emit generationFailed(requestId, prompt.rawText ? tr("The prompt could not be read: %1").arg(reason)
+                                                        : tr("The chat template failed: %1").arg(reason));
         return;
     }
     runGeneration(requestId, [&](const TokenCallback& onPiece) {
