@@ -1,17 +1,18 @@
 #include "api_server.h"
 
+#include "api_access.h"
 #include "app_settings.h"
 #include "engine_host.h"
 #include "engine_target.h"
 #include "storage/conversation_store.h"
 #include "storage/message_store.h"
+#include "storage/transaction.h"
 #include "variant_list_model.h"
 
 #include <spdlog/spdlog.h>
 
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QTcpSocket>
 #include <QTimer>
 
 namespace nibble::app {
@@ -45,8 +46,12 @@ struct ApiServer::Call {
 
 ApiServer::ApiServer(const storage::Database& db, EngineHost& engine, AppSettings& settings,
                      VariantListModel& variants, QObject* parent)
-    : QObject(parent), db_(db), engine_(engine), settings_(settings), variants_(variants) {
-    connect(&server_, &QTcpServer::newConnection, this, &ApiServer::onNewConnection);
+    : QObject(parent),
+      db_(db),
+      engine_(engine),
+      settings_(settings),
+      variants_(variants),
+      server_([this](qintptr descriptor) { onAccepted(descriptor); }) {
     connect(&engine_, &EngineHost::pieceReady, this, &ApiServer::onPiece);
     connect(&engine_, &EngineHost::generationFinished, this, &ApiServer::onFinished);
     connect(&engine_, &EngineHost::generationFailed, this, [this](quint64 id, const QString& message) {
@@ -66,12 +71,16 @@ void ApiServer::applySettings() {
         stop();
         return;
     }
+    // Before anything else: making the key is itself a change of settings
+    // that comes back here.
+    settings_.ensureApiKey();
     if (running() && port() == settings_.apiPort()) return;
     stop();
     listen(quint16(settings_.apiPort()));
 }
 
 bool ApiServer::listen(quint16 port) {
+    settings_.ensureApiKey();
     stop();
     // Loopback only: the server has no TLS, and a model on this machine is no
     // business of the network's.
@@ -98,39 +107,56 @@ QString ApiServer::url() const {
     return running() ? QStringLiteral("http://127.0.0.1:%1/v1").arg(port()) : QString();
 }
 
-HttpConnection::Headers ApiServer::extraHeaders() const {
-    if (!settings_.apiAllowsCors()) return {};
-    return {{"Access-Control-Allow-Origin", "*"},
+HttpConnection::Headers ApiServer::corsHeaders(const HttpRequest& request) const {
+    const QByteArray origin = request.header("origin");
+    if (origin.isEmpty()) return {};
+    return {{"Access-Control-Allow-Origin", origin},
+            {"Vary", "Origin"},
             {"Access-Control-Allow-Headers", "Authorization, Content-Type"},
             {"Access-Control-Allow-Methods", "GET, POST, OPTIONS"}};
 }
 
-void ApiServer::onNewConnection() {
-    while (QTcpSocket* socket = server_.nextPendingConnection()) {
-        const int open = int(findChildren<HttpConnection*>(Qt::FindDirectChildrenOnly).size());
-        auto* connection = new HttpConnection(socket, limits_.http, extraHeaders(), this);
-        if (!socket->peerAddress().isLoopback()) {
-            respondError(connection, {403, tr("Only this computer may use the server."), "invalid_request_error",
-                                      "forbidden"});
-            continue;
-        }
-        if (open >= limits_.maxConnections) {
-            respondError(connection, {503, tr("Too many connections are open; try again shortly."), "server_error",
-                                      "server_busy"});
-            continue;
-        }
-        connect(connection, &HttpConnection::requestReady, this,
-                [this, connection](const HttpRequest& request) { handle(connection, request); });
-    }
+void ApiServer::onAccepted(qintptr descriptor) {
+    const int open = int(findChildren<HttpConnection*>(Qt::FindDirectChildrenOnly).size());
+    auto* connection = new HttpConnection(descriptor, limits_.http, this);
+    std::optional<ApiError> refusal;
+    if (!connection->peerAddress().isLoopback())
+        refusal = ApiError{403, tr("Only this computer may use the server."), "invalid_request_error", "forbidden"};
+    else if (open >= limits_.maxConnections)
+        refusal = ApiError{503, tr("Too many connections are open; try again shortly."), "server_error", "server_busy"};
+    // Even a refusal waits for the whole request: closing on unread input
+    // resets the connection, and the client would never see why.
+    connect(connection, &HttpConnection::requestReady, this,
+            [this, connection, refusal](const HttpRequest& request) {
+                if (refusal)
+                    respondError(connection, *refusal);
+                else
+                    handle(connection, request);
+            });
 }
 
-bool ApiServer::authorized(const HttpRequest& request) const {
-    const QString key = settings_.apiKey();
-    if (key.isEmpty()) return true;
-    return request.header("authorization") == "Bearer " + key.toUtf8();
+std::optional<ApiError> ApiServer::misaddressed(const HttpRequest& request) const {
+    if (!isLoopbackHost(request.header("host"), port()))
+        return ApiError{403,
+                        tr("This server answers only requests addressed to localhost or 127.0.0.1 on port %1.")
+                            .arg(port()),
+                        "invalid_request_error", "invalid_host"};
+    const QByteArray origin = request.header("origin");
+    if (!isAllowedOrigin(origin, port(), settings_.apiAllowedOrigins()))
+        return ApiError{403,
+                        tr("Web pages from %1 may not use this server. Add the origin to the allowed web pages "
+                           "in Nibble's settings to let them.")
+                            .arg(QString::fromLatin1(origin)),
+                        "invalid_request_error", "forbidden_origin"};
+    return std::nullopt;
 }
 
 void ApiServer::handle(HttpConnection* connection, const HttpRequest& request) {
+    if (const auto refusal = misaddressed(request)) {
+        respondError(connection, *refusal);
+        return;
+    }
+    connection->setExtraHeaders(corsHeaders(request));
     const bool chat = request.path == "/v1/chat/completions";
     const bool completions = request.path == "/v1/completions";
     const bool models = request.path == "/v1/models";
@@ -140,12 +166,14 @@ void ApiServer::handle(HttpConnection* connection, const HttpRequest& request) {
                                   "invalid_request_error", "not_found"});
         return;
     }
-    if (request.method == "OPTIONS" && settings_.apiAllowsCors()) {
+    // A browser's preflight carries no key; the request that follows must.
+    if (request.method == "OPTIONS") {
         connection->respond(204, {}, {});
         return;
     }
-    if (!authorized(request)) {
-        respondError(connection, {401, tr("Incorrect API key. The key is shown in Nibble's settings."),
+    if (!carriesBearerKey(request.header("authorization"), settings_.apiKey())) {
+        respondError(connection, {401, tr("Incorrect API key. Send the key shown in Nibble's settings as "
+                                          "\"Authorization: Bearer <key>\"."),
                                   "invalid_request_error", "invalid_api_key"});
         return;
     }
@@ -157,6 +185,11 @@ void ApiServer::handle(HttpConnection* connection, const HttpRequest& request) {
     }
     if (models) {
         listModels(connection);
+        return;
+    }
+    if (!isJsonContentType(request.header("content-type"))) {
+        respondError(connection, {415, tr("Send the request body as JSON, with \"Content-Type: application/json\"."),
+                                  "invalid_request_error", "unsupported_media_type"});
         return;
     }
     auto parsed = parseCompletionRequest(chat ? ApiRoute::ChatCompletions : ApiRoute::Completions, request.body);
@@ -218,7 +251,7 @@ void ApiServer::enqueue(HttpConnection* connection, CompletionRequest request) {
                                   "invalid_request_error", "model_not_found"});
         return;
     }
-    if (int(queue_.size()) >= limits_.maxQueued) {
+    if (current_ && int(queue_.size()) >= limits_.maxQueued) {
         respondError(connection, {503, tr("The server is busy: %1 requests are waiting. Try again shortly.")
                                            .arg(queue_.size()),
                                   "server_error", "server_busy"});
@@ -278,6 +311,9 @@ void ApiServer::onFinished(quint64 requestId, const GenerationStats& stats) {
     if (!current_ || current_->engineId != requestId) return;
     Call& call = *current_;
     if (!call.abandoned && call.connection) {
+        // Saved before the answer ends, so a client holding the whole reply
+        // can count on finding it in the conversation list.
+        if (settings_.apiStoresConversations() && call.request.route == ApiRoute::ChatCompletions) store(call);
         const QString finish = finishReason(stats.stopReason);
         if (call.request.stream) {
             if (!call.connection->streaming()) {
@@ -292,7 +328,6 @@ void ApiServer::onFinished(quint64 requestId, const GenerationStats& stats) {
                                      compact(call.envelope.response(call.text, finish, stats.promptTokens,
                                                                     stats.generatedTokens)));
         }
-        if (settings_.apiStoresConversations() && call.request.route == ApiRoute::ChatCompletions) store(call);
     }
     finishCurrent();
 }
@@ -348,6 +383,8 @@ void ApiServer::store(const Call& call) const {
             if (message.role == "user") lastUser = QString::fromStdString(message.content);
         storage::ConversationStore conversations(db_);
         storage::MessageStore store(db_);
+        // One transaction: a full disk leaves no conversation, not an empty one.
+        storage::Transaction transaction(db_);
         const auto conversation =
             conversations.create(call.variantId, storage::ConversationStore::titleFromText(lastUser));
         std::optional<qint64> parent;
@@ -358,6 +395,7 @@ void ApiServer::store(const Call& call) const {
                          .id;
         }
         store.add(conversation.id, parent, storage::MessageRole::Assistant, call.text, call.variantId);
+        transaction.commit();
     } catch (const std::exception& e) {
         spdlog::error("API server: the conversation could not be saved: {}", e.what());
     }

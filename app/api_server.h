@@ -1,22 +1,25 @@
 #pragma once
 // Nibble's local OpenAI-compatible server: GET /v1/models, POST
-// /v1/chat/completions and POST /v1/completions on 127.0.0.1 only. Requests
+// /v1/chat/completions and POST /v1/completions on 127.0.0.1 only, for
+// requests addressed to this computer, from no web page but those the user
+// allowed, and with the key (api_access.h says why all three). Requests
 // run on the app's own engine worker, one at a time, in turn with the chat
 // window's replies (the worker keeps one model resident and runs generations
 // in the order they arrive); those waiting beyond the queue's size are
 // turned away with 503. A client that hangs up mid-reply stops its
 // generation.
 #include "http_connection.h"
+#include "http_listener.h"
 #include "openai_protocol.h"
 
 #include <QElapsedTimer>
 #include <QHostAddress>
 #include <QObject>
 #include <QPointer>
-#include <QTcpServer>
 
 #include <deque>
 #include <memory>
+#include <optional>
 
 namespace nibble::storage {
 class Database;
@@ -51,7 +54,8 @@ public:
 
     // Follows the settings: listens on their port while the server is on.
     void applySettings();
-    // Listens on 127.0.0.1:port (0: any free port); false, with error(), when it cannot.
+    // Listens on 127.0.0.1:port (0: any free port), making the settings' key
+    // first when there is none; false, with error(), when it cannot.
     bool listen(quint16 port);
     void stop();
     void setLimits(const Limits& limits) { limits_ = limits; }
@@ -71,9 +75,11 @@ signals:
 private:
     struct Call;
 
-    void onNewConnection();
+    void onAccepted(qintptr descriptor);
     void handle(HttpConnection* connection, const HttpRequest& request);
-    bool authorized(const HttpRequest& request) const;
+    // The refusal for a request that is not addressed to this computer or
+    // comes from a web page the user did not allow.
+    std::optional<ApiError> misaddressed(const HttpRequest& request) const;
     void listModels(HttpConnection* connection);
     void enqueue(HttpConnection* connection, CompletionRequest request);
     void startNext();
@@ -83,17 +89,19 @@ private:
     void onAbandoned(Call* call);
     void onTimeout(Call* call);
     void finishCurrent();
+    // Saves the exchange as a new conversation, all or nothing.
     void store(const Call& call) const;
     // The variant a model id names, or the app's current choice for an empty one.
     std::optional<qint64> resolveModel(const QString& id, QString* canonicalId) const;
-    HttpConnection::Headers extraHeaders() const;
+    // CORS headers for a request from an allowed web page; none otherwise.
+    HttpConnection::Headers corsHeaders(const HttpRequest& request) const;
 
     const storage::Database& db_;
     EngineHost& engine_;
     AppSettings& settings_;
     VariantListModel& variants_;
     Limits limits_;
-    QTcpServer server_;
+    HttpListener server_;
     QString error_;
     std::deque<std::unique_ptr<Call>> queue_;
     std::unique_ptr<Call> current_;

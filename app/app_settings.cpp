@@ -1,6 +1,6 @@
 #include "app_settings.h"
 
-#include <QRandomGenerator>
+#include "api_access.h"
 
 namespace nibble::app {
 namespace {
@@ -61,25 +61,37 @@ QString AppSettings::gpuSituation() const { return settings_.value("notices/gpuS
 void AppSettings::setGpuSituation(const QString& situation) { store("notices/gpuSituation", situation); }
 
 bool AppSettings::apiEnabled() const { return settings_.value("api/enabled", false).toBool(); }
-void AppSettings::setApiEnabled(bool enabled) { store("api/enabled", enabled); }
+void AppSettings::setApiEnabled(bool enabled) {
+    if (enabled) ensureApiKey();
+    store("api/enabled", enabled);
+}
 
 int AppSettings::apiPort() const { return settings_.value("api/port", 8181).toInt(); }
 void AppSettings::setApiPort(int port) { store("api/port", qBound(1, port, 65535)); }
 
 QString AppSettings::apiKey() const { return settings_.value("api/key").toString(); }
-void AppSettings::setApiKey(const QString& key) { store("api/key", key.trimmed()); }
 
-void AppSettings::generateApiKey() {
-    QString key = QStringLiteral("nibble-");
-    for (int i = 0; i < 4; ++i) key += QString::number(QRandomGenerator::system()->generate64(), 36);
-    setApiKey(key);
+void AppSettings::ensureApiKey() {
+    if (apiKey().isEmpty()) regenerateApiKey();
 }
+
+void AppSettings::regenerateApiKey() { store("api/key", newApiKey()); }
 
 bool AppSettings::apiStoresConversations() const { return settings_.value("api/storeConversations", false).toBool(); }
 void AppSettings::setApiStoresConversations(bool store) { this->store("api/storeConversations", store); }
 
-bool AppSettings::apiAllowsCors() const { return settings_.value("api/allowCors", false).toBool(); }
-void AppSettings::setApiAllowsCors(bool allow) { store("api/allowCors", allow); }
+QStringList AppSettings::apiAllowedOrigins() const {
+    QStringList origins = settings_.value("api/allowedOrigins").toStringList();
+    origins.removeAll(QString());  // how the ini file keeps an empty list
+    return origins;
+}
+void AppSettings::setApiAllowedOrigins(const QStringList& origins) {
+    QStringList normalized;
+    for (const QString& origin : origins)
+        if (const QString form = normalizedOrigin(origin); !form.isEmpty() && !normalized.contains(form))
+            normalized.append(form);
+    store("api/allowedOrigins", normalized);
+}
 
 void AppSettings::resetSampling() {
     settings_.remove("sampling");

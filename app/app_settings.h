@@ -27,9 +27,9 @@ class AppSettings : public QObject {
     Q_PROPERTY(QString dataFolder READ dataFolder CONSTANT)
     Q_PROPERTY(bool apiEnabled READ apiEnabled WRITE setApiEnabled NOTIFY changed)
     Q_PROPERTY(int apiPort READ apiPort WRITE setApiPort NOTIFY changed)
-    Q_PROPERTY(QString apiKey READ apiKey WRITE setApiKey NOTIFY changed)
+    Q_PROPERTY(QString apiKey READ apiKey NOTIFY changed)
     Q_PROPERTY(bool apiStoresConversations READ apiStoresConversations WRITE setApiStoresConversations NOTIFY changed)
-    Q_PROPERTY(bool apiAllowsCors READ apiAllowsCors WRITE setApiAllowsCors NOTIFY changed)
+    Q_PROPERTY(QStringList apiAllowedOrigins READ apiAllowedOrigins WRITE setApiAllowedOrigins NOTIFY changed)
 
 public:
     AppSettings(const QString& file, QString dataFolder, QObject* parent = nullptr);
@@ -60,18 +60,23 @@ public:
     void setSystemPrompt(const QString& prompt);
     QString dataFolder() const { return dataFolder_; }
 
-    // The local OpenAI-compatible server: off unless turned on, loopback only.
+    // The local OpenAI-compatible server: off unless turned on, loopback
+    // only, and always behind a key (made when the server is first turned on).
     bool apiEnabled() const;
     void setApiEnabled(bool enabled);
     int apiPort() const;
     void setApiPort(int port);
-    QString apiKey() const;  // empty: no key asked for
-    void setApiKey(const QString& key);
-    Q_INVOKABLE void generateApiKey();
+    QString apiKey() const;
+    // Makes a key when there is none yet.
+    void ensureApiKey();
+    // Replaces the key: clients holding the old one are refused from now on.
+    Q_INVOKABLE void regenerateApiKey();
     bool apiStoresConversations() const;
     void setApiStoresConversations(bool store);
-    bool apiAllowsCors() const;  // lets web pages in a browser call the server
-    void setApiAllowsCors(bool allow);
+    // Web origins ("https://example.com") whose pages may call the server;
+    // stored in the form browsers send them, anything else dropped.
+    QStringList apiAllowedOrigins() const;
+    void setApiAllowedOrigins(const QStringList& origins);
 
     qint64 lastVariantId() const;
     void setLastVariantId(qint64 id);

@@ -1,8 +1,21 @@
 #include "http_connection.h"
 
-#include <QTcpSocket>
+#include <algorithm>
+#include <cerrno>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace nibble::app {
+namespace {
+
+bool isDecimal(const QByteArray& text) {
+    return !text.isEmpty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
 
 QByteArray httpReasonPhrase(int status) {
     switch (status) {
@@ -10,11 +23,14 @@ QByteArray httpReasonPhrase(int status) {
     case 204: return "No Content";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
     case 411: return "Length Required";
     case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 421: return "Misdirected Request";
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
@@ -24,29 +40,65 @@ QByteArray httpReasonPhrase(int status) {
     }
 }
 
-HttpConnection::HttpConnection(QTcpSocket* socket, const Limits& limits, Headers extraHeaders, QObject* parent)
-    : QObject(parent), socket_(socket), limits_(limits), extraHeaders_(std::move(extraHeaders)) {
-    socket_->setParent(this);
-    connect(socket_, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
-    connect(socket_, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
+HttpConnection::HttpConnection(qintptr descriptor, const Limits& limits, QObject* parent)
+    : QObject(parent),
+      fd_(int(descriptor)),
+      readNotifier_(descriptor, QSocketNotifier::Read),
+      writeNotifier_(descriptor, QSocketNotifier::Write),
+      limits_(limits) {
+    ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
+    // Every stream event leaves at once instead of waiting for the next one.
+    const int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    writeNotifier_.setEnabled(false);
+    connect(&readNotifier_, &QSocketNotifier::activated, this, &HttpConnection::onReadable);
+    connect(&writeNotifier_, &QSocketNotifier::activated, this, &HttpConnection::flush);
     readTimer_.setSingleShot(true);
     connect(&readTimer_, &QTimer::timeout, this, [this] {
         if (state_ == State::Reading)
             fail({408, tr("The request did not arrive in time."), "invalid_request_error", "request_timeout"});
+        else if (state_ == State::Closing)
+            close();  // the client never closed after its answer
     });
     readTimer_.start(limits_.readTimeoutMs);
-    if (socket_->bytesAvailable() > 0) QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
+    // Input that arrived with the connection is already readable.
+    QMetaObject::invokeMethod(this, &HttpConnection::onReadable, Qt::QueuedConnection);
 }
 
-void HttpConnection::onReadyRead() {
-    if (state_ != State::Reading) {
-        // One request per connection: anything after it is not read, but a
-        // client closing its side still has to be noticed.
-        const qint64 dropped = socket_->readAll().size();
-        if (toDiscard_ > 0 && (toDiscard_ -= dropped) <= 0) socket_->disconnectFromHost();
-        return;
+HttpConnection::~HttpConnection() {
+    readNotifier_.setEnabled(false);
+    writeNotifier_.setEnabled(false);
+    if (fd_ >= 0) ::close(fd_);
+}
+
+QHostAddress HttpConnection::peerAddress() const {
+    sockaddr_storage address{};
+    socklen_t size = sizeof address;
+    if (fd_ < 0 || ::getpeername(fd_, reinterpret_cast<sockaddr*>(&address), &size) != 0) return {};
+    return QHostAddress(reinterpret_cast<const sockaddr*>(&address));
+}
+
+void HttpConnection::onReadable() {
+    char chunk[64 * 1024];
+    while (fd_ >= 0 && !inputEnded_) {
+        const ssize_t received = ::recv(fd_, chunk, sizeof chunk, 0);
+        if (received > 0) {
+            // One request per connection: anything after it is read and dropped.
+            if (state_ == State::Reading) {
+                buffer_.append(chunk, received);
+                onRequestBytes();
+            }
+        } else if (received == 0) {
+            onEndOfInput();
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            return;
+        } else if (errno != EINTR) {
+            onPeerGone();
+        }
     }
-    buffer_ += socket_->readAll();
+}
+
+void HttpConnection::onRequestBytes() {
     if (bodyStart_ < 0) {
         const qsizetype headEnd = buffer_.indexOf("\r\n\r\n");
         if (headEnd < 0) {
@@ -65,7 +117,7 @@ void HttpConnection::onReadyRead() {
         // curl and others wait for this before sending a large body.
         if (!continueSent_ && request_.header("expect").toLower() == "100-continue") {
             continueSent_ = true;
-            socket_->write("HTTP/1.1 100 Continue\r\n\r\n");
+            write("HTTP/1.1 100 Continue\r\n\r\n");
         }
         return;
     }
@@ -74,6 +126,26 @@ void HttpConnection::onReadyRead() {
     readTimer_.stop();
     state_ = State::Handling;
     emit requestReady(request_);
+}
+
+void HttpConnection::onEndOfInput() {
+    inputEnded_ = true;
+    readNotifier_.setEnabled(false);
+    switch (state_) {
+    case State::Reading:
+        // The client can still read an answer after shutting down its side.
+        if (buffer_.isEmpty())
+            close();
+        else
+            fail({400, tr("The request ended before it was complete."), "invalid_request_error", "bad_request"});
+        break;
+    case State::Handling:
+    case State::Streaming: break;  // a half-close: the answer still goes out
+    case State::Closing:
+        if (outputEnded_) close();
+        break;
+    case State::Closed: break;
+    }
 }
 
 bool HttpConnection::parseHead(qsizetype headEnd) {
@@ -90,20 +162,28 @@ bool HttpConnection::parseHead(qsizetype headEnd) {
     for (qsizetype i = 1; i < lines.size(); ++i) {
         const qsizetype colon = lines[i].indexOf(':');
         if (colon <= 0) continue;
-        request_.headers.insert(lines[i].left(colon).trimmed().toLower(), lines[i].mid(colon + 1).trimmed());
+        const QByteArray name = lines[i].left(colon).trimmed().toLower();
+        // Two of these could be read two ways, by us and by whatever sits
+        // between us and the client, so they are refused (RFC 9112).
+        if ((name == "content-length" || name == "host") && request_.headers.contains(name)) {
+            fail({400, tr("The request has more than one %1 header.").arg(QString::fromLatin1(lines[i].left(colon).trimmed())),
+                  "invalid_request_error", "bad_request"});
+            return false;
+        }
+        request_.headers.insert(name, lines[i].mid(colon + 1).trimmed());
     }
-    if (request_.header("transfer-encoding").toLower().contains("chunked")) {
+    if (request_.headers.contains("transfer-encoding")) {
         fail({411, tr("Send the request body with a Content-Length."), "invalid_request_error", "length_required"});
         return false;
     }
-    bool ok = true;
     const QByteArray length = request_.header("content-length");
-    contentLength_ = length.isEmpty() ? 0 : length.toLongLong(&ok);
-    if (!ok || contentLength_ < 0) {
+    if (request_.headers.contains("content-length") && !isDecimal(length)) {
         fail({400, tr("The Content-Length header is not a number."), "invalid_request_error", "bad_request"});
         return false;
     }
-    if (contentLength_ > limits_.maxBodyBytes) {
+    bool ok = true;
+    contentLength_ = length.isEmpty() ? 0 : length.toLongLong(&ok);
+    if (!ok || contentLength_ > limits_.maxBodyBytes) {
         fail({413, tr("The request is larger than %1 bytes.").arg(limits_.maxBodyBytes), "invalid_request_error",
               "request_too_large"});
         return false;
@@ -117,8 +197,11 @@ void HttpConnection::respond(int status, const QByteArray& contentType, const QB
     if (!contentType.isEmpty()) head += "Content-Type: " + contentType + "\r\n";
     head += "Content-Length: " + QByteArray::number(body.size()) + "\r\nConnection: close\r\n";
     for (const auto& [name, value] : extraHeaders_) head += name + ": " + value + "\r\n";
-    socket_->write(head + "\r\n" + body);
-    closeAfterWrite();
+    // Closing first: a write that finds the client gone must not report an
+    // unanswered request from inside this answer.
+    state_ = State::Closing;
+    readTimer_.stop();
+    write(head + "\r\n" + body);
 }
 
 void HttpConnection::beginEventStream() {
@@ -129,8 +212,8 @@ void HttpConnection::beginEventStream() {
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
         "Transfer-Encoding: chunked\r\nConnection: close\r\n";
     for (const auto& [name, value] : extraHeaders_) head += name + ": " + value + "\r\n";
-    socket_->write(head + "\r\n");
     state_ = State::Streaming;
+    write(head + "\r\n");
 }
 
 void HttpConnection::sendEvent(const QByteArray& data) {
@@ -138,43 +221,66 @@ void HttpConnection::sendEvent(const QByteArray& data) {
 }
 
 void HttpConnection::writeChunk(const QByteArray& data) {
-    socket_->write(QByteArray::number(data.size(), 16) + "\r\n" + data + "\r\n");
+    write(QByteArray::number(data.size(), 16) + "\r\n" + data + "\r\n");
 }
 
 void HttpConnection::endEventStream() {
     if (state_ != State::Streaming) return;
-    socket_->write("0\r\n\r\n");
-    closeAfterWrite();
-}
-
-void HttpConnection::fail(const ApiError& error) {
-    const bool bodyComing = state_ == State::Reading && contentLength_ > 0;
-    const qint64 unread = bodyComing ? contentLength_ - (buffer_.size() - qMax<qsizetype>(bodyStart_, 0)) : 0;
-    if (unread <= 0 || unread > 64 * limits_.maxBodyBytes) {
-        respond(error.status, "application/json", error.body());
-        return;
-    }
-    toDiscard_ = unread;
-    respond(error.status, "application/json", error.body());
-}
-
-void HttpConnection::closeAfterWrite() {
     state_ = State::Closing;
-    readTimer_.stop();
-    if (toDiscard_ > 0) {
-        // Bounded: a client that stops sending is closed on anyway.
-        QTimer::singleShot(limits_.readTimeoutMs, socket_, [socket = socket_] { socket->disconnectFromHost(); });
-        return;
-    }
-    // disconnectFromHost() sends what is still buffered before closing.
-    socket_->disconnectFromHost();
+    write("0\r\n\r\n");
 }
 
-void HttpConnection::onDisconnected() {
+void HttpConnection::fail(const ApiError& error) { respond(error.status, "application/json", error.body()); }
+
+void HttpConnection::write(const QByteArray& data) {
+    if (fd_ < 0) return;
+    output_ += data;
+    // While the write notifier is on the socket is full; it flushes when it drains.
+    if (!writeNotifier_.isEnabled()) flush();
+}
+
+void HttpConnection::flush() {
+    while (fd_ >= 0 && !output_.isEmpty()) {
+        const ssize_t sent = ::send(fd_, output_.constData(), size_t(output_.size()), MSG_NOSIGNAL);
+        if (sent >= 0) {
+            output_.remove(0, sent);
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            writeNotifier_.setEnabled(true);
+            return;
+        } else if (errno != EINTR) {
+            onPeerGone();
+            return;
+        }
+    }
+    if (fd_ < 0) return;
+    writeNotifier_.setEnabled(false);
+    if (state_ != State::Closing || outputEnded_) return;
+    // The answer is out: shut our side, then read until the client closes
+    // too. Closing with its input unread would reset the connection, and
+    // the client could lose the answer.
+    outputEnded_ = true;
+    ::shutdown(fd_, SHUT_WR);
+    if (inputEnded_) {
+        close();
+        return;
+    }
+    readTimer_.start(limits_.readTimeoutMs);
+}
+
+void HttpConnection::onPeerGone() {
     const bool unanswered = state_ == State::Handling || state_ == State::Streaming;
+    close();
+    if (unanswered) emit abandoned();
+}
+
+void HttpConnection::close() {
+    if (state_ == State::Closed) return;
     state_ = State::Closed;
     readTimer_.stop();
-    if (unanswered) emit abandoned();
+    readNotifier_.setEnabled(false);
+    writeNotifier_.setEnabled(false);
+    ::close(fd_);
+    fd_ = -1;
     deleteLater();
 }
 

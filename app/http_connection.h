@@ -10,16 +10,23 @@
 // QHttpServerResponder whose socket the server owns and deletes when the
 // client leaves (nothing tells the responder), and it offers no way to see a
 // client hang up mid-stream, which is what cancels a generation here.
+//
+// Why not QTcpSocket: it closes the whole socket as soon as it reads the
+// client's end of input, so a client that sends its request and then shuts
+// down its sending side (as `nc -N` and some scripts do) could never be
+// answered. Reading and writing the descriptor here tells the three apart: a
+// half-close (the answer is still sent), a reset or a failed write (the
+// client is gone), and more input.
 #include "api_error.h"
 #include "http_request.h"
 
 #include <QByteArray>
+#include <QHostAddress>
 #include <QList>
 #include <QObject>
 #include <QPair>
+#include <QSocketNotifier>
 #include <QTimer>
-
-class QTcpSocket;
 
 namespace nibble::app {
 
@@ -35,8 +42,14 @@ public:
         int readTimeoutMs = 10'000;  // for the whole request to arrive
     };
 
-    // Takes ownership of socket; deletes itself once the connection is closed.
-    HttpConnection(QTcpSocket* socket, const Limits& limits, Headers extraHeaders, QObject* parent = nullptr);
+    // Takes ownership of descriptor, a connected TCP socket; deletes itself
+    // once the connection is closed.
+    HttpConnection(qintptr descriptor, const Limits& limits, QObject* parent = nullptr);
+    ~HttpConnection() override;
+
+    QHostAddress peerAddress() const;
+    // Headers added to every answer from now on (CORS for an allowed origin).
+    void setExtraHeaders(Headers headers) { extraHeaders_ = std::move(headers); }
 
     // A whole answer; the connection closes once it is sent.
     void respond(int status, const QByteArray& contentType, const QByteArray& body);
@@ -56,26 +69,33 @@ signals:
 private:
     enum class State { Reading, Handling, Streaming, Closing, Closed };
 
-    void onReadyRead();
+    void onReadable();
+    void onRequestBytes();
+    void onEndOfInput();
     // False when the request is malformed or too large (answered already).
     bool parseHead(qsizetype headEnd);
+    void write(const QByteArray& data);
+    void flush();
     void writeChunk(const QByteArray& data);
     void fail(const ApiError& error);
-    void closeAfterWrite();
-    void onDisconnected();
+    // The client reset the connection or a write failed: nobody is listening.
+    void onPeerGone();
+    void close();
 
-    QTcpSocket* socket_;
+    int fd_;
+    QSocketNotifier readNotifier_;
+    QSocketNotifier writeNotifier_;
     Limits limits_;
     Headers extraHeaders_;
     State state_ = State::Reading;
     QByteArray buffer_;
+    QByteArray output_;  // written to the socket as it accepts it
     HttpRequest request_;
     qsizetype bodyStart_ = -1;
     qint64 contentLength_ = 0;
     bool continueSent_ = false;
-    // Body bytes still to read and drop after an early error answer: closing
-    // with unread input resets the connection, and the client would lose the answer.
-    qint64 toDiscard_ = 0;
+    bool inputEnded_ = false;   // the client shut down its sending side
+    bool outputEnded_ = false;  // the answer is sent and our sending side shut down
     QTimer readTimer_;
 };
 

@@ -190,23 +190,36 @@ Item {
                 }
                 SettingRow {
                     label: qsTr("API key")
-                    hint: appSettings.apiKey.length > 0 ? qsTr("Clients send it as \"Authorization: Bearer <key>\".")
-                                                        : qsTr("No key: any program on this computer may use the server.")
+                    hint: appSettings.apiKey.length > 0
+                          ? qsTr("Clients send it as \"Authorization: Bearer <key>\". A new key shuts out every client holding the old one.")
+                          : qsTr("A key is made when the server is turned on.")
                     RowLayout {
-                        width: 280
+                        width: 360
                         TextField {
+                            id: apiKeyField
                             objectName: "apiKey"
                             Layout.fillWidth: true
                             text: appSettings.apiKey
                             color: theme.text
-                            placeholderText: qsTr("none")
+                            readOnly: true
                             selectByMouse: true
-                            onEditingFinished: appSettings.apiKey = text
                         }
                         Button {
-                            text: qsTr("New")
+                            objectName: "copyApiKey"
+                            text: qsTr("Copy")
                             flat: true
-                            onClicked: appSettings.generateApiKey()
+                            enabled: appSettings.apiKey.length > 0
+                            onClicked: {
+                                apiKeyField.selectAll()
+                                apiKeyField.copy()
+                                apiKeyField.deselect()
+                            }
+                        }
+                        Button {
+                            objectName: "regenerateApiKey"
+                            text: qsTr("Regenerate")
+                            flat: true
+                            onClicked: appSettings.regenerateApiKey()
                         }
                     }
                 }
@@ -219,11 +232,19 @@ Item {
                     }
                 }
                 SettingRow {
-                    label: qsTr("Allow web pages (CORS)")
-                    hint: qsTr("Lets pages open in a browser call the server. Leave off unless a web tool needs it.")
-                    Switch {
-                        checked: appSettings.apiAllowsCors
-                        onToggled: appSettings.apiAllowsCors = checked
+                    label: qsTr("Allowed web pages")
+                    hint: qsTr("Origins, such as https://example.com, whose pages in a browser may call the server (with the key). Leave empty unless a web tool needs it.")
+                    TextField {
+                        objectName: "apiAllowedOrigins"
+                        width: 280
+                        text: appSettings.apiAllowedOrigins.join(", ")
+                        color: theme.text
+                        placeholderText: qsTr("none")
+                        selectByMouse: true
+                        onEditingFinished: {
+                            appSettings.apiAllowedOrigins = text.split(/[\s,]+/).filter(origin => origin.length > 0)
+                            text = Qt.binding(() => appSettings.apiAllowedOrigins.join(", "))
+                        }
                     }
                 }
             }

@@ -1,5 +1,5 @@
 // Starts Nibble's API server on a free loopback port with the real SmolLM2
-// model, prints "PORT <n>" once it listens, and serves until its standard
+// model, prints "KEY <api key>" and "PORT <n>" once it listens, and serves until its standard
 // input closes (or after ten minutes, so a forgotten one cannot linger).
 // Exits 77 when the model is missing, which CTest reports as skipped.
 #include "api_test_app.h"
@@ -26,7 +26,7 @@ int main(int argc, char* argv[]) {
         std::fprintf(stderr, "%s\n", qPrintable(nibble.server.error()));
         return 1;
     }
-    std::printf("PORT %u\n", unsigned(nibble.server.port()));
+    std::printf("KEY %s\nPORT %u\n", qPrintable(nibble.settings.apiKey()), unsigned(nibble.server.port()));
     std::fflush(stdout);
 
     QSocketNotifier input(STDIN_FILENO, QSocketNotifier::Read);

@@ -1,6 +1,6 @@
 """The official openai Python client against Nibble's API server.
 
-Usage: openai_client_test.py BASE_URL  (e.g. http://127.0.0.1:8181/v1)
+Usage: openai_client_test.py BASE_URL API_KEY  (e.g. http://127.0.0.1:8181/v1 nb-...)
 Exits non-zero, with the reason, when any check fails.
 """
 import sys
@@ -9,7 +9,14 @@ import openai
 
 
 def main() -> int:
-    client = openai.OpenAI(base_url=sys.argv[1], api_key="unused", timeout=120, max_retries=0)
+    client = openai.OpenAI(base_url=sys.argv[1], api_key=sys.argv[2], timeout=120, max_retries=0)
+
+    stranger = openai.OpenAI(base_url=sys.argv[1], api_key="nb-wrong", timeout=120, max_retries=0)
+    try:
+        stranger.models.list()
+        raise AssertionError("a wrong key was accepted")
+    except openai.AuthenticationError as error:
+        assert error.status_code == 401
 
     models = [m.id for m in client.models.list()]
     assert "SmolLM2-135M-Instruct/Q4_1" in models, models

@@ -40,7 +40,8 @@ if [ -z "$port" ]; then
     exit 1
 fi
 
-timeout 300 "$venv/bin/python" "$script" "http://127.0.0.1:$port/v1"
+key=$(sed -n 's/^KEY \(.*\)$/\1/p' "$work/out")
+timeout 300 "$venv/bin/python" "$script" "http://127.0.0.1:$port/v1" "$key"
 status=$?
 exec 3>&-
 wait "$server_pid"
