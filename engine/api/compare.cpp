@@ -92,6 +92,13 @@ std::vector<VariantQuality> compareModels(const std::filesystem::path& reference
                                           const CompareOptions& options) {
     if (options.text.empty() == options.conversations.empty())
         throw Error(ErrorKind::InvalidArgument, "compare needs either a text or a set of conversations");
+    // Loading and the reference's replies take a while too: every phase
+    // reports (loading to 10 %, replies to 20 %, scoring to 95 %, speed to
+    // 100 %), so a progress bar moves from the start and cancel works throughout.
+    const auto report = [&options](float fraction) {
+        if (options.progress && !options.progress(fraction))
+            throw Error(ErrorKind::Cancelled, "the comparison was cancelled");
+    };
     LoadOptions load;
     load.backend = options.backend;
     load.contextLength = uint32_t(std::max(options.nCtx, 64));
@@ -105,6 +112,7 @@ std::vector<VariantQuality> compareModels(const std::filesystem::path& reference
         if (!models.empty() && c.model->info().vocabSize != models.front().model->info().vocabSize)
             throw Error(ErrorKind::InvalidArgument, path.filename().string() + " has a different vocabulary from the reference");
         models.push_back(std::move(c));
+        report(0.1f * float(models.size()) / float(paths.size()));
     }
     Model& ref = *models.front().model;
     const size_t vocab = ref.info().vocabSize;
@@ -125,15 +133,24 @@ std::vector<VariantQuality> compareModels(const std::filesystem::path& reference
     } else {
         ModelImpl& m = ref.impl();
         auto backend = m.createBackend();
-        for (const auto& conversation : options.conversations) {
+        for (size_t i = 0; i < options.conversations.size(); ++i) {
+            const auto& conversation = options.conversations[i];
             const bool addBos = m.tokenizer->addBos() && !m.chatTemplate->emitsBos();
             std::vector<int32_t> prompt = m.tokenizer->encode(m.chatTemplate->render(conversation, true), addBos, true);
             if (int(prompt.size()) + options.replyTokens > backend->contextLength())
                 throw Error(ErrorKind::ContextFull, "a conversation is too long for a context of " + std::to_string(backend->contextLength()));
-            std::vector<int32_t> reply = referenceReply(m, *backend, prompt, options.replyTokens);
+            std::vector<int32_t> reply;
+            if (i < options.replies.size() && !options.replies[i].empty()) {
+                // A reply is text a model wrote, not markup: no special tokens parsed out of it.
+                reply = m.tokenizer->encode(options.replies[i], false, false);
+                if (int(reply.size()) > options.replyTokens) reply.resize(size_t(options.replyTokens));
+            } else {
+                reply = referenceReply(m, *backend, prompt, options.replyTokens);
+            }
             const int first = int(prompt.size()) - 1;
             prompt.insert(prompt.end(), reply.begin(), reply.end());
             items.emplace_back(std::move(prompt), first);
+            report(0.1f + 0.1f * float(i + 1) / float(options.conversations.size()));
         }
     }
 
@@ -146,8 +163,7 @@ std::vector<VariantQuality> compareModels(const std::filesystem::path& reference
             if (k == 0) refLogits = logits;
             for (size_t j = size_t(first); j + 1 < tokens.size(); ++j)
                 models[k].stats.add(&refLogits[j * vocab], &logits[j * vocab], vocab, tokens[j + 1]);
-            if (options.progress && !options.progress(++done / steps))
-                throw Error(ErrorKind::Cancelled, "the comparison was cancelled");
+            report(0.2f + 0.75f * (++done / steps));
         }
     }
 
@@ -165,6 +181,7 @@ std::vector<VariantQuality> compareModels(const std::filesystem::path& reference
             g.maxTokens = options.speedTokens;
             Session speed(models[k].model);
             q.decodeTokensPerSecond = speed.complete("The", g, {}).tokensPerSecond();
+            report(0.95f + 0.05f * float(k + 1) / float(models.size()));
         }
         out.push_back(q);
     }

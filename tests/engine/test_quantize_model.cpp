@@ -176,6 +176,46 @@ private slots:
         QVERIFY(filesIn(dir).empty());
     }
 
+    // Compare scores the reply a person saw when given one, and reports
+    // progress from loading on (a bar that sat empty while the models
+    // loaded looked stuck), so cancelling works from the start too.
+    void comparisonScoresGivenReplyWithProgressFromTheStart() {
+        NIBBLE_REQUIRE_MODEL(smol, test::kSmolLM2);
+        const std::string reply = "The sky looks blue because air scatters blue light more than red light.";
+        CompareOptions options;
+        options.conversations = {{{"user", "Why is the sky blue?"}}};
+        options.replies = {reply};
+        options.nCtx = 256;
+        options.replyTokens = 128;
+        options.speedTokens = 0;
+        std::vector<float> seen;
+        options.progress = [&](float f) {
+            seen.push_back(f);
+            return true;
+        };
+        const auto results = compareModels(smol, {smol}, options);
+        const auto model = Model::open(smol, {});
+        QCOMPARE(results[1].scoredTokens, int(model->tokenize(reply, false).size()));
+        QCOMPARE(results[1].kldMean, 0.0);
+        QVERIFY(!seen.empty());
+        QVERIFY2(seen.front() > 0 && seen.front() <= 0.1f, qPrintable(QString::number(seen.front())));
+        QVERIFY(std::is_sorted(seen.begin(), seen.end()));
+
+        // A cap on the reply's length holds for a given reply too.
+        options.replyTokens = 5;
+        options.progress = {};
+        QCOMPARE(compareModels(smol, {smol}, options)[1].scoredTokens, 5);
+
+        // Cancelled while the first model loads.
+        options.progress = [](float) { return false; };
+        try {
+            compareModels(smol, {smol}, options);
+            QFAIL("the comparison was not cancelled");
+        } catch (const Error& e) {
+            QCOMPARE(e.kind(), ErrorKind::Cancelled);
+        }
+    }
+
     void unknownRecipeIsAClearError() {
         NIBBLE_REQUIRE_MODEL(source, test::kStories);
         QuantizeOptions o;

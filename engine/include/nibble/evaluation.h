@@ -42,6 +42,9 @@ struct CompareOptions {
     std::string text;                                     // scored with the perplexity protocol, or
     std::vector<std::vector<ChatMessage>> conversations;  // each ends with a user turn: the reference answers,
                                                           // every model is scored on that answer (teacher forcing)
+    // Optional, by conversation: the answer to score instead of the
+    // reference's greedy one (the reply a person saw), cut to replyTokens.
+    std::vector<std::string> replies;
     int nCtx = 512;
     int replyTokens = 96;
     int speedTokens = 32;   // greedy tokens generated to measure decode speed; 0 skips it
