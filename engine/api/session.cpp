@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 namespace nibble {
 namespace {
@@ -100,12 +101,14 @@ public:
     GenerationResult generate(const std::vector<int32_t>& prompt, const GenerateOptions& options,
                               const TokenCallback& onPiece, GenerationResult result) {
         const Tokenizer& tok = *impl.tokenizer;
+        // Outside the try: a reply cancelled part-way keeps its speed too.
+        std::optional<Clock::time_point> start;
         try {
             std::vector<float> logits = prefill(prompt, result);
             Sampler sampler(options.sampling);
             Utf8StreamDecoder utf8;
             StopMatcher stops(options.stop);
-            const auto start = Clock::now();
+            start = Clock::now();
             result.stopReason = StopReason::MaxTokens;
             bool keepGoing = true;
             // Text that starts right after the start token loses the space the
@@ -149,13 +152,14 @@ public:
                 emit(stops.push(utf8.flush(), stopped));
                 emit(stops.flush());
             }
-            result.generateSeconds = secondsSince(start);
+            result.generateSeconds = secondsSince(*start);
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::Cancelled) {
                 cached.clear();  // the cache may hold a half-written batch
                 throw;
             }
             result.stopReason = StopReason::Cancelled;
+            if (start) result.generateSeconds = secondsSince(*start);
         }
         return result;
     }
