@@ -18,6 +18,7 @@ Error templateError(const jinja::TemplateError& e) {
     case jinja::TemplateError::Kind::Syntax: what = "the model's chat template has a syntax error: "; break;
     case jinja::TemplateError::Kind::Runtime: what = "the model's chat template failed: "; break;
     case jinja::TemplateError::Kind::Raised: what = "the model's chat template rejected the conversation: "; break;
+    case jinja::TemplateError::Kind::TooComplex: what = "chat template is too complex: "; break;
     }
     what += e.message();
     if (e.line() > 0) what += " at line " + std::to_string(e.line());
@@ -47,20 +48,24 @@ ChatTemplate ChatTemplate::builtin(std::string_view name, std::string bosToken, 
     return ChatTemplate(std::string(*source), std::move(bosToken), std::move(eosToken));
 }
 
-ChatTemplate::ChatTemplate(std::string source, std::string bosToken, std::string eosToken)
+ChatTemplate::ChatTemplate(std::string source, std::string bosToken, std::string eosToken, const jinja::Limits& limits)
     : source_(source.empty() ? std::string(*builtinTemplateSource("chatml")) : std::move(source)),
       bosToken_(std::move(bosToken)),
       eosToken_(std::move(eosToken)) {
     try {
-        template_ = std::make_shared<const jinja::Template>(source_);
+        template_ = std::make_shared<const jinja::Template>(source_, jinja::LexerOptions{}, limits);
     } catch (const jinja::TemplateError& e) {
         throw templateError(e);
     }
-    if (bosToken_.empty()) return;
     // A template that refuses a lone user turn can still be used for real
-    // conversations; it just tells us nothing about BOS.
+    // conversations; it just tells us nothing about BOS. One that is too
+    // complex for it is hostile, and fails here, at load, like a syntax error.
     try {
-        emitsBos_ = render({{"user", "Hello"}}, true).starts_with(bosToken_);
+        const std::string probe = renderJinja({{"user", "Hello"}}, true, {});
+        emitsBos_ = !bosToken_.empty() && probe.starts_with(bosToken_);
+    } catch (const jinja::TemplateError& e) {
+        if (e.kind() == jinja::TemplateError::Kind::TooComplex) throw templateError(e);
+        emitsBos_ = false;
     } catch (const Error&) {
         emitsBos_ = false;
     }
@@ -72,6 +77,15 @@ std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, bool 
 
 std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, bool addGenerationPrompt,
                                  std::string_view toolsJson) const {
+    try {
+        return renderJinja(messages, addGenerationPrompt, toolsJson);
+    } catch (const jinja::TemplateError& e) {
+        throw templateError(e);
+    }
+}
+
+std::string ChatTemplate::renderJinja(const std::vector<ChatMessage>& messages, bool addGenerationPrompt,
+                                      std::string_view toolsJson) const {
     jinja::ValueList list;
     for (const auto& m : messages) {
         jinja::ValueDict message;
@@ -94,11 +108,7 @@ std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, bool 
     variables.set("eos_token", jinja::Value(eosToken_));
     variables.set("tools", std::move(tools));
     variables.set("date_string", jinja::Value(today()));
-    try {
-        return template_->render(variables);
-    } catch (const jinja::TemplateError& e) {
-        throw templateError(e);
-    }
+    return template_->render(variables);
 }
 
 }  // namespace nibble

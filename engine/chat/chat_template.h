@@ -12,6 +12,7 @@
 // emitsBos() is true, or the prompt would start with two BOS tokens. When
 // emitsBos() is false, add BOS only if the model's metadata asks for it
 // (tokenizer.ggml.add_bos_token).
+#include "chat/jinja_limits.h"
 #include "nibble/engine.h"
 
 #include <memory>
@@ -37,15 +38,18 @@ public:
     static ChatTemplate fromGguf(const gguf::GgufFile& file, std::string bosToken, std::string eosToken);
 
     // source: Jinja2 template text; empty picks the "chatml" built-in.
-    // Throws Error(InvalidFile) naming the line of a syntax error.
-    ChatTemplate(std::string source, std::string bosToken, std::string eosToken);
+    // Throws Error(InvalidFile) naming the line of a syntax error, or when the
+    // template is too complex (nested too deeply, or past a limit while
+    // rendering a one-message conversation). Only the fuzzer sets tighter limits.
+    ChatTemplate(std::string source, std::string bosToken, std::string eosToken, const jinja::Limits& limits = {});
 
     // Built-in fallbacks: "chatml", "llama3", "gemma", "mistral", "phi3", "llama2".
     // Throws Error(InvalidArgument) for other names.
     static ChatTemplate builtin(std::string_view name, std::string bosToken, std::string eosToken);
 
     // Throws Error(InvalidFile) when the template fails or rejects the
-    // conversation (raise_exception), with its message and line.
+    // conversation (raise_exception), with its message and line, or when it
+    // goes past jinja::Limits ("chat template is too complex: ...").
     std::string render(const std::vector<ChatMessage>& messages, bool addGenerationPrompt) const;
     // The same, offering tools to the model: toolsJson is a JSON array of
     // tool definitions ({"type": "function", "function": {...}}), passed to
@@ -58,6 +62,10 @@ public:
     bool emitsBos() const { return emitsBos_; }
 
 private:
+    // render() leaving the template's own errors as jinja::TemplateError.
+    std::string renderJinja(const std::vector<ChatMessage>& messages, bool addGenerationPrompt,
+                            std::string_view toolsJson) const;
+
     std::string source_;
     std::string bosToken_;
     std::string eosToken_;

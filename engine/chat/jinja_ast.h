@@ -39,6 +39,7 @@ struct Expr {
     std::vector<ExprPtr> items;
     std::vector<std::pair<std::string, ExprPtr>> kwargs;
     bool negated = false;  // Test: `is not`
+    int height = 1;        // levels of this expression's tree, for Limits::maxDepth
 
     Expr(Kind k, int l) : kind(k), line(l) {}
 };

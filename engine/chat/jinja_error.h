@@ -12,6 +12,7 @@ public:
         Syntax,   // the template text cannot be parsed
         Runtime,  // an operation failed while rendering (wrong types, unknown filter, ...)
         Raised,   // the template called raise_exception(message)
+        TooComplex,  // it went past one of its Limits (nesting, steps, bytes)
     };
 
     // line 0: not known yet; the interpreter fills in the line of the expression that failed.

@@ -1,10 +1,12 @@
 // Jinja2's built-in filters and tests.
+#include "chat/jinja_budget.h"
 #include "chat/jinja_builtins.h"
 #include "chat/jinja_error.h"
 #include "chat/jinja_json.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 
 namespace nibble::jinja {
@@ -86,8 +88,10 @@ ValueList selectItems(const Value& input, const CallArgs& args, bool byAttribute
 }
 
 std::string indentText(const std::string& s, const Value* widthArg, bool first, bool blank) {
+    const int64_t width = widthArg && widthArg->isInt() ? std::max<int64_t>(widthArg->asInt(), 0) : 4;
+    if (!(widthArg && widthArg->isString())) reserveBytes(1, static_cast<uint64_t>(width));
     const std::string indention = widthArg && widthArg->isString() ? widthArg->asString()
-                                  : std::string(static_cast<size_t>(widthArg && widthArg->isInt() ? widthArg->asInt() : 4), ' ');
+                                                                    : std::string(static_cast<size_t>(width), ' ');
     // Python's splitlines() on s + "\n", as Jinja does.
     std::vector<std::string> lines;
     size_t start = 0;
@@ -99,11 +103,18 @@ std::string indentText(const std::string& s, const Value* widthArg, bool first, 
     }
     std::string rv;
     if (blank) {
-        for (size_t i = 0; i < lines.size(); ++i) rv += (i ? "\n" + indention : "") + lines[i];
+        for (size_t i = 0; i < lines.size(); ++i) {
+            reserveGrowth(rv.size(), indention.size() + lines[i].size() + 1);
+            rv += (i ? "\n" + indention : "") + lines[i];
+        }
     } else {
         rv = lines[0];
-        for (size_t i = 1; i < lines.size(); ++i) rv += "\n" + (lines[i].empty() ? "" : indention) + lines[i];
+        for (size_t i = 1; i < lines.size(); ++i) {
+            reserveGrowth(rv.size(), indention.size() + lines[i].size() + 1);
+            rv += "\n" + (lines[i].empty() ? "" : indention) + lines[i];
+        }
     }
+    reserveGrowth(rv.size(), first ? indention.size() : 0);
     return first ? indention + rv : rv;
 }
 
@@ -141,14 +152,14 @@ std::string htmlEscape(const std::string& s) {
 
 Value toInt(const Value& v, const Value& fallback) {
     if (v.isInt()) return Value(v.asInt());
-    if (v.kind() == Value::Kind::Float) return Value(static_cast<int64_t>(v.asFloat()));
+    if (v.kind() == Value::Kind::Float) return Value(truncateToInt(v.asFloat()));
     if (v.isString()) {
         const std::string s = pyStrip(v.asString(), nullptr, true, true);
         char* end = nullptr;
         const long long i = std::strtoll(s.c_str(), &end, 10);
         if (!s.empty() && *end == '\0') return Value(static_cast<int64_t>(i));
         const double d = std::strtod(s.c_str(), &end);
-        if (!s.empty() && *end == '\0' && std::isfinite(d)) return Value(static_cast<int64_t>(d));
+        if (!s.empty() && *end == '\0' && std::isfinite(d)) return Value(truncateToInt(d));
     }
     return fallback;
 }
@@ -212,9 +223,11 @@ Value applyFilter(const std::string& name, const Value& input, const CallArgs& a
         std::string out;
         bool first = true;
         for (const auto& item : input.iterate()) {
+            const std::string text = (attribute.empty() ? item : attributeOf(item, attribute)).str();
+            reserveGrowth(out.size(), (first ? 0 : sep.size()) + text.size());
             if (!first) out += sep;
             first = false;
-            out += (attribute.empty() ? item : attributeOf(item, attribute)).str();
+            out += text;
         }
         return Value(std::move(out));
     }
@@ -297,7 +310,10 @@ Value applyFilter(const std::string& name, const Value& input, const CallArgs& a
         return Value(r / scale);
     }
     if (name == "abs") {
-        if (isIntegerValue(input) || input.isBool()) return Value(static_cast<int64_t>(std::llabs(input.asInt())));
+        if (isIntegerValue(input) || input.isBool()) {
+            if (input.asInt() == INT64_MIN) throw runtimeError("the result is too large for an integer");
+            return Value(static_cast<int64_t>(std::llabs(input.asInt())));
+        }
         if (input.isNumber()) return Value(std::fabs(input.asFloat()));
         throw runtimeError("abs needs a number, got " + input.describeType());
     }
@@ -344,9 +360,13 @@ Value applyFilter(const std::string& name, const Value& input, const CallArgs& a
         for (const auto& item : input.iterate()) {
             const Value v = attribute.empty() ? item : attributeOf(item, attribute);
             if (!v.isNumber() || !total.isNumber()) throw runtimeError("sum needs numbers");
-            total = total.kind() == Value::Kind::Float || v.kind() == Value::Kind::Float
-                        ? Value(total.asFloat() + v.asFloat())
-                        : Value(total.asInt() + v.asInt());
+            int64_t sum = 0;
+            if (total.kind() == Value::Kind::Float || v.kind() == Value::Kind::Float)
+                total = Value(total.asFloat() + v.asFloat());
+            else if (__builtin_add_overflow(total.asInt(), v.asInt(), &sum))
+                throw runtimeError("the result is too large for an integer");
+            else
+                total = Value(sum);
         }
         return total;
     }
@@ -381,7 +401,7 @@ bool applyTest(const std::string& name, const Value& v, const CallArgs& args) {
     if (name == "divisibleby") {
         const Value& d = needArg();
         if (!v.isInt() || !d.isInt() || d.asInt() == 0) throw runtimeError("divisibleby needs non-zero integers");
-        return v.asInt() % d.asInt() == 0;
+        return d.asInt() == -1 || v.asInt() % d.asInt() == 0;
     }
     if (name == "eq" || name == "equalto" || name == "==") return v == needArg();
     if (name == "ne" || name == "!=") return !(v == needArg());
@@ -403,7 +423,7 @@ bool applyTest(const std::string& name, const Value& v, const CallArgs& args) {
     }
     if (name == "in") {
         const Value& container = needArg();
-        if (container.isString()) return v.isString() && container.asString().find(v.asString()) != std::string::npos;
+        if (container.isString()) return v.isString() && findText(container.asString(), v.asString()) != std::string::npos;
         if (container.isDict()) return container.dict().find(v.str()) != nullptr;
         const ValueList items = container.iterate();
         return std::find(items.begin(), items.end(), v) != items.end();

@@ -1,5 +1,6 @@
 // The global functions templates call: Jinja's range/namespace/dict and the
 // raise_exception/strftime_now that Hugging Face adds.
+#include "chat/jinja_budget.h"
 #include "chat/jinja_builtins.h"
 #include "chat/jinja_error.h"
 
@@ -20,12 +21,16 @@ Value range(const CallArgs& args) {
     const int64_t step = p.size() > 2 ? p[2].asInt() : 1;
     if (step == 0) throw runtimeError("range() step cannot be zero");
     // Jinja's sandbox caps ranges too; a template has no business making millions of items.
-    constexpr int64_t maxItems = 100000;
+    const Budget* budget = Budget::active();
+    const int64_t maxItems = (budget ? budget->limits() : Limits{}).maxRangeItems;
+    // In 128 bits, so a range near the ends of int64 cannot overflow.
+    const __int128 span = step > 0 ? static_cast<__int128>(stop) - start : static_cast<__int128>(start) - stop;
+    const __int128 stride = step > 0 ? static_cast<__int128>(step) : -static_cast<__int128>(step);
+    const __int128 count = span <= 0 ? 0 : (span + stride - 1) / stride;
+    if (count > maxItems) throw runtimeError("range() is too large");
     ValueList out;
-    for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
-        if (static_cast<int64_t>(out.size()) >= maxItems) throw runtimeError("range() is too large");
-        out.emplace_back(i);
-    }
+    out.reserve(static_cast<size_t>(count));
+    for (__int128 i = 0; i < count; ++i) out.emplace_back(static_cast<int64_t>(start + i * step));
     return Value(std::move(out));
 }
 

@@ -1,16 +1,15 @@
 #include "chat/jinja_interpreter.h"
 
+#include "chat/jinja_budget.h"
 #include "chat/jinja_builtins.h"
 #include "chat/jinja_error.h"
 
 #include <cmath>
+#include <limits>
 
 namespace nibble::jinja {
 
 namespace {
-
-// Macros may call macros; a runaway recursion should fail, not overflow the stack.
-constexpr int kMaxCallDepth = 64;
 
 [[noreturn]] void undefinedError(const Value& v) {
     throw runtimeError(v.undefinedName().empty() ? std::string("a value is undefined")
@@ -21,21 +20,64 @@ void requireDefined(const Value& v) {
     if (v.isUndefined()) undefinedError(v);
 }
 
+// Python's ints never overflow; ours are 64 bits, and going past that is an error, not wrapping.
+[[noreturn]] void intOverflow() { throw runtimeError("the result is too large for an integer"); }
+
+int64_t checkedAdd(int64_t a, int64_t b) {
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r)) intOverflow();
+    return r;
+}
+
+int64_t checkedSub(int64_t a, int64_t b) {
+    int64_t r;
+    if (__builtin_sub_overflow(a, b, &r)) intOverflow();
+    return r;
+}
+
+int64_t checkedMul(int64_t a, int64_t b) {
+    int64_t r;
+    if (__builtin_mul_overflow(a, b, &r)) intOverflow();
+    return r;
+}
+
 int64_t floorDiv(int64_t a, int64_t b) {
+    if (a == std::numeric_limits<int64_t>::min() && b == -1) intOverflow();
     int64_t q = a / b;
     if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
     return q;
 }
 
+int64_t power(int64_t base, int64_t exponent) {
+    int64_t r = 1;
+    while (exponent > 0) {
+        if (exponent & 1) r = checkedMul(r, base);
+        exponent >>= 1;
+        if (exponent > 0) base = checkedMul(base, base);
+    }
+    return r;
+}
+
 Value repeat(const Value& seq, int64_t times) {
+    times = std::max<int64_t>(times, 0);
+    if (seq.isString() ? seq.asString().empty() : seq.list().empty()) return seq.isString() ? Value("") : Value(ValueList{});
     if (seq.isString()) {
+        reserveBytes(seq.asString().size(), static_cast<uint64_t>(times));
         std::string out;
+        out.reserve(seq.asString().size() * static_cast<size_t>(times));
         for (int64_t i = 0; i < times; ++i) out += seq.asString();
         return Value(std::move(out));
     }
+    reserveBytes(sizeof(Value) * seq.list().size(), static_cast<uint64_t>(times));
+    countSteps(times);
     ValueList out;
     for (int64_t i = 0; i < times; ++i) out.insert(out.end(), seq.list().begin(), seq.list().end());
     return Value(std::move(out));
+}
+
+std::string concat(const std::string& a, const std::string& b) {
+    reserveBytes(1, static_cast<uint64_t>(a.size()) + b.size());
+    return a + b;
 }
 
 [[noreturn]] void unsupported(const std::string& op, const Value& a, const Value& b) {
@@ -44,14 +86,14 @@ Value repeat(const Value& seq, int64_t times) {
 
 // Python's arithmetic and comparison operators.
 Value binaryOp(const std::string& op, const Value& a, const Value& b) {
-    if (op == "~") return Value(a.str() + b.str());
+    if (op == "~") return Value(concat(a.str(), b.str()));
     if (op == "==") return Value(a == b);
     if (op == "!=") return Value(!(a == b));
     if (op == "in" || op == "not in") {
         bool found = false;
         if (b.isString()) {
             if (!a.isString()) throw runtimeError("'in <string>' needs a string on the left, not " + a.describeType());
-            found = b.asString().find(a.asString()) != std::string::npos;
+            found = findText(b.asString(), a.asString()) != std::string::npos;
         } else if (b.isDict()) {
             found = a.isString() && b.dict().find(a.asString()) != nullptr;
         } else if (b.isList()) {
@@ -73,9 +115,11 @@ Value binaryOp(const std::string& op, const Value& a, const Value& b) {
     }
     const bool bothInt = a.isInt() && b.isInt();
     if (op == "+") {
-        if (a.isNumber() && b.isNumber()) return bothInt ? Value(a.asInt() + b.asInt()) : Value(a.asFloat() + b.asFloat());
-        if (a.isString() && b.isString()) return Value(a.asString() + b.asString());
+        if (a.isNumber() && b.isNumber())
+            return bothInt ? Value(checkedAdd(a.asInt(), b.asInt())) : Value(a.asFloat() + b.asFloat());
+        if (a.isString() && b.isString()) return Value(concat(a.asString(), b.asString()));
         if (a.isList() && b.isList()) {
+            reserveBytes(sizeof(Value), static_cast<uint64_t>(a.list().size()) + b.list().size());
             ValueList out = a.list();
             out.insert(out.end(), b.list().begin(), b.list().end());
             return Value(std::move(out));
@@ -83,19 +127,16 @@ Value binaryOp(const std::string& op, const Value& a, const Value& b) {
         unsupported(op, a, b);
     }
     if (op == "*") {
-        if (a.isNumber() && b.isNumber()) return bothInt ? Value(a.asInt() * b.asInt()) : Value(a.asFloat() * b.asFloat());
+        if (a.isNumber() && b.isNumber())
+            return bothInt ? Value(checkedMul(a.asInt(), b.asInt())) : Value(a.asFloat() * b.asFloat());
         if ((a.isString() || a.isList()) && b.isInt()) return repeat(a, b.asInt());
         if (a.isInt() && (b.isString() || b.isList())) return repeat(b, a.asInt());
         unsupported(op, a, b);
     }
     if (!a.isNumber() || !b.isNumber()) unsupported(op, a, b);
-    if (op == "-") return bothInt ? Value(a.asInt() - b.asInt()) : Value(a.asFloat() - b.asFloat());
+    if (op == "-") return bothInt ? Value(checkedSub(a.asInt(), b.asInt())) : Value(a.asFloat() - b.asFloat());
     if (op == "**") {
-        if (bothInt && b.asInt() >= 0) {
-            int64_t r = 1;
-            for (int64_t i = 0; i < b.asInt(); ++i) r *= a.asInt();
-            return Value(r);
-        }
+        if (bothInt && b.asInt() >= 0) return Value(power(a.asInt(), b.asInt()));
         return Value(std::pow(a.asFloat(), b.asFloat()));
     }
     const bool zero = b.kind() == Value::Kind::Float ? b.asFloat() == 0 : b.asInt() == 0;
@@ -103,43 +144,88 @@ Value binaryOp(const std::string& op, const Value& a, const Value& b) {
     if (op == "/") return Value(a.asFloat() / b.asFloat());
     if (op == "//") return bothInt ? Value(floorDiv(a.asInt(), b.asInt())) : Value(std::floor(a.asFloat() / b.asFloat()));
     if (op == "%") {
-        if (bothInt) return Value(a.asInt() - floorDiv(a.asInt(), b.asInt()) * b.asInt());
+        if (bothInt) {
+            const int64_t r = b.asInt() == -1 ? 0 : a.asInt() % b.asInt();
+            return Value(r != 0 && ((r < 0) != (b.asInt() < 0)) ? r + b.asInt() : r);
+        }
         const double r = std::fmod(a.asFloat(), b.asFloat());
         return Value(r != 0 && ((r < 0) != (b.asFloat() < 0)) ? r + b.asFloat() : r);
     }
     throw runtimeError("unknown operator '" + op + "'");
 }
 
-Value loopObject(const ValueList& items, size_t i) {
-    const size_t n = items.size();
-    ValueDict loop;
-    loop.set("index", Value(i + 1));
-    loop.set("index0", Value(i));
-    loop.set("revindex", Value(n - i));
-    loop.set("revindex0", Value(n - i - 1));
-    loop.set("first", Value(i == 0));
-    loop.set("last", Value(i + 1 == n));
-    loop.set("length", Value(n));
-    loop.set("depth", Value(1));
-    loop.set("depth0", Value(0));
-    loop.set("previtem", i > 0 ? items[i - 1] : Value::undefined("loop.previtem"));
-    loop.set("nextitem", i + 1 < n ? items[i + 1] : Value::undefined("loop.nextitem"));
-    loop.set("cycle", Value(Function([i](const CallArgs& a) -> Value {
-                 if (a.positional.empty()) throw runtimeError("loop.cycle() needs at least one value");
-                 return a.positional[i % a.positional.size()];
-             })));
-    return Value(std::move(loop));
+// Jinja's `loop`: one object per for statement whose fields move on with each
+// iteration, so an iteration costs no allocation beyond the item itself.
+class LoopObject {
+public:
+    explicit LoopObject(const ValueList& items) : items_(items), index_(std::make_shared<size_t>(0)) {
+        int deepest = 0;
+        for (const auto& item : items) deepest = std::max(deepest, item.depth());
+        ValueDict loop;
+        loop.set("length", Value(items.size()));
+        loop.set("depth", Value(1));
+        loop.set("depth0", Value(0));
+        loop.set("cycle", Value(Function([index = index_](const CallArgs& a) -> Value {
+                     if (a.positional.empty()) throw runtimeError("loop.cycle() needs at least one value");
+                     return a.positional[*index % a.positional.size()];
+                 })));
+        value_ = Value(std::move(loop));
+        value_.allowItemDepth(deepest);  // previtem and nextitem
+    }
+
+    const Value& at(size_t i) {
+        const size_t n = items_.size();
+        *index_ = i;
+        ValueDict& loop = value_.dict();
+        loop.set("index", Value(i + 1));
+        loop.set("index0", Value(i));
+        loop.set("revindex", Value(n - i));
+        loop.set("revindex0", Value(n - i - 1));
+        loop.set("first", Value(i == 0));
+        loop.set("last", Value(i + 1 == n));
+        loop.set("previtem", i > 0 ? items_[i - 1] : Value::undefined("loop.previtem"));
+        loop.set("nextitem", i + 1 < n ? items_[i + 1] : Value::undefined("loop.nextitem"));
+        return value_;
+    }
+
+private:
+    const ValueList& items_;
+    std::shared_ptr<size_t> index_;
+    Value value_;
+};
+
+// A copy of the caller's lists and dicts: the template may change its own
+// values, and the render empties what it changed when it ends.
+Value deepCopy(const Value& v) {
+    const Nesting nesting;
+    if (v.isList()) {
+        ValueList items;
+        for (const auto& item : v.list()) items.push_back(deepCopy(item));
+        return v.isTuple() ? Value::tuple(std::move(items)) : Value(std::move(items));
+    }
+    if (v.isDict()) {
+        ValueDict dict;
+        dict.isNamespace = v.dict().isNamespace;
+        for (const auto& [k, item] : v.dict().entries) dict.entries.emplace_back(k, deepCopy(item));
+        return Value(std::move(dict));
+    }
+    return v;
 }
 
 // Interpreter state lives for one render. An error aborts the whole render,
 // so scopes pushed before a throw need no unwinding.
 class Interpreter {
 public:
-    explicit Interpreter(const ValueDict& variables) {
+    Interpreter(const ValueDict& variables, Budget& budget) : budget_(budget) {
         frames_.push_back(builtinGlobals());
-        for (const auto& [k, v] : variables.entries) frames_[0].set(k, v);
+        for (const auto& [k, v] : variables.entries) frames_[0].set(k, deepCopy(v));
         frames_.emplace_back();  // the template's own top-level assignments
     }
+
+    // Before the variables go: freeing them must not recurse through chains the template made.
+    ~Interpreter() { budget_.emptyChanged(); }
+    Interpreter(const Interpreter&) = delete;
+    Interpreter& operator=(const Interpreter&) = delete;
 
     std::string run(const Body& body) {
         std::string out;
@@ -150,8 +236,16 @@ public:
 private:
     enum class Flow { Normal, Break, Continue };
 
+    // Everything the template prints goes through here, so the output is bounded too.
+    void emit(std::string& out, const std::string& text) {
+        budget_.grow(out.size(), text.size());
+        out += text;
+    }
+
     Flow exec(const Body& body, std::string& out) {
+        const Nesting nesting;
         for (const auto& stmt : body) {
+            budget_.step();
             Flow flow;
             try {
                 flow = std::visit([&](const auto& node) { return execNode(node, stmt.line, out); }, stmt.node);
@@ -165,12 +259,12 @@ private:
     }
 
     Flow execNode(const TextStmt& s, int, std::string& out) {
-        out += s.text;
+        emit(out, s.text);
         return Flow::Normal;
     }
 
     Flow execNode(const OutputStmt& s, int, std::string& out) {
-        out += eval(*s.expr).str();
+        emit(out, eval(*s.expr).str());
         return Flow::Normal;
     }
 
@@ -206,12 +300,14 @@ private:
             items = std::move(kept);
         }
         if (items.empty()) return exec(s.otherwise, out);
+        LoopObject loop(items);
         for (size_t i = 0; i < items.size(); ++i) {
+            budget_.step();
             // Each iteration gets a fresh scope, as in Jinja: a `set` inside
             // the body does not survive into the next iteration.
             frames_.emplace_back();
             bindTargets(s.targets, items[i]);
-            frames_.back().set("loop", loopObject(items, i));
+            frames_.back().set("loop", loop.at(i));
             const Flow flow = exec(s.body, out);
             frames_.pop_back();
             if (flow == Flow::Break) break;
@@ -233,6 +329,7 @@ private:
             if (!target.isDict() || !target.dict().isNamespace)
                 throw runtimeError("cannot set '" + s.object + "." + s.targets[0] +
                                    "': only namespace() objects can be changed");
+            budget_.changed(target);
             target.dict().set(s.targets[0], std::move(value));
         } else {
             bindTargets(s.targets, value);
@@ -250,6 +347,9 @@ private:
         Value callee = eval(*call.items[0]);
         CallArgs args = evalArgs(call);
         const std::vector<ValueDict> callSite = frames_;
+        int captured = 0;
+        for (const auto& frame : callSite)
+            for (const auto& [k, v] : frame.entries) captured = std::max(captured, v.depth());
         args.named.emplace_back("caller", Value(Function([this, &s, callSite](const CallArgs& a) {
                                     std::vector<ValueDict> saved = std::move(frames_);
                                     frames_ = callSite;
@@ -262,15 +362,16 @@ private:
                                     exec(*s.body, text);
                                     frames_ = std::move(saved);
                                     return Value(std::move(text));
-                                })));
-        out += callValue(callee, args).str();
+                                }),
+                                                                captured));
+        emit(out, callValue(callee, args).str());
         return Flow::Normal;
     }
 
     Flow execNode(const FilterBlockStmt& s, int, std::string& out) {
         std::string text;
         exec(s.body, text);
-        out += applyFilterChain(*s.filter, Value(std::move(text))).str();
+        emit(out, applyFilterChain(*s.filter, Value(std::move(text))).str());
         return Flow::Normal;
     }
 
@@ -279,7 +380,9 @@ private:
     Flow execNode(const LoopControlStmt& s, int, std::string&) { return s.isBreak ? Flow::Break : Flow::Continue; }
 
     Value callMacro(const MacroStmt& m, const CallArgs& args) {
-        if (depth_ >= kMaxCallDepth) throw runtimeError("macro '" + m.name + "' calls itself too deeply");
+        if (macroDepth_ >= budget_.limits().maxMacroDepth)
+            throw tooComplex("macro '" + m.name + "' calls itself more than " +
+                             std::to_string(budget_.limits().maxMacroDepth) + " levels deep");
         if (args.positional.size() > m.params.size())
             throw runtimeError("macro '" + m.name + "' takes at most " + std::to_string(m.params.size()) + " arguments");
         ValueDict locals;
@@ -295,10 +398,10 @@ private:
         // A macro sees the globals and the template's top level, not its caller's locals.
         std::vector<ValueDict> saved = std::move(frames_);
         frames_ = {saved[0], saved[1], std::move(locals)};
-        ++depth_;
+        ++macroDepth_;
         std::string out;
         exec(*m.body, out);
-        --depth_;
+        --macroDepth_;
         frames_ = std::move(saved);
         return Value(std::move(out));
     }
@@ -329,6 +432,8 @@ private:
     }
 
     Value eval(const Expr& e) {
+        const Nesting nesting;
+        budget_.step();
         try {
             return evalExpr(e);
         } catch (const TemplateError& err) {
@@ -376,7 +481,7 @@ private:
             requireDefined(v);
             if (!v.isNumber()) throw runtimeError("cannot apply unary '" + e.name + "' to " + v.describeType());
             if (e.name == "+") return v.isInt() ? Value(v.asInt()) : v;
-            return v.isInt() ? Value(-v.asInt()) : Value(-v.asFloat());
+            return v.isInt() ? Value(checkedSub(0, v.asInt())) : Value(-v.asFloat());
         }
         case Expr::Kind::Binary: {
             if (e.name == "and" || e.name == "or") {
@@ -394,12 +499,17 @@ private:
         throw runtimeError("unknown expression");
     }
 
+    Budget& budget_;
     std::vector<ValueDict> frames_;
-    int depth_ = 0;
+    int macroDepth_ = 0;
 };
 
 }  // namespace
 
-std::string render(const Body& body, const ValueDict& variables) { return Interpreter(variables).run(body); }
+std::string render(const Body& body, const ValueDict& variables, const Limits& limits) {
+    Budget budget(limits);
+    const ActiveBudget active(budget);
+    return Interpreter(variables, budget).run(body);
+}
 
 }  // namespace nibble::jinja

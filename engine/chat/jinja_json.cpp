@@ -1,5 +1,6 @@
 #include "chat/jinja_json.h"
 
+#include "chat/jinja_budget.h"
 #include "chat/jinja_error.h"
 #include "text/utf8.h"
 
@@ -13,7 +14,8 @@ namespace {
 
 void writeString(std::string& out, const std::string& s, bool ensureAscii) {
     out += '"';
-    for (const auto& ch : utf8Characters(s)) {
+    for (size_t at = 0; at < s.size(); at += utf8CharacterLength(s, at)) {
+        const std::string_view ch = std::string_view(s).substr(at, utf8CharacterLength(s, at));
         const auto c = static_cast<unsigned char>(ch[0]);
         char buf[16];
         if (ch.size() > 1 && ensureAscii) {
@@ -41,10 +43,13 @@ void writeString(std::string& out, const std::string& s, bool ensureAscii) {
 }
 
 void write(std::string& out, const Value& v, const JsonFormat& f, int depth) {
+    const Nesting nesting;
     const auto newline = [&](int level) {
         if (f.indent < 0) return;
+        const size_t spaces = static_cast<size_t>(f.indent) * static_cast<size_t>(level);
+        reserveGrowth(out.size(), spaces + 1);
         out += '\n';
-        out.append(static_cast<size_t>(f.indent * level), ' ');
+        out.append(spaces, ' ');
     };
     const char* itemSeparator = f.indent < 0 ? ", " : ",";
     switch (v.kind()) {
@@ -56,7 +61,10 @@ void write(std::string& out, const Value& v, const JsonFormat& f, int depth) {
         out += s == "nan" ? "NaN" : s == "inf" ? "Infinity" : s == "-inf" ? "-Infinity" : s;
         return;
     }
-    case Value::Kind::String: writeString(out, v.asString(), f.ensureAscii); return;
+    case Value::Kind::String:
+        reserveGrowth(out.size(), v.asString().size() + 2);
+        writeString(out, v.asString(), f.ensureAscii);
+        return;
     case Value::Kind::List: {
         const auto& items = v.list();
         if (items.empty()) {
@@ -85,6 +93,7 @@ void write(std::string& out, const Value& v, const JsonFormat& f, int depth) {
         for (size_t i = 0; i < entries.size(); ++i) {
             if (i) out += itemSeparator;
             newline(depth + 1);
+            reserveGrowth(out.size(), entries[i].first.size() + 4);
             writeString(out, entries[i].first, f.ensureAscii);
             out += ": ";
             write(out, entries[i].second, f, depth + 1);

@@ -1,8 +1,10 @@
 // Python methods on strings, dicts and lists, plus item and attribute access.
+#include "chat/jinja_budget.h"
 #include "chat/jinja_builtins.h"
 #include "chat/jinja_error.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace nibble::jinja {
 
@@ -41,6 +43,7 @@ ValueList pySplit(const std::string& s, const Value* sepArg, int64_t maxSplit) {
             }
             size_t j = i;
             while (j < s.size() && !isPySpace(s[j])) ++j;
+            reserveGrowth(out.size() * sizeof(Value), sizeof(Value));
             out.emplace_back(s.substr(i, j - i));
             i = j;
         }
@@ -50,8 +53,9 @@ ValueList pySplit(const std::string& s, const Value* sepArg, int64_t maxSplit) {
     if (sep.empty()) throw runtimeError("empty separator");
     size_t start = 0;
     while (maxSplit < 0 || static_cast<int64_t>(out.size()) < maxSplit) {
-        const size_t at = s.find(sep, start);
+        const size_t at = findText(s, sep, start);
         if (at == std::string::npos) break;
+        reserveGrowth(out.size() * sizeof(Value), sizeof(Value));
         out.emplace_back(s.substr(start, at - start));
         start = at + sep.size();
     }
@@ -70,15 +74,18 @@ std::string pyReplace(const std::string& s, const std::string& from, const std::
                 out += ch;
                 continue;
             }
-            out += to + ch;
+            reserveGrowth(out.size(), to.size() + ch.size());
+            out += to;
+            out += ch;
             ++done;
         }
         if (count < 0 || done < count) out += to;
         return out;
     }
     while (count < 0 || done < count) {
-        const size_t at = s.find(from, pos);
+        const size_t at = findText(s, from, pos);
         if (at == std::string::npos) break;
+        reserveGrowth(out.size(), at - pos + to.size());
         out.append(s, pos, at - pos);
         out += to;
         pos = at + from.size();
@@ -133,14 +140,17 @@ std::string pyFormat(const std::string& fmt, const CallArgs& args) {
                 v = autoIndex < args.positional.size() ? &args.positional[autoIndex] : nullptr;
                 ++autoIndex;
             } else if (std::all_of(field.begin(), field.end(), isDigitChar)) {
-                const size_t idx = std::stoul(field);
-                v = idx < args.positional.size() ? &args.positional[idx] : nullptr;
+                size_t idx = 0;
+                const auto parsed = std::from_chars(field.data(), field.data() + field.size(), idx);
+                v = parsed.ec == std::errc() && idx < args.positional.size() ? &args.positional[idx] : nullptr;
             } else {
                 for (const auto& [k, val] : args.named)
                     if (k == field) v = &val;
             }
             if (!v) throw runtimeError("format string field {" + field + "} has no argument");
-            out += v->str();
+            const std::string text = v->str();
+            reserveGrowth(out.size(), text.size());
+            out += text;
             i = close;
         } else {
             out += c;
@@ -190,18 +200,18 @@ Value stringMethod(const std::string& s, const std::string& name, const CallArgs
     }
     if (name == "find" || name == "rfind" || name == "index") {
         const std::string sub = requireString(a.get("sub", 0), (name + "'s argument").c_str());
-        const size_t at = name == "rfind" ? s.rfind(sub) : s.find(sub);
+        const size_t at = name == "rfind" ? s.rfind(sub) : findText(s, sub);
         if (at == std::string::npos) {
             if (name == "index") throw runtimeError("substring not found");
             return Value(-1);
         }
-        return Value(static_cast<int64_t>(utf8Characters(s.substr(0, at)).size()));
+        return Value(static_cast<int64_t>(utf8Length(std::string_view(s).substr(0, at))));
     }
     if (name == "count") {
         const std::string sub = requireString(a.get("sub", 0), "count's argument");
-        if (sub.empty()) return Value(static_cast<int64_t>(utf8Characters(s).size() + 1));
+        if (sub.empty()) return Value(static_cast<int64_t>(utf8Length(s) + 1));
         int64_t n = 0;
-        for (size_t at = s.find(sub); at != std::string::npos; at = s.find(sub, at + sub.size())) ++n;
+        for (size_t at = findText(s, sub); at != std::string::npos; at = findText(s, sub, at + sub.size())) ++n;
         return Value(n);
     }
     if (name == "format") return Value(pyFormat(s, a));
@@ -211,9 +221,11 @@ Value stringMethod(const std::string& s, const std::string& name, const CallArgs
         std::string out;
         bool first = true;
         for (const auto& item : items->iterate()) {
+            const std::string& text = requireString(&item, "every item join()s");
+            reserveGrowth(out.size(), (first ? 0 : s.size()) + text.size());
             if (!first) out += s;
             first = false;
-            out += requireString(&item, "every item join()s");
+            out += text;
         }
         return Value(std::move(out));
     }
@@ -268,13 +280,18 @@ Value listMethod(const Value& l, const std::string& name, const CallArgs& a) {
     if (name == "append") {
         const Value* v = a.get("object", 0);
         if (!v) throw runtimeError("append() needs an argument");
+        reserveGrowth(items.size() * sizeof(Value), sizeof(Value));
+        markChanged(l);
         items.push_back(*v);
         return Value(nullptr);
     }
     if (name == "extend") {
         const Value* v = a.get("iterable", 0);
         if (!v) throw runtimeError("extend() needs an argument");
-        for (auto& item : v->iterate()) items.push_back(std::move(item));
+        ValueList more = v->iterate();
+        reserveGrowth(items.size() * sizeof(Value), more.size() * sizeof(Value));
+        markChanged(l);
+        for (auto& item : more) items.push_back(std::move(item));
         return Value(nullptr);
     }
     if (name == "pop") {
@@ -291,6 +308,8 @@ Value listMethod(const Value& l, const std::string& name, const CallArgs& a) {
         if (!at || !v || !at->isInt()) throw runtimeError("insert() needs an index and a value");
         const int64_t i = std::clamp<int64_t>(normalizeIndex(at->asInt(), items.size()), 0,
                                               static_cast<int64_t>(items.size()));
+        reserveGrowth(items.size() * sizeof(Value), sizeof(Value));
+        markChanged(l);
         items.insert(items.begin() + i, *v);
         return Value(nullptr);
     }
@@ -319,16 +338,15 @@ std::string pyStrip(const std::string& s, const Value* chars, bool left, bool ri
 
 std::optional<Value> findMethod(const Value& object, const std::string& name) {
     if (object.isString() && isStringMethod(name)) {
-        const std::string s = object.asString();
-        return Value(Function([s, name](const CallArgs& a) { return stringMethod(s, name, a); }));
+        return Value(Function([object, name](const CallArgs& a) { return stringMethod(object.asString(), name, a); }));
     }
     if (object.isDict() && !object.dict().isNamespace &&
         (name == "items" || name == "keys" || name == "values" || name == "get")) {
-        return Value(Function([object, name](const CallArgs& a) { return dictMethod(object, name, a); }));
+        return Value(Function([object, name](const CallArgs& a) { return dictMethod(object, name, a); }), object.depth());
     }
     if (object.isList() && (name == "append" || name == "extend" || name == "pop" || name == "insert" ||
                             name == "count" || name == "index")) {
-        return Value(Function([object, name](const CallArgs& a) { return listMethod(object, name, a); }));
+        return Value(Function([object, name](const CallArgs& a) { return listMethod(object, name, a); }), object.depth());
     }
     return std::nullopt;
 }
@@ -349,10 +367,12 @@ Value getItem(const Value& object, const Value& key) {
             if (i < 0 || i >= static_cast<int64_t>(items.size())) return Value::undefined(key.str());
             return items[static_cast<size_t>(i)];
         }
-        const auto chars = utf8Characters(object.asString());
-        const int64_t i = normalizeIndex(key.asInt(), chars.size());
-        if (i < 0 || i >= static_cast<int64_t>(chars.size())) return Value::undefined(key.str());
-        return Value(chars[static_cast<size_t>(i)]);
+        const std::string& s = object.asString();
+        const int64_t i = normalizeIndex(key.asInt(), utf8Length(s));
+        if (i < 0 || i >= static_cast<int64_t>(utf8Length(s))) return Value::undefined(key.str());
+        size_t at = 0;
+        for (int64_t skipped = 0; skipped < i; ++skipped) at += utf8CharacterLength(s, at);
+        return Value(std::string_view(s).substr(at, utf8CharacterLength(s, at)));
     }
     if (key.isString()) return getAttribute(object, key.asString());
     return Value::undefined(key.str());
@@ -376,14 +396,11 @@ Value sliceValue(const Value& target, const Value& startArg, const Value& stopAr
     const int64_t step = bound(stepArg, "step").value_or(1);
     if (step == 0) throw runtimeError("slice step cannot be zero");
 
-    ValueList items;
-    std::vector<std::string> chars;
     size_t size = 0;
     if (target.isList()) {
         size = target.list().size();
     } else if (target.isString()) {
-        chars = utf8Characters(target.asString());
-        size = chars.size();
+        size = utf8Length(target.asString());
     } else if (target.isUndefined() || target.isNone()) {
         return target;
     } else {
@@ -399,12 +416,29 @@ Value sliceValue(const Value& target, const Value& startArg, const Value& stopAr
     };
     const int64_t start = clampIndex(bound(startArg, "start"), step > 0 ? 0 : n - 1);
     const int64_t stop = clampIndex(bound(stopArg, "stop"), step > 0 ? n : -1);
+    if (target.isString() && step == 1) {
+        // The usual text[:n] needs no list of characters, however long the text.
+        const std::string& text = target.asString();
+        const auto offset = [&](int64_t chars) {
+            size_t at = 0;
+            for (int64_t i = 0; i < chars; ++i) at += utf8CharacterLength(text, at);
+            return at;
+        };
+        const size_t from = offset(start);
+        return Value(start < stop ? text.substr(from, offset(stop) - from) : std::string());
+    }
     std::vector<size_t> picked;
-    for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) picked.push_back(static_cast<size_t>(i));
+    for (int64_t i = start; step > 0 ? i < stop : i > stop;) {
+        picked.push_back(static_cast<size_t>(i));
+        if (step > 0 ? step >= stop - i : step <= stop - i) break;  // the next index is past stop (or past int64)
+        i += step;
+    }
     if (target.isList()) {
+        ValueList items;
         for (size_t i : picked) items.push_back(target.list()[i]);
         return Value(std::move(items));
     }
+    const auto chars = utf8Characters(target.asString());
     std::string out;
     for (size_t i : picked) out += chars[i];
     return Value(std::move(out));

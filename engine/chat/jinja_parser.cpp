@@ -1,7 +1,9 @@
 #include "chat/jinja_parser.h"
 
+#include "chat/jinja_budget.h"
 #include "chat/jinja_error.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <initializer_list>
@@ -12,7 +14,7 @@ namespace {
 
 class Parser {
 public:
-    explicit Parser(std::vector<Token> tokens) : toks_(std::move(tokens)) {}
+    Parser(std::vector<Token> tokens, const Limits& limits) : toks_(std::move(tokens)), maxDepth_(limits.maxDepth) {}
 
     Body parseAll() {
         std::string end;
@@ -59,6 +61,41 @@ private:
         }
     }
 
+    // One level of the parser's own recursion for as long as it lives: blocks
+    // in blocks and expressions in brackets, so `((((...))))` cannot overflow the stack.
+    class Deeper {
+    public:
+        explicit Deeper(Parser& p) : p_(p) {
+            if (p_.depth_ >= p_.maxDepth_) p_.tooDeep();
+            ++p_.depth_;
+        }
+        ~Deeper() { --p_.depth_; }
+        Deeper(const Deeper&) = delete;
+        Deeper& operator=(const Deeper&) = delete;
+
+    private:
+        Parser& p_;
+    };
+
+    [[noreturn]] void tooDeep() const {
+        const TemplateError e = nestedTooDeep(maxDepth_);
+        throw TemplateError(e.kind(), e.message(), peek().line);
+    }
+
+    // Chains like `x | upper | upper ...` or `a ~ b ~ c ...` are parsed in a
+    // loop, yet make a tree as deep as they are long, which evaluating (or
+    // just destroying) would recurse through: the tree's height is checked as
+    // it grows.
+    void grow(Expr& parent, const Expr* child) const {
+        if (!child) return;
+        parent.height = std::max(parent.height, child->height + 1);
+        if (parent.height > maxDepth_) tooDeep();
+    }
+    void adopt(Expr& parent, ExprPtr child) {
+        grow(parent, child.get());
+        parent.items.push_back(std::move(child));
+    }
+
     [[noreturn]] void fail(const std::string& what) const {
         throw TemplateError(TemplateError::Kind::Syntax, what, peek().line);
     }
@@ -87,6 +124,7 @@ private:
     // Parses statements until a block tag whose name is in `ends` (consumed,
     // returned in `found`, the rest of its tag left to the caller) or the end.
     Body parseBody(Ends ends, std::string& found) {
+        const Deeper deeper(*this);
         Body body;
         while (true) {
             const Token& t = peek();
@@ -285,24 +323,25 @@ private:
         ExprPtr first = allowTernary ? parseExpression() : parseOr();
         if (!isOp(",")) return first;
         auto list = std::make_unique<Expr>(Expr::Kind::Tuple, line);
-        list->items.push_back(std::move(first));
+        adopt(*list, std::move(first));
         while (skipOp(",")) {
             if (peek().type == Token::Type::BlockEnd || isName("if")) break;
-            list->items.push_back(allowTernary ? parseExpression() : parseOr());
+            adopt(*list, allowTernary ? parseExpression() : parseOr());
         }
         return list;
     }
 
     ExprPtr parseExpression() {
+        const Deeper deeper(*this);
         ExprPtr expr = parseOr();
         while (isName("if")) {
             const int line = next().line;
             auto node = std::make_unique<Expr>(Expr::Kind::Ternary, line);
             ExprPtr cond = parseOr();
             ExprPtr otherwise = skipName("else") ? parseExpression() : nullptr;
-            node->items.push_back(std::move(expr));
-            node->items.push_back(std::move(cond));
-            node->items.push_back(std::move(otherwise));
+            adopt(*node, std::move(expr));
+            adopt(*node, std::move(cond));
+            adopt(*node, std::move(otherwise));
             expr = std::move(node);
         }
         return expr;
@@ -311,8 +350,8 @@ private:
     ExprPtr binary(std::string op, ExprPtr lhs, ExprPtr rhs, int line) {
         auto node = std::make_unique<Expr>(Expr::Kind::Binary, line);
         node->name = std::move(op);
-        node->items.push_back(std::move(lhs));
-        node->items.push_back(std::move(rhs));
+        adopt(*node, std::move(lhs));
+        adopt(*node, std::move(rhs));
         return node;
     }
 
@@ -336,10 +375,11 @@ private:
 
     ExprPtr parseNot() {
         if (isName("not")) {
+            const Deeper deeper(*this);
             const int line = next().line;
             auto node = std::make_unique<Expr>(Expr::Kind::Unary, line);
             node->name = "not";
-            node->items.push_back(parseNot());
+            adopt(*node, parseNot());
             return node;
         }
         return parseCompare();
@@ -394,10 +434,11 @@ private:
     ExprPtr parseUnary(bool withFilters) {
         ExprPtr node;
         if (isOp("-") || isOp("+")) {
+            const Deeper deeper(*this);
             const Token& t = next();
             node = std::make_unique<Expr>(Expr::Kind::Unary, t.line);
             node->name = t.text;
-            node->items.push_back(parseUnary(false));
+            adopt(*node, parseUnary(false));
         } else {
             node = parsePrimary();
         }
@@ -456,8 +497,8 @@ private:
                 ExprPtr inner = parseExpression();
                 if (isOp(",")) {
                     auto list = std::make_unique<Expr>(Expr::Kind::Tuple, line);
-                    list->items.push_back(std::move(inner));
-                    while (skipOp(",") && !isOp(")")) list->items.push_back(parseExpression());
+                    adopt(*list, std::move(inner));
+                    while (skipOp(",") && !isOp(")")) adopt(*list, parseExpression());
                     inner = std::move(list);
                 }
                 expectOp(")");
@@ -467,7 +508,7 @@ private:
                 next();
                 auto list = std::make_unique<Expr>(Expr::Kind::List, line);
                 while (!isOp("]")) {
-                    list->items.push_back(parseExpression());
+                    adopt(*list, parseExpression());
                     if (!skipOp(",")) break;
                 }
                 expectOp("]");
@@ -477,9 +518,9 @@ private:
                 next();
                 auto dict = std::make_unique<Expr>(Expr::Kind::Dict, line);
                 while (!isOp("}")) {
-                    dict->items.push_back(parseExpression());
+                    adopt(*dict, parseExpression());
                     expectOp(":");
-                    dict->items.push_back(parseExpression());
+                    adopt(*dict, parseExpression());
                     if (!skipOp(",")) break;
                 }
                 expectOp("}");
@@ -498,11 +539,11 @@ private:
                 auto attr = std::make_unique<Expr>(Expr::Kind::Attribute, line);
                 if (peek().type == Token::Type::Integer) {
                     attr->kind = Expr::Kind::Index;
-                    attr->items.push_back(std::move(node));
-                    attr->items.push_back(literal(Value(static_cast<int64_t>(std::atoll(next().text.c_str()))), line));
+                    adopt(*attr, std::move(node));
+                    adopt(*attr, literal(Value(static_cast<int64_t>(std::atoll(next().text.c_str()))), line));
                 } else {
                     attr->name = expectName();
-                    attr->items.push_back(std::move(node));
+                    adopt(*attr, std::move(node));
                 }
                 node = std::move(attr);
             } else if (skipOp("[")) {
@@ -530,12 +571,12 @@ private:
         }
         expectOp("]");
         auto node = std::make_unique<Expr>(isSlice ? Expr::Kind::Slice : Expr::Kind::Index, line);
-        node->items.push_back(std::move(target));
+        adopt(*node, std::move(target));
         if (!isSlice && !parts[0]) fail("empty subscript");
-        node->items.push_back(std::move(parts[0]));
+        adopt(*node, std::move(parts[0]));
         if (isSlice) {
-            node->items.push_back(std::move(parts[1]));
-            node->items.push_back(std::move(parts[2]));
+            adopt(*node, std::move(parts[1]));
+            adopt(*node, std::move(parts[2]));
         }
         return node;
     }
@@ -546,10 +587,12 @@ private:
             if (peek().type == Token::Type::Name && isOp("=", 1)) {
                 std::string key = next().text;
                 next();
-                node.kwargs.emplace_back(std::move(key), parseExpression());
+                ExprPtr value = parseExpression();
+                grow(node, value.get());
+                node.kwargs.emplace_back(std::move(key), std::move(value));
             } else {
                 if (!node.kwargs.empty()) fail("a positional argument follows a keyword argument");
-                node.items.push_back(parseExpression());
+                adopt(node, parseExpression());
             }
             if (!skipOp(",")) break;
         }
@@ -558,7 +601,7 @@ private:
 
     ExprPtr parseCall(ExprPtr callee) {
         auto node = std::make_unique<Expr>(Expr::Kind::Call, peek().line);
-        node->items.push_back(std::move(callee));
+        adopt(*node, std::move(callee));
         parseArgs(*node);
         return node;
     }
@@ -566,7 +609,7 @@ private:
     ExprPtr parseFilter(ExprPtr input) {
         auto node = std::make_unique<Expr>(Expr::Kind::Filter, peek().line);
         node->name = expectName();
-        node->items.push_back(std::move(input));
+        adopt(*node, std::move(input));
         if (isOp("(")) parseArgs(*node);
         return node;
     }
@@ -575,7 +618,7 @@ private:
         auto node = std::make_unique<Expr>(Expr::Kind::Test, next().line);  // `is`
         node->negated = skipName("not");
         node->name = expectName();
-        node->items.push_back(std::move(input));
+        adopt(*node, std::move(input));
         if (isOp("(")) {
             parseArgs(*node);
         } else {
@@ -585,19 +628,21 @@ private:
                 (t.type == Token::Type::Name && t.text != "else" && t.text != "or" && t.text != "and" &&
                  t.text != "if" && t.text != "is" && t.text != "in" && t.text != "not") ||
                 isOp("[") || isOp("{");
-            if (startsArgument) node->items.push_back(parsePostfix(parsePrimary()));
+            if (startsArgument) adopt(*node, parsePostfix(parsePrimary()));
         }
         return node;
     }
 
     std::vector<Token> toks_;
     size_t pos_ = 0;
+    int maxDepth_;
+    int depth_ = 0;
 };
 
 }  // namespace
 
-Body parseTemplate(std::string_view source, const LexerOptions& options) {
-    return Parser(tokenize(source, options)).parseAll();
+Body parseTemplate(std::string_view source, const LexerOptions& options, const Limits& limits) {
+    return Parser(tokenize(source, options), limits).parseAll();
 }
 
 }  // namespace nibble::jinja

@@ -5,9 +5,9 @@
 
 namespace nibble::jinja {
 
-Template::Template(std::string_view source, const LexerOptions& options)
-    : body_(std::make_shared<const Body>(parseTemplate(source, options))) {}
+Template::Template(std::string_view source, const LexerOptions& options, const Limits& limits)
+    : body_(std::make_shared<const Body>(parseTemplate(source, options, limits))), limits_(limits) {}
 
-std::string Template::render(const ValueDict& variables) const { return jinja::render(*body_, variables); }
+std::string Template::render(const ValueDict& variables) const { return jinja::render(*body_, variables, limits_); }
 
 }  // namespace nibble::jinja

@@ -1,11 +1,14 @@
 #include "chat/jinja_value.h"
 
+#include "chat/jinja_budget.h"
 #include "chat/jinja_error.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace nibble::jinja {
 
@@ -31,9 +34,57 @@ const Value* CallArgs::get(std::string_view name, size_t index) const {
     return index < positional.size() ? &positional[index] : nullptr;
 }
 
+Value::Value(std::string s) : kind_(Kind::String) {
+    reserveBytes(1, s.size());
+    string_ = std::make_shared<const std::string>(std::move(s));
+}
+
+Value::Value(ValueList list) : kind_(Kind::List) {
+    reserveBytes(sizeof(Value), list.size());
+    int deepest = 0;
+    for (const auto& item : list) deepest = std::max(deepest, item.depth_);
+    setDepth(deepest + 1);
+    list_ = std::make_shared<ValueList>(std::move(list));
+}
+
+Value::Value(ValueDict dict) : kind_(Kind::Dict) {
+    reserveBytes(sizeof(Value), dict.entries.size());
+    int deepest = 0;
+    for (const auto& [k, v] : dict.entries) deepest = std::max(deepest, v.depth_);
+    setDepth(deepest + 1);
+    dict_ = std::make_shared<ValueDict>(std::move(dict));
+}
+
+Value::Value(Function f, int captured) : kind_(Kind::Function), function_(std::make_shared<Function>(std::move(f))) {
+    setDepth(captured + 1);
+}
+
+void Value::setDepth(int depth) {
+    // Freeing a value recurses through its items, so depth is bounded when
+    // values are made (before any render, e.g. for parsed JSON, by the defaults).
+    const Budget* budget = Budget::active();
+    const int maxDepth = (budget ? budget->limits() : Limits{}).maxDepth;
+    if (depth > maxDepth) throw nestedTooDeep(maxDepth);
+    depth_ = depth;
+}
+
+void Value::allowItemDepth(int itemDepth) { setDepth(std::max(depth_, itemDepth + 1)); }
+
+int64_t truncateToInt(double x) {
+    if (std::isnan(x)) return 0;
+    if (x <= -9223372036854775808.0) return INT64_MIN;
+    if (x >= 9223372036854775808.0) return INT64_MAX;
+    return static_cast<int64_t>(x);
+}
+
+const std::string& Value::emptyString() {
+    static const std::string empty;
+    return empty;
+}
+
 Value Value::undefined(std::string what) {
     Value v;
-    v.string_ = std::move(what);
+    v.string_ = std::make_shared<const std::string>(std::move(what));
     return v;
 }
 
@@ -50,7 +101,7 @@ bool Value::truthy() const {
     case Kind::Bool:
     case Kind::Int: return int_ != 0;
     case Kind::Float: return float_ != 0;
-    case Kind::String: return !string_.empty();
+    case Kind::String: return !string_->empty();
     case Kind::List: return !list_->empty();
     case Kind::Dict: return !dict_->entries.empty();
     case Kind::Function: return true;
@@ -91,13 +142,34 @@ std::string formatFloat(double value) {
     return out + exp;
 }
 
-std::vector<std::string> utf8Characters(std::string_view text) {
-    std::vector<std::string> chars;
+size_t findText(std::string_view haystack, std::string_view needle, size_t from) {
+    if (from > haystack.size()) return std::string_view::npos;
+    if (needle.empty()) return from;
+    // glibc's memmem is linear (two-way); std::string::find can take
+    // haystack * needle steps, hours for two large strings.
+    const void* at = memmem(haystack.data() + from, haystack.size() - from, needle.data(), needle.size());
+    return at ? static_cast<size_t>(static_cast<const char*>(at) - haystack.data()) : std::string_view::npos;
+}
+
+size_t utf8CharacterLength(std::string_view text, size_t at) {
+    const auto lead = static_cast<unsigned char>(text[at]);
+    const size_t len = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 1;
+    return std::min(len, text.size() - at);
+}
+
+size_t utf8Length(std::string_view text) {
+    size_t n = 0;
+    for (size_t i = 0; i < text.size(); i += utf8CharacterLength(text, i)) ++n;
+    return n;
+}
+
+std::vector<std::string_view> utf8Characters(std::string_view text) {
+    // The views take many times the text's size.
+    reserveBytes(sizeof(std::string_view), text.size());
+    std::vector<std::string_view> chars;
     size_t i = 0;
     while (i < text.size()) {
-        const auto lead = static_cast<unsigned char>(text[i]);
-        size_t len = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 1;
-        len = std::min(len, text.size() - i);
+        const size_t len = utf8CharacterLength(text, i);
         chars.emplace_back(text.substr(i, len));
         i += len;
     }
@@ -147,24 +219,32 @@ std::string quoteString(const std::string& s) {
 std::string Value::str() const {
     switch (kind_) {
     case Kind::Undefined: return "";
-    case Kind::String: return string_;
+    case Kind::String: return *string_;
     default: return repr();
     }
 }
 
 std::string Value::repr() const {
+    // Lists and dicts may share items, so a short template can describe a value
+    // whose text is exponentially long: each piece counts before it is added.
+    const Nesting nesting;
     switch (kind_) {
     case Kind::Undefined: return "";
     case Kind::None: return "None";
     case Kind::Bool: return int_ ? "True" : "False";
     case Kind::Int: return std::to_string(int_);
     case Kind::Float: return formatFloat(float_);
-    case Kind::String: return quoteString(string_);
+    case Kind::String: {
+        reserveBytes(1, string_->size());
+        return quoteString(*string_);
+    }
     case Kind::List: {
         std::string out = tuple_ ? "(" : "[";
         for (size_t i = 0; i < list_->size(); ++i) {
             if (i) out += ", ";
-            out += (*list_)[i].repr();
+            const std::string item = (*list_)[i].repr();
+            reserveGrowth(out.size(), item.size());
+            out += item;
         }
         if (tuple_ && list_->size() == 1) out += ",";
         return out + (tuple_ ? ")" : "]");
@@ -176,7 +256,9 @@ std::string Value::repr() const {
         for (const auto& [k, v] : dict_->entries) {
             if (!first) out += ", ";
             first = false;
-            out += quoteString(k) + ": " + v.repr();
+            const std::string item = quoteString(k) + ": " + v.repr();
+            reserveGrowth(out.size(), item.size());
+            out += item;
         }
         return out + "}";
     }
@@ -201,6 +283,9 @@ std::string Value::describeType() const {
 }
 
 bool Value::operator==(const Value& other) const {
+    // Shared items make comparing two small-looking values exponentially long.
+    countSteps();
+    const Nesting nesting;
     if (isNumber() && other.isNumber()) {
         if (kind_ == Kind::Float || other.kind_ == Kind::Float) return asFloat() == other.asFloat();
         return int_ == other.int_;
@@ -209,8 +294,8 @@ bool Value::operator==(const Value& other) const {
     switch (kind_) {
     case Kind::Undefined:
     case Kind::None: return true;
-    case Kind::String: return string_ == other.string_;
-    case Kind::List: return *list_ == *other.list_;
+    case Kind::String: return *string_ == *other.string_;
+    case Kind::List: return list_ == other.list_ || *list_ == *other.list_;
     case Kind::Dict: {
         if (dict_ == other.dict_) return true;
         if (dict_->entries.size() != other.dict_->entries.size()) return false;
@@ -226,6 +311,8 @@ bool Value::operator==(const Value& other) const {
 }
 
 std::optional<int> Value::compare(const Value& other) const {
+    countSteps();
+    const Nesting nesting;
     if (isNumber() && other.isNumber()) {
         if (kind_ != Kind::Float && other.kind_ != Kind::Float)
             return int_ < other.int_ ? -1 : int_ > other.int_ ? 1 : 0;
@@ -233,7 +320,7 @@ std::optional<int> Value::compare(const Value& other) const {
         return a < b ? -1 : a > b ? 1 : 0;
     }
     if (isString() && other.isString()) {
-        const int c = string_.compare(other.string_);
+        const int c = string_->compare(*other.string_);
         return c < 0 ? -1 : c > 0 ? 1 : 0;
     }
     if (isList() && other.isList()) {
@@ -252,15 +339,19 @@ ValueList Value::iterate() const {
     switch (kind_) {
     case Kind::Undefined:
     case Kind::None: return {};
-    case Kind::List: return *list_;
+    case Kind::List:
+        countSteps(static_cast<int64_t>(list_->size()));
+        return *list_;
     case Kind::Dict: {
+        countSteps(static_cast<int64_t>(dict_->entries.size()));
         ValueList keys;
         for (const auto& [k, v] : dict_->entries) keys.emplace_back(k);
         return keys;
     }
     case Kind::String: {
+        countSteps(static_cast<int64_t>(string_->size()));
         ValueList chars;
-        for (auto& c : utf8Characters(string_)) chars.emplace_back(std::move(c));
+        for (const auto c : utf8Characters(*string_)) chars.emplace_back(c);
         return chars;
     }
     default: throw runtimeError("cannot loop over " + describeType());
@@ -270,10 +361,25 @@ ValueList Value::iterate() const {
 std::optional<size_t> Value::length() const {
     switch (kind_) {
     case Kind::Undefined: return 0;
-    case Kind::String: return utf8Characters(string_).size();
+    case Kind::String: return utf8Length(*string_);
     case Kind::List: return list_->size();
     case Kind::Dict: return dict_->entries.size();
     default: return std::nullopt;
+    }
+}
+
+bool Value::sameContainer(const Value& other) const {
+    return kind_ == other.kind_ && ((list_ && list_ == other.list_) || (dict_ && dict_ == other.dict_));
+}
+
+void Value::moveContentsInto(std::vector<Value>& into) const {
+    if (list_) {
+        for (auto& item : *list_) into.push_back(std::move(item));
+        list_->clear();
+    }
+    if (dict_) {
+        for (auto& [k, v] : dict_->entries) into.push_back(std::move(v));
+        dict_->entries.clear();
     }
 }
 

@@ -319,7 +319,8 @@ private slots:
                     ErrorKind::InvalidFile,
                     "the model's chat template failed: cannot set 'x.y': only namespace() objects can be changed at line 1");
         expectError([] { ChatTemplate("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "", "").render({}, true); },
-                    ErrorKind::InvalidFile, "the model's chat template failed: macro 'f' calls itself too deeply at line 1");
+                    ErrorKind::InvalidFile,
+                    "chat template is too complex: macro 'f' calls itself more than 32 levels deep at line 1");
     }
 
     void invalidToolsJsonIsTheCallersError() {
