@@ -6,6 +6,7 @@
 #include "engine_target.h"
 #include "storage/conversation_store.h"
 #include "storage/message_store.h"
+#include "variant_defaults.h"
 #include "storage/transaction.h"
 #include "variant_list_model.h"
 
@@ -282,8 +283,9 @@ void ApiServer::startNext() {
         }
         const EngineTarget target =
             EngineTarget::of(variant->id, variant->filePath, variants_.labelOf(variant->id), settings_.loadOptions());
-        current_->engineId = engine_.generateExact(target, current_->request.prompt,
-                                                   current_->request.applyTo(settings_.generateOptions()));
+        // The request's own values over the model's defaults, as chat samples it.
+        const GenerateOptions defaults = variantDefaults(settings_, variants_, variant->id).generateOptions();
+        current_->engineId = engine_.generateExact(target, current_->request.prompt, current_->request.applyTo(defaults));
     }
     emit activityChanged();
 }

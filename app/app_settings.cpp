@@ -128,6 +128,4 @@ ConversationSettings AppSettings::conversationDefaults(const RecommendedSampling
     return defaults;
 }
 
-GenerateOptions AppSettings::generateOptions() const { return conversationDefaults().generateOptions(); }
-
 }  // namespace nibble::app

@@ -93,8 +93,6 @@ public:
     // sampling the values the user set here, else the model's recommended
     // ones, else the engine's defaults.
     ConversationSettings conversationDefaults(const RecommendedSampling& recommended = {}) const;
-    // The generation settings, with a fresh seed when none is fixed.
-    GenerateOptions generateOptions() const;
     Q_INVOKABLE void resetSampling();
 
 signals:

@@ -3,14 +3,17 @@
 #include "app_settings.h"
 #include "engine_host.h"
 #include "local_file.h"
-#include "recommended_sampling.h"
+#include "model_registration.h"
 #include "storage/conversation_io.h"
 #include "storage/conversation_store.h"
 #include "storage/storage_error.h"
 #include "storage/transaction.h"
+#include "variant_defaults.h"
 #include "variant_list_model.h"
 
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include <QClipboard>
 #include <QDir>
@@ -44,10 +47,14 @@ ChatController::ChatController(const storage::Database& db, EngineHost& engine, 
     });
     // The settings shown follow the conversation, the model's defaults and Settings.
     connect(this, &ChatController::conversationChanged, this, &ChatController::conversationSettingsChanged);
+    connect(this, &ChatController::conversationChanged, this, &ChatController::contextUsedChanged);
     connect(this, &ChatController::variantChanged, this, &ChatController::conversationSettingsChanged);
     connect(&settings_, &AppSettings::changed, this, &ChatController::conversationSettingsChanged);
     heldBackVariantId_ = heldBackVariantId;
     pickInitialVariant();
+    // Where the user left off: the most recent conversation, not a blank new chat.
+    if (conversations_.rowCount() > 0)
+        openConversation(conversations_.data(conversations_.index(0), ConversationListModel::ConversationIdRole).toLongLong());
     heldBackVariantId_ = 0;
 }
 
@@ -163,12 +170,29 @@ void ChatController::startReply(qint64 parentId) {
     piecesSinceSave_ = 0;
     sinceSave_.start();
     setNotice({});
+    const bool earlierTurns = std::count_if(history.cbegin(), history.cend(),
+                                            [](const ChatMessage& m) { return m.role != "system"; }) > 1;
+    if (earlierTurns && (lastReadConversationId_ != conversationId_ || lastReadVariantId_ != variantId_)) {
+        const auto variant = variants_.variant(variantId_);
+        const QString bits = variant ? precisionBits(variant->precision) : QString();
+        setReading(bits.isEmpty() ? tr("Reading the conversation with %1…").arg(target->label)
+                                  : tr("Reading the conversation with the %1 model…").arg(bits));
+    }
+    lastReadConversationId_ = conversationId_;
+    lastReadVariantId_ = variantId_;
     requestId_ = engine_.generate(*target, std::move(history), settings.generateOptions());
     emit generatingChanged();
 }
 
+void ChatController::setReading(const QString& text) {
+    if (text == reading_) return;
+    reading_ = text;
+    emit readingChanged();
+}
+
 void ChatController::onPiece(quint64 requestId, const QString& piece) {
     if (requestId != requestId_) return;
+    setReading({});
     streamedText_ += piece;
     messages_.appendText(messages_.rowOf(streamingId_), piece);
     if (++piecesSinceSave_ >= kPiecesPerSave || sinceSave_.elapsed() >= kSaveIntervalMs) saveStreamingText();
@@ -183,12 +207,19 @@ void ChatController::saveStreamingText() {
     });
 }
 
+int ChatController::contextUsed() const {
+    if (!conversationId_) return 0;
+    return contextUsed_.value(conversationId_, -1);
+}
+
 void ChatController::onFinished(quint64 requestId, const GenerationStats& stats) {
     if (requestId != requestId_) return;
     saveStreamingText();
+    contextUsed_.insert(conversationId_, stats.contextUsed);
+    emit contextUsedChanged();
     guarded([&] {
         if (stats.stopReason == StopReason::Cancelled)
-            store_.interrupt(streamingId_);
+            store_.interrupt(streamingId_, stats.generatedTokens, stats.tokensPerSecond);
         else
             store_.finish(streamingId_, stats.generatedTokens, stats.tokensPerSecond);
     });
@@ -220,6 +251,7 @@ void ChatController::endStream() {
     requestId_ = 0;
     streamingId_ = 0;
     streamedText_.clear();
+    setReading({});
     conversations_.reload();
     emit generatingChanged();
     emit replyFinished(finished);
@@ -348,14 +380,7 @@ void ChatController::undoDelete() {
 
 void ChatController::copyToClipboard(const QString& text) const { QGuiApplication::clipboard()->setText(text); }
 
-ConversationSettings ChatController::defaults() const {
-    const int row = variants_.indexOf(variantId_);
-    if (row < 0) return settings_.conversationDefaults();
-    const QModelIndex index = variants_.index(row);
-    return settings_.conversationDefaults(
-        recommendedSampling(variants_.data(index, VariantListModel::ModelNameRole).toString(),
-                            variants_.data(index, VariantListModel::ArchitectureRole).toString()));
-}
+ConversationSettings ChatController::defaults() const { return variantDefaults(settings_, variants_, variantId_); }
 
 ConversationSettings ChatController::settingsOfConversation() const {
     if (!conversationId_) return pendingSettings_.value_or(defaults());

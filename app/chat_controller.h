@@ -12,6 +12,7 @@
 #include "storage/message_store.h"
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QObject>
 #include <QUrl>
 
@@ -37,6 +38,13 @@ class ChatController : public QObject {
     Q_PROPERTY(bool generating READ generating NOTIFY generatingChanged)
     Q_PROPERTY(QString notice READ notice NOTIFY noticeChanged)
     Q_PROPERTY(QString deletedTitle READ deletedTitle NOTIFY deletedChanged)
+    // Tokens of the context the open conversation filled at its last reply;
+    // -1 when unknown (not answered since the app started), 0 for a new chat.
+    Q_PROPERTY(int contextUsed READ contextUsed NOTIFY contextUsedChanged)
+    // While a reply waits for the model to read the whole conversation again
+    // (another precision or conversation was read last), says so in words;
+    // empty otherwise. On a small CPU that can take many seconds.
+    Q_PROPERTY(QString reading READ reading NOTIFY readingChanged)
     // The open conversation's settings (see ConversationSettings::toMap), and
     // what a new one starts with for the variant answering.
     Q_PROPERTY(QVariantMap conversationSettings READ conversationSettings NOTIFY conversationSettingsChanged)
@@ -52,6 +60,7 @@ public:
     QObject* messages() { return &messages_; }
     ConversationListModel& conversationList() { return conversations_; }
     MessageListModel& messageList() { return messages_; }
+    const VariantListModel& variants() const { return variants_; }
     qint64 conversationId() const { return conversationId_; }
     QString title() const { return title_; }
     qint64 variantId() const { return variantId_; }
@@ -60,6 +69,8 @@ public:
     // A one-line message for the user: an error, or that old turns were dropped.
     QString notice() const { return notice_; }
     QString deletedTitle() const { return deletedTitle_; }
+    int contextUsed() const;
+    QString reading() const { return reading_; }
 
     // False when nothing can be sent now (empty text, a reply in progress, no model).
     Q_INVOKABLE bool send(const QString& text);
@@ -115,6 +126,8 @@ signals:
     void replyFinished(qint64 messageId);
     void conversationSettingsChanged();
     void conversationExported(const QString& fileName);
+    void contextUsedChanged();
+    void readingChanged();
 
 private:
     void showThread(QList<storage::Message> thread);
@@ -128,6 +141,7 @@ private:
     void saveStreamingText();
     void endStream();
     void setNotice(const QString& text);
+    void setReading(const QString& text);
     void pickInitialVariant();
     ConversationSettings defaults() const;
     // Runs a storage action; a failure becomes the notice instead of escaping into QML.
@@ -151,6 +165,13 @@ private:
     QString deletedTitle_;
     // Saved from the settings panel before a new chat's first message.
     std::optional<ConversationSettings> pendingSettings_;
+    // By conversation, from its last reply in this session.
+    QHash<qint64, int> contextUsed_;
+    // What the engine read last: a reply in another conversation or with
+    // another variant means reading this one from its start.
+    qint64 lastReadConversationId_ = 0;
+    qint64 lastReadVariantId_ = 0;
+    QString reading_;
 
     // The reply being streamed.
     quint64 requestId_ = 0;

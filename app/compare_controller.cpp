@@ -4,6 +4,10 @@
 #include "chat_controller.h"
 #include "engine_host.h"
 #include "quality_evaluator.h"
+#include "variant_defaults.h"
+#include "variant_list_model.h"
+
+#include <QRandomGenerator>
 
 namespace nibble::app {
 
@@ -13,15 +17,34 @@ CompareController::CompareController(EngineHost& engine, AppSettings& settings, 
     connect(&engine_, &EngineHost::pieceReady, this, &CompareController::onPiece);
     connect(&engine_, &EngineHost::generationFinished, this, &CompareController::onFinished);
     connect(&engine_, &EngineHost::generationFailed, this, &CompareController::onFailed);
+    // The first run's 8-bit variant and imports arrive after this page exists.
+    connect(&chat_.variants(), &QAbstractItemModel::modelReset, this, &CompareController::followChat);
+    connect(&chat_, &ChatController::variantChanged, this, &CompareController::followChat);
+    followChat();
+}
+
+void CompareController::followChat() {
+    if (running()) return;
+    const VariantListModel& list = chat_.variants();
+    // A pick of a variant since deleted is no pick.
+    if (picked_ && list.indexOf(variants_[0]) >= 0 && list.indexOf(variants_[1]) >= 0) return;
+    picked_ = false;
+    const auto [a, b] = list.mostDifferentPair(chat_.variantId());
+    if (a == variants_[0] && b == variants_[1]) return;
+    variants_[0] = a;
+    variants_[1] = b;
+    emit variantsChanged();
 }
 
 void CompareController::setVariantA(qint64 id) {
+    picked_ = true;
     if (id == variants_[0]) return;
     variants_[0] = id;
     emit variantsChanged();
 }
 
 void CompareController::setVariantB(qint64 id) {
+    picked_ = true;
     if (id == variants_[1]) return;
     variants_[1] = id;
     emit variantsChanged();
@@ -31,8 +54,10 @@ bool CompareController::run(const QString& prompt) {
     if (running() || prompt.trimmed().isEmpty() || !chat_.targetFor(variants_[0]) || !chat_.targetFor(variants_[1]))
         return false;
     prompt_ = prompt.trimmed();
-    options_ = settings_.generateOptions();
-    seed_ = options_.sampling.seed;
+    // One seed for both sides: the fixed one from Settings, else a fresh one
+    // small enough to show and type back as a whole number.
+    const int fixedSeed = variantDefaults(settings_, chat_.variants(), variants_[0]).seed;
+    seed_ = fixedSeed > 0 ? quint64(fixedSeed) : quint64(QRandomGenerator::global()->bounded(1, 2147483647));
     stopped_ = false;
     evaluator_.clear();
     for (QVariantMap& result : results_) result = {{"text", QString()}, {"status", "waiting"}};
@@ -46,10 +71,14 @@ void CompareController::startSide(int side) {
     side_ = side;
     results_[side]["status"] = "generating";
     emit resultsChanged();
+    // Each model samples as chat would sample it.
+    const ConversationSettings defaults = variantDefaults(settings_, chat_.variants(), variants_[side]);
+    GenerateOptions options = defaults.generateOptions();
+    options.sampling.seed = seed_;
     std::vector<ChatMessage> messages;
-    if (!settings_.systemPrompt().isEmpty()) messages.push_back({"system", settings_.systemPrompt().toStdString()});
+    if (!defaults.systemPrompt.isEmpty()) messages.push_back({"system", defaults.systemPrompt.toStdString()});
     messages.push_back({"user", prompt_.toStdString()});
-    requestId_ = engine_.generate(*chat_.targetFor(variants_[side]), std::move(messages), options_);
+    requestId_ = engine_.generate(*chat_.targetFor(variants_[side]), std::move(messages), options);
 }
 
 void CompareController::onPiece(quint64 requestId, const QString& piece) {
@@ -91,7 +120,9 @@ void CompareController::finish() {
     emit finished();
     const auto done = [](const QVariantMap& result) { return result["status"].toString() == QLatin1String("done"); };
     if (done(results_[0]) && done(results_[1]) && variants_[0] != variants_[1])
-        evaluator_.evaluatePrompt(variants_[0], variants_[1], prompt_);
+        // Scored on A's reply as shown, with the speeds shown beside the replies.
+        evaluator_.evaluatePrompt(variants_[0], variants_[1], prompt_, results_[0]["text"].toString(),
+                                  results_[0]["tokensPerSecond"].toDouble(), results_[1]["tokensPerSecond"].toDouble());
 }
 
 void CompareController::stop() {

@@ -1,8 +1,10 @@
 #pragma once
-// Side-by-side comparison of two variants: one prompt, the same sampling and
-// seed, generated with one then the other (only one model is resident at a
-// time), with each reply's speed. Once both have answered, B's quality
-// figures against A on that prompt are measured in the background.
+// Side-by-side comparison of two variants: one prompt, each model's own
+// sampling defaults (as chat uses them) and the same seed, generated with one
+// then the other (only one model is resident at a time), with each reply's
+// speed. Once both have answered, B's quality figures against A on that
+// prompt are measured in the background. Until the user picks A or B, they
+// are the chat model's two most different precisions.
 #include "generation_stats.h"
 
 #include <QObject>
@@ -29,6 +31,7 @@ public:
                       QualityEvaluator& evaluator, QObject* parent = nullptr);
 
     qint64 variantA() const { return variants_[0]; }
+    // The user's pick: from now on A and B no longer follow the chat's model.
     void setVariantA(qint64 id);
     qint64 variantB() const { return variants_[1]; }
     void setVariantB(qint64 id);
@@ -48,6 +51,7 @@ signals:
     void finished();
 
 private:
+    void followChat();
     void startSide(int side);
     void onPiece(quint64 requestId, const QString& piece);
     void onFinished(quint64 requestId, const GenerationStats& stats);
@@ -61,11 +65,11 @@ private:
     qint64 variants_[2] = {0, 0};
     QVariantMap results_[2];
     QString prompt_;
-    GenerateOptions options_;
     quint64 seed_ = 0;
     int side_ = -1;  // the side generating, -1 when idle
     quint64 requestId_ = 0;
     bool stopped_ = false;
+    bool picked_ = false;  // the user chose A or B
 };
 
 }  // namespace nibble::app

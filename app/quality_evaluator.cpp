@@ -20,7 +20,12 @@ namespace {
 // Enough context for a prompt cut to kMaxPromptCharacters plus the reply.
 constexpr int kPromptContext = 2048;
 constexpr qsizetype kMaxPromptCharacters = 1800;
+// The reference's greedy reply when none is given; a given one (what the
+// user saw) is scored up to kShownReplyTokens.
 constexpr int kPromptReplyTokens = 64;
+constexpr int kShownReplyTokens = 1024;
+// Greedy tokens generated per model to measure speed on the saved chats.
+constexpr int kSpeedTokens = 32;
 // Saved turns are cut to fit this (saved_chat_text.cpp); shorter replies
 // keep a run over many turns within a minute or two.
 constexpr int kChatContext = 1024;
@@ -36,6 +41,8 @@ struct EvaluationJob : JobControl {
     qint64 variantId = 0;
     int items = 0;  // prompts scored
     QString promptText;
+    bool replyGiven = false;
+    double referenceTokensPerSecond = 0, tokensPerSecond = 0;  // measured by the caller, when known
     std::filesystem::path referencePath;
     std::filesystem::path variantPath;
     CompareOptions options;
@@ -86,7 +93,9 @@ QString QualityEvaluator::task() const {
                : tr("Measuring %1 against %2 on %3 of your saved chats").arg(variant, reference, turnsText(job_->items));
 }
 
-bool QualityEvaluator::evaluatePrompt(qint64 referenceId, qint64 variantId, const QString& prompt) {
+bool QualityEvaluator::evaluatePrompt(qint64 referenceId, qint64 variantId, const QString& prompt,
+                                      const QString& referenceReply, double referenceTokensPerSecond,
+                                      double tokensPerSecond) {
     auto job = std::make_shared<EvaluationJob>();
     job->mode = QStringLiteral("prompt");
     job->referenceId = referenceId;
@@ -95,7 +104,13 @@ bool QualityEvaluator::evaluatePrompt(qint64 referenceId, qint64 variantId, cons
     job->promptText = prompt.trimmed().left(kMaxPromptCharacters);
     job->options.conversations = {promptConversation(settings_.systemPrompt(), job->promptText)};
     job->options.nCtx = kPromptContext;
-    job->options.replyTokens = kPromptReplyTokens;
+    job->replyGiven = !referenceReply.isEmpty();
+    if (job->replyGiven) job->options.replies = {referenceReply.toStdString()};
+    job->options.replyTokens = job->replyGiven ? kShownReplyTokens : kPromptReplyTokens;
+    job->referenceTokensPerSecond = referenceTokensPerSecond;
+    job->tokensPerSecond = tokensPerSecond;
+    // Speeds the caller measured are the ones on screen: no second measurement to disagree with them.
+    job->options.speedTokens = referenceTokensPerSecond > 0 && tokensPerSecond > 0 ? 0 : kSpeedTokens;
     if (job->promptText.isEmpty()) {
         setOutcome({}, tr("Type a prompt to measure on."));
         return false;
@@ -124,6 +139,7 @@ bool QualityEvaluator::evaluateChats(qint64 referenceId, qint64 variantId, int m
         job->options.conversations.push_back(promptConversation(settings_.systemPrompt(), turn));
     job->options.nCtx = kChatContext;
     job->options.replyTokens = kChatReplyTokens;
+    job->options.speedTokens = kSpeedTokens;
     return start(std::move(job));
 }
 
@@ -154,6 +170,8 @@ bool QualityEvaluator::start(std::shared_ptr<EvaluationJob> job) {
     job->referencePath = reference->filePath.toStdString();
     job->variantPath = variant->filePath.toStdString();
     job->options.backend = settings_.loadOptions().backend;
+    // The last result's caption and figures do not belong to this run.
+    setOutcome({}, {});
     job_ = std::move(job);
     task_.start(job_, [job = job_] { evaluate(*job); });
     emit stateChanged();
@@ -189,8 +207,17 @@ void QualityEvaluator::onJobFinished() {
         const QString refPrecision = reference ? reference->precision : QString::fromStdString(ref.fileType);
         const QString varPrecision = variant ? variant->precision : QString::fromStdString(var.fileType);
         const bool prompt = job->mode == QLatin1String("prompt");
-        const QString dataset = prompt ? tr("this prompt (%1 tokens of the reference's reply)").arg(var.scoredTokens)
-                                       : tr("%1 of your saved chats").arg(turnsText(job->items));
+        const QString tokens = var.scoredTokens == 1 ? tr("1 token") : tr("%1 tokens").arg(var.scoredTokens);
+        const QString dataset = !prompt          ? tr("%1 of your saved chats").arg(turnsText(job->items))
+                                : job->replyGiven ? tr("A's reply above (%1)").arg(tokens)
+                                                  : tr("A's most likely reply to this prompt (%1)").arg(tokens);
+        const bool measuredByCaller = job->options.speedTokens == 0;
+        const double referenceSpeed = measuredByCaller ? job->referenceTokensPerSecond : ref.decodeTokensPerSecond;
+        const double variantSpeed = measuredByCaller ? job->tokensPerSecond : var.decodeTokensPerSecond;
+        const QString speedNote = measuredByCaller
+                                      ? tr("tokens per second while writing the replies above")
+                                      : tr("tokens per second writing %1 tokens after \"The\", most likely token each time")
+                                            .arg(kSpeedTokens);
         QVariantMap result{
             {"mode", job->mode},
             {"dataset", dataset},
@@ -200,22 +227,25 @@ void QualityEvaluator::onJobFinished() {
             {"variantLabel", variants_.labelOf(job->variantId)},
             {"scoredTokens", var.scoredTokens},
             {"kldMean", var.kldMean},
-            {"kldMeanError", var.kldMeanError},
             {"kldP99", var.kldP99},
             {"sameTopPercent", var.sameTopPercent},
-            {"sameTopError", var.sameTopError},
             {"rmsDeltaP", var.rmsDeltaP},
             {"referencePerplexity", ref.perplexity},
             {"perplexity", var.perplexity},
-            {"referenceTokensPerSecond", ref.decodeTokensPerSecond},
-            {"tokensPerSecond", var.decodeTokensPerSecond},
+            {"referenceTokensPerSecond", referenceSpeed},
+            {"tokensPerSecond", variantSpeed},
+            {"speedNote", speedNote},
             {"referenceBytes", qint64(ref.fileBytes)},
             {"bytes", qint64(var.fileBytes)},
             {"referenceSizeText", fileSizeText(qint64(ref.fileBytes))},
             {"sizeText", fileSizeText(qint64(var.fileBytes))},
             {"verdict", qualityVerdict(verdictName(varPrecision, refPrecision), verdictName(refPrecision, varPrecision),
-                                       var.sameTopPercent, var.decodeTokensPerSecond, ref.decodeTokensPerSecond)},
+                                       var.sameTopPercent, variantSpeed, referenceSpeed)},
         };
+        if (var.scoredTokens >= kMinTokensForError) {
+            result.insert("kldMeanError", var.kldMeanError);
+            result.insert("sameTopError", var.sameTopError);
+        }
         storage::Evaluation evaluation;
         evaluation.referenceVariantId = job->referenceId;
         evaluation.variantId = job->variantId;
@@ -229,8 +259,8 @@ void QualityEvaluator::onJobFinished() {
                 // One prompt is too few tokens to stand for the variant in the library.
                 evaluation = store.add(evaluation);
             } else {
-                storage::QualityFigures figures{var.perplexity, var.kldMean, var.sameTopPercent,
-                                                var.decodeTokensPerSecond, QDateTime::currentDateTimeUtc()};
+                storage::QualityFigures figures{var.perplexity, var.kldMean, var.sameTopPercent, variantSpeed,
+                                                QDateTime::currentDateTimeUtc()};
                 evaluation = store.record(evaluation, figures);
                 variants_.reload();
             }

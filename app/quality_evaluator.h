@@ -21,6 +21,9 @@ class AppSettings;
 class VariantListModel;
 struct EvaluationJob;
 
+// Fewer scored tokens than this give no error bar worth showing.
+inline constexpr int kMinTokensForError = 32;
+
 class QualityEvaluator : public QObject {
     Q_OBJECT
     Q_PROPERTY(bool running READ running NOTIFY stateChanged)
@@ -28,6 +31,7 @@ class QualityEvaluator : public QObject {
     Q_PROPERTY(double progress READ progress NOTIFY progressChanged)
     Q_PROPERTY(QVariantMap result READ result NOTIFY resultChanged)
     Q_PROPERTY(QString message READ message NOTIFY resultChanged)
+    Q_PROPERTY(int minTokensForError READ minTokensForError CONSTANT)
 
 public:
     QualityEvaluator(const storage::Database& db, VariantListModel& variants, AppSettings& settings,
@@ -42,14 +46,20 @@ public:
     // The last measurement: {mode ("prompt" | "chats"), dataset, referenceId, variantId,
     // referenceLabel, variantLabel, scoredTokens, kldMean, kldMeanError, kldP99,
     // sameTopPercent, sameTopError, rmsDeltaP, referencePerplexity, perplexity,
-    // referenceTokensPerSecond, tokensPerSecond, referenceSizeText, sizeText,
-    // verdict, evaluationId}; empty until one finished.
+    // referenceTokensPerSecond, tokensPerSecond, speedNote (how the speeds were
+    // measured), referenceSizeText, sizeText, verdict, evaluationId}; empty
+    // until one finished. The error bars are left out below kMinTokensForError.
     QVariantMap result() const { return result_; }
     // Why the last one failed, or that it was cancelled.
     QString message() const { return message_; }
+    int minTokensForError() const { return kMinTokensForError; }
 
-    // Scores variantId against referenceId on the reference's reply to prompt.
-    Q_INVOKABLE bool evaluatePrompt(qint64 referenceId, qint64 variantId, const QString& prompt);
+    // Scores variantId against referenceId on referenceReply, the reference's
+    // reply to prompt that the user saw (the reference's greedy reply when
+    // empty). The speeds are those measured writing the two replies, so each
+    // model has one speed on screen.
+    bool evaluatePrompt(qint64 referenceId, qint64 variantId, const QString& prompt, const QString& referenceReply = {},
+                        double referenceTokensPerSecond = 0, double tokensPerSecond = 0);
     // Scores variantId against referenceId on up to maxTurns user turns of the saved chats.
     Q_INVOKABLE bool evaluateChats(qint64 referenceId, qint64 variantId, int maxTurns);
     Q_INVOKABLE void cancel();

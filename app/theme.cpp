@@ -46,7 +46,10 @@ void Theme::applyPalette() const {
     // The Basic style fills highlighted buttons with Dark and writes on them in BrightText.
     palette.setColor(QPalette::Dark, accent());
     palette.setColor(QPalette::BrightText, accentText());
-    palette.setColor(QPalette::Light, surface());
+    // The Basic style fills a dropdown's highlighted item (and the file
+    // dialog's) with Light and writes on it in HighlightedText: the accent
+    // pair, as for selected text, so it reads in both themes.
+    palette.setColor(QPalette::Light, accent());
     palette.setColor(QPalette::Shadow, pick("#c0c2c8", "#000000"));
     palette.setColor(QPalette::Link, accent());
     palette.setColor(QPalette::Disabled, QPalette::Text, mutedText());

@@ -138,4 +138,22 @@ std::optional<storage::Variant> VariantListModel::variant(qint64 variantId) cons
     return rows_[row].variant;
 }
 
+std::pair<qint64, qint64> VariantListModel::mostDifferentPair(qint64 variantId) const {
+    const int row = indexOf(variantId);
+    if (row < 0) return {variantId, variantId};
+    const qint64 modelId = rows_[row].model.id;
+    QList<const Row*> siblings;
+    for (const Row& candidate : rows_)
+        if (candidate.model.id == modelId) siblings.append(&candidate);
+    if (siblings.size() > 1) {
+        const auto [smallest, largest] = std::minmax_element(
+            siblings.cbegin(), siblings.cend(),
+            [](const Row* a, const Row* b) { return a->variant.sizeBytes < b->variant.sizeBytes; });
+        return {(*largest)->variant.id, (*smallest)->variant.id};
+    }
+    for (const Row& other : rows_)
+        if (other.variant.id != variantId) return {variantId, other.variant.id};
+    return {variantId, variantId};
+}
+
 }  // namespace nibble::app

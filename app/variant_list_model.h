@@ -6,6 +6,8 @@
 
 #include <QAbstractListModel>
 
+#include <utility>
+
 namespace nibble::storage {
 class Database;
 }
@@ -53,6 +55,10 @@ public:
     // {perplexity, kldMean, sameTopPercent, tokensPerSecond}: only the figures measured so far.
     Q_INVOKABLE QVariantMap qualityOf(qint64 variantId) const;
     std::optional<storage::Variant> variant(qint64 variantId) const;
+    // The largest and the smallest file of variantId's model, the two most
+    // different precisions to compare; when the model has one variant only,
+    // that one and another model's (or itself when there is no other).
+    std::pair<qint64, qint64> mostDifferentPair(qint64 variantId) const;
 
 signals:
     void countChanged();

@@ -45,6 +45,8 @@ Item {
 
             ColumnLayout {
                 anchors.centerIn: parent
+                // Narrow windows wrap the lines instead of cutting them off.
+                width: Math.min(implicitWidth, parent.width - 48)
                 visible: messageList.count === 0
                 spacing: 10
                 Image {
@@ -62,6 +64,9 @@ Item {
                 }
                 Label {
                     Layout.alignment: Qt.AlignHCenter
+                    Layout.fillWidth: true
+                    horizontalAlignment: Text.AlignHCenter
+                    wrapMode: Text.Wrap
                     text: variants.count > 0
                           ? qsTr("Runs entirely on this computer with %1.").arg(variants.labelOf(chat.variantId))
                           : qsTr("Add a model in the model library to start.")

@@ -8,18 +8,6 @@ import QtQuick.Layouts
 Item {
     id: page
 
-    Component.onCompleted: {
-        // Start from the chat's variant against another one, when there is one.
-        if (compare.variantA === 0) compare.variantA = chat.variantId
-        if (compare.variantB === 0) {
-            for (let i = 0; i < variants.count; ++i) {
-                const id = variants.variantIdAt(i)
-                if (id !== compare.variantA) { compare.variantB = id; break }
-            }
-            if (compare.variantB === 0) compare.variantB = chat.variantId
-        }
-    }
-
     ColumnLayout {
         anchors.fill: parent
         anchors.margins: 24
@@ -29,26 +17,20 @@ Item {
             Layout.fillWidth: true
             spacing: 12
             Label { text: qsTr("A"); color: theme.mutedText; font.weight: Font.DemiBold }
-            ComboBox {
+            VariantComboBox {
                 objectName: "compareVariantA"
                 Layout.fillWidth: true
-                model: variants
-                textRole: "label"
-                valueRole: "variantId"
                 enabled: !compare.running
-                currentIndex: variants.indexOf(compare.variantA)
-                onActivated: (index) => compare.variantA = variants.variantIdAt(index)
+                selectedId: compare.variantA
+                onPicked: (variantId) => compare.variantA = variantId
             }
             Label { text: qsTr("B"); color: theme.mutedText; font.weight: Font.DemiBold }
-            ComboBox {
+            VariantComboBox {
                 objectName: "compareVariantB"
                 Layout.fillWidth: true
-                model: variants
-                textRole: "label"
-                valueRole: "variantId"
                 enabled: !compare.running
-                currentIndex: variants.indexOf(compare.variantB)
-                onActivated: (index) => compare.variantB = variants.variantIdAt(index)
+                selectedId: compare.variantB
+                onPicked: (variantId) => compare.variantB = variantId
             }
         }
 
@@ -78,7 +60,8 @@ Item {
                     Layout.alignment: Qt.AlignBottom
                     Label {
                         visible: compare.seed > 0
-                        text: qsTr("seed %1").arg(compare.seed)
+                        // String(): arg() of a number this large writes it as 2.1e+08.
+                        text: qsTr("seed %1").arg(String(compare.seed))
                         color: theme.mutedText
                         font.pixelSize: 11
                         Layout.alignment: Qt.AlignRight

@@ -26,7 +26,7 @@ ApplicationWindow {
     palette.brightText: theme.accentText
     palette.mid: theme.border
     palette.midlight: theme.border
-    palette.light: theme.surface
+    palette.light: theme.accent  // a dropdown's highlighted item, under highlightedText
     palette.highlight: theme.accent
     palette.highlightedText: theme.accentText
     palette.placeholderText: theme.mutedText

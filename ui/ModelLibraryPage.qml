@@ -262,6 +262,7 @@ Item {
                         spacing: 4
                         Button {
                             Layout.fillWidth: true
+                            Layout.minimumWidth: implicitWidth
                             text: card.inUse ? qsTr("In use") : qsTr("Use in chat")
                             enabled: !card.inUse && card.fileExists && !chat.generating
                             onClicked: page.useVariant(card.variantId)
@@ -269,6 +270,8 @@ Item {
                         Button {
                             objectName: "createVariantButton"
                             Layout.fillWidth: true
+                            // The card's details give way first: the label is cut otherwise.
+                            Layout.minimumWidth: implicitWidth
                             text: qsTr("Create variant…")
                             enabled: card.fileExists && !builder.running
                             ToolTip.visible: hovered
@@ -305,6 +308,12 @@ Item {
 
     CreateVariantDialog { id: createDialog }
     DeleteVariantDialog { id: deleteDialog }
+
+    // "Made …" would otherwise go on naming a variant that is gone.
+    Connections {
+        target: library
+        function onVariantRemoved() { builder.dismissMessage() }
+    }
 
     FileDialog {
         id: importDialog

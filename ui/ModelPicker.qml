@@ -3,22 +3,20 @@ import QtQuick.Controls
 
 // Chooses the model and precision the chat uses ("SmolLM2 135M - 4-bit (Q4_1)").
 // Picking another variant mid-chat reloads and carries on the same conversation.
-ComboBox {
+VariantComboBox {
     id: picker
-    model: variants
-    textRole: "label"
-    valueRole: "variantId"
+    selectedId: chat.variantId
     enabled: !chat.generating && count > 0
-    currentIndex: variants.indexOf(chat.variantId)
     displayText: count > 0 ? currentText : qsTr("No model: import one in the model library")
-    onActivated: (index) => chat.variantId = variants.variantIdAt(index)
+    onPicked: (variantId) => chat.variantId = variantId
     background: Rectangle {
         implicitHeight: 36
         radius: 10
         color: picker.hovered ? theme.raised : theme.surface
         border.color: picker.visualFocus ? theme.accent : theme.border
     }
-    ToolTip.visible: hovered && currentIndex >= 0
+    // Not while the list is open: it would cover the first item.
+    ToolTip.visible: hovered && currentIndex >= 0 && !popup.visible
     ToolTip.text: currentIndex >= 0 ? currentText : ""
     ToolTip.delay: 700
 }

@@ -16,6 +16,8 @@ Rectangle {
                                        evaluator.savedTurnCount(turns.value))
 
     function number(value, digits) { return value === undefined ? "—" : Number(value).toFixed(digits) }
+    // " ± 0.4" where the measurement has an error bar (enough tokens), else nothing.
+    function error(value, digits) { return value === undefined ? "" : " ± " + Number(value).toFixed(digits) }
 
     implicitHeight: layout.implicitHeight + 28
     radius: 12
@@ -42,7 +44,7 @@ Rectangle {
                 Label {
                     Layout.fillWidth: true
                     text: panel.hasResult
-                          ? qsTr("Measured on %1: each model scored on A's own answer, token by token.").arg(panel.result.dataset)
+                          ? qsTr("Measured on %1: how likely each model finds its words, token by token.").arg(panel.result.dataset)
                           : qsTr("Measured after both replies are in, on that prompt; or on your saved chats for figures the library keeps.")
                     color: theme.mutedText
                     font.pixelSize: 12
@@ -82,9 +84,12 @@ Rectangle {
                 elide: Text.ElideRight
             }
             ProgressBar {
+                objectName: "evaluationProgress"
                 from: 0
                 to: 1
                 value: evaluator.progress
+                // Loading the models comes first: moving at once says it has begun.
+                indeterminate: evaluator.progress <= 0
                 Layout.preferredWidth: 180
             }
             IconButton {
@@ -119,11 +124,27 @@ Rectangle {
             columnSpacing: 18
             rowSpacing: 3
             Label { text: ""; font.pixelSize: 12 }
-            Label { text: qsTr("Size"); color: theme.mutedText; font.pixelSize: 12 }
-            Label { text: qsTr("Speed"); color: theme.mutedText; font.pixelSize: 12 }
-            Label { text: qsTr("Perplexity"); color: theme.mutedText; font.pixelSize: 12 }
-            Label { text: qsTr("KL divergence"); color: theme.mutedText; font.pixelSize: 12 }
-            Label { text: qsTr("Same top token"); color: theme.mutedText; font.pixelSize: 12 }
+            ColumnHeading {
+                text: qsTr("Size on disk")
+                tip: qsTr("How much room the model file takes: fewer bits per weight, a smaller file.")
+            }
+            ColumnHeading {
+                objectName: "speedHeading"
+                text: qsTr("Speed")
+                tip: panel.result.speedNote || ""
+            }
+            ColumnHeading {
+                text: qsTr("Surprise (perplexity)")
+                tip: qsTr("How surprised each model is by A's reply, on average: lower is more confident. Close numbers mean the two models agree.")
+            }
+            ColumnHeading {
+                text: qsTr("Difference (KL divergence)")
+                tip: qsTr("How far B's next-token probabilities are from A's, on average (0: identical). Below 0.01 is hard to notice; above 0.1 B often words things differently.")
+            }
+            ColumnHeading {
+                text: qsTr("Same next token")
+                tip: qsTr("How often B's most likely next token is A's. The ± is the uncertainty, shown once at least %1 tokens were scored.").arg(evaluator.minTokensForError)
+            }
 
             Label {
                 text: qsTr("A (reference)")
@@ -148,14 +169,14 @@ Rectangle {
             Label { text: panel.number(panel.result.perplexity, 2); color: theme.text; font.pixelSize: 12 }
             Label {
                 objectName: "kldFigure"
-                text: qsTr("%1 ± %2 (99th pct. %3)").arg(panel.number(panel.result.kldMean, 4))
-                      .arg(panel.number(panel.result.kldMeanError, 4)).arg(panel.number(panel.result.kldP99, 3))
+                text: qsTr("%1%2 (99th pct. %3)").arg(panel.number(panel.result.kldMean, 4))
+                      .arg(panel.error(panel.result.kldMeanError, 4)).arg(panel.number(panel.result.kldP99, 3))
                 color: theme.text
                 font.pixelSize: 12
             }
             Label {
                 objectName: "sameTopFigure"
-                text: qsTr("%1% ± %2").arg(panel.number(panel.result.sameTopPercent, 1)).arg(panel.number(panel.result.sameTopError, 1))
+                text: qsTr("%1%%2").arg(panel.number(panel.result.sameTopPercent, 1)).arg(panel.error(panel.result.sameTopError, 1))
                 color: theme.text
                 font.pixelSize: 12
             }

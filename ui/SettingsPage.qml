@@ -52,12 +52,18 @@ Item {
                         currentIndex: Math.max(0, indexOfValue(appSettings.device))
                         onActivated: appSettings.device = currentValue
                         delegate: ItemDelegate {
+                            id: deviceItem
                             required property var modelData
                             required property int index
                             width: deviceChoice.width
+                            // On the highlight (the accent, as palette.light says) in its text colour.
                             contentItem: Column {
-                                Label { text: modelData.label; color: theme.text }
-                                Label { text: modelData.detail; color: theme.mutedText; font.pixelSize: 11 }
+                                Label { text: modelData.label; color: deviceItem.highlighted ? theme.accentText : theme.text }
+                                Label {
+                                    text: modelData.detail
+                                    color: deviceItem.highlighted ? theme.accentText : theme.mutedText
+                                    font.pixelSize: 11
+                                }
                             }
                             highlighted: deviceChoice.highlightedIndex === index
                         }

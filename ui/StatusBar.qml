@@ -36,7 +36,10 @@ Rectangle {
                 : engine.residentVariantId > 0 ? (engine.busy ? qsTr("Generating") : qsTr("Ready"))
                 : qsTr("No model loaded")
             elide: Text.ElideRight
-            Layout.maximumWidth: 420
+            // Gives way (elided) rather than pushing the bar off the window's
+            // edge; rounded up, as the layout places it on whole pixels.
+            Layout.fillWidth: true
+            Layout.maximumWidth: Math.min(Math.ceil(implicitWidth), 420)
         }
         ProgressBar {
             visible: engine.loading
@@ -62,7 +65,8 @@ Rectangle {
             text: qsTr("Making %1: %2 %3%").arg(builder.label).arg(builder.phase.toLowerCase())
                   .arg(Math.round(builder.progress * 100))
             elide: Text.ElideRight
-            Layout.maximumWidth: 440
+            Layout.fillWidth: true
+            Layout.maximumWidth: Math.min(Math.ceil(implicitWidth), 440)
         }
         ProgressBar {
             visible: builder.running
@@ -105,7 +109,9 @@ Rectangle {
             visible: engine.contextLength > 0
             color: theme.mutedText
             font.pixelSize: 12
-            text: qsTr("Context %1 / %2 tokens").arg(engine.contextUsed).arg(engine.contextLength)
+            // The open conversation's, not whichever the engine last read.
+            text: chat.contextUsed >= 0 ? qsTr("Context %1 / %2 tokens").arg(chat.contextUsed).arg(engine.contextLength)
+                                        : qsTr("Context %1 tokens").arg(engine.contextLength)
         }
     }
 }

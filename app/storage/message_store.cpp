@@ -138,8 +138,8 @@ bool MessageStore::finish(qint64 id, qint64 tokenCount, double tokensPerSecond) 
     return endStream(id, MessageStatus::Complete, tokenCount, tokensPerSecond);
 }
 
-bool MessageStore::interrupt(qint64 id) {
-    return endStream(id, MessageStatus::Interrupted, std::nullopt, std::nullopt);
+bool MessageStore::interrupt(qint64 id, std::optional<qint64> tokenCount, std::optional<double> tokensPerSecond) {
+    return endStream(id, MessageStatus::Interrupted, tokenCount, tokensPerSecond);
 }
 
 bool MessageStore::fail(qint64 id) { return endStream(id, MessageStatus::Error, std::nullopt, std::nullopt); }

@@ -60,7 +60,9 @@ public:
     // End a stream, keeping the text the last append gave. Each returns false
     // when the message was not streaming any more.
     bool finish(qint64 id, qint64 tokenCount, double tokensPerSecond);
-    bool interrupt(qint64 id);  // the user stopped it
+    // The user stopped it; what was generated until then keeps its figures.
+    bool interrupt(qint64 id, std::optional<qint64> tokenCount = std::nullopt,
+                   std::optional<double> tokensPerSecond = std::nullopt);
     bool fail(qint64 id);       // generation failed part-way
 
     // Adds a sibling of id with newContent (same parent, same role) and

@@ -1,0 +1,14 @@
+import QtQuick
+import QtQuick.Controls
+
+// A table's column heading in plain words that explains itself on hover.
+Label {
+    id: heading
+    property string tip
+    color: theme.mutedText
+    font.pixelSize: 12
+    HoverHandler { id: hover }
+    ToolTip.visible: hover.hovered && tip.length > 0
+    ToolTip.text: tip
+    ToolTip.delay: 300
+}
