@@ -273,6 +273,17 @@ void TestChatWindow::settingsPage() {
     showPage("navSettings");
     QVERIFY(item("deviceChoice"));
     QTRY_VERIFY(item("deviceChoice")->property("count").toInt() >= 2);
+    // The API key is shown read-only, and Regenerate replaces it.
+    app_->settings().ensureApiKey();
+    const QString key = app_->settings().apiKey();
+    QVERIFY(item("apiKey"));
+    QCOMPARE(item("apiKey")->property("text").toString(), key);
+    QVERIFY(item("apiKey")->property("readOnly").toBool());
+    QVERIFY(item("copyApiKey") && item("copyApiKey")->isEnabled());
+    // Invoked rather than clicked: the button may lie below the page's fold.
+    QVERIFY(QMetaObject::invokeMethod(item("regenerateApiKey"), "clicked"));
+    QTRY_VERIFY(app_->settings().apiKey() != key);
+    QCOMPARE(item("apiKey")->property("text").toString(), app_->settings().apiKey());
     screenshot("settings");
     app_->settings().setTheme("dark");
     showPage("navChat");
