@@ -39,7 +39,6 @@ struct ApiServer::Call {
     CompletionEnvelope envelope;
     qint64 variantId;
     quint64 engineId = 0;    // 0: still waiting for its turn
-    bool started = false;    // a piece has arrived, so the engine is on this request
     bool abandoned = false;  // nobody waits for the answer any more: stop at the first chance
     QString text;
     QTimer deadline;
@@ -293,12 +292,6 @@ void ApiServer::startNext() {
 void ApiServer::onPiece(quint64 requestId, const QString& piece) {
     if (!current_ || current_->engineId != requestId) return;
     Call& call = *current_;
-    if (!call.started) {
-        call.started = true;
-        // Only now is the request surely the engine's current one, so the
-        // cancel cannot reach a chat-window reply queued before it.
-        if (call.abandoned) engine_.cancel(requestId);
-    }
     if (call.abandoned) return;
     call.text += piece;
     if (!call.request.stream || !call.connection) return;
@@ -357,7 +350,8 @@ void ApiServer::finishCurrent() {
 void ApiServer::onAbandoned(Call* call) {
     if (call == current_.get()) {
         call->abandoned = true;
-        if (call->started) engine_.cancel(call->engineId);
+        // Stops the engine's work at once, mid-prompt too; it reaches this request alone.
+        engine_.cancel(call->engineId);
         return;
     }
     std::erase_if(queue_, [call](const std::unique_ptr<Call>& queued) { return queued.get() == call; });
@@ -374,7 +368,7 @@ void ApiServer::onTimeout(Call* call) {
     } else {
         respondError(call->connection, error);
     }
-    onAbandoned(call);
+    onAbandoned(call);  // the deadline stops the engine's work too, not only the reply
 }
 
 void ApiServer::store(const Call& call) const {

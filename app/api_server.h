@@ -4,10 +4,10 @@
 // requests addressed to this computer, from no web page but those the user
 // allowed, and with the key (api_access.h says why all three). Requests
 // run on the app's own engine worker, one at a time, in turn with the chat
-// window's replies (the worker keeps one model resident and runs generations
-// in the order they arrive); those waiting beyond the queue's size are
-// turned away with 503. A client that hangs up mid-reply stops its
-// generation.
+// window's replies (the worker keeps one model resident and runs the chat
+// window's replies before waiting API requests); those waiting beyond the
+// queue's size are turned away with 503. A client that hangs up, or a
+// request past its deadline, stops its generation at once, even mid-prompt.
 #include "http_connection.h"
 #include "http_listener.h"
 #include "openai_protocol.h"

@@ -68,7 +68,7 @@ EngineHost::EngineHost(QObject* parent) : QObject(parent), worker_(new EngineWor
 
 EngineHost::~EngineHost() {
     worker_->cancelLoad();
-    worker_->cancelGeneration(nextRequestId_);
+    worker_->cancelAll();
     thread_.quit();
     thread_.wait();
 }
@@ -83,33 +83,52 @@ void EngineHost::load(const EngineTarget& target) {
 }
 
 quint64 EngineHost::generate(const EngineTarget& target, std::vector<ChatMessage> messages, const GenerateOptions& options) {
-    const quint64 id = nextRequestId_++;
-    ++pendingGenerations_;
     lastError_.clear();
-    emit stateChanged();
-    QMetaObject::invokeMethod(
-        worker_,
-        [worker = worker_, id, target, messages = std::move(messages), options] {
-            worker->generate(id, target, messages, options);
-        },
-        Qt::QueuedConnection);
-    return id;
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    GenerateOptions own = options;
+    own.cancel = cancel;
+    return queue(RequestSource::Chat, std::move(cancel),
+                 [worker = worker_, target, messages = std::move(messages), own](quint64 id) {
+                     worker->generate(id, target, messages, own);
+                 });
 }
 
 quint64 EngineHost::generateExact(const EngineTarget& target, PromptInput prompt, const GenerateOptions& options) {
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    GenerateOptions own = options;
+    own.cancel = cancel;
+    return queue(RequestSource::Api, std::move(cancel),
+                 [worker = worker_, target, prompt = std::move(prompt), own](quint64 id) {
+                     worker->generateExact(id, target, prompt, own);
+                 });
+}
+
+quint64 EngineHost::queue(RequestSource source, std::shared_ptr<std::atomic<bool>> cancel,
+                          std::function<void(quint64)> run) {
     const quint64 id = nextRequestId_++;
     ++pendingGenerations_;
     emit stateChanged();
-    QMetaObject::invokeMethod(
-        worker_,
-        [worker = worker_, id, target, prompt = std::move(prompt), options] {
-            worker->generateExact(id, target, prompt, options);
-        },
-        Qt::QueuedConnection);
+    worker_->enqueue(id, source, std::move(cancel), [id, run = std::move(run)] { run(id); });
+    QMetaObject::invokeMethod(worker_, [worker = worker_] { worker->runNext(); }, Qt::QueuedConnection);
     return id;
 }
 
-void EngineHost::cancel(quint64 requestId) { worker_->cancelGeneration(requestId); }
+void EngineHost::cancel(quint64 requestId) {
+    if (!worker_->cancelGeneration(requestId)) return;
+    // It never started, so the worker will not report it: end it here, at once
+    // rather than when the worker would have reached it.
+    QMetaObject::invokeMethod(
+        this,
+        [this, requestId] {
+            GenerationStats stats;
+            stats.stopReason = StopReason::Cancelled;
+            stats.contextUsed = contextUsed_;
+            stats.contextLength = contextLength_;
+            onGenerationEnded();
+            emit generationFinished(requestId, stats);
+        },
+        Qt::QueuedConnection);
+}
 
 void EngineHost::cancelLoad() { worker_->cancelLoad(); }
 

@@ -3,6 +3,7 @@
 // requests to it, and mirrors its state (what is loaded, loading progress,
 // context use) as properties QML can bind to.
 #include "engine_target.h"
+#include "engine_worker.h"
 #include "generation_stats.h"
 #include "prompt_input.h"
 
@@ -14,8 +15,6 @@
 #include <vector>
 
 namespace nibble::app {
-
-class EngineWorker;
 
 class EngineHost : public QObject {
     Q_OBJECT
@@ -37,8 +36,11 @@ public:
     void load(const EngineTarget& target);
     // Returns the request's id, which the generation signals carry.
     quint64 generate(const EngineTarget& target, std::vector<ChatMessage> messages, const GenerateOptions& options);
-    // The API's generation (see EngineWorker::generateExact); queues with the GUI's.
+    // The API's generation (see EngineWorker::generateExact); queues behind the GUI's.
     quint64 generateExact(const EngineTarget& target, PromptInput prompt, const GenerateOptions& options);
+    // Stops the request within a layer of the model, even mid-prompt; a queued
+    // one ends (generationFinished, Cancelled) at once. Stopping a chat reply
+    // that waits behind an API request stops that request too.
     void cancel(quint64 requestId);
     Q_INVOKABLE void cancelLoad();
     void unload();
@@ -71,6 +73,7 @@ signals:
 
 private:
     void onGenerationEnded();
+    quint64 queue(RequestSource source, std::shared_ptr<std::atomic<bool>> cancel, std::function<void(quint64)> run);
 
     QThread thread_;
     EngineWorker* worker_;  // lives on thread_, deleted when it finishes

@@ -4,14 +4,12 @@
 
 #include <QElapsedTimer>
 
+#include <algorithm>
 #include <cmath>
 
 namespace nibble::app {
 
-EngineWorker::~EngineWorker() {
-    std::lock_guard lock(sessionMutex_);
-    session_.reset();
-}
+EngineWorker::~EngineWorker() = default;
 
 void EngineWorker::load(const EngineTarget& target) { ensureLoaded(target); }
 
@@ -37,12 +35,8 @@ bool EngineWorker::ensureLoaded(const EngineTarget& target) {
         QElapsedTimer timer;
         timer.start();
         auto model = Model::open(target.filePath.toStdString(), options);
-        auto session = std::make_unique<Session>(model);
-        {
-            std::lock_guard lock(sessionMutex_);
-            model_ = std::move(model);
-            session_ = std::move(session);
-        }
+        session_ = std::make_unique<Session>(model);
+        model_ = std::move(model);
         resident_ = target;
         spdlog::info("loaded {} in {} ms on {}", target.label.toStdString(), timer.elapsed(), model_->backendDescription());
         emit loaded(target, QString::fromStdString(model_->backendDescription()), session_->contextLength());
@@ -60,17 +54,63 @@ bool EngineWorker::ensureLoaded(const EngineTarget& target) {
 
 void EngineWorker::unload() {
     if (!model_) return;
-    {
-        std::lock_guard lock(sessionMutex_);
-        session_.reset();
-    }
+    session_.reset();
     model_.reset();
     resident_ = {};
     emit unloaded();
 }
 
-bool EngineWorker::startRequest(quint64 requestId, const EngineTarget& target) {
-    if (cancelled(requestId)) {
+void EngineWorker::enqueue(quint64 requestId, RequestSource source, CancelFlag cancel, std::function<void()> run) {
+    const std::lock_guard lock(requestsMutex_);
+    queued_.push_back({requestId, source, std::move(cancel), std::move(run)});
+}
+
+void EngineWorker::runNext() {
+    std::function<void()> run;
+    {
+        const std::lock_guard lock(requestsMutex_);
+        auto next = std::find_if(queued_.begin(), queued_.end(),
+                                 [](const Request& r) { return r.source == RequestSource::Chat; });
+        if (next == queued_.end()) next = queued_.begin();
+        if (next == queued_.end()) return;  // dropped by a cancel
+        running_ = std::move(*next);
+        queued_.erase(next);
+        run = std::move(running_->run);
+    }
+    run();
+    const std::lock_guard lock(requestsMutex_);
+    running_.reset();
+}
+
+bool EngineWorker::cancelGeneration(quint64 requestId) {
+    const std::lock_guard lock(requestsMutex_);
+    const auto queued = std::find_if(queued_.begin(), queued_.end(), [&](const Request& r) { return r.id == requestId; });
+    if (queued != queued_.end()) {
+        const bool chat = queued->source == RequestSource::Chat;
+        queued_.erase(queued);
+        if (chat && running_ && running_->source == RequestSource::Api) {
+            running_->preempted = true;
+            running_->cancel->store(true);
+        }
+        return true;
+    }
+    if (running_ && running_->id == requestId) running_->cancel->store(true);
+    return false;
+}
+
+void EngineWorker::cancelAll() {
+    const std::lock_guard lock(requestsMutex_);
+    queued_.clear();
+    if (running_) running_->cancel->store(true);
+}
+
+bool EngineWorker::runningPreempted() const {
+    const std::lock_guard lock(requestsMutex_);
+    return running_ && running_->preempted;
+}
+
+bool EngineWorker::startRequest(quint64 requestId, const EngineTarget& target, const GenerateOptions& options) {
+    if (options.cancel && options.cancel->load()) {
         GenerationStats stats;
         stats.stopReason = StopReason::Cancelled;
         emit generationFinished(requestId, stats);
@@ -85,13 +125,14 @@ bool EngineWorker::startRequest(quint64 requestId, const EngineTarget& target) {
 
 void EngineWorker::generate(quint64 requestId, const EngineTarget& target, const std::vector<ChatMessage>& messages,
                             const GenerateOptions& options) {
-    if (!startRequest(requestId, target)) return;
-    runGeneration(requestId, [&](const TokenCallback& onPiece) { return session_->chat(messages, options, onPiece); });
+    if (!startRequest(requestId, target, options)) return;
+    runGeneration(requestId, options,
+                  [&](const TokenCallback& onPiece) { return session_->chat(messages, options, onPiece); });
 }
 
 void EngineWorker::generateExact(quint64 requestId, const EngineTarget& target, const PromptInput& prompt,
                                  const GenerateOptions& options) {
-    if (!startRequest(requestId, target)) return;
+    if (!startRequest(requestId, target, options)) return;
     try {
         const std::string text =
             prompt.rawText ? *prompt.rawText : model_->applyChatTemplate(prompt.messages, true);
@@ -111,22 +152,23 @@ void EngineWorker::generateExact(quint64 requestId, const EngineTarget& target, 
                                                         : tr("The chat template failed: %1").arg(reason));
         return;
     }
-    runGeneration(requestId, [&](const TokenCallback& onPiece) {
+    runGeneration(requestId, options, [&](const TokenCallback& onPiece) {
         return prompt.rawText ? session_->complete(*prompt.rawText, options, onPiece)
                               : session_->chat(prompt.messages, options, onPiece);
     });
 }
 
-void EngineWorker::runGeneration(quint64 requestId,
+void EngineWorker::runGeneration(quint64 requestId, const GenerateOptions& options,
                                  const std::function<GenerationResult(const TokenCallback&)>& run) {
+    const auto cancelled = [&] { return options.cancel && options.cancel->load(); };
     GenerationStats stats;
     try {
         const GenerationResult result = run([&](std::string_view piece) {
-            if (cancelled(requestId)) return false;
+            if (cancelled()) return false;
             emit pieceReady(requestId, QString::fromUtf8(piece.data(), qsizetype(piece.size())));
             return true;
         });
-        stats.stopReason = cancelled(requestId) ? StopReason::Cancelled : result.stopReason;
+        stats.stopReason = cancelled() ? StopReason::Cancelled : result.stopReason;
         stats.generatedTokens = result.generatedTokens;
         stats.tokensPerSecond = result.tokensPerSecond();
         stats.promptTokens = result.promptTokens;
@@ -143,17 +185,14 @@ void EngineWorker::runGeneration(quint64 requestId,
         emit generationFailed(requestId, tr("There is not enough memory to continue this reply."));
         return;
     }
+    if (stats.stopReason == StopReason::Cancelled && runningPreempted()) {
+        emit generationFailed(requestId, tr("Stopped so that Nibble's chat window could use the model; "
+                                            "send the request again."));
+        return;
+    }
     stats.contextUsed = session_->contextUsed();
     stats.contextLength = session_->contextLength();
     emit generationFinished(requestId, stats);
-}
-
-void EngineWorker::cancelGeneration(quint64 requestId) {
-    quint64 current = cancelledThrough_.load();
-    while (current < requestId && !cancelledThrough_.compare_exchange_weak(current, requestId)) {
-    }
-    std::lock_guard lock(sessionMutex_);
-    if (session_) session_->cancel();
 }
 
 void EngineWorker::cancelLoad() { loadCancelled_ = true; }

@@ -1,8 +1,10 @@
 #pragma once
 // The engine's side of the app: lives on its own thread, keeps at most one
 // model resident (released before another loads) and runs one generation at
-// a time. Work arrives as queued calls; results leave as signals, so the UI
-// thread never waits on the engine.
+// a time. Generations wait in the worker's own queue, the chat window's ahead
+// of the API's, and each has a cancel flag the engine polls between the
+// model's layers, so a cancel takes effect at once wherever the request is.
+// Results leave as signals, so the UI thread never waits on the engine.
 #include "engine_target.h"
 #include "generation_stats.h"
 #include "prompt_input.h"
@@ -13,17 +15,24 @@
 #include <QString>
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 namespace nibble::app {
+
+// Whose generation it is: the chat window's (and compare view's) go first.
+enum class RequestSource { Chat, Api };
 
 class EngineWorker : public QObject {
     Q_OBJECT
 
 public:
+    using CancelFlag = std::shared_ptr<std::atomic<bool>>;
+
     EngineWorker() = default;
     ~EngineWorker() override;
 
@@ -41,9 +50,20 @@ public:
                        const GenerateOptions& options);
     void unload();
 
-    // Safe from any thread. Stops generation requestId (and any earlier one)
-    // within a token; a queued one never starts.
-    void cancelGeneration(quint64 requestId);
+    // Safe from any thread: queues a generation; `run` carries it out on the
+    // worker's thread, calling generate() or generateExact() with options
+    // whose cancel is `cancel`. Post one runNext() per request queued.
+    void enqueue(quint64 requestId, RequestSource source, CancelFlag cancel, std::function<void()> run);
+    // Run on the worker's thread: runs the first queued chat request, else the first API one.
+    void runNext();
+
+    // Safe from any thread. Stops generation requestId within a layer of the
+    // model wherever it is; returns true when it was still queued, having
+    // dropped it (no signal will come for it). A chat request dropped so also
+    // stops the API request running ahead of it, so the chat gets the engine.
+    bool cancelGeneration(quint64 requestId);
+    // Safe from any thread: cancels every generation, queued or running.
+    void cancelAll();
     // Safe from any thread: abandons the load in progress.
     void cancelLoad();
 
@@ -63,18 +83,28 @@ private:
     bool ensureLoaded(const EngineTarget& target);
     // Whether request requestId may run: false (after reporting why) when it
     // was cancelled before it started or its target could not be loaded.
-    bool startRequest(quint64 requestId, const EngineTarget& target);
+    bool startRequest(quint64 requestId, const EngineTarget& target, const GenerateOptions& options);
     // Runs one generation through run(onPiece) and reports it as generate() does.
-    void runGeneration(quint64 requestId, const std::function<GenerationResult(const TokenCallback&)>& run);
-    bool cancelled(quint64 requestId) const { return requestId <= cancelledThrough_.load(); }
+    void runGeneration(quint64 requestId, const GenerateOptions& options,
+                       const std::function<GenerationResult(const TokenCallback&)>& run);
+    // Whether the running request was stopped for a chat request rather than by its owner.
+    bool runningPreempted() const;
+
+    struct Request {
+        quint64 id = 0;
+        RequestSource source = RequestSource::Chat;
+        CancelFlag cancel;
+        std::function<void()> run;
+        bool preempted = false;
+    };
 
     std::shared_ptr<Model> model_;
     std::unique_ptr<Session> session_;
     EngineTarget resident_;
-    // Guards session_ against cancelGeneration() from the UI thread while the
-    // worker replaces it; the worker never holds it while generating.
-    std::mutex sessionMutex_;
-    std::atomic<quint64> cancelledThrough_{0};
+    // Guards the queue and the running request, which other threads cancel.
+    mutable std::mutex requestsMutex_;
+    std::deque<Request> queued_;
+    std::optional<Request> running_;
     std::atomic<bool> loadCancelled_{false};
 };
 

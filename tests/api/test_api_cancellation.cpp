@@ -1,0 +1,219 @@
+// The shared engine never stays stuck on work nobody waits for: an API client
+// that hangs up while its long prompt is processed, or a request past its
+// deadline, frees the engine within seconds, and the chat window's Stop gets
+// it the engine at once, ahead of API work. Real SmolLM2 on the CPU, real HTTP.
+#include "api_test_app.h"
+#include "test_models.h"
+
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSignalSpy>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+#include <sys/socket.h>
+
+using namespace nibble;
+
+namespace {
+
+// A short reply on a busy 2-core machine takes seconds; a whole long prompt takes a minute or more.
+constexpr int kReplyTimeoutMs = 120'000;
+// How soon the engine must be free once its work is cancelled (the prompt itself would take far longer).
+constexpr int kFreedWithinMs = 5'000;
+constexpr int kContextLength = 4096;
+
+// About 2,300 tokens, numbered so the text does not repeat.
+QString longText() {
+    QString text;
+    for (int i = 1; i <= 170; ++i)
+        text += QString("The miller counted %1 sacks of grain on day %2 and wrote it down. ").arg(i * 7).arg(i);
+    return text;
+}
+
+QByteArray chatBody(const QString& text, int maxTokens) {
+    const QJsonObject body{{"messages", QJsonArray{QJsonObject{{"role", "user"}, {"content", text}}}},
+                           {"temperature", 0},
+                           {"max_tokens", maxTokens}};
+    return QJsonDocument(body).toJson(QJsonDocument::Compact);
+}
+
+struct HttpResult {
+    int status = 0;
+    QByteArray body;
+    qint64 elapsedMs = 0;
+};
+
+}  // namespace
+
+class TestApiCancellation : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void hangUpDuringThePromptFreesTheEngine();
+    void deadlineCancelsTheEngineWork();
+    void chatStopGetsTheEngineAheadOfApiWork();
+    void chatRepliesGoBeforeQueuedApiWork();
+
+private:
+    app::ApiServer& server() { return app_->server; }
+    HttpResult post(const QByteArray& body);
+    // Sends a long request on a raw socket and returns once the engine is on its prompt.
+    void startLongRequest(QTcpSocket& socket);
+    app::EngineTarget target() const;
+
+    QTemporaryDir dataDir_;
+    std::unique_ptr<test::ApiTestApp> app_;
+    QNetworkAccessManager network_;
+};
+
+void TestApiCancellation::initTestCase() {
+    NIBBLE_REQUIRE_MODEL(model, test::kSmolLM2);
+    QVERIFY(dataDir_.isValid());
+    app_ = std::make_unique<test::ApiTestApp>(dataDir_.path(), QString::fromStdString(model.string()));
+    app_->settings.setContextLength(kContextLength);
+    QVERIFY2(server().listen(0), qPrintable(server().error()));
+    // Loads the model, so that later requests go straight to their prompts.
+    QCOMPARE(post(chatBody("Hello", 2)).status, 200);
+}
+
+void TestApiCancellation::init() {
+    server().setLimits({});
+    QTRY_VERIFY_WITH_TIMEOUT(!app_->engine.busy(), kReplyTimeoutMs);
+}
+
+HttpResult TestApiCancellation::post(const QByteArray& body) {
+    QNetworkRequest request(QUrl(server().url() + "/chat/completions"));
+    request.setHeader(QNetworkRequest::ContentTypeHeader, "application/json");
+    request.setRawHeader("Authorization", "Bearer " + app_->settings.apiKey().toUtf8());
+    QElapsedTimer timer;
+    timer.start();
+    QNetworkReply* reply = network_.post(request, body);
+    QEventLoop loop;
+    connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(kReplyTimeoutMs, &loop, &QEventLoop::quit);
+    if (!reply->isFinished()) loop.exec();
+    HttpResult result{reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), reply->readAll(),
+                      timer.elapsed()};
+    reply->deleteLater();
+    return result;
+}
+
+void TestApiCancellation::startLongRequest(QTcpSocket& socket) {
+    socket.connectToHost(QHostAddress::LocalHost, server().port());
+    QVERIFY(socket.waitForConnected(5000));
+    const QByteArray body = chatBody(longText(), 4);
+    socket.write("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(server().port()) +
+                 "\r\nContent-Type: application/json\r\nAuthorization: Bearer " + app_->settings.apiKey().toUtf8() + "\r\n"
+                 "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    QTRY_VERIFY_WITH_TIMEOUT(server().busy() && app_->engine.busy(), 5000);
+    QTest::qWait(500);  // well into the prompt, which takes many seconds
+}
+
+app::EngineTarget TestApiCancellation::target() const {
+    const qint64 variantId = app_->variants.variantIdAt(0);
+    const auto variant = app_->variants.variant(variantId);
+    return app::EngineTarget::of(variantId, variant ? variant->filePath : QString(), app_->variants.labelOf(variantId),
+                                 app_->settings.loadOptions());
+}
+
+void TestApiCancellation::hangUpDuringThePromptFreesTheEngine() {
+    QTcpSocket client;
+    startLongRequest(client);
+    QVERIFY(!QTest::currentTestFailed());
+    QVERIFY2(app_->engine.busy(), "the long prompt finished before the client hung up");
+    // Closes with a reset, as a client killed outright does, so the server
+    // learns of it at once, without its probe of a half-closed socket.
+    const linger reset{1, 0};
+    QCOMPARE(::setsockopt(int(client.socketDescriptor()), SOL_SOCKET, SO_LINGER, &reset, sizeof reset), 0);
+    client.abort();
+    QElapsedTimer sinceHangUp;
+    sinceHangUp.start();
+    QTRY_VERIFY_WITH_TIMEOUT(!app_->engine.busy(), kFreedWithinMs);
+    QVERIFY(!server().busy());
+
+    const HttpResult next = post(chatBody("Say hi.", 4));
+    QCOMPARE(next.status, 200);
+    QVERIFY2(sinceHangUp.elapsed() < 30'000,
+             qPrintable(QString("the next request was answered %1 ms after the hang-up").arg(sinceHangUp.elapsed())));
+}
+
+void TestApiCancellation::deadlineCancelsTheEngineWork() {
+    app::ApiServer::Limits limits;
+    limits.requestTimeoutMs = 1500;
+    server().setLimits(limits);
+    const HttpResult late = post(chatBody(longText(), 4));
+    server().setLimits({});
+    QCOMPARE(late.status, 504);
+    QVERIFY2(late.elapsedMs < 10'000, qPrintable(QString("the 504 came after %1 ms").arg(late.elapsedMs)));
+    // Not only the client was told: the engine stopped working on it.
+    QTRY_VERIFY_WITH_TIMEOUT(!app_->engine.busy(), kFreedWithinMs);
+    QCOMPARE(post(chatBody("Say hi.", 4)).status, 200);
+}
+
+void TestApiCancellation::chatStopGetsTheEngineAheadOfApiWork() {
+    QTcpSocket client;
+    startLongRequest(client);
+    QVERIFY(!QTest::currentTestFailed());
+    GenerateOptions options;
+    options.sampling = SamplingParams::greedy();
+    options.maxTokens = 4;
+    QSignalSpy finished(&app_->engine, &app::EngineHost::generationFinished);
+    const quint64 waiting = app_->engine.generate(target(), {{"user", "Tell me a joke."}}, options);
+    QTest::qWait(200);
+    QCOMPARE(finished.count(), 0);  // it waits behind the API's prompt
+
+    QElapsedTimer sinceStop;
+    sinceStop.start();
+    app_->engine.cancel(waiting);
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 1000);
+    QCOMPARE(finished.first().at(0).toULongLong(), waiting);
+    QCOMPARE(finished.first().at(1).value<app::GenerationStats>().stopReason, StopReason::Cancelled);
+
+    // The API request ahead of it was stopped too, with an error its client can read.
+    QByteArray received;
+    QTRY_VERIFY_WITH_TIMEOUT((received += client.readAll()).contains("\r\n\r\n"), kFreedWithinMs);
+    QVERIFY2(received.startsWith("HTTP/1.1 500"), received.constData());
+    QVERIFY2(received.contains("chat window"), received.constData());
+    QTRY_VERIFY_WITH_TIMEOUT(!app_->engine.busy(), 1000);
+    QVERIFY(sinceStop.elapsed() < 2000);
+
+    // The chat's next reply runs at once.
+    QSignalSpy nextFinished(&app_->engine, &app::EngineHost::generationFinished);
+    const quint64 next = app_->engine.generate(target(), {{"user", "Tell me a joke."}}, options);
+    QTRY_VERIFY_WITH_TIMEOUT(!nextFinished.isEmpty(), kReplyTimeoutMs);
+    QCOMPARE(nextFinished.first().at(0).toULongLong(), next);
+    QCOMPARE(nextFinished.first().at(1).value<app::GenerationStats>().generatedTokens, 4);
+}
+
+void TestApiCancellation::chatRepliesGoBeforeQueuedApiWork() {
+    GenerateOptions options;
+    options.sampling = SamplingParams::greedy();
+    options.maxTokens = 2;
+    QList<quint64> order;
+    QObject watcher;
+    connect(&app_->engine, &app::EngineHost::generationFinished, &watcher,
+            [&](quint64 id, const app::GenerationStats&) { order << id; });
+    // The first runs (it is on its reply) while the others arrive.
+    GenerateOptions longer = options;
+    longer.maxTokens = 24;
+    QSignalSpy pieces(&app_->engine, &app::EngineHost::pieceReady);
+    const quint64 firstApi = app_->engine.generateExact(target(), {{{"user", "One"}}, std::nullopt}, longer);
+    QTRY_VERIFY_WITH_TIMEOUT(!pieces.isEmpty(), kReplyTimeoutMs);
+    const quint64 secondApi = app_->engine.generateExact(target(), {{{"user", "Two"}}, std::nullopt}, options);
+    const quint64 chat = app_->engine.generate(target(), {{"user", "Three"}}, options);
+    QTRY_COMPARE_WITH_TIMEOUT(order.size(), 3, kReplyTimeoutMs);
+    QCOMPARE(order, QList<quint64>({firstApi, chat, secondApi}));
+}
+
+QTEST_MAIN(TestApiCancellation)
+#include "test_api_cancellation.moc"
