@@ -11,6 +11,9 @@
 namespace nibble::app {
 namespace {
 
+// Loopback answers a write to a closed socket with a reset within microseconds.
+constexpr int kProbeMs = 100;
+
 bool isDecimal(const QByteArray& text) {
     return !text.isEmpty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -140,7 +143,13 @@ void HttpConnection::onEndOfInput() {
             fail({400, tr("The request ended before it was complete."), "invalid_request_error", "bad_request"});
         break;
     case State::Handling:
-    case State::Streaming: break;  // a half-close: the answer still goes out
+        // A client that closed for good and one that only shut down its
+        // sending side look alike. An interim answer, which HTTP clients must
+        // accept, tells them apart: a closed socket answers it with a reset.
+        write("HTTP/1.1 100 Continue\r\n\r\n");
+        QTimer::singleShot(kProbeMs, this, &HttpConnection::checkPeer);
+        break;
+    case State::Streaming: break;  // the stream's next event finds out the same way
     case State::Closing:
         if (outputEnded_) close();
         break;
@@ -265,6 +274,12 @@ void HttpConnection::flush() {
         return;
     }
     readTimer_.start(limits_.readTimeoutMs);
+}
+
+void HttpConnection::checkPeer() {
+    int error = 0;
+    socklen_t size = sizeof error;
+    if (fd_ >= 0 && ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &size) == 0 && error != 0) onPeerGone();
 }
 
 void HttpConnection::onPeerGone() {

@@ -16,7 +16,9 @@
 // down its sending side (as `nc -N` and some scripts do) could never be
 // answered. Reading and writing the descriptor here tells the three apart: a
 // half-close (the answer is still sent), a reset or a failed write (the
-// client is gone), and more input.
+// client is gone), and more input. A client that closes while its request
+// is still being worked on gets an interim "100 Continue": if it is gone,
+// that draws a reset, and its request is abandoned.
 #include "api_error.h"
 #include "http_request.h"
 
@@ -78,6 +80,8 @@ private:
     void flush();
     void writeChunk(const QByteArray& data);
     void fail(const ApiError& error);
+    // Abandons the request if the client answered our last write with a reset.
+    void checkPeer();
     // The client reset the connection or a write failed: nobody is listening.
     void onPeerGone();
     void close();

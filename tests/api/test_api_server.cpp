@@ -155,12 +155,19 @@ CurlResult curl(const QStringList& arguments) {
 struct RawResponse {
     QByteArray bytes;
 
-    int status() const {
-        if (!bytes.startsWith("HTTP/1.1 ")) return 0;
-        return bytes.mid(9, 3).toInt();
+    // The final answer, after any interim 1xx ones.
+    QByteArray final() const {
+        QByteArray rest = bytes;
+        while (rest.startsWith("HTTP/1.1 1") && rest.contains("\r\n\r\n")) rest = rest.mid(rest.indexOf("\r\n\r\n") + 4);
+        return rest;
     }
-    QByteArray head() const { return bytes.left(bytes.indexOf("\r\n\r\n")); }
-    QByteArray body() const { return bytes.mid(bytes.indexOf("\r\n\r\n") + 4); }
+    int status() const {
+        const QByteArray answer = final();
+        if (!answer.startsWith("HTTP/1.1 ")) return 0;
+        return answer.mid(9, 3).toInt();
+    }
+    QByteArray head() const { return final().left(final().indexOf("\r\n\r\n")); }
+    QByteArray body() const { return final().mid(final().indexOf("\r\n\r\n") + 4); }
     QByteArray header(const QByteArray& name) const {
         for (const QByteArray& line : head().split('\n'))
             if (line.toLower().startsWith(name.toLower() + ':')) return line.mid(name.size() + 1).trimmed();
@@ -254,6 +261,7 @@ private slots:
     void fullQueueAnswerIsReadable();
     void tooManyConnectionsAnswerIsReadable();
     void halfClosedRequestIsAnswered();
+    void closingBeforeTheAnswerStopsTheGeneration();
     void failedSaveLeavesNoConversation();
     void replyIsSavedBeforeTheStreamEnds();
     void replyIsSavedBeforeTheResponse();
@@ -847,6 +855,24 @@ void TestApiServer::halfClosedRequestIsAnswered() {
     // A request cut short by the half-close is told so rather than dropped.
     const RawResponse cut = exchange(httpRequest("POST", "/v1/chat/completions", headers(body), body.left(10)), true);
     QCOMPARE(cut.status(), 400);
+}
+
+void TestApiServer::closingBeforeTheAnswerStopsTheGeneration() {
+    QSignalSpy finished(&app_->engine, &app::EngineHost::generationFinished);
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, server().port());
+    QVERIFY(socket.waitForConnected(5000));
+    const QByteArray body = compact(chatBody("Write a long story about a dragon.", 400));
+    socket.write(httpRequest("POST", "/v1/chat/completions", headers(body), body));
+    QTRY_VERIFY_WITH_TIMEOUT(server().busy(), 5000);
+    // Nothing unread on our side, so this is a plain close (FIN), not a reset:
+    // only the server's interim answer can show that nobody is left.
+    socket.close();
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), kReplyTimeoutMs);
+    const auto stats = finished.takeLast().at(1).value<app::GenerationStats>();
+    QCOMPARE(stats.stopReason, StopReason::Cancelled);
+    QVERIFY(stats.generatedTokens < 400);
+    QTRY_VERIFY(!server().busy());
 }
 
 void TestApiServer::failedSaveLeavesNoConversation() {
