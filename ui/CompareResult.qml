@@ -26,7 +26,8 @@ Rectangle {
                 text: pane.heading
                 color: theme.text
                 font.weight: Font.DemiBold
-                elide: Text.ElideRight
+                // The whole variant name, on two lines in a narrow window.
+                wrapMode: Text.Wrap
             }
             Label {
                 objectName: "speed"

@@ -48,7 +48,7 @@ Rectangle {
                           : qsTr("Measured after both replies are in, on that prompt; or on your saved chats for figures the library keeps.")
                     color: theme.mutedText
                     font.pixelSize: 12
-                    elide: Text.ElideRight
+                    wrapMode: Text.Wrap
                 }
             }
             Label { text: qsTr("up to"); color: theme.mutedText; font.pixelSize: 12 }
