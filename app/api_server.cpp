@@ -6,8 +6,8 @@
 #include "engine_target.h"
 #include "storage/conversation_store.h"
 #include "storage/message_store.h"
-#include "variant_defaults.h"
 #include "storage/transaction.h"
+#include "variant_defaults.h"
 #include "variant_list_model.h"
 
 #include <spdlog/spdlog.h>
