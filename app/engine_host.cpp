@@ -84,31 +84,30 @@ void EngineHost::load(const EngineTarget& target) {
 
 quint64 EngineHost::generate(const EngineTarget& target, std::vector<ChatMessage> messages, const GenerateOptions& options) {
     lastError_.clear();
-    auto cancel = std::make_shared<std::atomic<bool>>(false);
-    GenerateOptions own = options;
-    own.cancel = cancel;
-    return queue(RequestSource::Chat, std::move(cancel),
-                 [worker = worker_, target, messages = std::move(messages), own](quint64 id) {
+    return queue(RequestSource::Chat, options,
+                 [worker = worker_, target, messages = std::move(messages)](quint64 id, const GenerateOptions& own) {
                      worker->generate(id, target, messages, own);
                  });
 }
 
 quint64 EngineHost::generateExact(const EngineTarget& target, PromptInput prompt, const GenerateOptions& options) {
-    auto cancel = std::make_shared<std::atomic<bool>>(false);
-    GenerateOptions own = options;
-    own.cancel = cancel;
-    return queue(RequestSource::Api, std::move(cancel),
-                 [worker = worker_, target, prompt = std::move(prompt), own](quint64 id) {
+    return queue(RequestSource::Api, options,
+                 [worker = worker_, target, prompt = std::move(prompt)](quint64 id, const GenerateOptions& own) {
                      worker->generateExact(id, target, prompt, own);
                  });
 }
 
-quint64 EngineHost::queue(RequestSource source, std::shared_ptr<std::atomic<bool>> cancel,
-                          std::function<void(quint64)> run) {
+quint64 EngineHost::queue(RequestSource source, const GenerateOptions& options,
+                          std::function<void(quint64, const GenerateOptions&)> run) {
     const quint64 id = nextRequestId_++;
     ++pendingGenerations_;
     emit stateChanged();
-    worker_->enqueue(id, source, std::move(cancel), [id, run = std::move(run)] { run(id); });
+    // Each request gets a flag of its own, so cancelling it can never stop the
+    // request after it.
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    GenerateOptions own = options;
+    own.cancel = cancel;
+    worker_->enqueue(id, source, std::move(cancel), [id, own, run = std::move(run)] { run(id, own); });
     QMetaObject::invokeMethod(worker_, [worker = worker_] { worker->runNext(); }, Qt::QueuedConnection);
     return id;
 }

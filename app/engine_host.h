@@ -73,7 +73,8 @@ signals:
 
 private:
     void onGenerationEnded();
-    quint64 queue(RequestSource source, std::shared_ptr<std::atomic<bool>> cancel, std::function<void(quint64)> run);
+    quint64 queue(RequestSource source, const GenerateOptions& options,
+                  std::function<void(quint64, const GenerateOptions&)> run);
 
     QThread thread_;
     EngineWorker* worker_;  // lives on thread_, deleted when it finishes

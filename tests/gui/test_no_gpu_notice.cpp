@@ -30,6 +30,29 @@ const QString kNoLoaderNotice =
 // from loader 1.3.207 on, VK_ICD_FILENAMES before (and still honoured).
 const char* const kDriverVariables[] = {"VK_DRIVER_FILES", "VK_ICD_FILENAMES"};
 
+// The banner shows `text`, the status bar names `reason`, and a message sent
+// in the chat gets a reply from the CPU backend.
+void expectNoticeAndCpuReply(test::OffscreenApp& app, const QString& text, const QString& reason) {
+    QCOMPARE(app.app().gpuNotice().text(), text);
+    QCOMPARE(app.app().gpuNotice().cpuReason(), reason);
+    QQuickItem* banner = app.item("gpuNotice");
+    QVERIFY(banner);
+    QTRY_VERIFY(banner->isVisible());
+    QCOMPARE(app.item("gpuNoticeText")->property("text").toString(), text);
+
+    app::ChatController& chat = app.app().chat();
+    QVERIFY(chat.variantId() > 0);
+    QVERIFY(chat.send("Once upon a time"));
+    QTRY_VERIFY_WITH_TIMEOUT(!chat.generating(), 60'000);
+    const app::MessageListModel& messages = chat.messageList();
+    QCOMPARE(messages.rowCount(), 2);
+    QVERIFY2(!messages.contentAt(1).trimmed().isEmpty(), "no reply arrived");
+    QVERIFY2(app.app().engine().backend().startsWith("CPU"), qPrintable(app.app().engine().backend()));
+    const QString status = app.item("backendStatus")->property("text").toString();
+    QVERIFY2(status.startsWith("CPU") && status.endsWith("(" + reason + ")"), qPrintable(status));
+    QTest::qWait(150);  // let layouts settle before the caller's screenshot
+}
+
 }  // namespace
 
 class TestNoGpuNotice : public QObject {
@@ -60,27 +83,9 @@ void TestNoGpuNotice::missingLoaderIsNamedAndChatsOnTheCpu() {
     test::OffscreenApp noLoader;
     noLoader.start(stories_, test::OffscreenApp::FirstRun::SkipEightBitVariant, "auto");
     QVERIFY(noLoader.window());
-    app::GpuNotice& notice = noLoader.app().gpuNotice();
-    QTRY_VERIFY_WITH_TIMEOUT(notice.surveyed(), 30'000);
-    QCOMPARE(notice.text(), kNoLoaderNotice);
-    QCOMPARE(notice.cpuReason(), QString("Vulkan loader not installed"));
-    QQuickItem* banner = noLoader.item("gpuNotice");
-    QVERIFY(banner);
-    QTRY_VERIFY(banner->isVisible());
-    QCOMPARE(noLoader.item("gpuNoticeText")->property("text").toString(), kNoLoaderNotice);
-
-    app::ChatController& chat = noLoader.app().chat();
-    QVERIFY(chat.variantId() > 0);
-    QVERIFY(chat.send("Once upon a time"));
-    QTRY_VERIFY_WITH_TIMEOUT(!chat.generating(), 60'000);
-    const app::MessageListModel& messages = chat.messageList();
-    QCOMPARE(messages.rowCount(), 2);
-    QVERIFY2(!messages.contentAt(1).trimmed().isEmpty(), "no reply arrived");
-    QVERIFY2(noLoader.app().engine().backend().startsWith("CPU"), qPrintable(noLoader.app().engine().backend()));
-    const QString status = noLoader.item("backendStatus")->property("text").toString();
-    QVERIFY2(status.startsWith("CPU") && status.endsWith("(Vulkan loader not installed)"), qPrintable(status));
-
-    QTest::qWait(150);  // let layouts settle before the screenshot
+    QTRY_VERIFY_WITH_TIMEOUT(noLoader.app().gpuNotice().surveyed(), 30'000);
+    expectNoticeAndCpuReply(noLoader, kNoLoaderNotice, "Vulkan loader not installed");
+    if (QTest::currentTestFailed()) return;
     noLoader.screenshot("no-vulkan-loader-notice");
     noLoader.stop();
 }
@@ -108,26 +113,10 @@ void TestNoGpuNotice::init() { test::failOnQmlWarnings(); }
 
 void TestNoGpuNotice::firstStartSaysSoAndChatsOnTheCpu() {
     start();
-    QCOMPARE(notice().text(), kNoGpuNotice);
-    QCOMPARE(notice().cpuReason(), QString("no Vulkan GPU found"));
-    QQuickItem* banner = app_.item("gpuNotice");
-    QVERIFY(banner);
-    QTRY_VERIFY(banner->isVisible());
-    QCOMPARE(app_.item("gpuNoticeText")->property("text").toString(), kNoGpuNotice);
-
-    app::ChatController& chat = app_.app().chat();
-    QVERIFY(chat.variantId() > 0);
-    QVERIFY(chat.send("Once upon a time"));
-    QTRY_VERIFY_WITH_TIMEOUT(!chat.generating(), 60'000);
-    const app::MessageListModel& messages = chat.messageList();
-    QCOMPARE(messages.rowCount(), 2);
-    QVERIFY2(!messages.contentAt(1).trimmed().isEmpty(), "no reply arrived");
-    QVERIFY2(app_.app().engine().backend().startsWith("CPU"), qPrintable(app_.app().engine().backend()));
-    const QString status = app_.item("backendStatus")->property("text").toString();
-    QVERIFY2(status.startsWith("CPU") && status.endsWith("(no Vulkan GPU found)"), qPrintable(status));
-
-    QTest::qWait(150);  // let layouts settle before the screenshot
+    expectNoticeAndCpuReply(app_, kNoGpuNotice, "no Vulkan GPU found");
+    if (QTest::currentTestFailed()) return;
     app_.screenshot("no-gpu-notice");
+    QQuickItem* banner = app_.item("gpuNotice");
     app_.clickItem(app_.item("gpuNoticeDismiss"));
     QTRY_VERIFY(!banner->isVisible());
     app_.stop();
