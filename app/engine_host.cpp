@@ -23,12 +23,13 @@ EngineHost::EngineHost(QObject* parent) : QObject(parent), worker_(new EngineWor
         loadProgress_ = fraction;
         emit loadProgressChanged();
     });
-    connect(worker_, &EngineWorker::loaded, this, [this](const EngineTarget& target, const QString& backend, int context) {
+    connect(worker_, &EngineWorker::loaded, this, [this](const EngineTarget& target, const QString& backend, int context, const QString& contextWarning) {
         loading_ = false;
         resident_ = target;
         backend_ = backend;
         contextUsed_ = 0;
         contextLength_ = context;
+        contextWarning_ = contextWarning;
         emit stateChanged();
     });
     connect(worker_, &EngineWorker::loadFailed, this,
@@ -41,6 +42,7 @@ EngineHost::EngineHost(QObject* parent) : QObject(parent), worker_(new EngineWor
     connect(worker_, &EngineWorker::unloaded, this, [this] {
         resident_ = {};
         backend_.clear();
+        contextWarning_.clear();
         contextUsed_ = contextLength_ = 0;
         emit stateChanged();
     });

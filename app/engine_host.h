@@ -27,6 +27,8 @@ class EngineHost : public QObject {
     Q_PROPERTY(QString backend READ backend NOTIFY stateChanged)
     Q_PROPERTY(int contextUsed READ contextUsed NOTIFY stateChanged)
     Q_PROPERTY(int contextLength READ contextLength NOTIFY stateChanged)
+    // Why the context is shorter than asked for (it had to fit free memory), or empty.
+    Q_PROPERTY(QString contextWarning READ contextWarning NOTIFY stateChanged)
     Q_PROPERTY(QString lastError READ lastError NOTIFY stateChanged)
 
 public:
@@ -54,6 +56,7 @@ public:
     QString backend() const { return backend_; }
     int contextUsed() const { return contextUsed_; }
     int contextLength() const { return contextLength_; }
+    QString contextWarning() const { return contextWarning_; }
     QString lastError() const { return lastError_; }
 
 signals:
@@ -87,6 +90,7 @@ private:
     QString backend_;
     int contextUsed_ = 0;
     int contextLength_ = 0;
+    QString contextWarning_;
     QString lastError_;
 };
 

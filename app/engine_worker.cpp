@@ -39,7 +39,8 @@ bool EngineWorker::ensureLoaded(const EngineTarget& target) {
         model_ = std::move(model);
         resident_ = target;
         spdlog::info("loaded {} in {} ms on {}", target.label.toStdString(), timer.elapsed(), model_->backendDescription());
-        emit loaded(target, QString::fromStdString(model_->backendDescription()), session_->contextLength());
+        emit loaded(target, QString::fromStdString(model_->backendDescription()), session_->contextLength(),
+                    QString::fromStdString(model_->info().contextWarning));
         return true;
     } catch (const Error& e) {
         const bool wasCancelled = e.kind() == ErrorKind::Cancelled;

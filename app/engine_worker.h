@@ -70,7 +70,9 @@ public:
 signals:
     void loadStarted(const nibble::app::EngineTarget& target);
     void loadProgress(double fraction);
-    void loaded(const nibble::app::EngineTarget& target, const QString& backend, int contextLength);
+    // contextWarning: why the context is shorter than asked (it had to fit free memory), or empty.
+    void loaded(const nibble::app::EngineTarget& target, const QString& backend, int contextLength,
+                const QString& contextWarning);
     void loadFailed(const nibble::app::EngineTarget& target, const QString& message, bool cancelled);
     void unloaded();
     void pieceReady(quint64 requestId, const QString& piece);

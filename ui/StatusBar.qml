@@ -110,8 +110,13 @@ Rectangle {
             color: theme.mutedText
             font.pixelSize: 12
             // The open conversation's, not whichever the engine last read.
-            text: chat.contextUsed >= 0 ? qsTr("Context %1 / %2 tokens").arg(chat.contextUsed).arg(engine.contextLength)
-                                        : qsTr("Context %1 tokens").arg(engine.contextLength)
+            text: (chat.contextUsed >= 0 ? qsTr("Context %1 / %2 tokens").arg(chat.contextUsed).arg(engine.contextLength)
+                                         : qsTr("Context %1 tokens").arg(engine.contextLength))
+                  + (engine.contextWarning.length > 0 ? qsTr(" (reduced to fit memory)") : "")
+            readonly property string reducedBecause: engine.contextWarning
+            ToolTip.visible: reducedBecause.length > 0 && contextHover.hovered
+            ToolTip.text: reducedBecause
+            HoverHandler { id: contextHover }
         }
     }
 }
