@@ -258,6 +258,10 @@ void ChatController::endStream() {
 }
 
 void ChatController::stop() {
+    if (requestId_) engine_.stopChatReply(requestId_);
+}
+
+void ChatController::withdrawReply() {
     if (requestId_) engine_.cancel(requestId_);
 }
 
@@ -315,7 +319,7 @@ void ChatController::switchBranch(int row, int step) {
 }
 
 void ChatController::newConversation() {
-    if (generating()) stop();
+    withdrawReply();
     conversationId_ = 0;
     title_.clear();
     pendingSettings_.reset();
@@ -326,7 +330,7 @@ void ChatController::newConversation() {
 
 void ChatController::openConversation(qint64 id) {
     if (id == conversationId_) return;
-    if (generating()) stop();
+    withdrawReply();
     guarded([&] {
         const storage::Conversation conversation = storage::ConversationStore(db_).get(id);
         conversationId_ = id;

@@ -74,6 +74,8 @@ public:
 
     // False when nothing can be sent now (empty text, a reply in progress, no model).
     Q_INVOKABLE bool send(const QString& text);
+    // The user's Stop: a reply still waiting behind an API request stops that
+    // request too, so the chat gets the engine.
     Q_INVOKABLE void stop();
     // A new reply to the last user message, kept beside the old one as a branch.
     Q_INVOKABLE void regenerate();
@@ -140,6 +142,9 @@ private:
     void onFailed(quint64 requestId, const QString& message);
     void saveStreamingText();
     void endStream();
+    // Ends the reply in progress for the app's own reasons (another
+    // conversation opened), unlike the user's stop(): only that reply stops.
+    void withdrawReply();
     void setNotice(const QString& text);
     void setReading(const QString& text);
     void pickInitialVariant();

@@ -114,8 +114,12 @@ quint64 EngineHost::queue(RequestSource source, const GenerateOptions& options,
     return id;
 }
 
-void EngineHost::cancel(quint64 requestId) {
-    if (!worker_->cancelGeneration(requestId)) return;
+void EngineHost::cancel(quint64 requestId) { cancel(requestId, false); }
+
+void EngineHost::stopChatReply(quint64 requestId) { cancel(requestId, true); }
+
+void EngineHost::cancel(quint64 requestId, bool preemptApi) {
+    if (!worker_->cancelGeneration(requestId, preemptApi)) return;
     // It never started, so the worker will not report it: end it here, at once
     // rather than when the worker would have reached it.
     QMetaObject::invokeMethod(

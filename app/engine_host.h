@@ -41,9 +41,11 @@ public:
     // The API's generation (see EngineWorker::generateExact); queues behind the GUI's.
     quint64 generateExact(const EngineTarget& target, PromptInput prompt, const GenerateOptions& options);
     // Stops the request within a layer of the model, even mid-prompt; a queued
-    // one ends (generationFinished, Cancelled) at once. Stopping a chat reply
-    // that waits behind an API request stops that request too.
+    // one ends (generationFinished, Cancelled) at once. Nothing else is stopped.
     void cancel(quint64 requestId);
+    // The user's Stop on a chat reply: cancel(), and when the reply still waits
+    // behind an API request, stops that request too, so the chat gets the engine.
+    void stopChatReply(quint64 requestId);
     Q_INVOKABLE void cancelLoad();
     void unload();
 
@@ -76,6 +78,7 @@ signals:
 
 private:
     void onGenerationEnded();
+    void cancel(quint64 requestId, bool preemptApi);
     quint64 queue(RequestSource source, const GenerateOptions& options,
                   std::function<void(quint64, const GenerateOptions&)> run);
 

@@ -83,13 +83,13 @@ void EngineWorker::runNext() {
     running_.reset();
 }
 
-bool EngineWorker::cancelGeneration(quint64 requestId) {
+bool EngineWorker::cancelGeneration(quint64 requestId, bool preemptApi) {
     const std::lock_guard lock(requestsMutex_);
     const auto queued = std::find_if(queued_.begin(), queued_.end(), [&](const Request& r) { return r.id == requestId; });
     if (queued != queued_.end()) {
         const bool chat = queued->source == RequestSource::Chat;
         queued_.erase(queued);
-        if (chat && running_ && running_->source == RequestSource::Api) {
+        if (preemptApi && chat && running_ && running_->source == RequestSource::Api) {
             running_->preempted = true;
             running_->cancel->store(true);
         }

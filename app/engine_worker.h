@@ -59,9 +59,10 @@ public:
 
     // Safe from any thread. Stops generation requestId within a layer of the
     // model wherever it is; returns true when it was still queued, having
-    // dropped it (no signal will come for it). A chat request dropped so also
-    // stops the API request running ahead of it, so the chat gets the engine.
-    bool cancelGeneration(quint64 requestId);
+    // dropped it (no signal will come for it). With preemptApi, a request
+    // dropped so also stops the API request running ahead of it, so the chat
+    // gets the engine; only the user's Stop on a waiting chat reply asks that.
+    bool cancelGeneration(quint64 requestId, bool preemptApi = false);
     // Safe from any thread: cancels every generation, queued or running.
     void cancelAll();
     // Safe from any thread: abandons the load in progress.

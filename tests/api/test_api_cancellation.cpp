@@ -1,7 +1,8 @@
 // The shared engine never stays stuck on work nobody waits for: an API client
 // that hangs up while its long prompt is processed, or a request past its
 // deadline, frees the engine within seconds, and the chat window's Stop gets
-// it the engine at once, ahead of API work. Real SmolLM2 on the CPU, real HTTP.
+// it the engine at once, ahead of API work (nothing else preempts the API).
+// Real SmolLM2 on the CPU, real HTTP.
 #include "api_test_app.h"
 #include "test_models.h"
 
@@ -63,6 +64,7 @@ private slots:
     void deadlineCancelsTheEngineWork();
     void chatStopGetsTheEngineAheadOfApiWork();
     void chatRepliesGoBeforeQueuedApiWork();
+    void withdrawnChatRequestLeavesApiWorkRunning();
 
 private:
     app::ApiServer& server() { return app_->server; }
@@ -174,7 +176,7 @@ void TestApiCancellation::chatStopGetsTheEngineAheadOfApiWork() {
 
     QElapsedTimer sinceStop;
     sinceStop.start();
-    app_->engine.cancel(waiting);
+    app_->engine.stopChatReply(waiting);
     QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 1000);
     QCOMPARE(finished.first().at(0).toULongLong(), waiting);
     QCOMPARE(finished.first().at(1).value<app::GenerationStats>().stopReason, StopReason::Cancelled);
@@ -213,6 +215,27 @@ void TestApiCancellation::chatRepliesGoBeforeQueuedApiWork() {
     const quint64 chat = app_->engine.generate(target(), {{"user", "Three"}}, options);
     QTRY_COMPARE_WITH_TIMEOUT(order.size(), 3, kReplyTimeoutMs);
     QCOMPARE(order, QList<quint64>({firstApi, chat, secondApi}));
+}
+
+void TestApiCancellation::withdrawnChatRequestLeavesApiWorkRunning() {
+    // As when the user opens another conversation while a reply waits, or
+    // stops Compare: only the user's Stop on that reply may stop API work.
+    GenerateOptions options;
+    options.sampling = SamplingParams::greedy();
+    options.maxTokens = 64;  // still on its reply when the chat request comes and goes
+    QSignalSpy pieces(&app_->engine, &app::EngineHost::pieceReady);
+    QSignalSpy finished(&app_->engine, &app::EngineHost::generationFinished);
+    QSignalSpy failed(&app_->engine, &app::EngineHost::generationFailed);
+    const quint64 api = app_->engine.generateExact(target(), {{{"user", "Count from one to one hundred."}}, std::nullopt}, options);
+    QTRY_VERIFY_WITH_TIMEOUT(!pieces.isEmpty(), kReplyTimeoutMs);
+    const quint64 chat = app_->engine.generate(target(), {{"user", "Tell me a joke."}}, options);
+    app_->engine.cancel(chat);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size() + failed.size(), 2, kReplyTimeoutMs);
+    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().at(1).toString()));
+    QCOMPARE(finished.at(0).at(0).toULongLong(), chat);
+    QCOMPARE(finished.at(1).at(0).toULongLong(), api);
+    const auto apiStats = finished.at(1).at(1).value<app::GenerationStats>();
+    QVERIFY(apiStats.stopReason != StopReason::Cancelled);
 }
 
 QTEST_MAIN(TestApiCancellation)
