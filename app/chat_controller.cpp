@@ -215,8 +215,10 @@ int ChatController::contextUsed() const {
 void ChatController::onFinished(quint64 requestId, const GenerationStats& stats) {
     if (requestId != requestId_) return;
     saveStreamingText();
-    contextUsed_.insert(conversationId_, stats.contextUsed);
-    emit contextUsedChanged();
+    if (stats.contextUsed >= 0) {
+        contextUsed_.insert(conversationId_, stats.contextUsed);
+        emit contextUsedChanged();
+    }
     guarded([&] {
         if (stats.stopReason == StopReason::Cancelled)
             store_.interrupt(streamingId_, stats.generatedTokens, stats.tokensPerSecond);

@@ -27,7 +27,6 @@ EngineHost::EngineHost(QObject* parent) : QObject(parent), worker_(new EngineWor
         loading_ = false;
         resident_ = target;
         backend_ = backend;
-        contextUsed_ = 0;
         contextLength_ = context;
         contextWarning_ = contextWarning;
         emit stateChanged();
@@ -43,7 +42,7 @@ EngineHost::EngineHost(QObject* parent) : QObject(parent), worker_(new EngineWor
         resident_ = {};
         backend_.clear();
         contextWarning_.clear();
-        contextUsed_ = contextLength_ = 0;
+        contextLength_ = 0;
         emit stateChanged();
     });
     connect(worker_, &EngineWorker::pieceReady, this, &EngineHost::pieceReady);
@@ -51,7 +50,6 @@ EngineHost::EngineHost(QObject* parent) : QObject(parent), worker_(new EngineWor
     connect(worker_, &EngineWorker::loaded, this, &EngineHost::loadEnded, Qt::DirectConnection);
     connect(worker_, &EngineWorker::loadFailed, this, &EngineHost::loadEnded, Qt::DirectConnection);
     connect(worker_, &EngineWorker::generationFinished, this, [this](quint64 id, const GenerationStats& stats) {
-        contextUsed_ = stats.contextUsed;
         contextLength_ = stats.contextLength ? stats.contextLength : contextLength_;
         onGenerationEnded();
         emit generationFinished(id, stats);
@@ -127,8 +125,7 @@ void EngineHost::cancel(quint64 requestId, bool preemptApi) {
         [this, requestId] {
             GenerationStats stats;
             stats.stopReason = StopReason::Cancelled;
-            stats.contextUsed = contextUsed_;
-            stats.contextLength = contextLength_;
+            stats.contextUsed = -1;
             onGenerationEnded();
             emit generationFinished(requestId, stats);
         },

@@ -1,7 +1,7 @@
 #pragma once
 // The UI thread's handle on the engine: starts the worker thread, forwards
 // requests to it, and mirrors its state (what is loaded, loading progress,
-// context use) as properties QML can bind to.
+// context length) as properties QML can bind to.
 #include "engine_target.h"
 #include "engine_worker.h"
 #include "generation_stats.h"
@@ -25,7 +25,6 @@ class EngineHost : public QObject {
     Q_PROPERTY(qint64 residentVariantId READ residentVariantId NOTIFY stateChanged)
     Q_PROPERTY(QString residentLabel READ residentLabel NOTIFY stateChanged)
     Q_PROPERTY(QString backend READ backend NOTIFY stateChanged)
-    Q_PROPERTY(int contextUsed READ contextUsed NOTIFY stateChanged)
     Q_PROPERTY(int contextLength READ contextLength NOTIFY stateChanged)
     // Why the context is shorter than asked for (it had to fit free memory), or empty.
     Q_PROPERTY(QString contextWarning READ contextWarning NOTIFY stateChanged)
@@ -56,7 +55,6 @@ public:
     qint64 residentVariantId() const { return resident_.variantId; }
     QString residentLabel() const { return resident_.label; }
     QString backend() const { return backend_; }
-    int contextUsed() const { return contextUsed_; }
     int contextLength() const { return contextLength_; }
     QString contextWarning() const { return contextWarning_; }
     QString lastError() const { return lastError_; }
@@ -91,7 +89,6 @@ private:
     QString loadingLabel_;
     EngineTarget resident_;
     QString backend_;
-    int contextUsed_ = 0;
     int contextLength_ = 0;
     QString contextWarning_;
     QString lastError_;

@@ -114,6 +114,7 @@ bool EngineWorker::startRequest(quint64 requestId, const EngineTarget& target, c
     if (options.cancel && options.cancel->load()) {
         GenerationStats stats;
         stats.stopReason = StopReason::Cancelled;
+        stats.contextUsed = -1;
         emit generationFinished(requestId, stats);
         return false;
     }

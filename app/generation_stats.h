@@ -13,7 +13,7 @@ struct GenerationStats {
     int promptTokens = 0;
     double promptTokensPerSecond = 0;
     int droppedMessages = 0;
-    int contextUsed = 0;
+    int contextUsed = 0;  // -1: the request never ran, so it says nothing of the context
     int contextLength = 0;
 };
 

@@ -180,6 +180,8 @@ void TestApiCancellation::chatStopGetsTheEngineAheadOfApiWork() {
     QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 1000);
     QCOMPARE(finished.first().at(0).toULongLong(), waiting);
     QCOMPARE(finished.first().at(1).value<app::GenerationStats>().stopReason, StopReason::Cancelled);
+    // It never ran: the context in use is the API request's, not the chat's.
+    QCOMPARE(finished.first().at(1).value<app::GenerationStats>().contextUsed, -1);
 
     // The API request ahead of it was stopped too, with an error its client can read.
     QByteArray received;
@@ -233,6 +235,7 @@ void TestApiCancellation::withdrawnChatRequestLeavesApiWorkRunning() {
     QTRY_COMPARE_WITH_TIMEOUT(finished.size() + failed.size(), 2, kReplyTimeoutMs);
     QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().at(1).toString()));
     QCOMPARE(finished.at(0).at(0).toULongLong(), chat);
+    QCOMPARE(finished.at(0).at(1).value<app::GenerationStats>().contextUsed, -1);
     QCOMPARE(finished.at(1).at(0).toULongLong(), api);
     const auto apiStats = finished.at(1).at(1).value<app::GenerationStats>();
     QVERIFY(apiStats.stopReason != StopReason::Cancelled);
