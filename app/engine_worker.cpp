@@ -162,15 +162,21 @@ void EngineWorker::generateExact(quint64 requestId, const EngineTarget& target, 
 
 void EngineWorker::runGeneration(quint64 requestId, const GenerateOptions& options,
                                  const std::function<GenerationResult(const TokenCallback&)>& run) {
-    const auto cancelled = [&] { return options.cancel && options.cancel->load(); };
     GenerationStats stats;
+    // Set when a piece was held back for a cancel: the reply is then incomplete,
+    // whatever its stop reason. A cancel landing after the run is not consulted:
+    // the reply it would mark is already whole.
+    bool pieceWithheld = false;
     try {
         const GenerationResult result = run([&](std::string_view piece) {
-            if (cancelled()) return false;
+            if (options.cancel && options.cancel->load()) {
+                pieceWithheld = true;
+                return false;
+            }
             emit pieceReady(requestId, QString::fromUtf8(piece.data(), qsizetype(piece.size())));
             return true;
         });
-        stats.stopReason = cancelled() ? StopReason::Cancelled : result.stopReason;
+        stats.stopReason = pieceWithheld ? StopReason::Cancelled : result.stopReason;
         stats.generatedTokens = result.generatedTokens;
         stats.tokensPerSecond = result.tokensPerSecond();
         stats.promptTokens = result.promptTokens;
