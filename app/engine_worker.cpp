@@ -13,7 +13,7 @@ EngineWorker::~EngineWorker() = default;
 
 void EngineWorker::load(const EngineTarget& target) { ensureLoaded(target); }
 
-bool EngineWorker::ensureLoaded(const EngineTarget& target) {
+bool EngineWorker::ensureLoaded(const EngineTarget& target, const std::shared_ptr<const std::atomic<bool>>& cancel) {
     if (model_ && resident_.loadsLike(target)) {
         resident_ = target;
         return true;
@@ -29,7 +29,7 @@ bool EngineWorker::ensureLoaded(const EngineTarget& target) {
             lastPercent = percent;
             emit loadProgress(fraction);
         }
-        return !loadCancelled_.load();
+        return !loadCancelled_.load() && !(cancel && cancel->load());
     };
     try {
         QElapsedTimer timer;
@@ -111,18 +111,19 @@ bool EngineWorker::runningPreempted() const {
 }
 
 bool EngineWorker::startRequest(quint64 requestId, const EngineTarget& target, const GenerateOptions& options) {
-    if (options.cancel && options.cancel->load()) {
+    const auto cancelled = [&] { return options.cancel && options.cancel->load(); };
+    if (!cancelled() && ensureLoaded(target, options.cancel)) return true;
+    if (!cancelled()) {
+        emit generationFailed(requestId, tr("%1 could not be loaded.").arg(target.label));
+    } else if (runningPreempted()) {
+        emit generationFailed(requestId, preemptedMessage());
+    } else {
         GenerationStats stats;
         stats.stopReason = StopReason::Cancelled;
         stats.contextUsed = -1;
         emit generationFinished(requestId, stats);
-        return false;
     }
-    if (!ensureLoaded(target)) {
-        emit generationFailed(requestId, tr("%1 could not be loaded.").arg(target.label));
-        return false;
-    }
-    return true;
+    return false;
 }
 
 void EngineWorker::generate(quint64 requestId, const EngineTarget& target, const std::vector<ChatMessage>& messages,
@@ -194,8 +195,7 @@ void EngineWorker::runGeneration(quint64 requestId, const GenerateOptions& optio
         return;
     }
     if (stats.stopReason == StopReason::Cancelled && runningPreempted()) {
-        emit generationFailed(requestId, tr("Stopped so that Nibble's chat window could use the model; "
-                                            "send the request again."));
+        emit generationFailed(requestId, preemptedMessage());
         return;
     }
     stats.contextUsed = session_->contextUsed();
@@ -204,5 +204,9 @@ void EngineWorker::runGeneration(quint64 requestId, const GenerateOptions& optio
 }
 
 void EngineWorker::cancelLoad() { loadCancelled_ = true; }
+
+QString EngineWorker::preemptedMessage() {
+    return tr("Stopped so that Nibble's chat window could use the model; send the request again.");
+}
 
 }  // namespace nibble::app

@@ -83,7 +83,8 @@ signals:
 
 private:
     // Returns false (after reporting why) when the target could not be loaded.
-    bool ensureLoaded(const EngineTarget& target);
+    // cancel, when given, abandons the load too: the request that needs it was cancelled.
+    bool ensureLoaded(const EngineTarget& target, const std::shared_ptr<const std::atomic<bool>>& cancel = {});
     // Whether request requestId may run: false (after reporting why) when it
     // was cancelled before it started or its target could not be loaded.
     bool startRequest(quint64 requestId, const EngineTarget& target, const GenerateOptions& options);
@@ -92,6 +93,7 @@ private:
                        const std::function<GenerationResult(const TokenCallback&)>& run);
     // Whether the running request was stopped for a chat request rather than by its owner.
     bool runningPreempted() const;
+    static QString preemptedMessage();
 
     struct Request {
         quint64 id = 0;

@@ -19,6 +19,9 @@
 #include <QTest>
 #include <QTimer>
 
+#include <atomic>
+#include <thread>
+
 #include <sys/socket.h>
 
 using namespace nibble;
@@ -65,6 +68,7 @@ private slots:
     void chatStopGetsTheEngineAheadOfApiWork();
     void chatRepliesGoBeforeQueuedApiWork();
     void withdrawnChatRequestLeavesApiWorkRunning();
+    void cancelStopsTheRequestsModelLoad();
 
 private:
     app::ApiServer& server() { return app_->server; }
@@ -239,6 +243,31 @@ void TestApiCancellation::withdrawnChatRequestLeavesApiWorkRunning() {
     QCOMPARE(finished.at(1).at(0).toULongLong(), api);
     const auto apiStats = finished.at(1).at(1).value<app::GenerationStats>();
     QVERIFY(apiStats.stopReason != StopReason::Cancelled);
+}
+
+void TestApiCancellation::cancelStopsTheRequestsModelLoad() {
+    app_->engine.unload();
+    QTRY_COMPARE(app_->engine.residentVariantId(), 0);
+    // Cancelled as its load begins (as a client hanging up then would be): the
+    // load is abandoned rather than finished for nobody.
+    std::atomic<quint64> request{0};
+    QObject watcher;
+    connect(
+        &app_->engine, &app::EngineHost::loadBeginning, &watcher,
+        [&](const app::EngineTarget&) {
+            while (request.load() == 0) std::this_thread::yield();  // generateExact has yet to return
+            app_->engine.cancel(request.load());
+        },
+        Qt::DirectConnection);
+    QSignalSpy finished(&app_->engine, &app::EngineHost::generationFinished);
+    GenerateOptions options;
+    options.maxTokens = 2;
+    request = app_->engine.generateExact(target(), {{{"user", "Hello"}}, std::nullopt}, options);
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), kReplyTimeoutMs);
+    QCOMPARE(finished.first().at(0).toULongLong(), request.load());
+    QCOMPARE(finished.first().at(1).value<app::GenerationStats>().stopReason, StopReason::Cancelled);
+    QVERIFY(!app_->engine.loading());
+    QCOMPARE(app_->engine.residentVariantId(), 0);
 }
 
 QTEST_MAIN(TestApiCancellation)
