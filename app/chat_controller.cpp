@@ -51,10 +51,11 @@ ChatController::ChatController(const storage::Database& db, EngineHost& engine, 
     connect(this, &ChatController::variantChanged, this, &ChatController::conversationSettingsChanged);
     connect(&settings_, &AppSettings::changed, this, &ChatController::conversationSettingsChanged);
     heldBackVariantId_ = heldBackVariantId;
-    pickInitialVariant();
-    // Where the user left off: the most recent conversation, not a blank new chat.
+    // Where the user left off: the most recent conversation, not a blank new
+    // chat. It picks its own variant, so only one model loads.
     if (conversations_.rowCount() > 0)
         openConversation(conversations_.data(conversations_.index(0), ConversationListModel::ConversationIdRole).toLongLong());
+    if (!variantId_) pickInitialVariant();
     heldBackVariantId_ = 0;
 }
 
