@@ -137,16 +137,18 @@ std::vector<VariantQuality> compareModels(const std::filesystem::path& reference
             const auto& conversation = options.conversations[i];
             const bool addBos = m.tokenizer->addBos() && !m.chatTemplate->emitsBos();
             std::vector<int32_t> prompt = m.tokenizer->encode(m.chatTemplate->render(conversation, true), addBos, true);
-            if (int(prompt.size()) + options.replyTokens > backend->contextLength())
-                throw Error(ErrorKind::ContextFull, "a conversation is too long for a context of " + std::to_string(backend->contextLength()));
+            const bool replyGiven = i < options.replies.size() && !options.replies[i].empty();
             std::vector<int32_t> reply;
-            if (i < options.replies.size() && !options.replies[i].empty()) {
+            if (replyGiven) {
                 // A reply is text a model wrote, not markup: no special tokens parsed out of it.
                 reply = m.tokenizer->encode(options.replies[i], false, false);
                 if (int(reply.size()) > options.replyTokens) reply.resize(size_t(options.replyTokens));
-            } else {
-                reply = referenceReply(m, *backend, prompt, options.replyTokens);
             }
+            // Room for the reply scored: the given one as it is, else as long as may be generated.
+            const int replyRoom = replyGiven ? int(reply.size()) : options.replyTokens;
+            if (int(prompt.size()) + replyRoom > backend->contextLength())
+                throw Error(ErrorKind::ContextFull, "a conversation is too long for a context of " + std::to_string(backend->contextLength()));
+            if (!replyGiven) reply = referenceReply(m, *backend, prompt, options.replyTokens);
             const int first = int(prompt.size()) - 1;
             prompt.insert(prompt.end(), reply.begin(), reply.end());
             items.emplace_back(std::move(prompt), first);
