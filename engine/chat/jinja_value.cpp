@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <cstring>
 
 namespace nibble::jinja {
@@ -145,10 +146,11 @@ std::string formatFloat(double value) {
 size_t findText(std::string_view haystack, std::string_view needle, size_t from) {
     if (from > haystack.size()) return std::string_view::npos;
     if (needle.empty()) return from;
-    // glibc's memmem is linear (two-way); std::string::find can take
-    // haystack * needle steps, hours for two large strings.
-    const void* at = memmem(haystack.data() + from, haystack.size() - from, needle.data(), needle.size());
-    return at ? static_cast<size_t>(static_cast<const char*>(at) - haystack.data()) : std::string_view::npos;
+    // std::string::find can take haystack * needle steps, hours for two large
+    // strings; Boyer-Moore finds the first match in linear time, on every platform.
+    const auto at = std::search(haystack.begin() + from, haystack.end(),
+                                std::boyer_moore_searcher(needle.begin(), needle.end()));
+    return at == haystack.end() ? std::string_view::npos : static_cast<size_t>(at - haystack.begin());
 }
 
 size_t utf8CharacterLength(std::string_view text, size_t at) {
