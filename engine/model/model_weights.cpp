@@ -2,6 +2,7 @@
 
 #include "model/cpu_ops.h"
 #include "nibble/error.h"
+#include "tensor/row_blocks.h"
 
 #include <algorithm>
 #include <cmath>
@@ -46,8 +47,7 @@ constexpr uint64_t kCheckedMatrixElements = uint64_t(1) << 22;
 
 bool isChecked(const Tensor& t) {
     if (t.shape.size() == 1 || t.rows() == 1) return true;
-    const bool isFloat = t.type == GgmlType::F32 || t.type == GgmlType::F16 || t.type == GgmlType::BF16;
-    return isFloat && t.elementCount() <= kCheckedMatrixElements;
+    return blocks::isFloatFormat(t.type) && t.elementCount() <= kCheckedMatrixElements;
 }
 
 }  // namespace

@@ -5,23 +5,9 @@
 #include "vulkan/mat_vec.h"
 
 #include <algorithm>
-#include <set>
 
 namespace nibble::vulkan {
 namespace {
-
-// Every tensor the forward pass reads, once each (the output may be the embedding).
-std::vector<const Tensor*> usedTensors(const ModelWeights& w) {
-    std::vector<const Tensor*> all = {w.tokenEmbedding, w.outputNorm, w.output, w.ropeFreqs};
-    for (const LayerWeights& L : w.layers)
-        all.insert(all.end(), {L.attnNorm, L.wq, L.wk, L.wv, L.wo, L.bq, L.bk, L.bv, L.qNorm, L.kNorm, L.postAttnNorm,
-                               L.ffnNorm, L.gate, L.up, L.down, L.postFfnNorm});
-    std::vector<const Tensor*> unique;
-    std::set<const Tensor*> seen;
-    for (const Tensor* t : all)
-        if (t && seen.insert(t).second) unique.push_back(t);
-    return unique;
-}
 
 // Vectors (norm weights, biases) go up as float32 whatever their storage
 // type; matrices go up as their raw bytes, which the kernels dequantize.
@@ -33,7 +19,7 @@ uint64_t deviceBytes(const Tensor& t) { return isVector(t) ? t.elementCount() * 
 
 std::string DeviceWeights::unsupportedReason(const ModelWeights& weights) {
     // The embedding needs no matrix kernel unless it is also the output.
-    for (const Tensor* t : usedTensors(weights))
+    for (const Tensor* t : weights.all())
         if (!isVector(*t) && (t != weights.tokenEmbedding || t == weights.output) && !matVecSupports(t->type))
             return "the Vulkan backend cannot multiply " + std::string(typeName(t->type)) + " weights yet (" +
                    std::string(t->name) + ")";
@@ -49,7 +35,7 @@ uint64_t DeviceWeights::memoryBytes(const PhysicalDevice& device) {
 
 uint64_t DeviceWeights::bytes(const ModelWeights& weights) {
     uint64_t total = 0;
-    for (const Tensor* t : usedTensors(weights)) total += deviceBytes(*t);
+    for (const Tensor* t : weights.all()) total += deviceBytes(*t);
     return total;
 }
 
@@ -71,7 +57,7 @@ DeviceWeights::DeviceWeights(const ModelWeights& weights, const ContextOptions& 
 }
 
 void DeviceWeights::upload(const Progress& progress) {
-    const std::vector<const Tensor*> tensors = usedTensors(weights_);
+    const std::vector<const Tensor*> tensors = weights_.all();
     const uint64_t total = bytes(weights_);
     uint64_t done = 0;
     const PhysicalDevice& physical = context_.physicalDevice();
