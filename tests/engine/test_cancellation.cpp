@@ -132,25 +132,31 @@ private slots:
         const size_t promptTokens = model->tokenize(prompt, true).size();
         QVERIFY2(promptTokens > 1800, qPrintable(QString::number(promptTokens)));
 
-        // Cancelled after about three chunks' time, so some chunks are kept and one is interrupted.
+        // Cancelled after about three chunks' time, so some chunks are kept and one is
+        // interrupted. On a busy machine the chunks may run slower than the warm-up
+        // measured and none is done yet: then the same again with twice the delay.
         const GenerationResult warmUp = Session(model).complete(longText(5), test::greedy(1), {});
         const auto chunkTime = std::chrono::duration<double>(warmUp.promptSeconds * 64 / warmUp.promptTokens);
-        const auto delay = std::chrono::milliseconds(100) + std::chrono::duration_cast<std::chrono::milliseconds>(3 * chunkTime);
+        auto delay = std::chrono::milliseconds(100) + std::chrono::duration_cast<std::chrono::milliseconds>(3 * chunkTime);
 
-        Session session(model);
-        RepeatedCanceller canceller(delay, [&] { session.cancel(); });
-        const GenerationResult cancelled = session.complete(prompt, test::greedy(8), {});
-        const auto returned = Clock::now();
-        canceller.stop();
+        std::unique_ptr<Session> session;
+        int kept = 0;
+        for (int attempt = 0; attempt < 4 && kept < 64; ++attempt, delay *= 2) {
+            session = std::make_unique<Session>(model);
+            RepeatedCanceller canceller(delay, [&] { session->cancel(); });
+            const GenerationResult cancelled = session->complete(prompt, test::greedy(8), {});
+            const auto returned = Clock::now();
+            canceller.stop();
 
-        QCOMPARE(cancelled.stopReason, StopReason::Cancelled);
-        QCOMPARE(cancelled.generatedTokens, 0);
-        const double latency = secondsBetween(canceller.firstCancel(), returned);
-        QVERIFY2(latency < 2.0, qPrintable(QString("returned %1 s after the cancel").arg(latency)));
-        const int kept = session.contextUsed();
-        QVERIFY2(size_t(kept) < promptTokens, "the whole prompt ran despite the cancel");
-        QVERIFY2(kept >= 64, qPrintable(QString("no chunk was done %1 ms in").arg(delay.count())));
-        QCOMPARE(kept % 64, 0);
+            QCOMPARE(cancelled.stopReason, StopReason::Cancelled);
+            QCOMPARE(cancelled.generatedTokens, 0);
+            const double latency = secondsBetween(canceller.firstCancel(), returned);
+            QVERIFY2(latency < 2.0, qPrintable(QString("returned %1 s after the cancel").arg(latency)));
+            kept = session->contextUsed();
+            QVERIFY2(size_t(kept) < promptTokens, "the whole prompt ran despite the cancel");
+            QCOMPARE(kept % 64, 0);
+        }
+        QVERIFY2(kept >= 64, qPrintable(QString("no chunk was done %1 ms in").arg(delay.count() / 2)));
 
         // A prompt that shares the start of the long one and runs past what the
         // cancel kept, through the positions of the chunk it interrupted: the
@@ -160,7 +166,7 @@ private slots:
         const std::string question = longText(sentences) + "On the next day, the miller";
         Session fresh(model);
         const GenerationResult expected = fresh.complete(question, test::greedy(12), {});
-        const GenerationResult reply = session.complete(question, test::greedy(12), {});
+        const GenerationResult reply = session->complete(question, test::greedy(12), {});
         QCOMPARE(reply.stopReason, expected.stopReason);
         QCOMPARE(reply.text, expected.text);
         QCOMPARE(reply.generatedTokens, 12);
