@@ -68,6 +68,8 @@ signals:
     // connected with Qt::DirectConnection runs then, in that order.
     void loadBeginning(const nibble::app::EngineTarget& target);
     void loadEnded();
+    // The request has the engine (its model is loaded): queued no longer.
+    void generationStarted(quint64 requestId);
     void pieceReady(quint64 requestId, const QString& piece);
     void generationFinished(quint64 requestId, const nibble::app::GenerationStats& stats);
     void generationFailed(quint64 requestId, const QString& message);

@@ -112,7 +112,10 @@ bool EngineWorker::runningPreempted() const {
 
 bool EngineWorker::startRequest(quint64 requestId, const EngineTarget& target, const GenerateOptions& options) {
     const auto cancelled = [&] { return options.cancel && options.cancel->load(); };
-    if (!cancelled() && ensureLoaded(target, options.cancel)) return true;
+    if (!cancelled() && ensureLoaded(target, options.cancel)) {
+        emit generationStarted(requestId);
+        return true;
+    }
     if (!cancelled()) {
         emit generationFailed(requestId, tr("%1 could not be loaded.").arg(target.label));
     } else if (runningPreempted()) {

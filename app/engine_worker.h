@@ -76,6 +76,8 @@ signals:
                 const QString& contextWarning);
     void loadFailed(const nibble::app::EngineTarget& target, const QString& message, bool cancelled);
     void unloaded();
+    // The request left the queue and its model is resident: it has the engine.
+    void generationStarted(quint64 requestId);
     void pieceReady(quint64 requestId, const QString& piece);
     void generationFinished(quint64 requestId, const nibble::app::GenerationStats& stats);
     void generationFailed(quint64 requestId, const QString& message);
