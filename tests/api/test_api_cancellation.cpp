@@ -4,6 +4,7 @@
 // it the engine at once, ahead of API work (nothing else preempts the API).
 // Real SmolLM2 on the CPU, real HTTP.
 #include "api_test_app.h"
+#include "chat_controller.h"
 #include "test_models.h"
 
 #include <QElapsedTimer>
@@ -68,6 +69,7 @@ private slots:
     void chatStopGetsTheEngineAheadOfApiWork();
     void chatRepliesGoBeforeQueuedApiWork();
     void withdrawnChatRequestLeavesApiWorkRunning();
+    void chatWindowStopsApiWorkOnlyOnStop();
     void cancelStopsTheRequestsModelLoad();
 
 private:
@@ -262,6 +264,50 @@ void TestApiCancellation::withdrawnChatRequestLeavesApiWorkRunning() {
     QCOMPARE(finished.at(1).at(0).toULongLong(), api);
     const auto apiStats = finished.at(1).at(1).value<app::GenerationStats>();
     QVERIFY(apiStats.stopReason != StopReason::Cancelled);
+}
+
+void TestApiCancellation::chatWindowStopsApiWorkOnlyOnStop() {
+    const int maxTokens = app_->settings.maxTokens();
+    app_->settings.setMaxTokens(4);
+    app::ChatController chat(app_->db, app_->engine, app_->settings, app_->variants, 0);
+    QVERIFY(chat.send("Hi"));
+    QTRY_VERIFY_WITH_TIMEOUT(!chat.generating(), kReplyTimeoutMs);
+    const qint64 answered = chat.conversationId();
+    const int used = chat.contextUsed();
+    QVERIFY(used > 0);
+
+    GenerateOptions counting;
+    counting.sampling = SamplingParams::greedy();
+    counting.maxTokens = 200;  // still on its reply while the chat's waits
+    const app::PromptInput count{{}, std::string("1, 2, 3, 4, 5, 6, 7, 8, 9, 10,")};
+    QSignalSpy pieces(&app_->engine, &app::EngineHost::pieceReady);
+    QSignalSpy finished(&app_->engine, &app::EngineHost::generationFinished);
+    QSignalSpy failed(&app_->engine, &app::EngineHost::generationFailed);
+    const quint64 api = app_->engine.generateExact(target(), count, counting);
+    QTRY_VERIFY_WITH_TIMEOUT(!pieces.isEmpty(), kReplyTimeoutMs);
+    // Opening another conversation withdraws the waiting reply, and only it.
+    QVERIFY(chat.send("And then?"));
+    chat.newConversation();
+    QTRY_VERIFY_WITH_TIMEOUT(!app_->engine.busy(), kReplyTimeoutMs);
+    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().at(1).toString()));
+    QCOMPARE(finished.last().at(0).toULongLong(), api);
+    QVERIFY(finished.last().at(1).value<app::GenerationStats>().stopReason != StopReason::Cancelled);
+
+    // The user's Stop on a reply waiting behind API work stops that work; the
+    // stopped reply never ran, so the conversation's context count stays.
+    chat.openConversation(answered);
+    QCOMPARE(chat.contextUsed(), used);
+    pieces.clear();
+    failed.clear();
+    const quint64 preempted = app_->engine.generateExact(target(), count, counting);
+    QTRY_VERIFY_WITH_TIMEOUT(!pieces.isEmpty(), kReplyTimeoutMs);
+    QVERIFY(chat.send("And then?"));
+    chat.stop();
+    QTRY_VERIFY_WITH_TIMEOUT(!app_->engine.busy(), kReplyTimeoutMs);
+    QCOMPARE(failed.size(), 1);
+    QCOMPARE(failed.first().at(0).toULongLong(), preempted);
+    QCOMPARE(chat.contextUsed(), used);
+    app_->settings.setMaxTokens(maxTokens);
 }
 
 void TestApiCancellation::cancelStopsTheRequestsModelLoad() {
