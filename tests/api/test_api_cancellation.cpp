@@ -5,6 +5,8 @@
 // Real SmolLM2 on the CPU, real HTTP.
 #include "api_test_app.h"
 #include "chat_controller.h"
+#include "model_registration.h"
+#include "storage/conversation_store.h"
 #include "test_models.h"
 
 #include <QElapsedTimer>
@@ -21,6 +23,7 @@
 #include <QTimer>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include <sys/socket.h>
@@ -71,6 +74,7 @@ private slots:
     void withdrawnChatRequestLeavesApiWorkRunning();
     void chatWindowStopsApiWorkOnlyOnStop();
     void cancelStopsTheRequestsModelLoad();
+    void startLoadsOnlyTheLastConversationsModel();
 
 private:
     app::ApiServer& server() { return app_->server; }
@@ -333,6 +337,37 @@ void TestApiCancellation::cancelStopsTheRequestsModelLoad() {
     QCOMPARE(finished.first().at(1).value<app::GenerationStats>().stopReason, StopReason::Cancelled);
     QVERIFY(!app_->engine.loading());
     QCOMPARE(app_->engine.residentVariantId(), 0);
+}
+
+void TestApiCancellation::startLoadsOnlyTheLastConversationsModel() {
+    NIBBLE_REQUIRE_MODEL(smol, test::kSmolLM2);
+    NIBBLE_REQUIRE_MODEL(stories, test::kStories);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    test::ApiTestApp fresh(dir.path(), QString::fromStdString(smol.string()));
+    const qint64 conversationVariant = fresh.variants.variantIdAt(0);
+    const qint64 lastUsed =
+        app::registerModelFile(fresh.db, QString::fromStdString(stories.string()), storage::VariantOrigin::Imported).id;
+    fresh.variants.reload();
+    QVERIFY(conversationVariant && lastUsed && conversationVariant != lastUsed);
+    fresh.settings.setLastVariantId(lastUsed);
+    storage::ConversationStore(fresh.db).create(conversationVariant);
+
+    std::mutex loadsMutex;
+    QList<qint64> loads;
+    QObject watcher;
+    connect(
+        &fresh.engine, &app::EngineHost::loadBeginning, &watcher,
+        [&](const app::EngineTarget& target) {
+            const std::lock_guard lock(loadsMutex);
+            loads << target.variantId;
+        },
+        Qt::DirectConnection);
+    app::ChatController chat(fresh.db, fresh.engine, fresh.settings, fresh.variants, 0);
+    QCOMPARE(chat.variantId(), conversationVariant);
+    QTRY_COMPARE_WITH_TIMEOUT(fresh.engine.residentVariantId(), conversationVariant, kReplyTimeoutMs);
+    const std::lock_guard lock(loadsMutex);
+    QCOMPARE(loads, QList<qint64>({conversationVariant}));
 }
 
 QTEST_MAIN(TestApiCancellation)
