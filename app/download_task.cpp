@@ -137,12 +137,16 @@ void DownloadTask::setState(DownloadState state, const QString& text) {
     emit stateChanged();
 }
 
-void DownloadTask::fail(const QString& text) {
-    stopReply();
-    retryTimer_.stop();
+void DownloadTask::closePart() {
     part_.close();
     // An empty part file is nothing to resume, only clutter.
     if (const QFileInfo part(partPath()); part.isFile() && part.size() == 0) QFile::remove(partPath());
+}
+
+void DownloadTask::fail(const QString& text) {
+    stopReply();
+    retryTimer_.stop();
+    closePart();
     setState(DownloadState::Failed, text);
 }
 
@@ -466,8 +470,7 @@ void DownloadTask::pause() {
         if (state_ == DownloadState::Failed) return;
     }
     stopReply();
-    part_.close();
-    if (const QFileInfo part(partPath()); part.isFile() && part.size() == 0) QFile::remove(partPath());
+    closePart();
     bytesPerSecond_ = 0;
     setState(DownloadState::Paused);
 }

@@ -89,6 +89,8 @@ signals:
     void completed();
 
 private:
+    // Closes the part file, and deletes it when it holds nothing.
+    void closePart();
     void sendRequest();
     void onReadyRead();
     void onFinished();
