@@ -3,7 +3,7 @@
 #include "api/context_choice.h"
 #include "chat/builtin_templates.h"
 #include "model/available_memory.h"
-#include "model/cpu_transformer.h"
+#include "cpu/cpu_transformer.h"
 #include "nibble/file_type.h"
 #include "vulkan/vulkan_transformer.h"
 

@@ -5,7 +5,7 @@
 #include "model/inference_backend.h"
 #include "model/model_config.h"
 #include "model/model_weights.h"
-#include "model/thread_pool.h"
+#include "cpu/thread_pool.h"
 #include "nibble/engine.h"
 #include "tokenizer/tokenizer.h"
 

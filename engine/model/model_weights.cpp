@@ -1,6 +1,6 @@
 #include "model/model_weights.h"
 
-#include "model/cpu_ops.h"
+#include "model/tensor_values.h"
 #include "nibble/error.h"
 #include "tensor/row_blocks.h"
 
@@ -67,7 +67,7 @@ std::vector<const Tensor*> ModelWeights::all() const {
 void ModelWeights::checkNumbers(const gguf::GgufFile& file) const {
     for (const Tensor* t : all()) {
         if (!isChecked(*t)) continue;
-        const std::vector<float> values = cpu::tensorToFloat(*t);
+        const std::vector<float> values = tensorToFloat(*t);
         if (!std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); }))
             throw Error(ErrorKind::InvalidFile, file.displayName() + ": the model file contains invalid numbers in " +
                                                     std::string(t->name));

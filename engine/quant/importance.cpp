@@ -1,6 +1,6 @@
 #include "quant/importance.h"
 
-#include "model/cpu_transformer.h"
+#include "cpu/cpu_transformer.h"
 #include "nibble/error.h"
 #include "tokenizer/tokenizer.h"
 

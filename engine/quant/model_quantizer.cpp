@@ -2,7 +2,7 @@
 
 #include "gguf/gguf_writer.h"
 #include "model/model_config.h"
-#include "model/thread_pool.h"
+#include "cpu/thread_pool.h"
 #include "quant/importance.h"
 #include "quant/quant_recipe.h"
 #include "tensor/dequantize.h"

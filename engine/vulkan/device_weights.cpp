@@ -1,6 +1,6 @@
 #include "vulkan/device_weights.h"
 
-#include "model/cpu_ops.h"
+#include "model/tensor_values.h"
 #include "nibble/error.h"
 #include "vulkan/mat_vec.h"
 
@@ -71,7 +71,7 @@ void DeviceWeights::upload(const Progress& progress) {
         };
         DeviceTensor& device = tensors_[t];
         if (isVector(*t)) {
-            const std::vector<float> values = cpu::tensorToFloat(*t);
+            const std::vector<float> values = tensorToFloat(*t);
             device.pieces.push_back(create(size));
             context_.upload(device.pieces.back(), std::as_bytes(std::span(values)));
             device.rowsPerPiece = 1;

@@ -1,6 +1,6 @@
 #include "vulkan/vulkan_transformer.h"
 
-#include "model/cpu_ops.h"
+#include "model/tensor_values.h"
 #include "nibble/error.h"
 #include "vulkan/mat_mat.h"
 #include "vulkan/mat_vec.h"
@@ -162,7 +162,7 @@ void VulkanTransformer::forwardBatch(std::span<const int32_t> tokens, int startP
     if (hostRows_) {
         hostRowValues_.resize(size_t(batch) * E);
         for (uint32_t b = 0; b < batch; ++b) {
-            cpu::tensorRow(*w_.tokenEmbedding, uint64_t(tokens[b]), &hostRowValues_[size_t(b) * E]);
+            tensorRow(*w_.tokenEmbedding, uint64_t(tokens[b]), &hostRowValues_[size_t(b) * E]);
             for (uint32_t i = 0; i < E; ++i) hostRowValues_[size_t(b) * E + i] *= c_.embeddingScale;
         }
         gpu_.upload(*hostRows_, std::as_bytes(std::span(hostRowValues_)));

@@ -3,7 +3,7 @@
 // promptly, and what it leaves behind (the KV cache of the tokens it finished)
 // gives exactly the answers of a fresh session.
 #include "api/model_impl.h"
-#include "model/cpu_transformer.h"
+#include "cpu/cpu_transformer.h"
 #include "engine_test_helpers.h"
 
 #include <QTest>

@@ -1,6 +1,6 @@
 // The CPU reference path on real models, against the golden outputs of an
 // established engine (../shared/golden) and simple facts for chat models.
-#include "model/cpu_transformer.h"
+#include "cpu/cpu_transformer.h"
 #include "nibble/engine.h"
 #include "nibble/evaluation.h"
 #include "engine_test_helpers.h"

@@ -3,7 +3,7 @@
 // refused, and a long context costs memory only as the conversation fills it.
 #include "api/context_choice.h"
 #include "api/model_impl.h"
-#include "model/cpu_transformer.h"
+#include "cpu/cpu_transformer.h"
 #include "nibble/engine.h"
 #include "test_models.h"
 #include "tiny_model.h"

@@ -3,7 +3,7 @@
 // keep their own KV caches, may run on two threads at once, and both give the
 // CPU's logits; the upload goes with the last session.
 #include "api/model_impl.h"
-#include "model/cpu_transformer.h"
+#include "cpu/cpu_transformer.h"
 #include "test_models.h"
 #include "vulkan/vulkan_transformer.h"
 

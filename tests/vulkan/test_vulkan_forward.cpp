@@ -6,11 +6,12 @@
 #include "gguf/gguf_reader.h"
 #include "attention_reference.h"
 #include "logit_comparison.h"
-#include "model/cpu_ops.h"
-#include "model/cpu_transformer.h"
+#include "cpu/cpu_ops.h"
+#include "model/tensor_values.h"
+#include "cpu/cpu_transformer.h"
 #include "model/model_config.h"
 #include "model/model_weights.h"
-#include "model/thread_pool.h"
+#include "cpu/thread_pool.h"
 #include "nibble/error.h"
 #include "nibble/quantize.h"
 #include "random_floats.h"
@@ -117,7 +118,7 @@ class TestVulkanForward : public QObject {
         std::vector<double> expected;
         std::vector<float> row(cols);
         for (int32_t id : ids) {
-            cpu::tensorRow(tensor, uint64_t(id), row.data());
+            tensorRow(tensor, uint64_t(id), row.data());
             for (float x : row) expected.push_back(double(x) * scale);
         }
         const Buffer w = upload(std::as_bytes(std::span(raw)), "w"), idBuffer = upload(ids, "ids");

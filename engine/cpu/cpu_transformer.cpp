@@ -1,6 +1,7 @@
-#include "model/cpu_transformer.h"
+#include "cpu/cpu_transformer.h"
 
-#include "model/cpu_ops.h"
+#include "cpu/cpu_ops.h"
+#include "model/tensor_values.h"
 #include "nibble/error.h"
 
 #include <algorithm>
@@ -15,19 +16,19 @@ CpuTransformer::CpuTransformer(const ModelConfig& config, const ModelWeights& we
     const size_t kvRow = size_t(c_.nHeadKv) * c_.headDimK, vRow = size_t(c_.nHeadKv) * c_.headDimV;
     kCache_ = LazyFloats(size_t(c_.nLayer) * context_ * kvRow);
     vCache_ = LazyFloats(size_t(c_.nLayer) * context_ * vRow);
-    outputNorm_ = cpu::tensorToFloat(*w_.outputNorm);
-    if (w_.ropeFreqs) ropeFreqs_ = cpu::tensorToFloat(*w_.ropeFreqs);
+    outputNorm_ = tensorToFloat(*w_.outputNorm);
+    if (w_.ropeFreqs) ropeFreqs_ = tensorToFloat(*w_.ropeFreqs);
     for (const LayerWeights& L : w_.layers) {
         LayerNorms n;
-        n.attn = cpu::tensorToFloat(*L.attnNorm);
-        n.ffn = cpu::tensorToFloat(*L.ffnNorm);
-        if (L.qNorm) n.q = cpu::tensorToFloat(*L.qNorm);
-        if (L.kNorm) n.k = cpu::tensorToFloat(*L.kNorm);
-        if (L.postAttnNorm) n.postAttn = cpu::tensorToFloat(*L.postAttnNorm);
-        if (L.postFfnNorm) n.postFfn = cpu::tensorToFloat(*L.postFfnNorm);
-        if (L.bq) n.bq = cpu::tensorToFloat(*L.bq);
-        if (L.bk) n.bk = cpu::tensorToFloat(*L.bk);
-        if (L.bv) n.bv = cpu::tensorToFloat(*L.bv);
+        n.attn = tensorToFloat(*L.attnNorm);
+        n.ffn = tensorToFloat(*L.ffnNorm);
+        if (L.qNorm) n.q = tensorToFloat(*L.qNorm);
+        if (L.kNorm) n.k = tensorToFloat(*L.kNorm);
+        if (L.postAttnNorm) n.postAttn = tensorToFloat(*L.postAttnNorm);
+        if (L.postFfnNorm) n.postFfn = tensorToFloat(*L.postFfnNorm);
+        if (L.bq) n.bq = tensorToFloat(*L.bq);
+        if (L.bk) n.bk = tensorToFloat(*L.bk);
+        if (L.bv) n.bv = tensorToFloat(*L.bv);
         norms_.push_back(std::move(n));
     }
 }
@@ -67,7 +68,7 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
     for (int b = 0; b < batch; ++b) {
         if (tokens[b] < 0 || uint32_t(tokens[b]) >= c_.nVocab)
             throw Error(ErrorKind::InvalidArgument, "token id " + std::to_string(tokens[b]) + " is outside the vocabulary");
-        cpu::tensorRow(*w_.tokenEmbedding, uint64_t(tokens[b]), &x[size_t(b) * E]);
+        tensorRow(*w_.tokenEmbedding, uint64_t(tokens[b]), &x[size_t(b) * E]);
         if (c_.embeddingScale != 1.0f)
             for (int i = 0; i < E; ++i) x[size_t(b) * E + i] *= c_.embeddingScale;
     }

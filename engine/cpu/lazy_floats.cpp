@@ -1,4 +1,4 @@
-#include "model/lazy_floats.h"
+#include "cpu/lazy_floats.h"
 
 #include "nibble/error.h"
 

@@ -2,7 +2,7 @@
 // The CPU reference path's building blocks: plain loops over float rows, in
 // the same order of operations as the established engine where it matters.
 #include "model/model_weights.h"
-#include "model/thread_pool.h"
+#include "cpu/thread_pool.h"
 
 #include <cstdint>
 
@@ -10,10 +10,6 @@ namespace nibble::cpu {
 
 // y[b] = W · x[b] for a batch of B input rows of W's row length.
 void matmul(ThreadPool& pool, const Tensor& w, const float* x, int batch, float* y);
-// One dequantized row of an embedding-like tensor.
-void tensorRow(const Tensor& t, uint64_t row, float* out);
-// The whole (small) tensor as floats: norm weights, biases.
-std::vector<float> tensorToFloat(const Tensor& t);
 
 void rmsNorm(const float* x, const float* weight, float* out, int n, float eps);
 void rope(float* head, int ropeDims, int pos, float base, float freqScale, bool neox, const float* freqFactors);

@@ -3,10 +3,10 @@
 // weights, the answer every GPU kernel is checked against, and the fallback
 // when a machine has no usable GPU.
 #include "model/inference_backend.h"
-#include "model/lazy_floats.h"
+#include "cpu/lazy_floats.h"
 #include "model/model_config.h"
 #include "model/model_weights.h"
-#include "model/thread_pool.h"
+#include "cpu/thread_pool.h"
 
 #include <functional>
 #include <vector>

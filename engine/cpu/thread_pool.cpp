@@ -1,4 +1,4 @@
-#include "model/thread_pool.h"
+#include "cpu/thread_pool.h"
 
 #include <algorithm>
 
