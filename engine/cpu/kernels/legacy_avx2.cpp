@@ -1,8 +1,229 @@
 // Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 against Q8_0 activations, with AVX2.
+//
+// A weight block becomes 32 bytes in one register: unsigned 4- or 5-bit
+// values (their -8 / -16 or minimum goes into an offset that meets the
+// inputs through their block sum, as in the portable kernels), or Q8_0's
+// signed bytes. vpmaddubsw multiplies unsigned by signed bytes, so Q8_0
+// moves the weights' signs onto the inputs first. Each decoded block is
+// reused for every input row of the tile; tiles are compiled for each shape
+// so the accumulators stay in registers, and small tiles (decode, one input
+// row) run two blocks at a time to hide the latency of the float adds.
 #include "cpu/kernel_table.h"
+#include "tensor/ggml_type.h"
+
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstring>
+
+#pragma GCC target("avx2,fma,f16c")
 
 namespace nibble::cpu {
+namespace {
 
-void addLegacyAvx2(KernelTable&) {}
+constexpr int kBlock = 32;
+
+float loadHalf(const uint8_t* p) {
+    uint16_t h;
+    std::memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+float loadFloat(const uint8_t* p) {
+    float v;
+    std::memcpy(&v, p, 4);
+    return v;
+}
+
+__m256i loadBytes(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+
+// qs[j] low nibble -> byte j, high nibble -> byte j + 16.
+__m256i unpackNibbles(const uint8_t* qs) {
+    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(15));
+}
+
+// 16 in byte j where bit j of the little-endian u32 at qh is set.
+__m256i fifthBits(const uint8_t* qh) {
+    uint32_t h;
+    std::memcpy(&h, qh, 4);
+    const __m256i spread = _mm256_shuffle_epi8(
+        _mm256_set1_epi32(int32_t(h)),
+        _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0));
+    const __m256i allOtherBits = _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe);
+    const __m256i set = _mm256_cmpeq_epi8(_mm256_or_si256(spread, allOtherBits), _mm256_set1_epi64x(-1));
+    return _mm256_and_si256(set, _mm256_set1_epi8(16));
+}
+
+// One weight block: w[j] = d * q[j] + offset.
+struct DecodedBlock {
+    __m256i q;
+    float d;
+    float offset;
+};
+
+struct Q4_0 {
+    static constexpr size_t kBytes = 18;
+    static constexpr bool kSigned = false;
+    static DecodedBlock decode(const uint8_t* p) {
+        const float d = loadHalf(p);
+        return {unpackNibbles(p + 2), d, -8.0f * d};
+    }
+};
+
+struct Q4_1 {
+    static constexpr size_t kBytes = 20;
+    static constexpr bool kSigned = false;
+    static DecodedBlock decode(const uint8_t* p) { return {unpackNibbles(p + 4), loadHalf(p), loadHalf(p + 2)}; }
+};
+
+struct Q5_0 {
+    static constexpr size_t kBytes = 22;
+    static constexpr bool kSigned = false;
+    static DecodedBlock decode(const uint8_t* p) {
+        const float d = loadHalf(p);
+        return {_mm256_or_si256(unpackNibbles(p + 6), fifthBits(p + 2)), d, -16.0f * d};
+    }
+};
+
+struct Q5_1 {
+    static constexpr size_t kBytes = 24;
+    static constexpr bool kSigned = false;
+    static DecodedBlock decode(const uint8_t* p) {
+        return {_mm256_or_si256(unpackNibbles(p + 8), fifthBits(p + 4)), loadHalf(p), loadHalf(p + 2)};
+    }
+};
+
+struct Q8_0 {
+    static constexpr size_t kBytes = 34;
+    static constexpr bool kSigned = true;
+    static DecodedBlock decode(const uint8_t* p) { return {loadBytes(p + 2), loadHalf(p), 0.0f}; }
+};
+
+// Eight int32 partial sums of w[j] * x[j]. Pairs of products fit int16:
+// unsigned weights are below 32, and the quantizer keeps inputs in -127..127.
+template <bool Signed>
+__m256i dot32(__m256i w, __m256i x) {
+    __m256i pairs;
+    if constexpr (Signed)
+        pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
+    else
+        pairs = _mm256_maddubs_epi16(w, x);
+    return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
+}
+
+float horizontalSum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+template <class Format, int Rows, int Cols>
+void tile(int64_t blocks, const uint8_t* w, size_t wStride, const uint8_t* x, size_t xStride, float* y,
+          size_t ldy) {
+    constexpr int kSets = Rows * Cols <= 4 ? 2 : 1;
+    __m256 acc[kSets][Cols][Rows];
+    float offsets[Cols][Rows] = {};
+    for (int s = 0; s < kSets; ++s)
+        for (int c = 0; c < Cols; ++c)
+            for (int r = 0; r < Rows; ++r) acc[s][c][r] = _mm256_setzero_ps();
+
+    const auto step = [&](int64_t b, int s) {
+        DecodedBlock weights[Rows];
+        for (int r = 0; r < Rows; ++r) weights[r] = Format::decode(w + r * wStride + size_t(b) * Format::kBytes);
+        for (int c = 0; c < Cols; ++c) {
+            const uint8_t* xb = x + c * xStride + size_t(b) * sizeof(ActivationQ8_0);
+            const float dx = loadFloat(xb + offsetof(ActivationQ8_0, d));
+            const __m256i qx = loadBytes(xb + offsetof(ActivationQ8_0, q));
+            for (int r = 0; r < Rows; ++r) {
+                const __m256 products = _mm256_cvtepi32_ps(dot32<Format::kSigned>(weights[r].q, qx));
+                acc[s][c][r] = _mm256_fmadd_ps(products, _mm256_set1_ps(weights[r].d * dx), acc[s][c][r]);
+            }
+            if constexpr (!Format::kSigned) {
+                const float sx = loadFloat(xb + offsetof(ActivationQ8_0, sum));
+                for (int r = 0; r < Rows; ++r) offsets[c][r] += weights[r].offset * sx;
+            }
+        }
+    };
+    int64_t b = 0;
+    for (; b + kSets <= blocks; b += kSets)
+        for (int s = 0; s < kSets; ++s) step(b + s, s);
+    for (; b < blocks; ++b) step(b, 0);
+
+    for (int c = 0; c < Cols; ++c)
+        for (int r = 0; r < Rows; ++r) {
+            __m256 total = acc[0][c][r];
+            for (int s = 1; s < kSets; ++s) total = _mm256_add_ps(total, acc[s][c][r]);
+            y[c * ldy + r] = horizontalSum(total) + offsets[c][r];
+        }
+}
+
+using TileFn = void (*)(int64_t, const uint8_t*, size_t, const uint8_t*, size_t, float*, size_t);
+
+template <class Format>
+constexpr TileFn kTiles[kMaxTileRows][kMaxTileCols] = {
+    {tile<Format, 1, 1>, tile<Format, 1, 2>, tile<Format, 1, 3>, tile<Format, 1, 4>},
+    {tile<Format, 2, 1>, tile<Format, 2, 2>, tile<Format, 2, 3>, tile<Format, 2, 4>},
+    {tile<Format, 3, 1>, tile<Format, 3, 2>, tile<Format, 3, 3>, tile<Format, 3, 4>},
+    {tile<Format, 4, 1>, tile<Format, 4, 2>, tile<Format, 4, 3>, tile<Format, 4, 4>},
+};
+
+template <class Format>
+void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
+             float* y, size_t ldy) {
+    kTiles<Format>[rows - 1][cols - 1](k / kBlock, w, wStride, x, xStride, y, ldy);
+}
+
+void quantizeQ8_0(const float* x, void* out, int64_t k) {
+    auto* dst = static_cast<uint8_t*>(out);
+    const __m256 signBit = _mm256_set1_ps(-0.0f);
+    for (int64_t b = 0; b < k / kBlock; ++b, x += kBlock, dst += sizeof(ActivationQ8_0)) {
+        __m256 v[4];
+        for (int i = 0; i < 4; ++i) v[i] = _mm256_loadu_ps(x + 8 * i);
+        __m256 maxAbs = _mm256_andnot_ps(signBit, v[0]);
+        for (int i = 1; i < 4; ++i) maxAbs = _mm256_max_ps(maxAbs, _mm256_andnot_ps(signBit, v[i]));
+        __m128 m = _mm_max_ps(_mm256_castps256_ps128(maxAbs), _mm256_extractf128_ps(maxAbs, 1));
+        m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+        m = _mm_max_ss(m, _mm_movehdup_ps(m));
+        const float amax = _mm_cvtss_f32(m);
+
+        ActivationQ8_0 block;
+        block.d = amax / 127.0f;
+        const __m256 inverse = _mm256_set1_ps(amax > 0.0f ? 127.0f / amax : 0.0f);
+        __m256i q[4];
+        for (int i = 0; i < 4; ++i)
+            q[i] = _mm256_cvtps_epi32(
+                _mm256_round_ps(_mm256_mul_ps(v[i], inverse), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+
+        const __m256i sums = _mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
+        __m128i s = _mm_add_epi32(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
+        s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+        s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+        block.sum = block.d * float(_mm_cvtsi128_si32(s));
+
+        // The packs work within 128-bit lanes; the permute puts the 4-byte
+        // groups back in input order.
+        const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+        const __m256i ordered = _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(block.q), ordered);
+        std::memcpy(dst, &block, sizeof block);
+    }
+}
+
+void set(KernelTable& table, GgmlType type, DotTileFn dot) {
+    table.weights[static_cast<int>(type)] = {ActivationFormat::Q8_0, dot};
+}
+
+}  // namespace
+
+void addLegacyAvx2(KernelTable& table) {
+    table.quantize[static_cast<int>(ActivationFormat::Q8_0)] = quantizeQ8_0;
+    set(table, GgmlType::Q4_0, dotTile<Q4_0>);
+    set(table, GgmlType::Q4_1, dotTile<Q4_1>);
+    set(table, GgmlType::Q5_0, dotTile<Q5_0>);
+    set(table, GgmlType::Q5_1, dotTile<Q5_1>);
+    set(table, GgmlType::Q8_0, dotTile<Q8_0>);
+}
 
 }  // namespace nibble::cpu
