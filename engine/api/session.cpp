@@ -164,6 +164,17 @@ public:
         return result;
     }
 
+    // The chat prompt as chat() evaluates it: the template's text, BOS unless the template writes its own.
+    std::vector<int32_t> encodeChat(const std::vector<ChatMessage>& messages) const {
+        const bool addBos = impl.tokenizer->addBos() && !impl.chatTemplate->emitsBos();
+        return impl.tokenizer->encode(impl.chatTemplate->render(messages, true), addBos, true);
+    }
+    std::vector<int32_t> encodeCompletion(std::string_view prompt) const { return impl.tokenizer->encode(prompt, true, false); }
+
+    PromptFit fit(size_t promptTokens, int replyTokens) const {
+        return {int(promptTokens), replyTokens, backend->contextLength()};
+    }
+
     std::shared_ptr<Model> model;
     ModelImpl& impl;
     std::unique_ptr<InferenceBackend> backend;
@@ -198,8 +209,6 @@ Session::~Session() = default;
 GenerationResult Session::chat(const std::vector<ChatMessage>& messages, const GenerateOptions& options,
                                const TokenCallback& onPiece) {
     const CallScope call(*impl_, options.cancel);
-    const ModelImpl& m = impl_->impl;
-    const bool addBos = m.tokenizer->addBos() && !m.chatTemplate->emitsBos();
     const int context = impl_->backend->contextLength();
     // Room for the reply: what was asked for, but never more than half the window.
     const int reserve = std::min(options.maxTokens, context / 2);
@@ -208,7 +217,7 @@ GenerationResult Session::chat(const std::vector<ChatMessage>& messages, const G
     GenerationResult result;
     std::vector<int32_t> prompt;
     for (;;) {
-        prompt = m.tokenizer->encode(m.chatTemplate->render(kept, true), addBos, true);
+        prompt = impl_->encodeChat(kept);
         if (int(prompt.size()) + reserve <= context) break;
         // Drop the oldest turn after the system prompt; the newest message always stays.
         const size_t first = (!kept.empty() && kept.front().role == "system") ? 1 : 0;
@@ -227,7 +236,7 @@ GenerationResult Session::chat(const std::vector<ChatMessage>& messages, const G
 
 GenerationResult Session::complete(std::string_view prompt, const GenerateOptions& options, const TokenCallback& onPiece) {
     const CallScope call(*impl_, options.cancel);
-    std::vector<int32_t> tokens = impl_->impl.tokenizer->encode(prompt, true, false);
+    std::vector<int32_t> tokens = impl_->encodeCompletion(prompt);
     if (tokens.empty())
         throw Error(ErrorKind::InvalidArgument, "the prompt is empty and this model adds no start token");
     if (int(tokens.size()) >= impl_->backend->contextLength())
@@ -235,6 +244,14 @@ GenerationResult Session::complete(std::string_view prompt, const GenerateOption
                                                 " tokens, more than the context window of " +
                                                 std::to_string(impl_->backend->contextLength()));
     return impl_->generate(tokens, options, onPiece, {});
+}
+
+PromptFit Session::fitChat(const std::vector<ChatMessage>& messages, int replyTokens) const {
+    return impl_->fit(impl_->encodeChat(messages).size(), replyTokens);
+}
+
+PromptFit Session::fitCompletion(std::string_view prompt, int replyTokens) const {
+    return impl_->fit(impl_->encodeCompletion(prompt).size(), replyTokens);
 }
 
 std::vector<float> Session::evaluate(std::span<const int32_t> tokens) {

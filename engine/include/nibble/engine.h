@@ -101,6 +101,15 @@ struct GenerationResult {
     double tokensPerSecond() const { return generateSeconds > 0 ? generatedTokens / generateSeconds : 0; }
 };
 
+// Whether a prompt and room for its reply fit a session's context window.
+struct PromptFit {
+    int promptTokens = 0;
+    int replyTokens = 0;    // the room asked for the reply
+    int contextLength = 0;
+    int requestedTokens() const { return promptTokens + replyTokens; }
+    bool fits() const { return requestedTokens() <= contextLength; }
+};
+
 // Receives the reply as it grows, in pieces of valid UTF-8. Return false to stop.
 using TokenCallback = std::function<bool(std::string_view piece)>;
 
@@ -144,6 +153,13 @@ public:
     // prompt are dropped (reported in the result).
     GenerationResult chat(const std::vector<ChatMessage>& messages, const GenerateOptions& options,
                           const TokenCallback& onPiece);
+    // Encodes the conversation exactly as chat() does and says whether it
+    // fits beside a reply of replyTokens. When it fits, chat() with
+    // GenerateOptions::maxTokens <= replyTokens keeps every message, so a
+    // caller that must not lose any (an API client) asks this first.
+    PromptFit fitChat(const std::vector<ChatMessage>& messages, int replyTokens) const;
+    // The same for complete()'s prompt.
+    PromptFit fitCompletion(std::string_view prompt, int replyTokens) const;
     // Continues raw text (no template). BOS is added as the model's metadata says.
     GenerationResult complete(std::string_view prompt, const GenerateOptions& options, const TokenCallback& onPiece);
     // Runs the tokens through the model (teacher forcing) from an empty cache and
