@@ -9,7 +9,6 @@
 // sums cannot saturate), vpmaddwd applies the scales, and the minimums go
 // through the activations' bsums.
 #include "cpu/kernel_table.h"
-#include "tensor/block_decode.h"
 #include "tensor/block_formats.h"
 #include "tensor/half.h"
 
@@ -48,11 +47,21 @@ void store32(uint8_t* p, __m256i v) {
     _mm256_store_si256(reinterpret_cast<__m256i*>(p), v);
 }
 
-// Scales and mins of 16 sub-blocks of 16 weights.
-void setScales16(const int16_t* sc, const int16_t* mn, SuperBlock& out) {
+uint32_t loadWord(const uint8_t* p) {
+    uint32_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+
+// Sets the per-chunk scale vectors from the 16 signed byte scales of the
+// sub-blocks of 16 weights (Q4_K/Q5_K repeat each of theirs twice): lanes
+// 2i, 2i+1 of the widened scales are one dword, broadcast and then spread.
+void setScales(__m128i scales8, SuperBlock& out) {
+    const __m256i scales16 = _mm256_cvtepi8_epi16(scales8);
+    const __m256i spread =
+        _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3);
     for (int i = 0; i < 8; ++i)
-        out.scales[i] = _mm256_set_m128i(_mm_set1_epi16(sc[2 * i + 1]), _mm_set1_epi16(sc[2 * i]));
-    out.mins = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(mn));
+        out.scales[i] = _mm256_shuffle_epi8(_mm256_permutevar8x32_epi32(scales16, _mm256_set1_epi32(i)), spread);
 }
 
 // Whether bit `bit` of each byte of v is set, as `value` or 0.
@@ -62,13 +71,10 @@ __m256i bitAs(__m256i v, int bit, uint8_t value) {
 }
 
 void decodeQ2K(const uint8_t* b, SuperBlock& out) {
-    const uint8_t* scales = b + offsetof(BlockQ2_K, scales);
-    int16_t sc[16], mn[16];
-    for (int s = 0; s < 16; ++s) {
-        sc[s] = scales[s] & 0x0f;
-        mn[s] = scales[s] >> 4;
-    }
-    setScales16(sc, mn, out);
+    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + offsetof(BlockQ2_K, scales)));
+    const __m128i low4 = _mm_set1_epi8(0x0f);
+    setScales(_mm_and_si128(packed, low4), out);
+    out.mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), low4));
     const __m256i three = _mm256_set1_epi8(3);
     for (int h = 0; h < 2; ++h) {
         const __m256i v = load32(b + offsetof(BlockQ2_K, qs) + 32 * h);
@@ -80,14 +86,17 @@ void decodeQ2K(const uint8_t* b, SuperBlock& out) {
 }
 
 void decodeQ3K(const uint8_t* b, SuperBlock& out) {
-    int8_t packed[16];
-    q3kScales(b + offsetof(BlockQ3_K, scales), packed);
-    int16_t sc[16], mn[16];
-    for (int s = 0; s < 16; ++s) {
-        sc[s] = int16_t(packed[s] - 32);
-        mn[s] = int16_t(4 * sc[s]);
-    }
-    setScales16(sc, mn, out);
+    // The 16 scales' low nibbles and high 2-bit pairs, four to a word (as ggml).
+    const uint8_t* packed = b + offsetof(BlockQ3_K, scales);
+    const uint32_t w0 = loadWord(packed), w1 = loadWord(packed + 4), w2 = loadWord(packed + 8);
+    const uint32_t nibbles = 0x0f0f0f0fu, pairs = 0x03030303u;
+    const __m128i biased = _mm_setr_epi32(int((w0 & nibbles) | ((w2 & pairs) << 4)),
+                                          int((w1 & nibbles) | (((w2 >> 2) & pairs) << 4)),
+                                          int(((w0 >> 4) & nibbles) | (((w2 >> 4) & pairs) << 4)),
+                                          int(((w1 >> 4) & nibbles) | (((w2 >> 6) & pairs) << 4)));
+    const __m128i scales8 = _mm_sub_epi8(biased, _mm_set1_epi8(32));
+    setScales(scales8, out);
+    out.mins = _mm256_slli_epi16(_mm256_cvtepi8_epi16(scales8), 2);
     const __m256i three = _mm256_set1_epi8(3);
     const __m256i hmask = load32(b + offsetof(BlockQ3_K, hmask));
     for (int h = 0; h < 2; ++h) {
@@ -103,14 +112,15 @@ void decodeQ3K(const uint8_t* b, SuperBlock& out) {
 
 void q4q5Scales(const uint8_t* b, SuperBlock& out) {
     static_assert(offsetof(BlockQ5_K, scales) == offsetof(BlockQ4_K, scales));
-    alignas(32) int16_t mn[16];
-    for (int s = 0; s < 8; ++s) {
-        uint8_t sc, m;
-        kScaleMin(s, b + offsetof(BlockQ4_K, scales), sc, m);
-        out.scales[s] = _mm256_set1_epi16(sc);
-        mn[2 * s] = mn[2 * s + 1] = m;
-    }
-    out.mins = _mm256_load_si256(reinterpret_cast<const __m256i*>(mn));
+    // The 8 scales then the 8 mins as bytes, unpacked a word at a time (as ggml).
+    const uint8_t* packed = b + offsetof(BlockQ4_K, scales);
+    const uint32_t w0 = loadWord(packed), w1 = loadWord(packed + 4), w2 = loadWord(packed + 8);
+    const uint32_t six = 0x3f3f3f3fu, nibbles = 0x0f0f0f0fu, pairs = 0x03030303u;
+    const __m128i unpacked = _mm_setr_epi32(int(w0 & six), int((w2 & nibbles) | (((w0 >> 6) & pairs) << 4)),
+                                            int(w1 & six), int(((w2 >> 4) & nibbles) | (((w1 >> 6) & pairs) << 4)));
+    setScales(_mm_shuffle_epi8(unpacked, _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7)), out);
+    out.mins = _mm256_cvtepu8_epi16(
+        _mm_shuffle_epi8(unpacked, _mm_setr_epi8(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15)));
     out.d = loadHalf(b + offsetof(BlockQ4_K, d));
     out.dmin = loadHalf(b + offsetof(BlockQ4_K, dmin));
 }
@@ -138,13 +148,9 @@ void decodeQ5K(const uint8_t* b, SuperBlock& out) {
 }
 
 void decodeQ6K(const uint8_t* b, SuperBlock& out) {
-    const uint8_t* scales = b + offsetof(BlockQ6_K, scales);
-    int16_t sc[16], mn[16];
-    for (int s = 0; s < 16; ++s) {
-        sc[s] = int8_t(scales[s]);
-        mn[s] = int16_t(32 * sc[s]);
-    }
-    setScales16(sc, mn, out);
+    const __m128i scales8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + offsetof(BlockQ6_K, scales)));
+    setScales(scales8, out);
+    out.mins = _mm256_slli_epi16(_mm256_cvtepi8_epi16(scales8), 5);
     const __m256i low4 = _mm256_set1_epi8(0x0f);
     const __m256i top2 = _mm256_set1_epi8(0x30);
     for (int h = 0; h < 2; ++h) {
