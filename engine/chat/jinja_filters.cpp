@@ -5,9 +5,11 @@
 #include "chat/jinja_json.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <string_view>
 
 namespace nibble::jinja {
 
@@ -118,7 +120,7 @@ std::string indentText(const std::string& s, const Value* widthArg, bool first, 
     return first ? indention + rv : rv;
 }
 
-std::string titleFilter(const std::string& s) {
+std::string titleCased(const std::string& s) {
     // Jinja splits words at runs of [-\s({[<] and capitalizes each piece.
     std::string out;
     bool wordStart = true;
@@ -191,251 +193,439 @@ Value minMax(const Value& input, const CallArgs& args, bool wantMax) {
 
 bool isIntegerValue(const Value& v) { return v.kind() == Value::Kind::Int; }
 
+// One use of a filter or test: `name` is the one the template wrote, for the
+// error messages of entries that several names share.
+struct Call {
+    std::string_view name;
+    const Value& input;
+    const CallArgs& args;
+
+    const Value* first() const { return args.positional.empty() ? nullptr : &args.positional[0]; }
+};
+
+// The filters and tests are looked up by name in sorted constant tables, so
+// each one is a plain function and finding one is a binary search.
+template <typename Result>
+struct Entry {
+    std::string_view name;
+    Result (*apply)(const Call&);
+};
+
+template <typename Result, size_t N>
+constexpr bool sortedAndUnique(const std::array<Entry<Result>, N>& table) {
+    for (size_t i = 1; i < N; ++i)
+        if (!(table[i - 1].name < table[i].name)) return false;
+    return true;
+}
+
+template <typename Result, size_t N>
+const Entry<Result>* lookup(const std::array<Entry<Result>, N>& table, std::string_view name) {
+    const auto it = std::lower_bound(table.begin(), table.end(), name,
+                                     [](const Entry<Result>& e, std::string_view n) { return e.name < n; });
+    return it != table.end() && it->name == name ? &*it : nullptr;
+}
+
+Value absFilter(const Call& c) {
+    if (isIntegerValue(c.input) || c.input.isBool()) {
+        if (c.input.asInt() == INT64_MIN) throw runtimeError("the result is too large for an integer");
+        return Value(static_cast<int64_t>(std::llabs(c.input.asInt())));
+    }
+    if (c.input.isNumber()) return Value(std::fabs(c.input.asFloat()));
+    throw runtimeError("abs needs a number, got " + c.input.describeType());
+}
+
+Value capitalizeFilter(const Call& c) {
+    std::string s = c.input.str();
+    for (size_t i = 0; i < s.size(); ++i) s[i] = i == 0 ? toUpper(s[i]) : toLower(s[i]);
+    return Value(std::move(s));
+}
+
+Value defaultFilter(const Call& c) {
+    const bool boolean = argBool(c.args.get("boolean", 1), false);
+    const bool useFallback = c.input.isUndefined() || (boolean && !c.input.truthy());
+    if (!useFallback) return c.input;
+    const Value* fallback = c.args.get("default_value", 0);
+    return fallback ? *fallback : Value("");
+}
+
+Value dictsortFilter(const Call& c) {
+    if (!c.input.isDict()) throw runtimeError("dictsort needs a mapping, got " + c.input.describeType());
+    const bool caseSensitive = argBool(c.args.get("case_sensitive", 0), false);
+    const bool byValue = argString(c.args.get("by", 1), "key") == "value";
+    const bool reverse = argBool(c.args.get("reverse", 2), false);
+    ValueList pairs = findMethod(c.input, "items")->function()({}).list();
+    std::stable_sort(pairs.begin(), pairs.end(), [&](const Value& a, const Value& b) {
+        const int order = compareForSort(a.list()[byValue ? 1 : 0], b.list()[byValue ? 1 : 0], caseSensitive);
+        return reverse ? order > 0 : order < 0;
+    });
+    return Value(std::move(pairs));
+}
+
+Value escapeFilter(const Call& c) { return Value(htmlEscape(c.input.str())); }
+
+Value firstFilter(const Call& c) {
+    ValueList items = c.input.iterate();
+    if (items.empty()) return Value::undefined("first item of an empty sequence");
+    return items.front();
+}
+
+Value floatFilter(const Call& c) { return toFloat(c.input, c.first() ? *c.first() : Value(0.0)); }
+
+Value indentFilter(const Call& c) {
+    return Value(indentText(c.input.str(), c.args.get("width", 0), argBool(c.args.get("first", 1), false),
+                            argBool(c.args.get("blank", 2), false)));
+}
+
+Value intFilter(const Call& c) { return toInt(c.input, c.first() ? *c.first() : Value(0)); }
+
+Value itemsFilter(const Call& c) {
+    if (c.input.isUndefined()) return Value(ValueList{});
+    if (!c.input.isDict()) throw runtimeError("items needs a mapping, got " + c.input.describeType());
+    return findMethod(c.input, "items")->function()({});
+}
+
+Value joinFilter(const Call& c) {
+    const std::string sep = argString(c.args.get("d", 0), "");
+    const std::string attribute = argString(c.args.get("attribute", 1), "");
+    std::string out;
+    bool first = true;
+    for (const auto& item : c.input.iterate()) {
+        const std::string text = (attribute.empty() ? item : attributeOf(item, attribute)).str();
+        reserveGrowth(out.size(), (first ? 0 : sep.size()) + text.size());
+        if (!first) out += sep;
+        first = false;
+        out += text;
+    }
+    return Value(std::move(out));
+}
+
+Value lastFilter(const Call& c) {
+    ValueList items = c.input.iterate();
+    if (items.empty()) return Value::undefined("last item of an empty sequence");
+    return items.back();
+}
+
+Value lengthFilter(const Call& c) {
+    auto n = c.input.length();
+    if (!n) throw runtimeError(c.input.describeType() + " has no length");
+    return Value(static_cast<int64_t>(*n));
+}
+
+Value listFilter(const Call& c) { return Value(c.input.iterate()); }
+
+Value lowerFilter(const Call& c) { return Value(lowered(c.input.str())); }
+
+Value mapFilter(const Call& c) {
+    ValueList out;
+    if (const Value* attribute = c.args.get("attribute", 99)) {
+        const Value* fallback = c.args.get("default", 99);
+        for (const auto& item : c.input.iterate()) {
+            Value v = attributeOf(item, attribute->str());
+            out.push_back(v.isUndefined() && fallback ? *fallback : v);
+        }
+        return Value(std::move(out));
+    }
+    if (!c.first()) throw runtimeError("map needs a filter name or attribute=");
+    const std::string filter = c.first()->str();
+    const CallArgs filterArgs = restArgs(c.args, 1);
+    for (const auto& item : c.input.iterate()) out.push_back(applyFilter(filter, item, filterArgs));
+    return Value(std::move(out));
+}
+
+Value maxFilter(const Call& c) { return minMax(c.input, c.args, true); }
+
+Value minFilter(const Call& c) { return minMax(c.input, c.args, false); }
+
+Value rejectFilter(const Call& c) { return Value(selectItems(c.input, c.args, false, false)); }
+
+Value rejectattrFilter(const Call& c) { return Value(selectItems(c.input, c.args, true, false)); }
+
+Value replaceFilter(const Call& c) {
+    const Value* from = c.args.get("old", 0);
+    const Value* to = c.args.get("new", 1);
+    if (!from || !to) throw runtimeError("replace needs two arguments");
+    CallArgs methodArgs;
+    methodArgs.positional = {Value(from->str()), Value(to->str())};
+    if (const Value* count = c.args.get("count", 2); count && !count->isNone()) methodArgs.positional.push_back(*count);
+    return findMethod(Value(c.input.str()), "replace")->function()(methodArgs);
+}
+
+Value reverseFilter(const Call& c) {
+    if (c.input.isString()) {
+        auto chars = utf8Characters(c.input.asString());
+        std::string out;
+        for (auto it = chars.rbegin(); it != chars.rend(); ++it) out += *it;
+        return Value(std::move(out));
+    }
+    ValueList items = c.input.iterate();
+    std::reverse(items.begin(), items.end());
+    return Value(std::move(items));
+}
+
+Value roundFilter(const Call& c) {
+    const Value* a0 = c.first();
+    const int64_t precision = a0 && a0->isInt() ? a0->asInt() : 0;
+    const std::string method = argString(c.args.get("method", 1), "common");
+    if (!c.input.isNumber()) throw runtimeError("round needs a number, got " + c.input.describeType());
+    const double scale = std::pow(10.0, static_cast<double>(precision));
+    const double x = c.input.asFloat() * scale;
+    // Python's round() sends halves to the even neighbour.
+    const double r = method == "floor" ? std::floor(x) : method == "ceil" ? std::ceil(x) : std::nearbyint(x);
+    return Value(r / scale);
+}
+
+Value safeFilter(const Call& c) { return c.input; }
+
+Value selectFilter(const Call& c) { return Value(selectItems(c.input, c.args, false, true)); }
+
+Value selectattrFilter(const Call& c) { return Value(selectItems(c.input, c.args, true, true)); }
+
+Value sortFilter(const Call& c) {
+    return Value(sortedList(c.input.iterate(), argBool(c.args.get("reverse", 0), false),
+                            argBool(c.args.get("case_sensitive", 1), false), argString(c.args.get("attribute", 2), "")));
+}
+
+Value stringFilter(const Call& c) { return Value(c.input.str()); }
+
+Value sumFilter(const Call& c) {
+    const std::string attribute = argString(c.args.get("attribute", 0), "");
+    Value total = c.args.get("start", 1) ? *c.args.get("start", 1) : Value(0);
+    for (const auto& item : c.input.iterate()) {
+        const Value v = attribute.empty() ? item : attributeOf(item, attribute);
+        if (!v.isNumber() || !total.isNumber()) throw runtimeError("sum needs numbers");
+        int64_t sum = 0;
+        if (total.kind() == Value::Kind::Float || v.kind() == Value::Kind::Float)
+            total = Value(total.asFloat() + v.asFloat());
+        else if (__builtin_add_overflow(total.asInt(), v.asInt(), &sum))
+            throw runtimeError("the result is too large for an integer");
+        else
+            total = Value(sum);
+    }
+    return total;
+}
+
+Value titleFilter(const Call& c) { return Value(titleCased(c.input.str())); }
+
+Value tojsonFilter(const Call& c) {
+    JsonFormat format;
+    if (const Value* indent = c.args.get("indent", 0); indent && indent->isInt())
+        format.indent = static_cast<int>(indent->asInt());
+    format.sortKeys = argBool(c.args.get("sort_keys", 3), false);
+    format.ensureAscii = argBool(c.args.get("ensure_ascii", 4), false);
+    return Value(toJson(c.input, format));
+}
+
+Value trimFilter(const Call& c) { return Value(pyStrip(c.input.str(), c.args.get("chars", 0), true, true)); }
+
+Value uniqueFilter(const Call& c) {
+    const bool caseSensitive = argBool(c.args.get("case_sensitive", 0), false);
+    const std::string attribute = argString(c.args.get("attribute", 1), "");
+    ValueList out, seen;
+    for (const auto& item : c.input.iterate()) {
+        Value key = attribute.empty() ? item : attributeOf(item, attribute);
+        if (!caseSensitive && key.isString()) key = Value(lowered(key.asString()));
+        if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
+        seen.push_back(key);
+        out.push_back(item);
+    }
+    return Value(std::move(out));
+}
+
+Value upperFilter(const Call& c) {
+    std::string s = c.input.str();
+    for (char& ch : s) ch = toUpper(ch);
+    return Value(std::move(s));
+}
+
+Value wordcountFilter(const Call& c) {
+    int64_t words = 0;
+    bool inWord = false;
+    for (char ch : c.input.str()) {
+        const bool wordChar = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                              ch == '_' || static_cast<unsigned char>(ch) >= 0x80;
+        if (wordChar && !inWord) ++words;
+        inWord = wordChar;
+    }
+    return Value(words);
+}
+
+// Sorted by name, which the static_assert below checks.
+constexpr auto kFilters = std::to_array<Entry<Value>>({
+    {"abs", absFilter},
+    {"capitalize", capitalizeFilter},
+    {"count", lengthFilter},
+    {"d", defaultFilter},
+    {"default", defaultFilter},
+    {"dictsort", dictsortFilter},
+    {"e", escapeFilter},
+    {"escape", escapeFilter},
+    {"first", firstFilter},
+    {"float", floatFilter},
+    {"indent", indentFilter},
+    {"int", intFilter},
+    {"items", itemsFilter},
+    {"join", joinFilter},
+    {"last", lastFilter},
+    {"length", lengthFilter},
+    {"list", listFilter},
+    {"lower", lowerFilter},
+    {"map", mapFilter},
+    {"max", maxFilter},
+    {"min", minFilter},
+    {"reject", rejectFilter},
+    {"rejectattr", rejectattrFilter},
+    {"replace", replaceFilter},
+    {"reverse", reverseFilter},
+    {"round", roundFilter},
+    {"safe", safeFilter},
+    {"select", selectFilter},
+    {"selectattr", selectattrFilter},
+    {"sort", sortFilter},
+    {"string", stringFilter},
+    {"sum", sumFilter},
+    {"title", titleFilter},
+    {"tojson", tojsonFilter},
+    {"trim", trimFilter},
+    {"unique", uniqueFilter},
+    {"upper", upperFilter},
+    {"wordcount", wordcountFilter},
+});
+static_assert(sortedAndUnique(kFilters), "kFilters must be sorted by name for lookup()");
+
+// The argument a comparison test needs, or an error naming the test.
+const Value& testArgument(const Call& c) {
+    if (!c.first()) throw runtimeError("the test '" + std::string(c.name) + "' needs an argument");
+    return *c.first();
+}
+
+int compareWithArgument(const Call& c) {
+    const Value& other = testArgument(c);
+    auto order = c.input.compare(other);
+    if (!order) throw runtimeError("cannot compare " + c.input.describeType() + " with " + other.describeType());
+    return *order;
+}
+
+bool parity(const Call& c, bool odd) {
+    if (!c.input.isInt()) throw runtimeError("the test '" + std::string(c.name) + "' needs an integer");
+    return (c.input.asInt() % 2 != 0) == odd;
+}
+
+bool callableTest(const Call& c) { return c.input.isCallable(); }
+bool definedTest(const Call& c) { return !c.input.isUndefined(); }
+bool undefinedTest(const Call& c) { return c.input.isUndefined(); }
+bool noneTest(const Call& c) { return c.input.isNone(); }
+bool booleanTest(const Call& c) { return c.input.isBool(); }
+bool trueTest(const Call& c) { return c.input.isBool() && c.input.asBool(); }
+bool falseTest(const Call& c) { return c.input.isBool() && !c.input.asBool(); }
+bool integerTest(const Call& c) { return isIntegerValue(c.input); }
+bool floatTest(const Call& c) { return c.input.kind() == Value::Kind::Float; }
+bool numberTest(const Call& c) { return c.input.isNumber(); }
+bool stringTest(const Call& c) { return c.input.isString(); }
+bool mappingTest(const Call& c) { return c.input.isDict() && !c.input.dict().isNamespace; }
+bool iterableTest(const Call& c) { return c.input.isString() || c.input.isList() || c.input.isDict(); }
+bool escapedTest(const Call&) { return false; }
+
+bool sequenceTest(const Call& c) {
+    return c.input.isString() || c.input.isList() || (c.input.isDict() && !c.input.dict().isNamespace);
+}
+
+bool oddTest(const Call& c) { return parity(c, true); }
+bool evenTest(const Call& c) { return parity(c, false); }
+
+bool divisiblebyTest(const Call& c) {
+    const Value& d = testArgument(c);
+    if (!c.input.isInt() || !d.isInt() || d.asInt() == 0) throw runtimeError("divisibleby needs non-zero integers");
+    return d.asInt() == -1 || c.input.asInt() % d.asInt() == 0;
+}
+
+bool equalTest(const Call& c) { return c.input == testArgument(c); }
+bool notEqualTest(const Call& c) { return !(c.input == testArgument(c)); }
+bool lessTest(const Call& c) { return compareWithArgument(c) < 0; }
+bool lessOrEqualTest(const Call& c) { return compareWithArgument(c) <= 0; }
+bool greaterTest(const Call& c) { return compareWithArgument(c) > 0; }
+bool greaterOrEqualTest(const Call& c) { return compareWithArgument(c) >= 0; }
+
+bool sameasTest(const Call& c) {
+    const Value& o = testArgument(c);
+    if (c.input.kind() != o.kind()) return false;
+    if (c.input.isList()) return &c.input.list() == &o.list();
+    if (c.input.isDict()) return &c.input.dict() == &o.dict();
+    return c.input == o;
+}
+
+bool inTest(const Call& c) {
+    const Value& container = testArgument(c);
+    const Value& v = c.input;
+    if (container.isString()) return v.isString() && findText(container.asString(), v.asString()) != std::string::npos;
+    if (container.isDict()) return container.dict().find(v.str()) != nullptr;
+    const ValueList items = container.iterate();
+    return std::find(items.begin(), items.end(), v) != items.end();
+}
+
+bool lowerTest(const Call& c) {
+    const std::string s = c.input.str();
+    return std::none_of(s.begin(), s.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
+}
+
+bool upperTest(const Call& c) {
+    const std::string s = c.input.str();
+    return std::none_of(s.begin(), s.end(), [](char ch) { return ch >= 'a' && ch <= 'z'; });
+}
+
+// Sorted by name (byte order, so the operators come first), which the static_assert below checks.
+constexpr auto kTests = std::to_array<Entry<bool>>({
+    {"!=", notEqualTest},
+    {"<", lessTest},
+    {"<=", lessOrEqualTest},
+    {"==", equalTest},
+    {">", greaterTest},
+    {">=", greaterOrEqualTest},
+    {"boolean", booleanTest},
+    {"callable", callableTest},
+    {"defined", definedTest},
+    {"divisibleby", divisiblebyTest},
+    {"eq", equalTest},
+    {"equalto", equalTest},
+    {"escaped", escapedTest},
+    {"even", evenTest},
+    {"false", falseTest},
+    {"float", floatTest},
+    {"ge", greaterOrEqualTest},
+    {"greaterthan", greaterTest},
+    {"gt", greaterTest},
+    {"in", inTest},
+    {"integer", integerTest},
+    {"iterable", iterableTest},
+    {"le", lessOrEqualTest},
+    {"lessthan", lessTest},
+    {"lower", lowerTest},
+    {"lt", lessTest},
+    {"mapping", mappingTest},
+    {"ne", notEqualTest},
+    {"none", noneTest},
+    {"number", numberTest},
+    {"odd", oddTest},
+    {"sameas", sameasTest},
+    {"sequence", sequenceTest},
+    {"string", stringTest},
+    {"true", trueTest},
+    {"undefined", undefinedTest},
+    {"upper", upperTest},
+});
+static_assert(sortedAndUnique(kTests), "kTests must be sorted by name for lookup()");
+
 }  // namespace
 
 Value applyFilter(const std::string& name, const Value& input, const CallArgs& args) {
-    const Value* a0 = args.positional.empty() ? nullptr : &args.positional[0];
-    if (name == "trim") return Value(pyStrip(input.str(), args.get("chars", 0), true, true));
-    if (name == "upper" || name == "lower") {
-        std::string s = input.str();
-        for (char& c : s) c = name == "upper" ? toUpper(c) : toLower(c);
-        return Value(std::move(s));
-    }
-    if (name == "capitalize") {
-        std::string s = input.str();
-        for (size_t i = 0; i < s.size(); ++i) s[i] = i == 0 ? toUpper(s[i]) : toLower(s[i]);
-        return Value(std::move(s));
-    }
-    if (name == "title") return Value(titleFilter(input.str()));
-    if (name == "length" || name == "count") {
-        auto n = input.length();
-        if (!n) throw runtimeError(input.describeType() + " has no length");
-        return Value(static_cast<int64_t>(*n));
-    }
-    if (name == "first" || name == "last") {
-        ValueList items = input.iterate();
-        if (items.empty()) return Value::undefined(name + " item of an empty sequence");
-        return name == "first" ? items.front() : items.back();
-    }
-    if (name == "join") {
-        const std::string sep = argString(args.get("d", 0), "");
-        const std::string attribute = argString(args.get("attribute", 1), "");
-        std::string out;
-        bool first = true;
-        for (const auto& item : input.iterate()) {
-            const std::string text = (attribute.empty() ? item : attributeOf(item, attribute)).str();
-            reserveGrowth(out.size(), (first ? 0 : sep.size()) + text.size());
-            if (!first) out += sep;
-            first = false;
-            out += text;
-        }
-        return Value(std::move(out));
-    }
-    if (name == "replace") {
-        const Value* from = args.get("old", 0);
-        const Value* to = args.get("new", 1);
-        if (!from || !to) throw runtimeError("replace needs two arguments");
-        CallArgs methodArgs;
-        methodArgs.positional = {Value(from->str()), Value(to->str())};
-        if (const Value* count = args.get("count", 2); count && !count->isNone()) methodArgs.positional.push_back(*count);
-        return findMethod(Value(input.str()), "replace")->function()(methodArgs);
-    }
-    if (name == "default" || name == "d") {
-        const bool boolean = argBool(args.get("boolean", 1), false);
-        const bool useFallback = input.isUndefined() || (boolean && !input.truthy());
-        if (!useFallback) return input;
-        const Value* fallback = args.get("default_value", 0);
-        return fallback ? *fallback : Value("");
-    }
-    if (name == "tojson") {
-        JsonFormat format;
-        if (const Value* indent = args.get("indent", 0); indent && indent->isInt()) format.indent = static_cast<int>(indent->asInt());
-        format.sortKeys = argBool(args.get("sort_keys", 3), false);
-        format.ensureAscii = argBool(args.get("ensure_ascii", 4), false);
-        return Value(toJson(input, format));
-    }
-    if (name == "string") return Value(input.str());
-    if (name == "int") return toInt(input, a0 ? *a0 : Value(0));
-    if (name == "float") return toFloat(input, a0 ? *a0 : Value(0.0));
-    if (name == "list") return Value(input.iterate());
-    if (name == "items") {
-        if (input.isUndefined()) return Value(ValueList{});
-        if (!input.isDict()) throw runtimeError("items needs a mapping, got " + input.describeType());
-        return findMethod(input, "items")->function()({});
-    }
-    if (name == "select" || name == "reject") return Value(selectItems(input, args, false, name == "select"));
-    if (name == "selectattr" || name == "rejectattr")
-        return Value(selectItems(input, args, true, name == "selectattr"));
-    if (name == "map") {
-        ValueList out;
-        if (const Value* attribute = args.get("attribute", 99)) {
-            const Value* fallback = args.get("default", 99);
-            for (const auto& item : input.iterate()) {
-                Value v = attributeOf(item, attribute->str());
-                out.push_back(v.isUndefined() && fallback ? *fallback : v);
-            }
-            return Value(std::move(out));
-        }
-        if (!a0) throw runtimeError("map needs a filter name or attribute=");
-        const CallArgs filterArgs = restArgs(args, 1);
-        for (const auto& item : input.iterate()) out.push_back(applyFilter(a0->str(), item, filterArgs));
-        return Value(std::move(out));
-    }
-    if (name == "unique") {
-        const bool caseSensitive = argBool(args.get("case_sensitive", 0), false);
-        const std::string attribute = argString(args.get("attribute", 1), "");
-        ValueList out, seen;
-        for (const auto& item : input.iterate()) {
-            Value key = attribute.empty() ? item : attributeOf(item, attribute);
-            if (!caseSensitive && key.isString()) key = Value(lowered(key.asString()));
-            if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
-            seen.push_back(key);
-            out.push_back(item);
-        }
-        return Value(std::move(out));
-    }
-    if (name == "safe") return input;
-    if (name == "escape" || name == "e") return Value(htmlEscape(input.str()));
-    if (name == "indent")
-        return Value(indentText(input.str(), args.get("width", 0), argBool(args.get("first", 1), false),
-                                argBool(args.get("blank", 2), false)));
-    if (name == "round") {
-        const int64_t precision = a0 && a0->isInt() ? a0->asInt() : 0;
-        const std::string method = argString(args.get("method", 1), "common");
-        if (!input.isNumber()) throw runtimeError("round needs a number, got " + input.describeType());
-        const double scale = std::pow(10.0, static_cast<double>(precision));
-        const double x = input.asFloat() * scale;
-        // Python's round() sends halves to the even neighbour.
-        const double r = method == "floor" ? std::floor(x) : method == "ceil" ? std::ceil(x) : std::nearbyint(x);
-        return Value(r / scale);
-    }
-    if (name == "abs") {
-        if (isIntegerValue(input) || input.isBool()) {
-            if (input.asInt() == INT64_MIN) throw runtimeError("the result is too large for an integer");
-            return Value(static_cast<int64_t>(std::llabs(input.asInt())));
-        }
-        if (input.isNumber()) return Value(std::fabs(input.asFloat()));
-        throw runtimeError("abs needs a number, got " + input.describeType());
-    }
-    if (name == "sort")
-        return Value(sortedList(input.iterate(), argBool(args.get("reverse", 0), false),
-                                argBool(args.get("case_sensitive", 1), false), argString(args.get("attribute", 2), "")));
-    if (name == "dictsort") {
-        if (!input.isDict()) throw runtimeError("dictsort needs a mapping, got " + input.describeType());
-        const bool caseSensitive = argBool(args.get("case_sensitive", 0), false);
-        const bool byValue = argString(args.get("by", 1), "key") == "value";
-        const bool reverse = argBool(args.get("reverse", 2), false);
-        ValueList pairs = findMethod(input, "items")->function()({}).list();
-        std::stable_sort(pairs.begin(), pairs.end(), [&](const Value& a, const Value& b) {
-            const int c = compareForSort(a.list()[byValue ? 1 : 0], b.list()[byValue ? 1 : 0], caseSensitive);
-            return reverse ? c > 0 : c < 0;
-        });
-        return Value(std::move(pairs));
-    }
-    if (name == "reverse") {
-        if (input.isString()) {
-            auto chars = utf8Characters(input.asString());
-            std::string out;
-            for (auto it = chars.rbegin(); it != chars.rend(); ++it) out += *it;
-            return Value(std::move(out));
-        }
-        ValueList items = input.iterate();
-        std::reverse(items.begin(), items.end());
-        return Value(std::move(items));
-    }
-    if (name == "wordcount") {
-        int64_t words = 0;
-        bool inWord = false;
-        for (char c : input.str()) {
-            const bool wordChar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                                  c == '_' || static_cast<unsigned char>(c) >= 0x80;
-            if (wordChar && !inWord) ++words;
-            inWord = wordChar;
-        }
-        return Value(words);
-    }
-    if (name == "sum") {
-        const std::string attribute = argString(args.get("attribute", 0), "");
-        Value total = args.get("start", 1) ? *args.get("start", 1) : Value(0);
-        for (const auto& item : input.iterate()) {
-            const Value v = attribute.empty() ? item : attributeOf(item, attribute);
-            if (!v.isNumber() || !total.isNumber()) throw runtimeError("sum needs numbers");
-            int64_t sum = 0;
-            if (total.kind() == Value::Kind::Float || v.kind() == Value::Kind::Float)
-                total = Value(total.asFloat() + v.asFloat());
-            else if (__builtin_add_overflow(total.asInt(), v.asInt(), &sum))
-                throw runtimeError("the result is too large for an integer");
-            else
-                total = Value(sum);
-        }
-        return total;
-    }
-    if (name == "min" || name == "max") return minMax(input, args, name == "max");
-    throw runtimeError("no filter named '" + name + "'");
+    const Entry<Value>* filter = lookup(kFilters, name);
+    if (!filter) throw runtimeError("no filter named '" + name + "'");
+    return filter->apply(Call{name, input, args});
 }
 
-bool applyTest(const std::string& name, const Value& v, const CallArgs& args) {
-    const Value* a0 = args.positional.empty() ? nullptr : &args.positional[0];
-    const auto needArg = [&]() -> const Value& {
-        if (!a0) throw runtimeError("the test '" + name + "' needs an argument");
-        return *a0;
-    };
-    if (name == "defined") return !v.isUndefined();
-    if (name == "undefined") return v.isUndefined();
-    if (name == "none") return v.isNone();
-    if (name == "boolean") return v.isBool();
-    if (name == "true") return v.isBool() && v.asBool();
-    if (name == "false") return v.isBool() && !v.asBool();
-    if (name == "integer") return isIntegerValue(v);
-    if (name == "float") return v.kind() == Value::Kind::Float;
-    if (name == "number") return v.isNumber();
-    if (name == "string") return v.isString();
-    if (name == "mapping") return v.isDict() && !v.dict().isNamespace;
-    if (name == "iterable") return v.isString() || v.isList() || v.isDict();
-    if (name == "sequence") return v.isString() || v.isList() || (v.isDict() && !v.dict().isNamespace);
-    if (name == "callable") return v.isCallable();
-    if (name == "odd" || name == "even") {
-        if (!v.isInt()) throw runtimeError("the test '" + name + "' needs an integer");
-        return (v.asInt() % 2 != 0) == (name == "odd");
-    }
-    if (name == "divisibleby") {
-        const Value& d = needArg();
-        if (!v.isInt() || !d.isInt() || d.asInt() == 0) throw runtimeError("divisibleby needs non-zero integers");
-        return d.asInt() == -1 || v.asInt() % d.asInt() == 0;
-    }
-    if (name == "eq" || name == "equalto" || name == "==") return v == needArg();
-    if (name == "ne" || name == "!=") return !(v == needArg());
-    if (name == "sameas") {
-        const Value& o = needArg();
-        if (v.kind() != o.kind()) return false;
-        if (v.isList()) return &v.list() == &o.list();
-        if (v.isDict()) return &v.dict() == &o.dict();
-        return v == o;
-    }
-    if (name == "lt" || name == "lessthan" || name == "<" || name == "le" || name == "<=" || name == "gt" ||
-        name == "greaterthan" || name == ">" || name == "ge" || name == ">=") {
-        auto c = v.compare(needArg());
-        if (!c) throw runtimeError("cannot compare " + v.describeType() + " with " + a0->describeType());
-        if (name == "lt" || name == "lessthan" || name == "<") return *c < 0;
-        if (name == "le" || name == "<=") return *c <= 0;
-        if (name == "gt" || name == "greaterthan" || name == ">") return *c > 0;
-        return *c >= 0;
-    }
-    if (name == "in") {
-        const Value& container = needArg();
-        if (container.isString()) return v.isString() && findText(container.asString(), v.asString()) != std::string::npos;
-        if (container.isDict()) return container.dict().find(v.str()) != nullptr;
-        const ValueList items = container.iterate();
-        return std::find(items.begin(), items.end(), v) != items.end();
-    }
-    if (name == "lower" || name == "upper") {
-        const std::string s = v.str();
-        return std::none_of(s.begin(), s.end(), [&](char c) {
-            return name == "lower" ? (c >= 'A' && c <= 'Z') : (c >= 'a' && c <= 'z');
-        });
-    }
-    if (name == "escaped") return false;
-    throw runtimeError("no test named '" + name + "'");
+bool applyTest(const std::string& name, const Value& input, const CallArgs& args) {
+    const Entry<bool>* test = lookup(kTests, name);
+    if (!test) throw runtimeError("no test named '" + name + "'");
+    return test->apply(Call{name, input, args});
 }
 
 }  // namespace nibble::jinja
