@@ -10,8 +10,9 @@
 namespace nibble {
 
 CpuTransformer::CpuTransformer(const ModelConfig& config, const ModelWeights& weights, int contextLength,
-                               ThreadPool& pool)
+                               ThreadPool& pool, const cpu::KernelTable* kernels)
     : c_(config), w_(weights), pool_(pool), context_(contextLength) {
+    if (kernels) fast_.emplace(*kernels);
     if (contextLength <= 0) throw Error(ErrorKind::InvalidArgument, "the context length must be positive");
     const size_t kvRow = size_t(c_.nHeadKv) * c_.headDimK, vRow = size_t(c_.nHeadKv) * c_.headDimV;
     kCache_ = LazyFloats(size_t(c_.nLayer) * context_ * kvRow);
@@ -35,7 +36,8 @@ CpuTransformer::CpuTransformer(const ModelConfig& config, const ModelWeights& we
 
 void CpuTransformer::mul(const Tensor& w, const float* x, int batch, float* y) {
     if (observer_) observer_(w, x, batch);
-    cpu::matmul(pool_, w, x, batch, y);
+    if (fast_) fast_->multiply(pool_, w, x, batch, y);
+    else cpu::matmul(pool_, w, x, batch, y);
 }
 
 uint64_t CpuTransformer::sessionBytes(const ModelConfig& c, int contextLength) {
@@ -47,8 +49,21 @@ uint64_t CpuTransformer::sessionBytes(const ModelConfig& c, int contextLength) {
     return (cache + activations) * sizeof(float);
 }
 
+std::string CpuTransformer::describe(const cpu::KernelTable* kernels, unsigned threads) {
+    const std::string count = std::to_string(threads) + (threads == 1 ? " thread" : " threads");
+    if (!kernels) return "CPU reference, " + count;
+    std::string set;
+    switch (kernels->isa) {
+    case cpu::Isa::Portable: set = "portable"; break;
+    case cpu::Isa::Avx2: set = "AVX2"; break;
+    case cpu::Isa::Avx512Vnni: set = "AVX-512"; break;
+    case cpu::Isa::NeonDot: set = "NEON"; break;
+    }
+    return "CPU, " + set + " kernels, " + count;
+}
+
 std::string CpuTransformer::description() const {
-    return "CPU (" + std::to_string(pool_.size()) + " threads)";
+    return describe(fast_ ? &fast_->kernels() : nullptr, pool_.size());
 }
 
 void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool allLogits, std::vector<float>& logits) {

@@ -1,14 +1,18 @@
 #pragma once
-// The CPU reference transformer: exact float32 arithmetic over dequantized
-// weights, the answer every GPU kernel is checked against, and the fallback
-// when a machine has no usable GPU.
+// The CPU transformer. Its reference path is exact float32 arithmetic over
+// dequantized weights, the answer every GPU kernel and the fast path are
+// checked against; its fast path (the default for chat) multiplies with
+// integer kernels over 8-bit quantized inputs (cpu/fast_matmul.h), within a
+// small KL divergence of the reference.
 #include "model/inference_backend.h"
+#include "cpu/fast_matmul.h"
 #include "cpu/lazy_floats.h"
 #include "model/model_config.h"
 #include "model/model_weights.h"
 #include "cpu/thread_pool.h"
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace nibble {
@@ -16,11 +20,16 @@ namespace nibble {
 class CpuTransformer final : public InferenceBackend {
 public:
     // The weights (and the file they point into) must outlive this object.
-    CpuTransformer(const ModelConfig& config, const ModelWeights& weights, int contextLength, ThreadPool& pool);
+    // Without kernels it runs the exact reference path, otherwise the fast
+    // path on those kernels (a table from cpu::kernelTable).
+    CpuTransformer(const ModelConfig& config, const ModelWeights& weights, int contextLength, ThreadPool& pool,
+                   const cpu::KernelTable* kernels = nullptr);
 
     void forward(std::span<const int32_t> tokens, int startPos, bool allLogits, std::vector<float>& logits) override;
     int contextLength() const override { return context_; }
     std::string description() const override;
+    // "CPU, AVX2 kernels, 4 threads" or "CPU reference, 4 threads".
+    static std::string describe(const cpu::KernelTable* kernels, unsigned threads);
 
     // Host memory one session takes besides the weights once its context is
     // full: the KV cache and the activations of a prompt chunk.
@@ -47,6 +56,7 @@ private:
     std::vector<float> outputNorm_, ropeFreqs_;
     std::vector<LayerNorms> norms_;
     ActivationObserver observer_;
+    std::optional<cpu::FastMatmul> fast_;
 };
 
 }  // namespace nibble
