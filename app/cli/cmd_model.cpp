@@ -50,7 +50,10 @@ int perplexityCommand(const Argv& argv) {
     text << in.rdbuf();
     const int nCtx = args.intValue("ctx", 512);
     LoadOptions options;
-    options.backend = args.value("backend") == "vulkan" ? BackendKind::Vulkan : BackendKind::Cpu;
+    const std::string backend = args.value("backend").value_or("cpu");
+    options.backend = backend == "vulkan"      ? BackendKind::Vulkan
+                      : backend == "reference" ? BackendKind::CpuReference
+                                               : BackendKind::Cpu;
     options.device = args.value("device").value_or("");
     options.contextLength = uint32_t(nCtx);
     auto model = Model::open(args.required("model"), options);

@@ -4,6 +4,7 @@
 #include "chat/builtin_templates.h"
 #include "model/available_memory.h"
 #include "cpu/cpu_transformer.h"
+#include "cpu/kernels.h"
 #include "nibble/file_type.h"
 #include "vulkan/vulkan_transformer.h"
 
@@ -40,6 +41,12 @@ uint64_t vulkanBytes(const ModelConfig& config, const ModelWeights& weights, uin
     return vulkan::VulkanTransformer::requiredBytes(config, weights, int(tokens));
 }
 
+// The kernels the CPU path runs on; none for the exact reference path.
+const cpu::KernelTable* cpuKernels(const LoadOptions& options) {
+    if (options.backend == BackendKind::CpuReference) return nullptr;
+    return &cpu::kernelTable(cpu::preferredIsa());
+}
+
 // The Vulkan device to run on, or nothing for the CPU. Auto runs on Vulkan
 // only when the chosen device is a real GPU that can run every weight type
 // and holds the model with at least a short context: lavapipe and other CPU
@@ -48,7 +55,7 @@ uint64_t vulkanBytes(const ModelConfig& config, const ModelWeights& weights, uin
 std::optional<vulkan::VulkanDeviceChoice> vulkanDeviceFor(const LoadOptions& options, const ModelConfig& config,
                                                           const ModelWeights& weights) {
     if (options.backend == BackendKind::Vulkan) return vulkan::chooseVulkanDevice(options.device);
-    if (options.backend == BackendKind::Cpu) return std::nullopt;
+    if (options.backend == BackendKind::Cpu || options.backend == BackendKind::CpuReference) return std::nullopt;
     try {
         const vulkan::VulkanDeviceChoice choice = vulkan::chooseVulkanDevice(options.device);
         if (!choice.isGpu || !vulkan::VulkanTransformer::unsupportedReason(weights).empty()) return std::nullopt;
@@ -147,7 +154,7 @@ std::unique_ptr<InferenceBackend> ModelImpl::createBackend() const {
         }
         return std::make_unique<vulkan::VulkanTransformer>(config, std::move(shared), contextLength);
     }
-    return std::make_unique<CpuTransformer>(config, weights, int(info.contextLength), pool);
+    return std::make_unique<CpuTransformer>(config, weights, int(info.contextLength), pool, cpuKernels(options));
 }
 
 Model::Model(std::unique_ptr<ModelImpl> impl) : impl_(std::move(impl)) {}
@@ -161,7 +168,7 @@ const ModelInfo& Model::info() const { return impl_->info; }
 
 std::string Model::backendDescription() const {
     if (!impl_->vulkanDevice.empty()) return "Vulkan, " + impl_->vulkanDevice;
-    return "CPU, " + std::to_string(impl_->pool.size()) + " threads";
+    return CpuTransformer::describe(cpuKernels(impl_->options), impl_->pool.size());
 }
 
 std::vector<int32_t> Model::tokenize(std::string_view text, bool addSpecial, bool parseSpecial) const {

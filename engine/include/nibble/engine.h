@@ -21,7 +21,9 @@
 
 namespace nibble {
 
-enum class BackendKind { Auto, Cpu, Vulkan };
+// Cpu runs integer kernels for this processor's instruction set;
+// CpuReference the exact float32 arithmetic they are checked against, slower.
+enum class BackendKind { Auto, Cpu, Vulkan, CpuReference };
 
 struct ModelInfo {
     std::string name;            // general.name, or the file name
