@@ -3,13 +3,12 @@
 #include "chat/jinja_builtins.h"
 #include "chat/jinja_error.h"
 #include "chat/jinja_json.h"
+#include "chat/jinja_name_table.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
-#include <string_view>
 
 namespace nibble::jinja {
 
@@ -203,27 +202,8 @@ struct Call {
     const Value* first() const { return args.positional.empty() ? nullptr : &args.positional[0]; }
 };
 
-// The filters and tests are looked up by name in sorted constant tables, so
-// each one is a plain function and finding one is a binary search.
-template <typename Result>
-struct Entry {
-    std::string_view name;
-    Result (*apply)(const Call&);
-};
-
-template <typename Result, size_t N>
-constexpr bool sortedAndUnique(const std::array<Entry<Result>, N>& table) {
-    for (size_t i = 1; i < N; ++i)
-        if (!(table[i - 1].name < table[i].name)) return false;
-    return true;
-}
-
-template <typename Result, size_t N>
-const Entry<Result>* lookup(const std::array<Entry<Result>, N>& table, std::string_view name) {
-    const auto it = std::lower_bound(table.begin(), table.end(), name,
-                                     [](const Entry<Result>& e, std::string_view n) { return e.name < n; });
-    return it != table.end() && it->name == name ? &*it : nullptr;
-}
+using FilterFn = Value (*)(const Call&);
+using TestFn = bool (*)(const Call&);
 
 Value absFilter(const Call& c) {
     if (isIntegerValue(c.input) || c.input.isBool()) {
@@ -450,7 +430,7 @@ Value wordcountFilter(const Call& c) {
 }
 
 // Sorted by name, which the static_assert below checks.
-constexpr auto kFilters = std::to_array<Entry<Value>>({
+constexpr auto kFilters = std::to_array<NamedEntry<FilterFn>>({
     {"abs", absFilter},
     {"capitalize", capitalizeFilter},
     {"count", lengthFilter},
@@ -490,7 +470,7 @@ constexpr auto kFilters = std::to_array<Entry<Value>>({
     {"upper", upperFilter},
     {"wordcount", wordcountFilter},
 });
-static_assert(sortedAndUnique(kFilters), "kFilters must be sorted by name for lookup()");
+static_assert(sortedAndUnique(kFilters), "kFilters must be sorted by name");
 
 // The argument a comparison test needs, or an error naming the test.
 const Value& testArgument(const Call& c) {
@@ -573,7 +553,7 @@ bool upperTest(const Call& c) {
 }
 
 // Sorted by name (byte order, so the operators come first), which the static_assert below checks.
-constexpr auto kTests = std::to_array<Entry<bool>>({
+constexpr auto kTests = std::to_array<NamedEntry<TestFn>>({
     {"!=", notEqualTest},
     {"<", lessTest},
     {"<=", lessOrEqualTest},
@@ -612,20 +592,20 @@ constexpr auto kTests = std::to_array<Entry<bool>>({
     {"undefined", undefinedTest},
     {"upper", upperTest},
 });
-static_assert(sortedAndUnique(kTests), "kTests must be sorted by name for lookup()");
+static_assert(sortedAndUnique(kTests), "kTests must be sorted by name");
 
 }  // namespace
 
 Value applyFilter(const std::string& name, const Value& input, const CallArgs& args) {
-    const Entry<Value>* filter = lookup(kFilters, name);
+    const auto* filter = findNamed(kFilters, name);
     if (!filter) throw runtimeError("no filter named '" + name + "'");
-    return filter->apply(Call{name, input, args});
+    return filter->fn(Call{name, input, args});
 }
 
 bool applyTest(const std::string& name, const Value& input, const CallArgs& args) {
-    const Entry<bool>* test = lookup(kTests, name);
+    const auto* test = findNamed(kTests, name);
     if (!test) throw runtimeError("no test named '" + name + "'");
-    return test->apply(Call{name, input, args});
+    return test->fn(Call{name, input, args});
 }
 
 }  // namespace nibble::jinja
