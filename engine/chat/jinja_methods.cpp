@@ -2,6 +2,7 @@
 #include "chat/jinja_budget.h"
 #include "chat/jinja_builtins.h"
 #include "chat/jinja_error.h"
+#include "chat/jinja_name_table.h"
 
 #include <algorithm>
 #include <charconv>
@@ -159,167 +160,279 @@ std::string pyFormat(const std::string& fmt, const CallArgs& args) {
     return out;
 }
 
-Value stringMethod(const std::string& s, const std::string& name, const CallArgs& a) {
-    if (name == "strip") return Value(pyStrip(s, a.get("chars", 0), true, true));
-    if (name == "lstrip") return Value(pyStrip(s, a.get("chars", 0), true, false));
-    if (name == "rstrip") return Value(pyStrip(s, a.get("chars", 0), false, true));
-    if (name == "split") return Value(pySplit(s, a.get("sep", 0), optionalInt(a.get("maxsplit", 1), -1)));
-    if (name == "splitlines") {
-        ValueList lines;
-        size_t start = 0;
-        while (start < s.size()) {
-            size_t end = s.find('\n', start);
-            if (end == std::string::npos) end = s.size();
-            std::string line = s.substr(start, end - start);
-            if (!line.empty() && line.back() == '\r') line.pop_back();
-            lines.emplace_back(std::move(line));
-            start = end + 1;
-        }
-        return Value(std::move(lines));
-    }
-    if (name == "startswith" || name == "endswith") {
-        const Value* affix = a.get("prefix", 0);
-        if (!affix) throw runtimeError(name + "() needs an argument");
-        return Value(matchesAffix(s, *affix, name == "startswith"));
-    }
-    if (name == "upper" || name == "lower") {
-        std::string out = s;
-        for (char& c : out) c = name == "upper" ? toUpper(c) : toLower(c);
-        return Value(std::move(out));
-    }
-    if (name == "title") return Value(pyTitle(s));
-    if (name == "capitalize") {
-        std::string out = s;
-        for (size_t i = 0; i < out.size(); ++i) out[i] = i == 0 ? toUpper(out[i]) : toLower(out[i]);
-        return Value(std::move(out));
-    }
-    if (name == "replace") {
-        return Value(pyReplace(s, requireString(a.get("old", 0), "replace's first argument"),
-                               requireString(a.get("new", 1), "replace's second argument"),
-                               optionalInt(a.get("count", 2), -1)));
-    }
-    if (name == "find" || name == "rfind" || name == "index") {
-        const std::string sub = requireString(a.get("sub", 0), (name + "'s argument").c_str());
-        const size_t at = name == "rfind" ? s.rfind(sub) : findText(s, sub);
-        if (at == std::string::npos) {
-            if (name == "index") throw runtimeError("substring not found");
-            return Value(-1);
-        }
-        return Value(static_cast<int64_t>(utf8Length(std::string_view(s).substr(0, at))));
-    }
-    if (name == "count") {
-        const std::string sub = requireString(a.get("sub", 0), "count's argument");
-        if (sub.empty()) return Value(static_cast<int64_t>(utf8Length(s) + 1));
-        int64_t n = 0;
-        for (size_t at = findText(s, sub); at != std::string::npos; at = findText(s, sub, at + sub.size())) ++n;
-        return Value(n);
-    }
-    if (name == "format") return Value(pyFormat(s, a));
-    if (name == "join") {
-        const Value* items = a.get("iterable", 0);
-        if (!items) throw runtimeError("join() needs an argument");
-        std::string out;
-        bool first = true;
-        for (const auto& item : items->iterate()) {
-            const std::string& text = requireString(&item, "every item join()s");
-            reserveGrowth(out.size(), (first ? 0 : s.size()) + text.size());
-            if (!first) out += s;
-            first = false;
-            out += text;
-        }
-        return Value(std::move(out));
-    }
-    const auto all = [&](auto pred) { return Value(!s.empty() && std::all_of(s.begin(), s.end(), pred)); };
-    if (name == "isdigit") return all(isDigitChar);
-    if (name == "isalpha") return all(isAlpha);
-    if (name == "isalnum") return all([](char c) { return isAlpha(c) || isDigitChar(c); });
-    if (name == "isspace") return all(isPySpace);
-    if (name == "islower")
-        return Value(std::any_of(s.begin(), s.end(), isAlpha) &&
-                     std::none_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; }));
-    if (name == "isupper")
-        return Value(std::any_of(s.begin(), s.end(), isAlpha) &&
-                     std::none_of(s.begin(), s.end(), [](char c) { return c >= 'a' && c <= 'z'; }));
-    throw runtimeError("strings have no method '" + name + "'");
+// One call of a method: `name` is the one the template wrote, for the error
+// messages of functions that several names share.
+struct MethodCall {
+    const Value& self;
+    std::string_view name;
+    const CallArgs& args;
+
+    const std::string& text() const { return self.asString(); }
+};
+
+using MethodFn = Value (*)(const MethodCall&);
+
+Value stripMethod(const MethodCall& m) { return Value(pyStrip(m.text(), m.args.get("chars", 0), true, true)); }
+Value lstripMethod(const MethodCall& m) { return Value(pyStrip(m.text(), m.args.get("chars", 0), true, false)); }
+Value rstripMethod(const MethodCall& m) { return Value(pyStrip(m.text(), m.args.get("chars", 0), false, true)); }
+
+Value splitMethod(const MethodCall& m) {
+    return Value(pySplit(m.text(), m.args.get("sep", 0), optionalInt(m.args.get("maxsplit", 1), -1)));
 }
 
-bool isStringMethod(const std::string& n) {
-    static const char* names[] = {"strip", "lstrip", "rstrip", "split", "splitlines", "startswith", "endswith",
-                                  "upper", "lower", "title", "capitalize", "replace", "find", "rfind", "index",
-                                  "count", "format", "join", "isdigit", "isalpha", "isalnum", "isspace",
-                                  "islower", "isupper"};
-    return std::find(std::begin(names), std::end(names), n) != std::end(names);
+Value splitlinesMethod(const MethodCall& m) {
+    const std::string& s = m.text();
+    ValueList lines;
+    size_t start = 0;
+    while (start < s.size()) {
+        size_t end = s.find('\n', start);
+        if (end == std::string::npos) end = s.size();
+        std::string line = s.substr(start, end - start);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        lines.emplace_back(std::move(line));
+        start = end + 1;
+    }
+    return Value(std::move(lines));
 }
 
-Value dictMethod(const Value& d, const std::string& name, const CallArgs& a) {
-    const auto& entries = d.dict().entries;
-    if (name == "items") {
-        ValueList out;
-        for (const auto& [k, v] : entries) out.push_back(Value::tuple({Value(k), v}));
-        return Value(std::move(out));
+Value affixMethod(const MethodCall& m, bool prefix) {
+    const Value* affix = m.args.get("prefix", 0);
+    if (!affix) throw runtimeError(std::string(m.name) + "() needs an argument");
+    return Value(matchesAffix(m.text(), *affix, prefix));
+}
+
+Value startswithMethod(const MethodCall& m) { return affixMethod(m, true); }
+Value endswithMethod(const MethodCall& m) { return affixMethod(m, false); }
+
+Value upperMethod(const MethodCall& m) {
+    std::string out = m.text();
+    for (char& c : out) c = toUpper(c);
+    return Value(std::move(out));
+}
+
+Value lowerMethod(const MethodCall& m) {
+    std::string out = m.text();
+    for (char& c : out) c = toLower(c);
+    return Value(std::move(out));
+}
+
+Value titleMethod(const MethodCall& m) { return Value(pyTitle(m.text())); }
+
+Value capitalizeMethod(const MethodCall& m) {
+    std::string out = m.text();
+    for (size_t i = 0; i < out.size(); ++i) out[i] = i == 0 ? toUpper(out[i]) : toLower(out[i]);
+    return Value(std::move(out));
+}
+
+Value replaceMethod(const MethodCall& m) {
+    return Value(pyReplace(m.text(), requireString(m.args.get("old", 0), "replace's first argument"),
+                           requireString(m.args.get("new", 1), "replace's second argument"),
+                           optionalInt(m.args.get("count", 2), -1)));
+}
+
+// find, rfind and index: the character offset of `sub`.
+Value findMethodCall(const MethodCall& m) {
+    const std::string& s = m.text();
+    const std::string sub = requireString(m.args.get("sub", 0), (std::string(m.name) + "'s argument").c_str());
+    const size_t at = m.name == "rfind" ? s.rfind(sub) : findText(s, sub);
+    if (at == std::string::npos) {
+        if (m.name == "index") throw runtimeError("substring not found");
+        return Value(-1);
     }
-    if (name == "keys") return Value(d.iterate());
-    if (name == "values") {
-        ValueList out;
-        for (const auto& [k, v] : entries) out.push_back(v);
-        return Value(std::move(out));
+    return Value(static_cast<int64_t>(utf8Length(std::string_view(s).substr(0, at))));
+}
+
+Value countMethod(const MethodCall& m) {
+    const std::string& s = m.text();
+    const std::string sub = requireString(m.args.get("sub", 0), "count's argument");
+    if (sub.empty()) return Value(static_cast<int64_t>(utf8Length(s) + 1));
+    int64_t n = 0;
+    for (size_t at = findText(s, sub); at != std::string::npos; at = findText(s, sub, at + sub.size())) ++n;
+    return Value(n);
+}
+
+Value formatMethod(const MethodCall& m) { return Value(pyFormat(m.text(), m.args)); }
+
+Value joinMethod(const MethodCall& m) {
+    const std::string& s = m.text();
+    const Value* items = m.args.get("iterable", 0);
+    if (!items) throw runtimeError("join() needs an argument");
+    std::string out;
+    bool first = true;
+    for (const auto& item : items->iterate()) {
+        const std::string& text = requireString(&item, "every item join()s");
+        reserveGrowth(out.size(), (first ? 0 : s.size()) + text.size());
+        if (!first) out += s;
+        first = false;
+        out += text;
     }
-    // get
-    const Value* key = a.get("key", 0);
+    return Value(std::move(out));
+}
+
+template <typename Pred>
+Value allCharacters(const std::string& s, Pred pred) {
+    return Value(!s.empty() && std::all_of(s.begin(), s.end(), pred));
+}
+
+Value isdigitMethod(const MethodCall& m) { return allCharacters(m.text(), isDigitChar); }
+Value isalphaMethod(const MethodCall& m) { return allCharacters(m.text(), isAlpha); }
+Value isalnumMethod(const MethodCall& m) {
+    return allCharacters(m.text(), [](char c) { return isAlpha(c) || isDigitChar(c); });
+}
+Value isspaceMethod(const MethodCall& m) { return allCharacters(m.text(), isPySpace); }
+
+Value islowerMethod(const MethodCall& m) {
+    const std::string& s = m.text();
+    return Value(std::any_of(s.begin(), s.end(), isAlpha) &&
+                 std::none_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; }));
+}
+
+Value isupperMethod(const MethodCall& m) {
+    const std::string& s = m.text();
+    return Value(std::any_of(s.begin(), s.end(), isAlpha) &&
+                 std::none_of(s.begin(), s.end(), [](char c) { return c >= 'a' && c <= 'z'; }));
+}
+
+// Sorted by name, which the static_assert below checks.
+constexpr auto kStringMethods = std::to_array<NamedEntry<MethodFn>>({
+    {"capitalize", capitalizeMethod},
+    {"count", countMethod},
+    {"endswith", endswithMethod},
+    {"find", findMethodCall},
+    {"format", formatMethod},
+    {"index", findMethodCall},
+    {"isalnum", isalnumMethod},
+    {"isalpha", isalphaMethod},
+    {"isdigit", isdigitMethod},
+    {"islower", islowerMethod},
+    {"isspace", isspaceMethod},
+    {"isupper", isupperMethod},
+    {"join", joinMethod},
+    {"lower", lowerMethod},
+    {"lstrip", lstripMethod},
+    {"replace", replaceMethod},
+    {"rfind", findMethodCall},
+    {"rstrip", rstripMethod},
+    {"split", splitMethod},
+    {"splitlines", splitlinesMethod},
+    {"startswith", startswithMethod},
+    {"strip", stripMethod},
+    {"title", titleMethod},
+    {"upper", upperMethod},
+});
+static_assert(sortedAndUnique(kStringMethods), "kStringMethods must be sorted by name");
+
+Value itemsMethod(const MethodCall& m) {
+    ValueList out;
+    for (const auto& [k, v] : m.self.dict().entries) out.push_back(Value::tuple({Value(k), v}));
+    return Value(std::move(out));
+}
+
+Value keysMethod(const MethodCall& m) { return Value(m.self.iterate()); }
+
+Value valuesMethod(const MethodCall& m) {
+    ValueList out;
+    for (const auto& [k, v] : m.self.dict().entries) out.push_back(v);
+    return Value(std::move(out));
+}
+
+Value getMethod(const MethodCall& m) {
+    const Value* key = m.args.get("key", 0);
     if (!key) throw runtimeError("get() needs a key");
-    const Value* found = key->isString() ? d.dict().find(key->asString()) : d.dict().find(key->str());
+    const ValueDict& d = m.self.dict();
+    const Value* found = key->isString() ? d.find(key->asString()) : d.find(key->str());
     if (found) return *found;
-    const Value* fallback = a.get("default", 1);
+    const Value* fallback = m.args.get("default", 1);
     return fallback ? *fallback : Value(nullptr);
 }
 
+constexpr auto kDictMethods = std::to_array<NamedEntry<MethodFn>>({
+    {"get", getMethod},
+    {"items", itemsMethod},
+    {"keys", keysMethod},
+    {"values", valuesMethod},
+});
+static_assert(sortedAndUnique(kDictMethods), "kDictMethods must be sorted by name");
+
 int64_t normalizeIndex(int64_t i, size_t size) { return i < 0 ? i + static_cast<int64_t>(size) : i; }
 
-Value listMethod(const Value& l, const std::string& name, const CallArgs& a) {
-    auto& items = l.list();
-    if (name == "append") {
-        const Value* v = a.get("object", 0);
-        if (!v) throw runtimeError("append() needs an argument");
-        reserveGrowth(items.size() * sizeof(Value), sizeof(Value));
-        markChanged(l);
-        items.push_back(*v);
-        return Value(nullptr);
-    }
-    if (name == "extend") {
-        const Value* v = a.get("iterable", 0);
-        if (!v) throw runtimeError("extend() needs an argument");
-        ValueList more = v->iterate();
-        reserveGrowth(items.size() * sizeof(Value), more.size() * sizeof(Value));
-        markChanged(l);
-        for (auto& item : more) items.push_back(std::move(item));
-        return Value(nullptr);
-    }
-    if (name == "pop") {
-        if (items.empty()) throw runtimeError("pop from an empty list");
-        const int64_t i = normalizeIndex(optionalInt(a.get("index", 0), -1), items.size());
-        if (i < 0 || i >= static_cast<int64_t>(items.size())) throw runtimeError("pop index out of range");
-        Value v = items[static_cast<size_t>(i)];
-        items.erase(items.begin() + i);
-        return v;
-    }
-    if (name == "insert") {
-        const Value* at = a.get("index", 0);
-        const Value* v = a.get("object", 1);
-        if (!at || !v || !at->isInt()) throw runtimeError("insert() needs an index and a value");
-        const int64_t i = std::clamp<int64_t>(normalizeIndex(at->asInt(), items.size()), 0,
-                                              static_cast<int64_t>(items.size()));
-        reserveGrowth(items.size() * sizeof(Value), sizeof(Value));
-        markChanged(l);
-        items.insert(items.begin() + i, *v);
-        return Value(nullptr);
-    }
-    const Value* v = a.get("value", 0);
-    if (!v) throw runtimeError(name + "() needs an argument");
-    if (name == "count") return Value(static_cast<int64_t>(std::count(items.begin(), items.end(), *v)));
-    // index
-    const auto it = std::find(items.begin(), items.end(), *v);
-    if (it == items.end()) throw runtimeError(v->repr() + " is not in the list");
+Value appendMethod(const MethodCall& m) {
+    auto& items = m.self.list();
+    const Value* v = m.args.get("object", 0);
+    if (!v) throw runtimeError("append() needs an argument");
+    reserveGrowth(items.size() * sizeof(Value), sizeof(Value));
+    markChanged(m.self);
+    items.push_back(*v);
+    return Value(nullptr);
+}
+
+Value extendMethod(const MethodCall& m) {
+    auto& items = m.self.list();
+    const Value* v = m.args.get("iterable", 0);
+    if (!v) throw runtimeError("extend() needs an argument");
+    ValueList more = v->iterate();
+    reserveGrowth(items.size() * sizeof(Value), more.size() * sizeof(Value));
+    markChanged(m.self);
+    for (auto& item : more) items.push_back(std::move(item));
+    return Value(nullptr);
+}
+
+Value popMethod(const MethodCall& m) {
+    auto& items = m.self.list();
+    if (items.empty()) throw runtimeError("pop from an empty list");
+    const int64_t i = normalizeIndex(optionalInt(m.args.get("index", 0), -1), items.size());
+    if (i < 0 || i >= static_cast<int64_t>(items.size())) throw runtimeError("pop index out of range");
+    Value v = items[static_cast<size_t>(i)];
+    items.erase(items.begin() + i);
+    return v;
+}
+
+Value insertMethod(const MethodCall& m) {
+    auto& items = m.self.list();
+    const Value* at = m.args.get("index", 0);
+    const Value* v = m.args.get("object", 1);
+    if (!at || !v || !at->isInt()) throw runtimeError("insert() needs an index and a value");
+    const int64_t i =
+        std::clamp<int64_t>(normalizeIndex(at->asInt(), items.size()), 0, static_cast<int64_t>(items.size()));
+    reserveGrowth(items.size() * sizeof(Value), sizeof(Value));
+    markChanged(m.self);
+    items.insert(items.begin() + i, *v);
+    return Value(nullptr);
+}
+
+const Value& listMethodArgument(const MethodCall& m) {
+    const Value* v = m.args.get("value", 0);
+    if (!v) throw runtimeError(std::string(m.name) + "() needs an argument");
+    return *v;
+}
+
+Value listCountMethod(const MethodCall& m) {
+    const Value& v = listMethodArgument(m);
+    const auto& items = m.self.list();
+    return Value(static_cast<int64_t>(std::count(items.begin(), items.end(), v)));
+}
+
+Value listIndexMethod(const MethodCall& m) {
+    const Value& v = listMethodArgument(m);
+    const auto& items = m.self.list();
+    const auto it = std::find(items.begin(), items.end(), v);
+    if (it == items.end()) throw runtimeError(v.repr() + " is not in the list");
     return Value(static_cast<int64_t>(it - items.begin()));
+}
+
+constexpr auto kListMethods = std::to_array<NamedEntry<MethodFn>>({
+    {"append", appendMethod},
+    {"count", listCountMethod},
+    {"extend", extendMethod},
+    {"index", listIndexMethod},
+    {"insert", insertMethod},
+    {"pop", popMethod},
+});
+static_assert(sortedAndUnique(kListMethods), "kListMethods must be sorted by name");
+
+// `object.name` bound to its object, as Python's bound methods are.
+Function bind(const Value& object, const std::string& name, MethodFn fn) {
+    return [object, name, fn](const CallArgs& a) { return fn(MethodCall{object, name, a}); };
 }
 
 }  // namespace
@@ -337,16 +450,12 @@ std::string pyStrip(const std::string& s, const Value* chars, bool left, bool ri
 }
 
 std::optional<Value> findMethod(const Value& object, const std::string& name) {
-    if (object.isString() && isStringMethod(name)) {
-        return Value(Function([object, name](const CallArgs& a) { return stringMethod(object.asString(), name, a); }));
-    }
-    if (object.isDict() && !object.dict().isNamespace &&
-        (name == "items" || name == "keys" || name == "values" || name == "get")) {
-        return Value(Function([object, name](const CallArgs& a) { return dictMethod(object, name, a); }), object.depth());
-    }
-    if (object.isList() && (name == "append" || name == "extend" || name == "pop" || name == "insert" ||
-                            name == "count" || name == "index")) {
-        return Value(Function([object, name](const CallArgs& a) { return listMethod(object, name, a); }), object.depth());
+    if (object.isString()) {
+        if (const auto* method = findNamed(kStringMethods, name)) return Value(bind(object, name, method->fn));
+    } else if (object.isDict() && !object.dict().isNamespace) {
+        if (const auto* method = findNamed(kDictMethods, name)) return Value(bind(object, name, method->fn), object.depth());
+    } else if (object.isList()) {
+        if (const auto* method = findNamed(kListMethods, name)) return Value(bind(object, name, method->fn), object.depth());
     }
     return std::nullopt;
 }
