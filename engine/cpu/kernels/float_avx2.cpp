@@ -3,7 +3,7 @@
 // Eight weights at a time are widened to f32 in a register (vcvtph2ps for
 // F16, a 16-bit shift for BF16) and reused for every input row of the tile.
 // Tile shapes are compiled separately so the accumulators stay in
-// registers; small tiles (decode, one input row) keep two sets of them to
+// registers; tiles of one or two products keep two sets of them to
 // hide the latency of the fused multiply-adds.
 #include "cpu/kernel_table.h"
 #include "tensor/ggml_type.h"
@@ -68,23 +68,27 @@ float horizontalSum(__m256 v) {
 
 template <class Format, int Rows, int Cols>
 void tile(int64_t k, const uint8_t* w, size_t wStride, const uint8_t* x, size_t xStride, float* y, size_t ldy) {
-    constexpr int kSets = Rows * Cols <= 4 ? 2 : 1;
-    __m256 acc[kSets][Cols][Rows];
-    for (int s = 0; s < kSets; ++s)
-        for (int c = 0; c < Cols; ++c)
-            for (int r = 0; r < Rows; ++r) acc[s][c][r] = _mm256_setzero_ps();
+    constexpr int kSets = Rows * Cols <= 2 ? 2 : 1;
+    __m256 acc[kSets][Cols][Rows] = {};
 
+    // -O2 does not unroll these short loops by itself; unrolled, the arrays
+    // become registers.
     const auto step = [&](int64_t i, int s) {
         __m256 weights[Rows];
+        #pragma GCC unroll 4
         for (int r = 0; r < Rows; ++r) weights[r] = Format::load8(w + r * wStride + size_t(i) * Format::kBytes);
+        #pragma GCC unroll 4
         for (int c = 0; c < Cols; ++c) {
             const __m256 inputs = _mm256_loadu_ps(reinterpret_cast<const float*>(x + c * xStride + size_t(i) * 4));
+            #pragma GCC unroll 4
             for (int r = 0; r < Rows; ++r) acc[s][c][r] = _mm256_fmadd_ps(weights[r], inputs, acc[s][c][r]);
         }
     };
     int64_t i = 0;
-    for (; i + kSets * kLanes <= k; i += kSets * kLanes)
+    for (; i + kSets * kLanes <= k; i += kSets * kLanes) {
+        #pragma GCC unroll 4
         for (int s = 0; s < kSets; ++s) step(i + s * kLanes, s);
+    }
     for (; i + kLanes <= k; i += kLanes) step(i, 0);
 
     for (int c = 0; c < Cols; ++c)

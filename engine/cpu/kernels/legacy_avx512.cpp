@@ -103,31 +103,36 @@ float horizontalSum(__m256 v) {
 template <class Format, int Rows, int Cols>
 void tile(int64_t blocks, const uint8_t* w, size_t wStride, const uint8_t* x, size_t xStride, float* y,
           size_t ldy) {
-    constexpr int kSets = Rows * Cols <= 4 ? 2 : 1;
-    __m256 acc[kSets][Cols][Rows];
+    constexpr int kSets = Rows * Cols <= 2 ? 2 : 1;
+    __m256 acc[kSets][Cols][Rows] = {};
     float offsets[Cols][Rows] = {};
-    for (int s = 0; s < kSets; ++s)
-        for (int c = 0; c < Cols; ++c)
-            for (int r = 0; r < Rows; ++r) acc[s][c][r] = _mm256_setzero_ps();
 
+    // -O2 does not unroll these short loops by itself; unrolled, the arrays
+    // become registers.
     const auto step = [&](int64_t b, int s) {
         DecodedBlock weights[Rows];
+        #pragma GCC unroll 4
         for (int r = 0; r < Rows; ++r) weights[r] = Format::decode(w + r * wStride + size_t(b) * Format::kBytes);
+        #pragma GCC unroll 4
         for (int c = 0; c < Cols; ++c) {
             const uint8_t* xb = x + c * xStride + size_t(b) * sizeof(ActivationQ8_0);
             const float dx = loadFloat(xb + offsetof(ActivationQ8_0, d));
             const __m256i qx = loadBytes(xb + offsetof(ActivationQ8_0, q));
+            #pragma GCC unroll 4
             for (int r = 0; r < Rows; ++r) {
                 const __m256 products = _mm256_cvtepi32_ps(dot32(weights[r].q, qx));
                 acc[s][c][r] = _mm256_fmadd_ps(products, _mm256_set1_ps(weights[r].d * dx), acc[s][c][r]);
             }
             const float sx = loadFloat(xb + offsetof(ActivationQ8_0, sum));
+            #pragma GCC unroll 4
             for (int r = 0; r < Rows; ++r) offsets[c][r] += weights[r].offset * sx;
         }
     };
     int64_t b = 0;
-    for (; b + kSets <= blocks; b += kSets)
+    for (; b + kSets <= blocks; b += kSets) {
+        #pragma GCC unroll 4
         for (int s = 0; s < kSets; ++s) step(b + s, s);
+    }
     for (; b < blocks; ++b) step(b, 0);
 
     for (int c = 0; c < Cols; ++c)
