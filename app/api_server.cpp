@@ -57,8 +57,11 @@ ApiServer::ApiServer(const storage::Database& db, EngineHost& engine, AppSetting
     connect(&engine_, &EngineHost::generationFailed, this, [this](quint64 id, const QString& message) {
         onFailed(id, {500, message, "server_error", "generation_failed"});
     });
+    // Comes before the first piece, so even a stream gets a plain 400.
     connect(&engine_, &EngineHost::generationRejected, this, [this](quint64 id, const QString& message) {
-        onFailed(id, {400, message, "invalid_request_error", "context_length_exceeded"});
+        const bool completions = current_ && current_->request.route == ApiRoute::Completions;
+        onFailed(id, {400, message, "invalid_request_error", "context_length_exceeded",
+                      completions ? "prompt" : "messages"});
     });
 }
 

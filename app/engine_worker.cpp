@@ -139,18 +139,18 @@ void EngineWorker::generate(quint64 requestId, const EngineTarget& target, const
 void EngineWorker::generateExact(quint64 requestId, const EngineTarget& target, const PromptInput& prompt,
                                  const GenerateOptions& options) {
     if (!startRequest(requestId, target, options)) return;
+    GenerateOptions fitted = options;
     try {
-        const std::string text =
-            prompt.rawText ? *prompt.rawText : model_->applyChatTemplate(prompt.messages, true);
-        const size_t promptTokens = model_->tokenize(text, true, !prompt.rawText).size();
-        const size_t context = size_t(session_->contextLength());
-        if (promptTokens >= context) {
-            emit generationRejected(requestId, tr("The prompt is %1 tokens long, but the model's context holds %2 "
-                                                  "tokens, including the reply.")
-                                                   .arg(promptTokens)
-                                                   .arg(context));
+        const int replyTokens = prompt.maxTokens.value_or(1);
+        const PromptFit fit = prompt.rawText ? session_->fitCompletion(*prompt.rawText, replyTokens)
+                                             : session_->fitChat(prompt.messages, replyTokens);
+        if (!fit.fits()) {
+            emit generationRejected(requestId, contextExceededMessage(fit, prompt.rawText.has_value()));
             return;
         }
+        // A reply no longer than the room left is what keeps chat() from
+        // dropping old turns (see Session::fitChat).
+        fitted.maxTokens = std::min(options.maxTokens, fit.contextLength - fit.promptTokens);
     } catch (const Error& e) {
         // A failure, not a rejection: that is only for a prompt the context cannot hold.
         const QString reason = QString::fromUtf8(e.what());
@@ -158,9 +158,9 @@ void EngineWorker::generateExact(quint64 requestId, const EngineTarget& target, 
                                                         : tr("The chat template failed: %1").arg(reason));
         return;
     }
-    runGeneration(requestId, options, [&](const TokenCallback& onPiece) {
-        return prompt.rawText ? session_->complete(*prompt.rawText, options, onPiece)
-                              : session_->chat(prompt.messages, options, onPiece);
+    runGeneration(requestId, fitted, [&](const TokenCallback& onPiece) {
+        return prompt.rawText ? session_->complete(*prompt.rawText, fitted, onPiece)
+                              : session_->chat(prompt.messages, fitted, onPiece);
     });
 }
 
@@ -207,6 +207,17 @@ void EngineWorker::runGeneration(quint64 requestId, const GenerateOptions& optio
 }
 
 void EngineWorker::cancelLoad() { loadCancelled_ = true; }
+
+QString EngineWorker::contextExceededMessage(const PromptFit& fit, bool rawText) {
+    // OpenAI's own wording, which clients and people already know.
+    const QString message = rawText ? tr("This model's maximum context length is %1 tokens. However, you requested %2 "
+                                         "tokens (%3 in the prompt, %4 in the completion). Please reduce the length "
+                                         "of the prompt or completion.")
+                                    : tr("This model's maximum context length is %1 tokens. However, you requested %2 "
+                                         "tokens (%3 in the messages, %4 in the completion). Please reduce the length "
+                                         "of the messages or completion.");
+    return message.arg(fit.contextLength).arg(fit.requestedTokens()).arg(fit.promptTokens).arg(fit.replyTokens);
+}
 
 QString EngineWorker::preemptedMessage() {
     return tr("Stopped so that Nibble's chat window could use the model; send the request again.");

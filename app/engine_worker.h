@@ -44,8 +44,11 @@ public:
     void generate(quint64 requestId, const EngineTarget& target, const std::vector<ChatMessage>& messages,
                   const GenerateOptions& options);
     // The API's generation: like generate(), but a prompt that does not fit
-    // the context is refused (generationRejected) instead of losing its
-    // oldest turns, since an API client expects an error, not a shorter chat.
+    // the context beside its reply (prompt.maxTokens, or one token when the
+    // client set no cap) is refused (generationRejected, with the token
+    // counts) instead of losing its oldest turns, since an API client expects
+    // an error, not a shorter chat. Without a cap the reply stops where the
+    // context ends.
     void generateExact(quint64 requestId, const EngineTarget& target, const PromptInput& prompt,
                        const GenerateOptions& options);
     void unload();
@@ -96,6 +99,7 @@ private:
     // Whether the running request was stopped for a chat request rather than by its owner.
     bool runningPreempted() const;
     static QString preemptedMessage();
+    static QString contextExceededMessage(const PromptFit& fit, bool rawText);
 
     struct Request {
         quint64 id = 0;

@@ -112,7 +112,7 @@ std::optional<ApiError> readBool(const QJsonObject& body, const char* key, bool&
 GenerateOptions CompletionRequest::applyTo(GenerateOptions options) const {
     if (temperature) options.sampling.temperature = float(*temperature);
     if (topP) options.sampling.topP = float(*topP);
-    if (maxTokens) options.maxTokens = *maxTokens;
+    if (prompt.maxTokens) options.maxTokens = *prompt.maxTokens;
     if (seed) options.sampling.seed = *seed;
     options.stop.insert(options.stop.end(), stop.begin(), stop.end());
     return options;
@@ -144,7 +144,7 @@ std::variant<CompletionRequest, ApiError> parseCompletionRequest(ApiRoute route,
     std::optional<double> maxTokens;
     const char* maxKey = json.contains("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
     if (auto error = readInteger(json, maxKey, 1, 1 << 20, maxTokens)) return *error;
-    if (maxTokens) request.maxTokens = int(*maxTokens);
+    if (maxTokens) request.prompt.maxTokens = int(*maxTokens);
     std::optional<double> seed;
     if (auto error = readInteger(json, "seed", -9.0e15, 9.0e15, seed)) return *error;
     if (seed) request.seed = quint64(qint64(*seed));

@@ -25,7 +25,6 @@ struct CompletionRequest {
     bool stream = false;
     std::optional<double> temperature;
     std::optional<double> topP;
-    std::optional<int> maxTokens;
     std::optional<quint64> seed;
     std::vector<std::string> stop;
 

@@ -12,6 +12,9 @@ namespace nibble::app {
 struct PromptInput {
     std::vector<ChatMessage> messages;
     std::optional<std::string> rawText;  // set: a plain completion of this text
+    // The client's cap on the reply, which the context must hold beside the
+    // prompt; none: the reply may use whatever room the prompt leaves.
+    std::optional<int> maxTokens;
 };
 
 }  // namespace nibble::app

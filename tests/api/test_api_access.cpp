@@ -168,7 +168,7 @@ void TestApiAccess::wellTypedRequestIsRead() {
     const auto* request = std::get_if<CompletionRequest>(&parsed);
     QVERIFY(request);
     QVERIFY(request->stream);
-    QCOMPARE(request->maxTokens, 4);
+    QCOMPARE(request->prompt.maxTokens, 4);
     QCOMPARE(request->seed, quint64(7));
     QCOMPARE(request->temperature, 0.5);
     QCOMPARE(request->stop.size(), size_t(1));

@@ -238,9 +238,11 @@ void TestApiCancellation::chatRepliesGoBeforeQueuedApiWork() {
     endless.maxTokens = 2000;
     QSignalSpy pieces(&app_->engine, &app::EngineHost::pieceReady);
     const quint64 firstApi =
-        app_->engine.generateExact(target(), {{}, std::string("1, 2, 3, 4, 5, 6, 7, 8, 9, 10,")}, endless);
+        app_->engine.generateExact(target(), {{}, std::string("1, 2, 3, 4, 5, 6, 7, 8, 9, 10,"), endless.maxTokens},
+                                   endless);
     QTRY_VERIFY_WITH_TIMEOUT(!pieces.isEmpty(), kReplyTimeoutMs);
-    const quint64 secondApi = app_->engine.generateExact(target(), {{{"user", "Two"}}, std::nullopt}, options);
+    const quint64 secondApi =
+        app_->engine.generateExact(target(), {{{"user", "Two"}}, std::nullopt, options.maxTokens}, options);
     const quint64 chat = app_->engine.generate(target(), {{"user", "Three"}}, options);
     app_->engine.cancel(firstApi);
     QTRY_COMPARE_WITH_TIMEOUT(order.size(), 3, kReplyTimeoutMs);
@@ -257,7 +259,8 @@ void TestApiCancellation::withdrawnChatRequestLeavesApiWorkRunning() {
     QSignalSpy pieces(&app_->engine, &app::EngineHost::pieceReady);
     QSignalSpy finished(&app_->engine, &app::EngineHost::generationFinished);
     QSignalSpy failed(&app_->engine, &app::EngineHost::generationFailed);
-    const quint64 api = app_->engine.generateExact(target(), {{{"user", "Count from one to one hundred."}}, std::nullopt}, options);
+    const quint64 api = app_->engine.generateExact(
+        target(), {{{"user", "Count from one to one hundred."}}, std::nullopt, options.maxTokens}, options);
     QTRY_VERIFY_WITH_TIMEOUT(!pieces.isEmpty(), kReplyTimeoutMs);
     const quint64 chat = app_->engine.generate(target(), {{"user", "Tell me a joke."}}, options);
     app_->engine.cancel(chat);
@@ -283,7 +286,7 @@ void TestApiCancellation::chatWindowStopsApiWorkOnlyOnStop() {
     GenerateOptions counting;
     counting.sampling = SamplingParams::greedy();
     counting.maxTokens = 200;  // still on its reply while the chat's waits
-    const app::PromptInput count{{}, std::string("1, 2, 3, 4, 5, 6, 7, 8, 9, 10,")};
+    const app::PromptInput count{{}, std::string("1, 2, 3, 4, 5, 6, 7, 8, 9, 10,"), counting.maxTokens};
     QSignalSpy pieces(&app_->engine, &app::EngineHost::pieceReady);
     QSignalSpy finished(&app_->engine, &app::EngineHost::generationFinished);
     QSignalSpy failed(&app_->engine, &app::EngineHost::generationFailed);
@@ -331,7 +334,7 @@ void TestApiCancellation::cancelStopsTheRequestsModelLoad() {
     QSignalSpy finished(&app_->engine, &app::EngineHost::generationFinished);
     GenerateOptions options;
     options.maxTokens = 2;
-    request = app_->engine.generateExact(target(), {{{"user", "Hello"}}, std::nullopt}, options);
+    request = app_->engine.generateExact(target(), {{{"user", "Hello"}}, std::nullopt, options.maxTokens}, options);
     QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), kReplyTimeoutMs);
     QCOMPARE(finished.first().at(0).toULongLong(), request.load());
     QCOMPARE(finished.first().at(1).value<app::GenerationStats>().stopReason, StopReason::Cancelled);

@@ -17,6 +17,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -73,6 +74,40 @@ QJsonObject chatBody(const QString& text, int maxTokens, bool stream = false) {
 }
 
 QByteArray compact(const QJsonObject& object) { return QJsonDocument(object).toJson(QJsonDocument::Compact); }
+
+// About 10 tokens per sentence, numbered so the text does not repeat.
+QString numberedText(int sentences, const QString& topic) {
+    QString text;
+    for (int i = 1; i <= sentences; ++i) text += QString("The %1 was seen on day %2. ").arg(topic).arg(i);
+    return text;
+}
+
+// Three turns filling half the 512-token context or more: a long reply to
+// them is exactly what once made the engine drop the first two unasked.
+QJsonArray longConversation() {
+    return {QJsonObject{{"role", "user"}, {"content", numberedText(14, "heron")}},
+            QJsonObject{{"role", "assistant"}, {"content", numberedText(12, "miller")}},
+            QJsonObject{{"role", "user"}, {"content", "Who was seen first?"}}};
+}
+
+// The counts an OpenAI context_length_exceeded message states.
+struct ContextCounts {
+    int context = -1;
+    int requested = -1;
+    int prompt = -1;
+    QString promptPart;  // "messages" or "prompt"
+    int completion = -1;
+};
+
+ContextCounts contextCounts(const QString& message) {
+    static const QRegularExpression pattern(
+        R"(^This model's maximum context length is (\d+) tokens\. However, you requested (\d+) tokens \((\d+) in )"
+        R"(the (messages|prompt), (\d+) in the completion\)\. Please reduce the length of the \4 or completion\.$)");
+    const QRegularExpressionMatch match = pattern.match(message);
+    if (!match.hasMatch()) return {};
+    return {match.captured(1).toInt(), match.captured(2).toInt(), match.captured(3).toInt(), match.captured(4),
+            match.captured(5).toInt()};
+}
 
 // What a server-sent-event stream said, with everything a client relies on checked.
 struct ParsedStream {
@@ -258,6 +293,9 @@ private slots:
     void wrongJsonTypesAreRefused();
     void emptyPromptIsRefused();
     void chatTemplateFailureIsReported();
+    void oversizedChatIsRefusedWithItsCounts();
+    void replyWithoutMaxTokensFillsTheRoomLeft();
+    void oversizedCompletionIsRefusedWithItsCounts();
     void fullQueueAnswerIsReadable();
     void tooManyConnectionsAnswerIsReadable();
     void halfClosedRequestIsAnswered();
@@ -793,6 +831,91 @@ void TestApiServer::chatTemplateFailureIsReported() {
     QVERIFY(response.errorCode() != "context_length_exceeded");
     QVERIFY2(response.error().value("message").toString().contains("chat template"), qPrintable(response.describe()));
     QTRY_VERIFY_WITH_TIMEOUT(!gemmaApp.server.busy(), kReplyTimeoutMs);
+}
+
+void TestApiServer::oversizedChatIsRefusedWithItsCounts() {
+    constexpr int kContext = test::ApiTestApp::kContextLength;
+    QJsonObject body = chatBody({}, 4);
+    body["messages"] = longConversation();
+    const HttpResult small = waitFor(post("/chat/completions", compact(body)));
+    QCOMPARE(small.status, 200);
+    // What the engine evaluated for a reply that surely fits: every message.
+    const int prompt = small.json().value("usage").toObject().value("prompt_tokens").toInt();
+    QVERIFY2(prompt > kContext / 2 && prompt < kContext - 8, qPrintable(QString::number(prompt)));
+
+    // One token more than the room left, streamed or not: a 400 before any
+    // event, where the engine once dropped the two oldest turns to make room.
+    for (const bool stream : {false, true}) {
+        body["max_tokens"] = kContext - prompt + 1;
+        body["stream"] = stream;
+        const HttpResult over = waitFor(post("/chat/completions", compact(body)));
+        QVERIFY2(over.status == 400, qPrintable(QString::fromUtf8(over.body)));
+        const QJsonObject error = over.json().value("error").toObject();
+        QCOMPARE(error.value("code").toString(), "context_length_exceeded");
+        QCOMPARE(error.value("type").toString(), "invalid_request_error");
+        QCOMPARE(error.value("param").toString(), "messages");
+        const ContextCounts counts = contextCounts(error.value("message").toString());
+        QVERIFY2(counts.context >= 0, qPrintable(error.value("message").toString()));
+        QCOMPARE(counts.context, kContext);
+        QCOMPARE(counts.prompt, prompt);
+        QCOMPARE(counts.promptPart, "messages");
+        QCOMPARE(counts.completion, kContext - prompt + 1);
+        QCOMPARE(counts.requested, kContext + 1);
+    }
+
+    // Exactly the room left fits, and the reply comes to the whole conversation.
+    body["max_tokens"] = kContext - prompt;
+    body["stream"] = false;
+    const HttpResult exact = waitFor(post("/chat/completions", compact(body)));
+    QVERIFY2(exact.status == 200, qPrintable(QString::fromUtf8(exact.body)));
+    QCOMPARE(exact.json().value("usage").toObject().value("prompt_tokens").toInt(), prompt);
+}
+
+void TestApiServer::replyWithoutMaxTokensFillsTheRoomLeft() {
+    constexpr int kContext = test::ApiTestApp::kContextLength;
+    // Fits with a short reply, but not with the app's default reply length,
+    // for which the engine would once have refused or dropped turns.
+    QJsonObject body = chatBody({}, 4);
+    body["messages"] = longConversation();
+    body.remove("max_tokens");
+    const HttpResult fits = waitFor(post("/chat/completions", compact(body)));
+    QVERIFY2(fits.status == 200, qPrintable(QString::fromUtf8(fits.body)));
+    const QJsonObject usage = fits.json().value("usage").toObject();
+    QVERIFY(usage.value("prompt_tokens").toInt() + app_->settings.maxTokens() > kContext);
+    QVERIFY(usage.value("prompt_tokens").toInt() + usage.value("completion_tokens").toInt() <= kContext);
+
+    // A message the context cannot hold at all: the reply's one token is what is counted for it.
+    body["messages"] = QJsonArray{QJsonObject{{"role", "user"}, {"content", numberedText(60, "heron")}}};
+    const HttpResult over = waitFor(post("/chat/completions", compact(body)));
+    QVERIFY2(over.status == 400, qPrintable(QString::fromUtf8(over.body)));
+    QCOMPARE(over.errorCode(), "context_length_exceeded");
+    const ContextCounts counts = contextCounts(over.json().value("error").toObject().value("message").toString());
+    QCOMPARE(counts.context, kContext);
+    QCOMPARE(counts.completion, 1);
+    QVERIFY2(counts.prompt >= kContext, qPrintable(QString::fromUtf8(over.body)));
+    QCOMPARE(counts.requested, counts.prompt + 1);
+}
+
+void TestApiServer::oversizedCompletionIsRefusedWithItsCounts() {
+    constexpr int kContext = test::ApiTestApp::kContextLength;
+    QJsonObject body{{"model", "SmolLM2-135M-Instruct"}, {"prompt", numberedText(30, "heron")}, {"max_tokens", 2},
+                     {"temperature", 0}};
+    const HttpResult small = waitFor(post("/completions", compact(body)));
+    QCOMPARE(small.status, 200);
+    const int prompt = small.json().value("usage").toObject().value("prompt_tokens").toInt();
+    QVERIFY2(prompt > kContext / 2 && prompt < kContext, qPrintable(QString::number(prompt)));
+
+    body["max_tokens"] = kContext;
+    const HttpResult over = waitFor(post("/completions", compact(body)));
+    QVERIFY2(over.status == 400, qPrintable(QString::fromUtf8(over.body)));
+    const QJsonObject error = over.json().value("error").toObject();
+    QCOMPARE(error.value("code").toString(), "context_length_exceeded");
+    QCOMPARE(error.value("param").toString(), "prompt");
+    const ContextCounts counts = contextCounts(error.value("message").toString());
+    QCOMPARE(counts.promptPart, "prompt");
+    QCOMPARE(counts.prompt, prompt);
+    QCOMPARE(counts.completion, kContext);
+    QCOMPARE(counts.requested, prompt + kContext);
 }
 
 void TestApiServer::fullQueueAnswerIsReadable() {
