@@ -8,7 +8,7 @@
 // its copy bandwidth (bench_mat_vec) or data sheet; --cpu-baseline runs the
 // CPU backend on the same model in the same run.
 //
-//   bench_inference [--backend cpu|vulkan] [--device NAME] [--prompt-tokens N] [--decode-tokens N]
+//   bench_inference [--backend cpu|cpu-fast|vulkan] [--device NAME] [--prompt-tokens N] [--decode-tokens N]
 //                   [--synthetic llama-1b|llama-8b|tiny --type Q4_0|Q4_K|Q8_0 [--dir DIR]]
 //                   [--cpu-baseline] [MODEL...]
 #include "api/model_impl.h"
@@ -88,7 +88,9 @@ struct Options {
     int promptTokens = 128, decodeTokens = 64;
 };
 
-const char* backendName(nibble::BackendKind backend) { return backend == nibble::BackendKind::Vulkan ? "vulkan" : "cpu"; }
+const char* backendName(nibble::BackendKind backend) {
+    return backend == nibble::BackendKind::Vulkan ? "vulkan" : backend == nibble::BackendKind::CpuFast ? "cpu-fast" : "cpu";
+}
 
 void benchmark(const std::filesystem::path& path, const Options& o, double bandwidth) {
     nibble::LoadOptions options;
@@ -160,7 +162,10 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         const bool hasValue = i + 1 < argc;
-        if (a == "--backend" && hasValue) o.backend = std::string(argv[++i]) == "vulkan" ? nibble::BackendKind::Vulkan : nibble::BackendKind::Cpu;
+        if (a == "--backend" && hasValue) {
+            const std::string b = argv[++i];
+            o.backend = b == "vulkan" ? nibble::BackendKind::Vulkan : b == "cpu-fast" ? nibble::BackendKind::CpuFast : nibble::BackendKind::Cpu;
+        }
         else if (a == "--device" && hasValue) o.device = argv[++i];
         else if (a == "--prompt-tokens" && hasValue) o.promptTokens = std::atoi(argv[++i]);
         else if (a == "--decode-tokens" && hasValue) o.decodeTokens = std::atoi(argv[++i]);

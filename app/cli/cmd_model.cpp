@@ -52,7 +52,7 @@ int perplexityCommand(const Argv& argv) {
     LoadOptions options;
     const std::string backend = args.value("backend").value_or("cpu");
     options.backend = backend == "vulkan"      ? BackendKind::Vulkan
-                      : backend == "reference" ? BackendKind::CpuReference
+                      : backend == "cpu-fast"  ? BackendKind::CpuFast
                                                : BackendKind::Cpu;
     options.device = args.value("device").value_or("");
     options.contextLength = uint32_t(nCtx);

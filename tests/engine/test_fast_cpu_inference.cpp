@@ -80,11 +80,11 @@ class TestFastCpuInference : public QObject {
 private slots:
     void describesThePath() {
         NIBBLE_REQUIRE_MODEL(path, test::kStories);
-        const auto reference = open(path, BackendKind::CpuReference);
-        QVERIFY2(reference->backendDescription().starts_with("CPU reference, "), reference->backendDescription().c_str());
+        const auto reference = open(path, BackendKind::Cpu);
+        QVERIFY2(reference->backendDescription().starts_with("CPU ("), reference->backendDescription().c_str());
         for (cpu::Isa isa : cpu::supportedIsas()) {
             IsaChoice choice(isa);
-            const auto fast = open(path, BackendKind::Cpu);
+            const auto fast = open(path, BackendKind::CpuFast);
             const std::string description = fast->backendDescription();
             QVERIFY2(description.starts_with("CPU, ") && description.find(" kernels, ") != std::string::npos,
                      description.c_str());
@@ -98,14 +98,14 @@ private slots:
         QFETCH(double, minSameTop);
         QFETCH(double, maxMeanKl);
         NIBBLE_REQUIRE_MODEL(path, file);
-        const auto referenceModel = open(path, BackendKind::CpuReference);
+        const auto referenceModel = open(path, BackendKind::Cpu);
         const std::vector<float> reference = teacherForcedLogits(*referenceModel);
         const size_t vocab = referenceModel->info().vocabSize;
         const size_t positions = reference.size() / vocab;
         QVERIFY(positions >= 64);
         for (cpu::Isa isa : cpu::supportedIsas()) {
             IsaChoice choice(isa);
-            const std::vector<float> fast = teacherForcedLogits(*open(path, BackendKind::Cpu));
+            const std::vector<float> fast = teacherForcedLogits(*open(path, BackendKind::CpuFast));
             QCOMPARE(fast.size(), reference.size());
             QVERIFY2(fast != reference, "the fast path gave the reference's exact logits: it did not run");
             int sameTop = 0;
@@ -138,7 +138,7 @@ private slots:
         for (cpu::Isa isa : cpu::supportedIsas()) {
             IsaChoice choice(isa);
             LoadOptions options;
-            options.backend = BackendKind::Cpu;
+            options.backend = BackendKind::CpuFast;
             Session session(Model::open(path, options));
             const GenerationResult r = session.complete("", test::greedy(256), {});
             QCOMPARE(r.generatedTokens, 256);
@@ -155,7 +155,7 @@ private slots:
         QFETCH(double, goldenPerplexity);
         QFETCH(double, perplexityTolerance);
         NIBBLE_REQUIRE_MODEL(path, file);
-        const auto model = open(path, BackendKind::Cpu);
+        const auto model = open(path, BackendKind::CpuFast);
         Session session(model);
         const PerplexityResult r = perplexity(session, *model, test::goldenEvalText(), kPositions);
         QVERIFY(r.chunks >= 2);
