@@ -1,0 +1,220 @@
+#pragma once
+// The checks of the fast CPU kernels (cpu/kernel_table.h), shared by
+// test_cpu_kernels (the native sets, Qt Test) and tests/cross/
+// check_cpu_kernels.cpp (the ARM64 set under qemu, without Qt): random
+// weight rows of every matrix type, the values a quantized input row stands
+// for, and the quantizer and tile checks themselves.
+#include "cpu/kernel_table.h"
+#include "tensor/dequantize.h"
+#include "tensor/ggml_type.h"
+#include "tensor/half.h"
+#include "tensor/quantize.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace nibble::test {
+
+using cpu::ActivationFormat;
+using cpu::ActivationQ8_0;
+using cpu::ActivationQ8_K;
+
+// The types real model files store their matrices in: the fast path must
+// run every one of them.
+inline constexpr GgmlType kMatrixTypes[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0,
+                                     GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
+                                     GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K,
+                                     GgmlType::Q6_K};
+
+inline int blockOf(ActivationFormat format) {
+    switch (format) {
+    case ActivationFormat::Q8_0: return 32;
+    case ActivationFormat::Q8_K: return 256;
+    case ActivationFormat::F32: return 1;
+    }
+    return 1;
+}
+
+inline size_t activationRowBytes(ActivationFormat format, int64_t k) {
+    switch (format) {
+    case ActivationFormat::Q8_0: return size_t(k / 32) * sizeof(ActivationQ8_0);
+    case ActivationFormat::Q8_K: return size_t(k / 256) * sizeof(ActivationQ8_K);
+    case ActivationFormat::F32: return size_t(k) * sizeof(float);
+    }
+    return 0;
+}
+
+inline std::vector<double> activationValues(ActivationFormat format, const uint8_t* row, int64_t k) {
+    std::vector<double> out(static_cast<size_t>(k));
+    if (format == ActivationFormat::F32) {
+        for (int64_t i = 0; i < k; ++i) {
+            float v;
+            std::memcpy(&v, row + 4 * i, 4);
+            out[size_t(i)] = v;
+        }
+    } else if (format == ActivationFormat::Q8_0) {
+        for (int64_t b = 0; b < k / 32; ++b) {
+            ActivationQ8_0 block;
+            std::memcpy(&block, row + b * sizeof block, sizeof block);
+            for (int j = 0; j < 32; ++j) out[size_t(b * 32 + j)] = double(block.d) * block.q[j];
+        }
+    } else {
+        for (int64_t b = 0; b < k / 256; ++b) {
+            ActivationQ8_K block;
+            std::memcpy(&block, row + b * sizeof block, sizeof block);
+            for (int j = 0; j < 256; ++j) out[size_t(b * 256 + j)] = double(block.d) * block.q[j];
+        }
+    }
+    return out;
+}
+
+inline std::vector<float> randomFloats(std::mt19937& rng, size_t n, float scale) {
+    std::normal_distribution<float> normal(0.0f, scale);
+    std::vector<float> v(n);
+    for (float& x : v) x = normal(rng);
+    return v;
+}
+
+// Quantized from random floats where we have a quantizer, otherwise random
+// bytes with sane super-block scales.
+inline std::vector<uint8_t> randomWeightRows(std::mt19937& rng, GgmlType type, int rows, int64_t k) {
+    const TypeTraits traits = *typeTraits(type);
+    const size_t rowBytes = size_t(k / traits.blockSize) * traits.blockBytes;
+    std::vector<uint8_t> bytes(rowBytes * size_t(rows));
+    if (canQuantize(type)) {
+        for (int r = 0; r < rows; ++r) {
+            const std::vector<float> values = randomFloats(rng, size_t(k), 0.05f);
+            quantizeRow(type, values.data(), bytes.data() + size_t(r) * rowBytes, k);
+        }
+        return bytes;
+    }
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (uint8_t& b : bytes) b = uint8_t(byte(rng));
+    std::uniform_real_distribution<float> scale(0.001f, 0.01f);
+    for (size_t block = 0; block < bytes.size() / traits.blockBytes; ++block) {
+        uint8_t* p = bytes.data() + block * traits.blockBytes;
+        const uint16_t d = floatToHalf(scale(rng)), dmin = floatToHalf(scale(rng));
+        if (type == GgmlType::Q2_K) {
+            std::memcpy(p + 80, &d, 2);
+            std::memcpy(p + 82, &dmin, 2);
+        } else if (type == GgmlType::Q3_K) {
+            std::memcpy(p + 108, &d, 2);
+        } else {
+            throw std::invalid_argument("no random-block recipe for this type");
+        }
+    }
+    return bytes;
+}
+
+
+// Each check returns its first failure in words, or an empty string.
+
+// The quantizer keeps every input within half a step of its block, copes
+// with an all-zero block and an outlier, and its sums match its q.
+inline std::string checkQuantizer(const cpu::KernelTable& table, ActivationFormat fmt) {
+    std::mt19937 rng(7);
+    const int64_t k = 1024;
+    std::vector<float> x = randomFloats(rng, size_t(k), 1.0f);
+    for (int64_t i = 0; i < blockOf(fmt); ++i) x[size_t(i)] = 0.0f;  // an all-zero block must not divide by zero
+    x[300] = 40.0f;                                                   // an outlier sets its block's step
+    std::vector<uint8_t> row(activationRowBytes(fmt, k));
+    table.quantize[static_cast<int>(fmt)](x.data(), row.data(), k);
+    const std::vector<double> back = activationValues(fmt, row.data(), k);
+    const int block = blockOf(fmt);
+    for (int64_t b = 0; b < k / block; ++b) {
+        float maxAbs = 0;
+        for (int j = 0; j < block; ++j) maxAbs = std::max(maxAbs, std::fabs(x[size_t(b * block + j)]));
+        const double step = maxAbs / 127.0;
+        for (int j = 0; j < block; ++j) {
+            const size_t i = size_t(b * block + j);
+            if (!std::isfinite(back[i]) || std::fabs(back[i] - x[i]) > step * 0.5 * 1.001 + 1e-7)
+                return "input " + std::to_string(i) + ": " + std::to_string(x[i]) + " came back as " +
+                       std::to_string(back[i]);
+        }
+        if (fmt == ActivationFormat::Q8_0) {
+            ActivationQ8_0 q;
+            std::memcpy(&q, row.data() + b * sizeof q, sizeof q);
+            int sum = 0;
+            for (int j = 0; j < 32; ++j) sum += q.q[j];
+            if (std::fabs(q.sum - q.d * float(sum)) > 1e-5f * (std::fabs(q.sum) + 1.0f))
+                return "block " + std::to_string(b) + ": sum " + std::to_string(q.sum) + " does not match its q";
+        } else {
+            ActivationQ8_K q;
+            std::memcpy(&q, row.data() + b * sizeof q, sizeof q);
+            for (int s = 0; s < 16; ++s) {
+                int sum = 0;
+                for (int j = 0; j < 16; ++j) sum += q.q[s * 16 + j];
+                if (q.bsums[s] != sum) return "block " + std::to_string(b) + ": bsums[" + std::to_string(s) + "] wrong";
+            }
+        }
+    }
+    return {};
+}
+
+// Every tile shape from 1x1 to 4x4 equals, up to float rounding, the
+// product of the dequantized weights with the values the quantized inputs
+// stand for, and writes nothing outside itself.
+inline std::string checkTiles(const cpu::KernelTable& table, GgmlType type) {
+    const cpu::WeightKernel kernel = table.weights[static_cast<int>(type)];
+    if (!kernel.dot) return "no kernel";
+    std::mt19937 rng(uint32_t(static_cast<int>(type)) * 31 + uint32_t(static_cast<int>(table.isa)));
+    // 576 (SmolLM2's width) is 18 blocks of 32: not a multiple of an unrolled loop's step.
+    for (int64_t k : {int64_t(256), int64_t(576), int64_t(768), int64_t(4096)}) {
+        const TypeTraits traits = *typeTraits(type);
+        if (k % traits.blockSize != 0) continue;
+        const size_t wStride = size_t(k / traits.blockSize) * traits.blockBytes;
+        const std::vector<uint8_t> w = randomWeightRows(rng, type, cpu::kMaxTileRows, k);
+        const size_t xStride = activationRowBytes(kernel.activation, k) + 40;  // rows need not be packed
+        std::vector<uint8_t> x(xStride * cpu::kMaxTileCols);
+        for (int c = 0; c < cpu::kMaxTileCols; ++c) {
+            const std::vector<float> values = randomFloats(rng, size_t(k), c == 0 ? 0.01f : float(c * c));
+            if (kernel.activation == ActivationFormat::F32)
+                std::memcpy(x.data() + c * xStride, values.data(), size_t(k) * 4);
+            else
+                table.quantize[static_cast<int>(kernel.activation)](values.data(), x.data() + c * xStride, k);
+        }
+        double expected[cpu::kMaxTileCols][cpu::kMaxTileRows], magnitude[cpu::kMaxTileCols][cpu::kMaxTileRows];
+        std::vector<float> row(static_cast<size_t>(k));
+        for (int r = 0; r < cpu::kMaxTileRows; ++r) {
+            dequantizeRow(type, w.data() + r * wStride, row.data(), k);
+            for (int c = 0; c < cpu::kMaxTileCols; ++c) {
+                const std::vector<double> a = activationValues(kernel.activation, x.data() + c * xStride, k);
+                double sum = 0, mag = 0;
+                for (int64_t i = 0; i < k; ++i) {
+                    sum += double(row[size_t(i)]) * a[size_t(i)];
+                    mag += std::fabs(double(row[size_t(i)]) * a[size_t(i)]);
+                }
+                expected[c][r] = sum;
+                magnitude[c][r] = mag;
+            }
+        }
+        for (int rows = 1; rows <= cpu::kMaxTileRows; ++rows)
+            for (int cols = 1; cols <= cpu::kMaxTileCols; ++cols) {
+                const size_t ldy = cpu::kMaxTileRows + 3;
+                std::vector<float> y(ldy * cpu::kMaxTileCols, -12345.0f);
+                kernel.dot(k, w.data(), wStride, rows, x.data(), xStride, cols, y.data(), ldy);
+                for (int c = 0; c < cpu::kMaxTileCols; ++c)
+                    for (size_t r = 0; r < ldy; ++r) {
+                        const float got = y[c * ldy + r];
+                        const std::string where = "k " + std::to_string(k) + ", tile " + std::to_string(rows) + "x" +
+                                                  std::to_string(cols) + ", row " + std::to_string(r) + ", input " +
+                                                  std::to_string(c);
+                        if (c >= cols || r >= size_t(rows)) {
+                            if (got != -12345.0f) return where + ": written outside the tile";
+                            continue;
+                        }
+                        const double tolerance = 1e-5 * magnitude[c][r] + 1e-9;
+                        if (!(std::fabs(got - expected[c][r]) <= tolerance))
+                            return where + ": " + std::to_string(got) + ", expected " + std::to_string(expected[c][r]);
+                    }
+            }
+    }
+    return {};
+}
+
+}  // namespace nibble::test
