@@ -79,7 +79,8 @@ public:
 
     // Makes the cache hold exactly `prompt` and returns the logits after its
     // last token, evaluating only what differs from what the cache holds.
-    std::vector<float> prefill(const std::vector<int32_t>& prompt, GenerationResult& result) {
+    std::vector<float> prefill(const std::vector<int32_t>& prompt, const GenerateOptions& options,
+                               GenerationResult& result) {
         size_t common = 0;
         while (common < cached.size() && common < prompt.size() && cached[common] == prompt[common]) ++common;
         if (common == prompt.size() && common > 0) --common;  // the last token must run to give logits
@@ -91,6 +92,7 @@ public:
             const size_t n = std::min<size_t>(kPrefillChunk, prompt.size() - pos);
             backend->forward(std::span(prompt).subspan(pos, n), int(pos), false, logits);
             cached.insert(cached.end(), prompt.begin() + pos, prompt.begin() + pos + n);
+            if (options.promptProgress) options.promptProgress(int(pos + n - common), int(prompt.size() - common));
         }
         result.promptTokens = int(prompt.size());
         result.evaluatedPromptTokens = int(prompt.size() - common);
@@ -104,7 +106,7 @@ public:
         // Outside the try: a reply cancelled part-way keeps its speed too.
         std::optional<Clock::time_point> start;
         try {
-            std::vector<float> logits = prefill(prompt, result);
+            std::vector<float> logits = prefill(prompt, options, result);
             Sampler sampler(options.sampling);
             Utf8StreamDecoder utf8;
             StopMatcher stops(options.stop);

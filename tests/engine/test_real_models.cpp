@@ -16,6 +16,34 @@ using namespace nibble;
 class TestRealModels : public QObject {
     Q_OBJECT
 private slots:
+    void promptProgressCountsWhatIsRead() {
+        NIBBLE_REQUIRE_MODEL(path, test::kSmolLM2);
+        auto model = Model::open(path, {});
+        Session session(model);
+        std::vector<std::pair<int, int>> calls;
+        GenerateOptions options = test::greedy(1);
+        options.promptProgress = [&](int done, int total) { calls.emplace_back(done, total); };
+        std::string longText;
+        for (int i = 0; i < 20; ++i) longText += "The quick brown fox jumps over the lazy dog. ";
+        const GenerationResult first = session.chat({{"user", longText}}, options, {});
+        // Several batches, each one further on, the last one the whole prompt.
+        QVERIFY2(calls.size() >= 3, qPrintable(QString::number(calls.size())));
+        for (size_t i = 0; i < calls.size(); ++i) {
+            QCOMPARE(calls[i].second, first.evaluatedPromptTokens);
+            QVERIFY(calls[i].first > (i ? calls[i - 1].first : 0));
+        }
+        QCOMPARE(calls.back().first, first.evaluatedPromptTokens);
+
+        // The next turn reads only what the cache does not hold.
+        calls.clear();
+        const GenerationResult second = session.chat({{"user", longText}, {"assistant", first.text}, {"user", "Why?"}},
+                                                     options, {});
+        QVERIFY(!calls.empty());
+        QCOMPARE(calls.back().first, second.evaluatedPromptTokens);
+        QCOMPARE(calls.back().second, second.evaluatedPromptTokens);
+        QVERIFY(second.evaluatedPromptTokens < second.promptTokens / 2);
+    }
+
     void smolLM2KnowsTheCapitalOfFrance() {
         NIBBLE_REQUIRE_MODEL(path, test::kSmolLM2);
         auto model = Model::open(path, {});

@@ -89,6 +89,11 @@ struct GenerateOptions {
     // StopReason::Cancelled. Already true: the call stops before any work.
     // Unlike Session::cancel(), it cannot miss a call that has not started yet.
     std::shared_ptr<const std::atomic<bool>> cancel;
+    // Called on the calling thread after each batch of the prompt is read,
+    // with how many of the tokens not already in the cache are done
+    // (0 < done <= total): reading a long conversation anew, after a switch
+    // of model, takes seconds, and a person should see it advance.
+    std::function<void(int done, int total)> promptProgress;
 };
 
 enum class StopReason { EndOfText, MaxTokens, StopString, Cancelled, ContextFull };
