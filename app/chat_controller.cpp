@@ -38,6 +38,7 @@ ChatController::ChatController(const storage::Database& db, EngineHost& engine, 
                                VariantListModel& variants, qint64 heldBackVariantId, QObject* parent)
     : QObject(parent), db_(db), engine_(engine), settings_(settings), variants_(variants), store_(db),
       conversations_(db), messages_([&variants](qint64 id) { return variants.labelOf(id); }) {
+    connect(&engine_, &EngineHost::promptProgress, this, &ChatController::onPromptProgress);
     connect(&engine_, &EngineHost::pieceReady, this, &ChatController::onPiece);
     connect(&engine_, &EngineHost::generationFinished, this, &ChatController::onFinished);
     connect(&engine_, &EngineHost::generationFailed, this, &ChatController::onFailed);
@@ -188,6 +189,14 @@ void ChatController::startReply(qint64 parentId) {
 void ChatController::setReading(const QString& text) {
     if (text == reading_) return;
     reading_ = text;
+    readingDone_ = readingTotal_ = 0;
+    emit readingChanged();
+}
+
+void ChatController::onPromptProgress(quint64 requestId, int done, int total) {
+    if (requestId != requestId_ || reading_.isEmpty()) return;
+    readingDone_ = done;
+    readingTotal_ = total;
     emit readingChanged();
 }
 

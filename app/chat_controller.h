@@ -45,6 +45,10 @@ class ChatController : public QObject {
     // (another precision or conversation was read last), says so in words;
     // empty otherwise. On a small CPU that can take many seconds.
     Q_PROPERTY(QString reading READ reading NOTIFY readingChanged)
+    // How far that reading is: readingDone of readingTotal tokens; 0 of 0
+    // until the engine has read its first batch.
+    Q_PROPERTY(int readingDone READ readingDone NOTIFY readingChanged)
+    Q_PROPERTY(int readingTotal READ readingTotal NOTIFY readingChanged)
     // The open conversation's settings (see ConversationSettings::toMap), and
     // what a new one starts with for the variant answering.
     Q_PROPERTY(QVariantMap conversationSettings READ conversationSettings NOTIFY conversationSettingsChanged)
@@ -71,6 +75,8 @@ public:
     QString deletedTitle() const { return deletedTitle_; }
     int contextUsed() const;
     QString reading() const { return reading_; }
+    int readingDone() const { return readingDone_; }
+    int readingTotal() const { return readingTotal_; }
 
     // False when nothing can be sent now (empty text, a reply in progress, no model).
     Q_INVOKABLE bool send(const QString& text);
@@ -137,6 +143,7 @@ private:
     void startReply(qint64 parentId);
     std::vector<ChatMessage> historyUpTo(int lastRow, const QString& systemPrompt) const;
     qint64 leafBelow(qint64 messageId) const;
+    void onPromptProgress(quint64 requestId, int done, int total);
     void onPiece(quint64 requestId, const QString& piece);
     void onFinished(quint64 requestId, const GenerationStats& stats);
     void onFailed(quint64 requestId, const QString& message);
@@ -177,6 +184,8 @@ private:
     qint64 lastReadConversationId_ = 0;
     qint64 lastReadVariantId_ = 0;
     QString reading_;
+    int readingDone_ = 0;
+    int readingTotal_ = 0;
 
     // The reply being streamed.
     quint64 requestId_ = 0;

@@ -46,6 +46,7 @@ EngineHost::EngineHost(QObject* parent) : QObject(parent), worker_(new EngineWor
         emit stateChanged();
     });
     connect(worker_, &EngineWorker::generationStarted, this, &EngineHost::generationStarted);
+    connect(worker_, &EngineWorker::promptProgress, this, &EngineHost::promptProgress);
     connect(worker_, &EngineWorker::pieceReady, this, &EngineHost::pieceReady);
     connect(worker_, &EngineWorker::loadStarted, this, &EngineHost::loadBeginning, Qt::DirectConnection);
     connect(worker_, &EngineWorker::loaded, this, &EngineHost::loadEnded, Qt::DirectConnection);

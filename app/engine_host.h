@@ -70,6 +70,7 @@ signals:
     void loadEnded();
     // The request has the engine (its model is loaded): queued no longer.
     void generationStarted(quint64 requestId);
+    void promptProgress(quint64 requestId, int done, int total);
     void pieceReady(quint64 requestId, const QString& piece);
     void generationFinished(quint64 requestId, const nibble::app::GenerationStats& stats);
     void generationFailed(quint64 requestId, const QString& message);

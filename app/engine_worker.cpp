@@ -132,8 +132,10 @@ bool EngineWorker::startRequest(quint64 requestId, const EngineTarget& target, c
 void EngineWorker::generate(quint64 requestId, const EngineTarget& target, const std::vector<ChatMessage>& messages,
                             const GenerateOptions& options) {
     if (!startRequest(requestId, target, options)) return;
-    runGeneration(requestId, options,
-                  [&](const TokenCallback& onPiece) { return session_->chat(messages, options, onPiece); });
+    GenerateOptions reporting = options;
+    reporting.promptProgress = [this, requestId](int done, int total) { emit promptProgress(requestId, done, total); };
+    runGeneration(requestId, reporting,
+                  [&](const TokenCallback& onPiece) { return session_->chat(messages, reporting, onPiece); });
 }
 
 void EngineWorker::generateExact(quint64 requestId, const EngineTarget& target, const PromptInput& prompt,

@@ -81,6 +81,8 @@ signals:
     void unloaded();
     // The request left the queue and its model is resident: it has the engine.
     void generationStarted(quint64 requestId);
+    // How much of the prompt has been read: done of total tokens (see GenerateOptions::promptProgress).
+    void promptProgress(quint64 requestId, int done, int total);
     void pieceReady(quint64 requestId, const QString& piece);
     void generationFinished(quint64 requestId, const nibble::app::GenerationStats& stats);
     void generationFailed(quint64 requestId, const QString& message);

@@ -123,30 +123,31 @@ Item {
                 }
             }
             // Reading the whole conversation again (another precision, or
-            // another conversation, was read last): say so, with the time it
-            // has taken so far, as it can take many seconds on a small CPU.
+            // another conversation, was read last): say so, with how much is
+            // read, as it can take many seconds on a small CPU.
             RowLayout {
                 objectName: "readingConversation"
                 visible: message.streaming && message.content.length === 0 && chat.reading.length > 0
                 Layout.fillWidth: true
                 spacing: 10
-                property int seconds: 0
-                Timer {
-                    interval: 1000
-                    repeat: true
-                    running: parent.visible
-                    onRunningChanged: parent.seconds = 0
-                    onTriggered: parent.seconds += 1
-                }
                 Label {
-                    text: parent.seconds > 0 ? qsTr("%1 %2 s").arg(chat.reading).arg(parent.seconds) : chat.reading
+                    objectName: "readingConversationText"
+                    text: chat.readingTotal > 0
+                          ? qsTr("%1 %2 of %3 tokens").arg(chat.reading)
+                                .arg(chat.readingDone.toLocaleString(Qt.locale(), "f", 0))
+                                .arg(chat.readingTotal.toLocaleString(Qt.locale(), "f", 0))
+                          : chat.reading
                     color: theme.mutedText
                     font.pixelSize: 13
                     wrapMode: Text.Wrap
                     Layout.fillWidth: true
                 }
                 ProgressBar {
-                    indeterminate: true
+                    objectName: "readingConversationBar"
+                    indeterminate: chat.readingTotal === 0
+                    from: 0
+                    to: Math.max(1, chat.readingTotal)
+                    value: chat.readingDone
                     Layout.preferredWidth: 120
                 }
             }

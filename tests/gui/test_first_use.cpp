@@ -27,6 +27,7 @@
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QRegularExpression>
 #include <QTimer>
 
 #include <algorithm>
@@ -426,14 +427,29 @@ void TestFirstUse::switchingPrecisionSaysItRereads() {
     QTRY_VERIFY_WITH_TIMEOUT(!chat.generating(), kWorkTimeoutMs);
 
     chat.setVariantId(eightBitId_);
+    QList<QPair<int, int>> progress;
+    QString shownProgress;
+    const auto watch = connect(&chat, &app::ChatController::readingChanged, this, [&] {
+        if (chat.readingTotal() > 0) progress.append({chat.readingDone(), chat.readingTotal()});
+    });
     QVERIFY(chat.send("Tell me more."));
     QCOMPARE(chat.reading(), QString("Reading the conversation with the 8-bit model…"));
-    // On screen while it lasts (it may be over before the view is polled).
-    QTRY_VERIFY(find("readingConversation") || chat.reading().isEmpty());
-    if (find("readingConversation")) gui_.screenshot("first-use-reading-conversation");
+    // On screen while it lasts, with how much is read once the first batch is in.
+    QTRY_VERIFY_WITH_TIMEOUT(chat.readingTotal() > 0 || chat.reading().isEmpty(), kWorkTimeoutMs);
+    if (QQuickItem* label = find("readingConversationText")) {
+        shownProgress = label->property("text").toString();
+        gui_.screenshot("first-use-reading-conversation");
+    }
     QTRY_VERIFY_WITH_TIMEOUT(!chat.generating(), kWorkTimeoutMs);
+    disconnect(watch);
     QCOMPARE(chat.reading(), QString());
     QVERIFY(!find("readingConversation"));
+    // The whole conversation was read in batches, each one further on.
+    QVERIFY2(progress.size() >= 2, qPrintable(QString::number(progress.size())));
+    for (qsizetype i = 1; i < progress.size(); ++i) QVERIFY(progress[i].first > progress[i - 1].first);
+    QCOMPARE(progress.last().first, progress.last().second);
+    if (!shownProgress.isEmpty())
+        QVERIFY2(shownProgress.contains(QRegularExpression(" \\d+ of \\d+ tokens$")), qPrintable(shownProgress));
 }
 
 void TestFirstUse::madeMessageGoesWithItsVariant() {
