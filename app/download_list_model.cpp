@@ -57,6 +57,9 @@ QVariant DownloadListModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || index.row() >= rowCount()) return {};
     const CatalogFile& file = manager_.catalog().files().at(index.row());
     const DownloadTask* task = manager_.task(file.id);
+    // A file that reached the library another way (imported, dropped) since
+    // a download of it failed: that failure no longer concerns anyone.
+    const bool failureMoot = task->state() == DownloadState::Failed && inLibrary_.value(file.id);
     const QLocale locale;
     switch (role) {
     case EntryIdRole: return file.id;
@@ -67,7 +70,7 @@ QVariant DownloadListModel::data(const QModelIndex& index, int role) const {
     case BitsRole: return tr("%1-bit").arg(file.bits);
     case LicenseRole: return file.license;
     case SizeTextRole: return locale.formattedDataSize(file.sizeBytes, 1, QLocale::DataSizeSIFormat);
-    case StateRole: return stateName(task->state());
+    case StateRole: return failureMoot ? stateName(DownloadState::Idle) : stateName(task->state());
     case InLibraryRole: return inLibrary_.value(file.id);
     case ProgressRole: return double(task->receivedBytes()) / double(file.sizeBytes);
     case ProgressTextRole:
@@ -79,7 +82,7 @@ QVariant DownloadListModel::data(const QModelIndex& index, int role) const {
                                                                                     QLocale::DataSizeSIFormat))
                                           : QString();
     case TimeLeftTextRole: return timeLeftText(file.sizeBytes - task->receivedBytes(), task->bytesPerSecond());
-    case MessageRole: return task->message();
+    case MessageRole: return failureMoot ? QString() : task->message();
     default: return {};
     }
 }

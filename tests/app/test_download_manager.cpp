@@ -8,6 +8,7 @@
 #include "download_list_model.h"
 #include "download_manager.h"
 #include "model_catalog.h"
+#include "model_registration.h"
 #include "range_http_server.h"
 #include "storage/database.h"
 #include "storage/variant_store.h"
@@ -215,6 +216,29 @@ private slots:
         QCOMPARE(list.rowCount(), 1);
         QCOMPARE(list.data(list.index(0), DownloadListModel::StateRole).toString(), QStringLiteral("finished"));
         QCOMPARE(list.data(list.index(0), DownloadListModel::InLibraryRole).toBool(), true);
+    }
+
+    // The card of a file whose download failed, then imported by hand, says
+    // it is in the library and nothing of the old failure.
+    void failureGoesOnceTheFileIsInTheLibrary() {
+        nibble::test::RangeHttpServer server(content_);
+        QVERIFY(server.listen());
+        server.serveDamagedContent(true);
+        auto manager = managerFor(server, testOptions());
+        DownloadListModel list(*manager);
+        manager->start(kId);
+        QTRY_COMPARE_WITH_TIMEOUT(manager->task(kId)->state(), DownloadState::Failed, kTimeoutMs);
+        QCOMPARE(list.data(list.index(0), DownloadListModel::StateRole).toString(), QStringLiteral("failed"));
+        QVERIFY(!list.data(list.index(0), DownloadListModel::MessageRole).toString().isEmpty());
+
+        NIBBLE_REQUIRE_MODEL(stories, nibble::test::kStories);
+        QDir().mkpath(modelsDir_);
+        QVERIFY(QFile::copy(QString::fromStdString(stories.string()), finalPath()));
+        registerModelFile(*db_, finalPath(), storage::VariantOrigin::Imported);
+        list.refresh();
+        QCOMPARE(list.data(list.index(0), DownloadListModel::InLibraryRole).toBool(), true);
+        QCOMPARE(list.data(list.index(0), DownloadListModel::StateRole).toString(), QStringLiteral("idle"));
+        QCOMPARE(list.data(list.index(0), DownloadListModel::MessageRole).toString(), QString());
     }
 
     void droppedConnectionResumesWithRange() {
