@@ -13,7 +13,8 @@ RowLayout {
     ColumnLayout {
         Layout.fillWidth: true
         spacing: 2
-        Label { text: row.label; color: theme.text }
+        // Fills too, so a row without a hint still pushes its control to the right edge.
+        Label { Layout.fillWidth: true; text: row.label; color: theme.text }
         Label {
             Layout.fillWidth: true
             visible: row.hint.length > 0

@@ -199,8 +199,10 @@ Item {
                     hint: appSettings.apiKey.length > 0
                           ? qsTr("Clients send it as \"Authorization: Bearer <key>\". A new key shuts out every client holding the old one.")
                           : qsTr("A key is made when the server is turned on.")
-                    RowLayout {
-                        width: 360
+                    ColumnLayout {
+                        objectName: "apiKeyRow"
+                        width: 280
+                        spacing: 4
                         TextField {
                             id: apiKeyField
                             objectName: "apiKey"
@@ -210,22 +212,25 @@ Item {
                             readOnly: true
                             selectByMouse: true
                         }
-                        Button {
-                            objectName: "copyApiKey"
-                            text: qsTr("Copy")
-                            flat: true
-                            enabled: appSettings.apiKey.length > 0
-                            onClicked: {
-                                apiKeyField.selectAll()
-                                apiKeyField.copy()
-                                apiKeyField.deselect()
+                        RowLayout {
+                            Layout.alignment: Qt.AlignRight
+                            Button {
+                                objectName: "copyApiKey"
+                                text: qsTr("Copy")
+                                flat: true
+                                enabled: appSettings.apiKey.length > 0
+                                onClicked: {
+                                    apiKeyField.selectAll()
+                                    apiKeyField.copy()
+                                    apiKeyField.deselect()
+                                }
                             }
-                        }
-                        Button {
-                            objectName: "regenerateApiKey"
-                            text: qsTr("Regenerate")
-                            flat: true
-                            onClicked: appSettings.regenerateApiKey()
+                            Button {
+                                objectName: "regenerateApiKey"
+                                text: qsTr("Regenerate")
+                                flat: true
+                                onClicked: appSettings.regenerateApiKey()
+                            }
                         }
                     }
                 }

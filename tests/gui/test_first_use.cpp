@@ -90,6 +90,7 @@ private slots:
     void dropdownHighlightReadable();
     void noTextClippedOnMainPages_data();
     void noTextClippedOnMainPages();
+    void settingsControlsShareOneColumn();
     void stoppedReplyKeepsItsFigures();
     void contextCountFollowsConversation();
     void switchingPrecisionSaysItRereads();
@@ -378,6 +379,37 @@ void TestFirstUse::noTextClippedOnMainPages() {
     gui_.screenshot(QStringLiteral("first-use-layout-%1x%2-%3").arg(size.width()).arg(size.height()).arg(page));
     window_->resize(1200, 780);
     QVERIFY2(clipped.isEmpty(), qPrintable(clipped.join(QStringLiteral("; "))));
+}
+
+// Every Settings control sits in one column, its left and right edges
+// those of the others, the API server's port and key among them.
+void TestFirstUse::settingsControlsShareOneColumn() {
+    showPage("navSettings");
+    const QStringList names = {"themeChoice", "deviceChoice", "maxTokens", "apiPort", "apiKeyRow", "apiAllowedOrigins"};
+    QMap<QString, QRectF> edges;
+    for (const QString& name : names) {
+        QQuickItem* item = nullptr;
+        QTRY_VERIFY2((item = find(name)), qPrintable(name));
+        edges[name] = item->mapRectToScene(QRectF(0, 0, item->width(), item->height()));
+    }
+    QStringList misaligned;
+    const QRectF first = edges.value(names.first());
+    for (const QString& name : names) {
+        const QRectF r = edges.value(name);
+        if (std::abs(r.left() - first.left()) > 1 || std::abs(r.right() - first.right()) > 1)
+            misaligned.append(QStringLiteral("%1 spans %2..%3").arg(name).arg(r.left()).arg(r.right()));
+    }
+    // Scrolled to the API server section for the screenshot.
+    QQuickItem* port = find("apiPort");
+    for (QQuickItem* up = port; up; up = up->parentItem())
+        if (up->inherits("QQuickFlickable")) {
+            up->setProperty("contentY", up->mapFromItem(port, QPointF(0, 0)).y() + up->property("contentY").toDouble() - 120);
+            break;
+        }
+    QTest::qWait(150);
+    gui_.screenshot("first-use-settings-api-server");
+    QVERIFY2(misaligned.isEmpty(), qPrintable(QStringLiteral("%1 spans %2..%3; ").arg(names.first()).arg(first.left())
+                                                  .arg(first.right()) + misaligned.join("; ")));
 }
 
 void TestFirstUse::stoppedReplyKeepsItsFigures() {
