@@ -37,103 +37,140 @@ ApplicationWindow {
     property int page: 0
     readonly property var pageTitles: [qsTr("Chat"), qsTr("Model library"), qsTr("Compare variants"), qsTr("Settings")]
 
-    RowLayout {
+    // Whether the pages are built. They are made after the window's first
+    // frame, piece by piece between frames, so the window (its frame and a
+    // placeholder) is on screen at once rather than black until every page
+    // exists (seconds on a slow first start).
+    readonly property bool contentReady: content.status === Loader.Ready
+
+    Loader {
+        id: content
+        objectName: "mainContent"
         anchors.fill: parent
-        spacing: 0
-
-        Rectangle {
-            Layout.fillHeight: true
-            Layout.preferredWidth: 64
-            color: theme.sidebar
-            ColumnLayout {
+        asynchronous: true
+        sourceComponent: Item {
+            RowLayout {
                 anchors.fill: parent
-                anchors.topMargin: 14
-                anchors.bottomMargin: 14
-                spacing: 6
-                Image {
-                    Layout.alignment: Qt.AlignHCenter
-                    Layout.bottomMargin: 14
-                    source: "qrc:/nibble/icons/nibble.svg"
-                    sourceSize: Qt.size(34, 34)
+                spacing: 0
+
+                Rectangle {
+                    Layout.fillHeight: true
+                    Layout.preferredWidth: 64
+                    color: theme.sidebar
+                    ColumnLayout {
+                        anchors.fill: parent
+                        anchors.topMargin: 14
+                        anchors.bottomMargin: 14
+                        spacing: 6
+                        Image {
+                            Layout.alignment: Qt.AlignHCenter
+                            Layout.bottomMargin: 14
+                            source: "qrc:/nibble/icons/nibble.svg"
+                            sourceSize: Qt.size(34, 34)
+                        }
+                        NavButton {
+                            objectName: "navChat"
+                            Layout.alignment: Qt.AlignHCenter
+                            text: qsTr("Chat")
+                            iconName: "chat"
+                            current: window.page === 0
+                            onClicked: window.page = 0
+                        }
+                        NavButton {
+                            objectName: "navModels"
+                            Layout.alignment: Qt.AlignHCenter
+                            text: qsTr("Model library")
+                            iconName: "models"
+                            current: window.page === 1
+                            onClicked: window.page = 1
+                        }
+                        NavButton {
+                            objectName: "navCompare"
+                            Layout.alignment: Qt.AlignHCenter
+                            text: qsTr("Compare variants")
+                            iconName: "compare"
+                            current: window.page === 2
+                            onClicked: window.page = 2
+                        }
+                        Item { Layout.fillHeight: true }
+                        NavButton {
+                            objectName: "navSettings"
+                            Layout.alignment: Qt.AlignHCenter
+                            text: qsTr("Settings")
+                            iconName: "settings"
+                            current: window.page === 3
+                            onClicked: window.page = 3
+                        }
+                    }
+                    Rectangle {
+                        anchors.right: parent.right
+                        width: 1
+                        height: parent.height
+                        color: theme.border
+                    }
                 }
-                NavButton {
-                    objectName: "navChat"
-                    Layout.alignment: Qt.AlignHCenter
-                    text: qsTr("Chat")
-                    iconName: "chat"
-                    current: window.page === 0
-                    onClicked: window.page = 0
-                }
-                NavButton {
-                    objectName: "navModels"
-                    Layout.alignment: Qt.AlignHCenter
-                    text: qsTr("Model library")
-                    iconName: "models"
-                    current: window.page === 1
-                    onClicked: window.page = 1
-                }
-                NavButton {
-                    objectName: "navCompare"
-                    Layout.alignment: Qt.AlignHCenter
-                    text: qsTr("Compare variants")
-                    iconName: "compare"
-                    current: window.page === 2
-                    onClicked: window.page = 2
-                }
-                Item { Layout.fillHeight: true }
-                NavButton {
-                    objectName: "navSettings"
-                    Layout.alignment: Qt.AlignHCenter
-                    text: qsTr("Settings")
-                    iconName: "settings"
-                    current: window.page === 3
-                    onClicked: window.page = 3
+
+                ColumnLayout {
+                    Layout.fillWidth: true
+                    Layout.fillHeight: true
+                    spacing: 0
+
+                    HeaderBar {
+                        Layout.fillWidth: true
+                        title: window.page === 0 ? (chat.title.length > 0 ? chat.title : qsTr("New chat"))
+                                                 : window.pageTitles[window.page]
+                        conversationTools: window.page === 0
+                    }
+
+                    GpuNoticeBanner { Layout.fillWidth: true }
+                    StartupNoticeBanner { Layout.fillWidth: true }
+
+                    StackLayout {
+                        objectName: "pages"
+                        Layout.fillWidth: true
+                        Layout.fillHeight: true
+                        currentIndex: window.page
+                        ChatPage { objectName: "chatPage" }
+                        ModelLibraryPage {
+                            objectName: "modelLibraryPage"
+                            onUseVariant: (variantId) => { chat.variantId = variantId; window.page = 0 }
+                        }
+                        ComparePage { objectName: "comparePage" }
+                        SettingsPage { objectName: "settingsPage" }
+                    }
+
+                    StatusBar { Layout.fillWidth: true }
                 }
             }
-            Rectangle {
-                anchors.right: parent.right
-                width: 1
-                height: parent.height
-                color: theme.border
+
+            // Models dropped anywhere on the window go to the library.
+            ModelDropArea {
+                anchors.fill: parent
+                onDroppedUrls: window.page = 1
             }
-        }
-
-        ColumnLayout {
-            Layout.fillWidth: true
-            Layout.fillHeight: true
-            spacing: 0
-
-            HeaderBar {
-                Layout.fillWidth: true
-                title: window.page === 0 ? (chat.title.length > 0 ? chat.title : qsTr("New chat"))
-                                         : window.pageTitles[window.page]
-                conversationTools: window.page === 0
-            }
-
-            GpuNoticeBanner { Layout.fillWidth: true }
-            StartupNoticeBanner { Layout.fillWidth: true }
-
-            StackLayout {
-                objectName: "pages"
-                Layout.fillWidth: true
-                Layout.fillHeight: true
-                currentIndex: window.page
-                ChatPage { objectName: "chatPage" }
-                ModelLibraryPage {
-                    objectName: "modelLibraryPage"
-                    onUseVariant: (variantId) => { chat.variantId = variantId; window.page = 0 }
-                }
-                ComparePage { objectName: "comparePage" }
-                SettingsPage { objectName: "settingsPage" }
-            }
-
-            StatusBar { Layout.fillWidth: true }
         }
     }
 
-    // Models dropped anywhere on the window go to the library.
-    ModelDropArea {
-        anchors.fill: parent
-        onDroppedUrls: window.page = 1
+    // Until the pages exist: the app's mark and a word on what is happening.
+    Column {
+        objectName: "startupPlaceholder"
+        visible: !window.contentReady
+        anchors.centerIn: parent
+        spacing: 14
+        Image {
+            anchors.horizontalCenter: parent.horizontalCenter
+            source: "qrc:/nibble/icons/nibble.svg"
+            sourceSize: Qt.size(64, 64)
+        }
+        Label {
+            anchors.horizontalCenter: parent.horizontalCenter
+            text: qsTr("Starting Nibble…")
+            color: theme.mutedText
+            font.pixelSize: 15
+        }
+        BusyIndicator {
+            anchors.horizontalCenter: parent.horizontalCenter
+            running: parent.visible
+        }
     }
 }

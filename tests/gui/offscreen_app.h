@@ -60,6 +60,8 @@ public:
         window_ = app_->window();
         window_->resize(1200, 780);
         QVERIFY(QTest::qWaitForWindowExposed(window_));
+        // The pages are built after the window's first frame.
+        QTRY_VERIFY_WITH_TIMEOUT(window_->property("contentReady").toBool(), 30'000);
     }
 
     void stop() {

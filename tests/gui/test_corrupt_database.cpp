@@ -111,6 +111,7 @@ private slots:
         QQuickWindow* window = app.window();
         window->resize(1200, 780);
         QVERIFY(QTest::qWaitForWindowExposed(window));
+        QTRY_VERIFY_WITH_TIMEOUT(window->property("contentReady").toBool(), 30'000);
         QQuickItem* banner = visibleItem(window, "startupNoticeText");
         QVERIFY(banner);
         QVERIFY(banner->property("text").toString().contains(QDir::toNativeSeparators(movedTo)));
