@@ -11,7 +11,7 @@ namespace nibble {
 
 CpuTransformer::CpuTransformer(const ModelConfig& config, const ModelWeights& weights, int contextLength,
                                ThreadPool& pool, const cpu::KernelTable* kernels)
-    : c_(config), w_(weights), pool_(pool), context_(contextLength) {
+    : c_(config), w_(weights), plan_(planLayers(config)), pool_(pool), context_(contextLength) {
     if (kernels) fast_.emplace(*kernels);
     if (contextLength <= 0) throw Error(ErrorKind::InvalidArgument, "the context length must be positive");
     const size_t kvRow = size_t(c_.nHeadKv) * c_.headDimK, vRow = size_t(c_.nHeadKv) * c_.headDimV;
@@ -94,9 +94,7 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
         throwIfCancelled();
         const LayerWeights& L = w_.layers[l];
         const LayerNorms& N = norms_[l];
-        const bool sliding = c_.layerIsSliding[l];
-        const float ropeBase = sliding ? c_.ropeBaseSliding : c_.ropeBase;
-        const float ropeScale = sliding ? c_.ropeFreqScaleSliding : c_.ropeFreqScale;
+        const LayerPlan& P = plan_[l];
 
         for (int b = 0; b < batch; ++b) cpu::rmsNorm(&x[size_t(b) * E], N.attn.data(), &xn[size_t(b) * E], E, c_.rmsEps);
         mul(*L.wq, xn.data(), batch, q.data());
@@ -110,21 +108,21 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
             float* qb = &q[size_t(b) * qDim];
             float* kb = &k[size_t(b) * kDim];
             float* vb = &v[size_t(b) * vDim];
-            if (!N.bq.empty()) {
+            if (P.qkvBias) {
                 for (int i = 0; i < qDim; ++i) qb[i] += N.bq[i];
                 for (int i = 0; i < kDim; ++i) kb[i] += N.bk[i];
                 for (int i = 0; i < vDim; ++i) vb[i] += N.bv[i];
             }
             for (int h = 0; h < H; ++h) {
                 float* head = qb + h * Dk;
-                if (!N.q.empty()) cpu::rmsNorm(head, N.q.data(), head, Dk, c_.rmsEps);
-                cpu::rope(head, int(c_.ropeDims), pos, ropeBase, ropeScale, c_.ropeStyle == RopeStyle::NeoX,
+                if (P.qkNorm) cpu::rmsNorm(head, N.q.data(), head, Dk, c_.rmsEps);
+                cpu::rope(head, int(P.rope.dims), pos, P.rope.base, P.rope.freqScale, P.rope.neox,
                           ropeFreqs_.empty() ? nullptr : ropeFreqs_.data());
             }
             for (int h = 0; h < Hkv; ++h) {
                 float* head = kb + h * Dk;
-                if (!N.k.empty()) cpu::rmsNorm(head, N.k.data(), head, Dk, c_.rmsEps);
-                cpu::rope(head, int(c_.ropeDims), pos, ropeBase, ropeScale, c_.ropeStyle == RopeStyle::NeoX,
+                if (P.qkNorm) cpu::rmsNorm(head, N.k.data(), head, Dk, c_.rmsEps);
+                cpu::rope(head, int(P.rope.dims), pos, P.rope.base, P.rope.freqScale, P.rope.neox,
                           ropeFreqs_.empty() ? nullptr : ropeFreqs_.data());
             }
             std::copy(kb, kb + kDim, kLayer + size_t(pos) * kDim);
@@ -137,7 +135,7 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
             for (size_t job = begin; job < end; ++job) {
                 const int b = int(job / H), h = int(job % H), kvh = h / groups;
                 const int pos = startPos + b;
-                const int first = (sliding && c_.slidingWindow > 0) ? std::max(0, pos - int(c_.slidingWindow) + 1) : 0;
+                const int first = P.window > 0 ? std::max(0, pos - int(P.window) + 1) : 0;
                 const float* qh = &q[size_t(b) * qDim + size_t(h) * Dk];
                 const int n = pos - first + 1;
                 for (int t = 0; t < n; ++t) {
@@ -145,8 +143,8 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
                     float s = 0;
 #pragma omp simd reduction(+ : s)
                     for (int i = 0; i < Dk; ++i) s += qh[i] * kt[i];
-                    s *= c_.attentionScale;
-                    if (c_.attnSoftcap > 0) s = c_.attnSoftcap * std::tanh(s / c_.attnSoftcap);
+                    s *= P.attentionScale;
+                    if (P.attnSoftcap > 0) s = P.attnSoftcap * std::tanh(s / P.attnSoftcap);
                     scores[t] = s;
                 }
                 cpu::softmax(scores.data(), n);
@@ -163,7 +161,7 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
         mul(*L.wo, attn.data(), batch, proj.data());
         for (int b = 0; b < batch; ++b) {
             float* pb = &proj[size_t(b) * E];
-            if (!N.postAttn.empty()) cpu::rmsNorm(pb, N.postAttn.data(), pb, E, c_.rmsEps);
+            if (P.postNorms) cpu::rmsNorm(pb, N.postAttn.data(), pb, E, c_.rmsEps);
             float* xb = &x[size_t(b) * E];
             for (int i = 0; i < E; ++i) xb[i] += pb[i];
             cpu::rmsNorm(xb, N.ffn.data(), &xn[size_t(b) * E], E, c_.rmsEps);
@@ -173,13 +171,13 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
         mul(*L.gate, xn.data(), batch, gate.data());
         mul(*L.up, xn.data(), batch, up.data());
         for (size_t i = 0; i < gate.size(); ++i) {
-            const float g = c_.activation == Activation::SiLU ? cpu::silu(gate[i]) : cpu::geluTanh(gate[i]);
+            const float g = P.activation == Activation::SiLU ? cpu::silu(gate[i]) : cpu::geluTanh(gate[i]);
             gate[i] = g * up[i];
         }
         mul(*L.down, gate.data(), batch, proj.data());
         for (int b = 0; b < batch; ++b) {
             float* pb = &proj[size_t(b) * E];
-            if (!N.postFfn.empty()) cpu::rmsNorm(pb, N.postFfn.data(), pb, E, c_.rmsEps);
+            if (P.postNorms) cpu::rmsNorm(pb, N.postFfn.data(), pb, E, c_.rmsEps);
             float* xb = &x[size_t(b) * E];
             for (int i = 0; i < E; ++i) xb[i] += pb[i];
         }

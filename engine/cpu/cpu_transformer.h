@@ -7,6 +7,7 @@
 #include "model/inference_backend.h"
 #include "cpu/fast_matmul.h"
 #include "cpu/lazy_floats.h"
+#include "model/layer_plan.h"
 #include "model/model_config.h"
 #include "model/model_weights.h"
 #include "cpu/thread_pool.h"
@@ -49,6 +50,7 @@ private:
 
     const ModelConfig& c_;
     const ModelWeights& w_;
+    std::vector<LayerPlan> plan_;
     ThreadPool& pool_;
     int context_;
     // [layer][position][kv heads * head size], committed as positions are first written.
