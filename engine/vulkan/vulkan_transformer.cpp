@@ -55,7 +55,8 @@ VulkanTransformer::VulkanTransformer(const ModelConfig& config, const ModelWeigh
 
 VulkanTransformer::VulkanTransformer(const ModelConfig& config, std::shared_ptr<DeviceWeights> weights, int contextLength)
     : shared_(std::move(weights)), gpu_(shared_->context()), weights_(*shared_), c_(config),
-      w_(shared_->modelWeights()), context_(checkedContext(contextLength)), split_(attentionSplit(config, contextLength)),
+      w_(shared_->modelWeights()), plan_(planLayers(config)), context_(checkedContext(contextLength)),
+      split_(attentionSplit(config, contextLength)),
       ids_(gpu_.createBuffer(kMaxBatch * sizeof(int32_t), MemoryKind::HostVisible, "the token ids")),
       positions_(gpu_.createBuffer(kMaxBatch * sizeof(int32_t), MemoryKind::HostVisible, "the token positions")),
       x_(gpu_.createBuffer(kMaxBatch * Sizes(config).e * sizeof(float), MemoryKind::DeviceLocal, "the hidden state")),
@@ -209,21 +210,22 @@ std::vector<Recording> VulkanTransformer::record(Shape shape) {
             rec.emplace(gpu_);
         }
         const LayerWeights& L = w_.layers[l];
-        const bool sliding = c_.layerIsSliding[l];
+        const LayerPlan& P = plan_[l];
 
         recordRmsNorm(gpu_, *rec, x_, weight(L.attnNorm), batch, E, c_.rmsEps, xn_);
         matVec(*rec, *L.wq, xn_, q_, batch);
         matVec(*rec, *L.wk, xn_, k_, batch);
         matVec(*rec, *L.wv, xn_, v_, batch);
-        if (L.bq) {
+        if (P.qkvBias) {
             recordAddBias(gpu_, *rec, q_, weight(L.bq), uint32_t(batch * s.q), uint32_t(s.q));
             recordAddBias(gpu_, *rec, k_, weight(L.bk), uint32_t(batch * s.k), uint32_t(s.k));
             recordAddBias(gpu_, *rec, v_, weight(L.bv), uint32_t(batch * s.v), uint32_t(s.v));
         }
-        if (L.qNorm) recordRmsNorm(gpu_, *rec, q_, weight(L.qNorm), batch * H, Dk, c_.rmsEps, q_);
-        if (L.kNorm) recordRmsNorm(gpu_, *rec, k_, weight(L.kNorm), batch * Hkv, Dk, c_.rmsEps, k_);
-        RopeParams rope{Dk, H, c_.ropeDims, c_.ropeStyle == RopeStyle::NeoX,
-                        sliding ? c_.ropeBaseSliding : c_.ropeBase, sliding ? c_.ropeFreqScaleSliding : c_.ropeFreqScale};
+        if (P.qkNorm) {
+            recordRmsNorm(gpu_, *rec, q_, weight(L.qNorm), batch * H, Dk, c_.rmsEps, q_);
+            recordRmsNorm(gpu_, *rec, k_, weight(L.kNorm), batch * Hkv, Dk, c_.rmsEps, k_);
+        }
+        RopeParams rope{Dk, H, P.rope.dims, P.rope.neox, P.rope.base, P.rope.freqScale};
         recordRope(gpu_, *rec, q_, batch, positions_, freqFactors, rope);
         rope.heads = Hkv;
         recordRope(gpu_, *rec, k_, batch, positions_, freqFactors, rope);
@@ -232,25 +234,25 @@ std::vector<Recording> VulkanTransformer::record(Shape shape) {
         recordStoreRows(gpu_, *rec, k_, positions_, batch, uint32_t(s.k), cache.k);
         recordStoreRows(gpu_, *rec, v_, positions_, batch, uint32_t(s.v), cache.v);
         AttentionParams attention = attentionShape(c_);
-        attention.scale = c_.attentionScale;
-        attention.softcap = c_.attnSoftcap;
-        attention.window = sliding ? c_.slidingWindow : 0;
+        attention.scale = P.attentionScale;
+        attention.softcap = P.attnSoftcap;
+        attention.window = P.window;
         if (batch == 1)
             recordSplitAttention(gpu_, *rec, q_, cache.k, cache.v, positions_, batch, attention, split_, attnPartials_, attn_);
         else
             recordAttention(gpu_, *rec, q_, cache.k, cache.v, positions_, batch, attention, attn_);
 
         matVec(*rec, *L.wo, attn_, proj_, batch);
-        if (L.postAttnNorm) recordRmsNorm(gpu_, *rec, proj_, weight(L.postAttnNorm), batch, E, c_.rmsEps, proj_);
+        if (P.postNorms) recordRmsNorm(gpu_, *rec, proj_, weight(L.postAttnNorm), batch, E, c_.rmsEps, proj_);
         recordAdd(gpu_, *rec, x_, proj_, batch * E, x_);
         recordRmsNorm(gpu_, *rec, x_, weight(L.ffnNorm), batch, E, c_.rmsEps, xn_);
 
         matVec(*rec, *L.gate, xn_, gate_, batch);
         matVec(*rec, *L.up, xn_, up_, batch);
         recordGlu(gpu_, *rec, gate_, up_, uint32_t(batch * s.f),
-                  c_.activation == Activation::SiLU ? GluActivation::SiLU : GluActivation::GeluTanh);
+                  P.activation == Activation::SiLU ? GluActivation::SiLU : GluActivation::GeluTanh);
         matVec(*rec, *L.down, gate_, proj_, batch);
-        if (L.postFfnNorm) recordRmsNorm(gpu_, *rec, proj_, weight(L.postFfnNorm), batch, E, c_.rmsEps, proj_);
+        if (P.postNorms) recordRmsNorm(gpu_, *rec, proj_, weight(L.postFfnNorm), batch, E, c_.rmsEps, proj_);
         recordAdd(gpu_, *rec, x_, proj_, batch * E, x_);
     }
 

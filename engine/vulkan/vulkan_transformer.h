@@ -18,6 +18,7 @@
 // Embeddings of a type get_rows cannot read are dequantized on the host, row
 // by row.
 #include "model/inference_backend.h"
+#include "model/layer_plan.h"
 #include "model/model_config.h"
 #include "model/model_weights.h"
 #include "vulkan/compute_context.h"
@@ -97,6 +98,7 @@ private:
     const DeviceWeights& weights_;
     const ModelConfig& c_;
     const ModelWeights& w_;
+    std::vector<LayerPlan> plan_;
     int context_;
     AttentionSplit split_;
     std::vector<LayerCache> cache_;
