@@ -216,6 +216,42 @@ private slots:
         }
     }
 
+    // A conversation is scored after the very prompt chat() evaluates for
+    // it (template, start token and all): compare fits a context exactly as
+    // long as that prompt and the reply, and refuses one a token shorter.
+    void comparisonEncodesConversationsAsChatDoes_data() {
+        QTest::addColumn<QString>("file");
+        QTest::newRow("SmolLM2, no start token") << QString(test::kSmolLM2);
+        QTest::newRow("Gemma 3, start token in its template") << QString(test::kGemma3);
+    }
+    void comparisonEncodesConversationsAsChatDoes() {
+        QFETCH(QString, file);
+        NIBBLE_REQUIRE_MODEL(path, file);
+        const std::vector<ChatMessage> conversation{
+            {"system", "You answer questions about the weather in one or two plain sentences."},
+            {"user", "Why is the sky blue on a clear day, and why does it turn red at sunset?"}};
+        const std::string reply = "Air scatters blue light more than red light, so the sky looks blue; at sunset the "
+                                  "light crosses more air, which scatters the blue away and leaves the red.";
+        const auto model = Model::open(path, {});
+        const int promptTokens = Session(model).fitChat(conversation, 0).promptTokens;
+        const int replyTokens = int(model->tokenize(reply, false).size());
+        CompareOptions options;
+        options.conversations = {conversation};
+        options.replies = {reply};
+        options.nCtx = promptTokens + replyTokens;
+        options.replyTokens = replyTokens;
+        options.speedTokens = 0;
+        QVERIFY2(options.nCtx > 64, "compare never loads a context under 64 tokens");
+        QCOMPARE(compareModels(path, {path}, options)[1].scoredTokens, replyTokens);
+        --options.nCtx;
+        try {
+            compareModels(path, {path}, options);
+            QFAIL("a context one token short held the conversation and its reply");
+        } catch (const Error& e) {
+            QCOMPARE(e.kind(), ErrorKind::ContextFull);
+        }
+    }
+
     void unknownRecipeIsAClearError() {
         NIBBLE_REQUIRE_MODEL(source, test::kStories);
         QuantizeOptions o;
