@@ -1,3 +1,4 @@
+#include "api/chat_prompt.h"
 #include "api/model_impl.h"
 #include "nibble/evaluation.h"
 
@@ -135,8 +136,8 @@ std::vector<VariantQuality> compareModels(const std::filesystem::path& reference
         auto backend = m.createBackend();
         for (size_t i = 0; i < options.conversations.size(); ++i) {
             const auto& conversation = options.conversations[i];
-            const bool addBos = m.tokenizer->addBos() && !m.chatTemplate->emitsBos();
-            std::vector<int32_t> prompt = m.tokenizer->encode(m.chatTemplate->render(conversation, true), addBos, true);
+            // Scored whole, none of its turns dropped: what does not fit is refused below.
+            std::vector<int32_t> prompt = encodeChatPrompt(m, conversation);
             const bool replyGiven = i < options.replies.size() && !options.replies[i].empty();
             std::vector<int32_t> reply;
             if (replyGiven) {

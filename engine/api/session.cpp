@@ -1,3 +1,4 @@
+#include "api/chat_prompt.h"
 #include "api/model_impl.h"
 #include "sampling/sampler.h"
 
@@ -166,11 +167,6 @@ public:
         return result;
     }
 
-    // The chat prompt as chat() evaluates it: the template's text, BOS unless the template writes its own.
-    std::vector<int32_t> encodeChat(const std::vector<ChatMessage>& messages) const {
-        const bool addBos = impl.tokenizer->addBos() && !impl.chatTemplate->emitsBos();
-        return impl.tokenizer->encode(impl.chatTemplate->render(messages, true), addBos, true);
-    }
     std::vector<int32_t> encodeCompletion(std::string_view prompt) const { return impl.tokenizer->encode(prompt, true, false); }
 
     PromptFit fit(size_t promptTokens, int replyTokens) const {
@@ -178,7 +174,7 @@ public:
     }
 
     std::shared_ptr<Model> model;
-    ModelImpl& impl;
+    const ModelImpl& impl;
     std::unique_ptr<InferenceBackend> backend;
     std::vector<int32_t> cached;  // the tokens whose keys and values the cache holds, in order
     std::atomic<bool> cancelled{false};
@@ -215,25 +211,12 @@ GenerationResult Session::chat(const std::vector<ChatMessage>& messages, const G
     // Room for the reply: what was asked for, but never more than half the window.
     const int reserve = std::min(options.maxTokens, context / 2);
 
-    std::vector<ChatMessage> kept = messages;
+    const FittedChatPrompt prompt = fitChatPrompt(impl_->impl, messages, context, reserve);
     GenerationResult result;
-    std::vector<int32_t> prompt;
-    for (;;) {
-        prompt = impl_->encodeChat(kept);
-        if (int(prompt.size()) + reserve <= context) break;
-        // Drop the oldest turn after the system prompt; the newest message always stays.
-        const size_t first = (!kept.empty() && kept.front().role == "system") ? 1 : 0;
-        if (kept.size() <= first + 1)
-            throw Error(ErrorKind::ContextFull, "the message is too long for the model's context window (" +
-                                                    std::to_string(prompt.size()) + " of " + std::to_string(context) + " tokens)");
-        kept.erase(kept.begin() + first);
-        // Templates that insist on alternating roles need the history to start with a user turn.
-        while (kept.size() > first + 1 && kept[first].role == "assistant") kept.erase(kept.begin() + first);
-        ++result.droppedMessages;
-    }
+    result.droppedMessages = prompt.droppedMessages;
     if (result.droppedMessages)
         spdlog::info("context full: dropped {} old messages", result.droppedMessages);
-    return impl_->generate(prompt, options, onPiece, std::move(result));
+    return impl_->generate(prompt.tokens, options, onPiece, std::move(result));
 }
 
 GenerationResult Session::complete(std::string_view prompt, const GenerateOptions& options, const TokenCallback& onPiece) {
@@ -249,7 +232,7 @@ GenerationResult Session::complete(std::string_view prompt, const GenerateOption
 }
 
 PromptFit Session::fitChat(const std::vector<ChatMessage>& messages, int replyTokens) const {
-    return impl_->fit(impl_->encodeChat(messages).size(), replyTokens);
+    return impl_->fit(encodeChatPrompt(impl_->impl, messages).size(), replyTokens);
 }
 
 PromptFit Session::fitCompletion(std::string_view prompt, int replyTokens) const {
