@@ -11,7 +11,7 @@
 //   bench_inference [--backend cpu|cpu-fast|vulkan] [--device NAME] [--prompt-tokens N] [--decode-tokens N]
 //                   [--synthetic llama-1b|llama-8b|tiny --type Q4_0|Q4_K|Q8_0 [--dir DIR]]
 //                   [--cpu-baseline] [MODEL...]
-#include "api/model_impl.h"
+#include "api/model_access.h"
 #include "nibble/engine.h"
 #include "nibble/error.h"
 #include "synthetic_model.h"
@@ -112,7 +112,7 @@ void benchmark(const std::filesystem::path& path, const Options& o, double bandw
     g.stop = {};
     // The model may end its text early; decode speed counts what it generated.
     nibble::GenerationResult r = session.complete(text, g, {});
-    const nibble::ModelImpl& impl = model->impl();
+    const nibble::ModelImpl& impl = nibble::modelImpl(*model);
     const double weightBytes = double(weightBytesPerToken(impl.weights));
     const double limit = bandwidth / weightBytes;
     // What the Vulkan backend allocates on the device: weights, KV cache, activations.

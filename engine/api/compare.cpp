@@ -1,5 +1,5 @@
 #include "api/chat_prompt.h"
-#include "api/model_impl.h"
+#include "api/model_access.h"
 #include "nibble/evaluation.h"
 
 #include <algorithm>
@@ -72,7 +72,7 @@ struct Candidate {
 };
 
 // Greedy reply of the reference, as token ids.
-std::vector<int32_t> referenceReply(ModelImpl& m, InferenceBackend& backend, std::vector<int32_t> tokens, int maxTokens) {
+std::vector<int32_t> referenceReply(const ModelImpl& m, InferenceBackend& backend, std::vector<int32_t> tokens, int maxTokens) {
     std::vector<float> logits;
     backend.forward(tokens, 0, false, logits);
     std::vector<int32_t> reply;
@@ -132,7 +132,7 @@ std::vector<VariantQuality> compareModels(const std::filesystem::path& reference
             items.emplace_back(std::move(chunk), options.nCtx / 2);
         }
     } else {
-        ModelImpl& m = ref.impl();
+        const ModelImpl& m = modelImpl(ref);
         auto backend = m.createBackend();
         for (size_t i = 0; i < options.conversations.size(); ++i) {
             const auto& conversation = options.conversations[i];

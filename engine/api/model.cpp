@@ -1,4 +1,4 @@
-#include "api/model_impl.h"
+#include "api/model_access.h"
 
 #include "api/context_choice.h"
 #include "chat/builtin_templates.h"
@@ -182,5 +182,7 @@ std::string Model::tokenText(int32_t token) const { return impl_->tokenizer->tok
 std::string Model::applyChatTemplate(const std::vector<ChatMessage>& messages, bool addGenerationPrompt) const {
     return impl_->chatTemplate->render(messages, addGenerationPrompt);
 }
+
+const ModelImpl& modelImpl(const Model& model) { return *model.impl_; }
 
 }  // namespace nibble

@@ -1,5 +1,5 @@
 #include "api/chat_prompt.h"
-#include "api/model_impl.h"
+#include "api/model_access.h"
 #include "sampling/sampler.h"
 
 #include <spdlog/spdlog.h>
@@ -67,7 +67,7 @@ private:
 
 class SessionImpl {
 public:
-    explicit SessionImpl(std::shared_ptr<Model> m) : model(std::move(m)), impl(model->impl()), backend(impl.createBackend()) {
+    explicit SessionImpl(std::shared_ptr<Model> m) : model(std::move(m)), impl(modelImpl(*model)), backend(impl.createBackend()) {
         backend->setCancelCheck([this] { return stopRequested(); });
     }
 

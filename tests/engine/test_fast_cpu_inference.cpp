@@ -1,7 +1,7 @@
 // The fast CPU path (integer kernels over 8-bit inputs) against the exact
 // reference path and the golden outputs, for every kernel set this
 // processor runs: it may round differently, but must predict the same.
-#include "api/model_impl.h"
+#include "api/model_access.h"
 #include "cpu/kernels.h"
 #include "engine_test_helpers.h"
 #include "nibble/evaluation.h"
@@ -38,7 +38,7 @@ std::shared_ptr<Model> open(const std::filesystem::path& path, BackendKind backe
 std::vector<float> teacherForcedLogits(Model& model) {
     std::vector<int32_t> tokens = model.tokenize(test::goldenEvalText(), true, false);
     tokens.resize(std::min<size_t>(tokens.size(), kPositions));
-    const auto backend = model.impl().createBackend();
+    const auto backend = modelImpl(model).createBackend();
     std::vector<float> logits;
     backend->forward(tokens, 0, true, logits);
     return logits;
@@ -89,7 +89,7 @@ private slots:
             const std::string description = fast->backendDescription();
             QVERIFY2(description.starts_with("CPU, ") && description.find(" kernels, ") != std::string::npos,
                      description.c_str());
-            QCOMPARE(fast->impl().createBackend()->description(), description);
+            QCOMPARE(modelImpl(*fast).createBackend()->description(), description);
         }
     }
 

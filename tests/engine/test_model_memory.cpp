@@ -2,7 +2,7 @@
 // it shrinks (with a warning saying why), a model that cannot fit at all is
 // refused, and a long context costs memory only as the conversation fills it.
 #include "api/context_choice.h"
-#include "api/model_impl.h"
+#include "api/model_access.h"
 #include "cpu/cpu_transformer.h"
 #include "nibble/engine.h"
 #include "test_models.h"
@@ -33,7 +33,7 @@ uint64_t tinyModelBytes(const std::filesystem::path& path, uint32_t n) {
     o.backend = BackendKind::Cpu;
     o.contextLength = 16;
     auto model = Model::open(path, o);
-    return model->info().weightBytes + CpuTransformer::sessionBytes(model->impl().config, int(n));
+    return model->info().weightBytes + CpuTransformer::sessionBytes(modelImpl(*model).config, int(n));
 }
 
 // Resident memory of this process, from /proc/self/statm.
@@ -141,7 +141,7 @@ private slots:
         auto model = Model::open(path, o);  // reads every weight page: measured before the session
         const int context = int(model->info().contextLength);
         QCOMPARE(context, int(model->info().trainedContextLength));  // 8192: this machine holds it
-        const uint64_t cacheBytes = CpuTransformer::sessionBytes(model->impl().config, context);
+        const uint64_t cacheBytes = CpuTransformer::sessionBytes(modelImpl(*model).config, context);
         QVERIFY(cacheBytes > 300 * kMiB);
 
         const uint64_t before = *residentBytes();

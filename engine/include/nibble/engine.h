@@ -141,9 +141,9 @@ public:
     // Renders messages with the model's chat template (or a built-in fallback).
     std::string applyChatTemplate(const std::vector<ChatMessage>& messages, bool addGenerationPrompt) const;
 
-    ModelImpl& impl() { return *impl_; }
-
 private:
+    // The engine's own way in (api/model_access.h), kept out of this API.
+    friend const ModelImpl& modelImpl(const Model& model);
     explicit Model(std::unique_ptr<ModelImpl> impl);
     std::unique_ptr<ModelImpl> impl_;
 };
