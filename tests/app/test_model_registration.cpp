@@ -1,0 +1,93 @@
+// Registering a model file: the catalogue records the model's name (from the
+// file name, which groups its precisions), architecture, size and license,
+// and the variant's precision as the established tools name it, else as its
+// most common quantized tensor type.
+#include "model_registration.h"
+#include "storage/database.h"
+#include "storage/model_store.h"
+
+#include "gguf/gguf_writer.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <optional>
+
+using namespace nibble;
+
+namespace {
+
+struct FileContents {
+    std::string name = "Tiny 1k Mix Ep2";  // a training-run label, as real files carry
+    std::string license = "apache-2.0";
+    std::optional<uint32_t> fileType;
+};
+
+// A header-only model file: 2 * 32 F32 norm values and a 32 x 4 Q8_0 matrix.
+QString writeModelFile(const QTemporaryDir& dir, const QString& fileName, const FileContents& contents) {
+    gguf::GgufWriter writer;
+    writer.setString("general.architecture", "llama");
+    writer.setString("general.name", contents.name);
+    writer.setString("general.license", contents.license);
+    writer.setUInt32("llama.context_length", 2048);
+    if (contents.fileType) writer.setUInt32("general.file_type", *contents.fileType);
+    writer.addTensor("a_norm", {32}, GgmlType::F32, [] { return std::vector<uint8_t>(128); });
+    writer.addTensor("b_norm", {32}, GgmlType::F32, [] { return std::vector<uint8_t>(128); });
+    writer.addTensor("weight", {32, 4}, GgmlType::Q8_0, [] { return std::vector<uint8_t>(4 * 34); });
+    const QString path = dir.filePath(fileName);
+    writer.write(path.toStdString());
+    return path;
+}
+
+}  // namespace
+
+class TestModelRegistration : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    std::optional<storage::Database> db_;
+
+    storage::Variant registerFile(const QString& fileName, const FileContents& contents) {
+        return app::registerModelFile(*db_, writeModelFile(dir_, fileName, contents), storage::VariantOrigin::Imported);
+    }
+    storage::Model modelOf(const storage::Variant& variant) const { return storage::ModelStore(*db_).get(variant.modelId); }
+
+private slots:
+    void init() { db_.emplace(storage::Database::open(dir_.filePath(QStringLiteral("catalogue.sqlite")))); }
+    void cleanup() {
+        db_.reset();
+        QFile::remove(dir_.filePath(QStringLiteral("catalogue.sqlite")));
+    }
+
+    void recordsTheModelAndItsNamedPrecision() {
+        FileContents contents;
+        contents.fileType = 15;
+        const storage::Variant variant = registerFile(QStringLiteral("Tiny-Chat_v2.Q4_K_M.gguf"), contents);
+        QCOMPARE(variant.precision, QStringLiteral("Q4_K_M"));
+        const storage::Model model = modelOf(variant);
+        QCOMPARE(model.name, QStringLiteral("Tiny Chat v2"));
+        QCOMPARE(model.architecture, QStringLiteral("llama"));
+        QCOMPARE(model.parameterCount, qint64(2 * 32 + 32 * 4));
+        QCOMPARE(model.license, QStringLiteral("apache-2.0"));
+    }
+
+    void unnamedFileTypeFallsBackToTheQuantizedTensors() {
+        // F32 has more tensors here, but norms stay F32 in every quantized file.
+        const storage::Variant unknown = registerFile(QStringLiteral("tiny-unknown.gguf"), {.fileType = 9999});
+        QCOMPARE(unknown.precision, QStringLiteral("Q8_0"));
+        const storage::Variant absent = registerFile(QStringLiteral("tiny-absent.gguf"), {});
+        QCOMPARE(absent.precision, QStringLiteral("Q8_0"));
+    }
+
+    void precisionsOfOneModelShareIt() {
+        const storage::Variant q8 = registerFile(QStringLiteral("Tiny.Q8_0.gguf"), {.fileType = 7});
+        const storage::Variant f16 = registerFile(QStringLiteral("Tiny-F16.gguf"), {.fileType = 1});
+        QCOMPARE(q8.precision, QStringLiteral("Q8_0"));
+        QCOMPARE(f16.precision, QStringLiteral("F16"));
+        QCOMPARE(f16.modelId, q8.modelId);
+        QCOMPARE(modelOf(q8).name, QStringLiteral("Tiny"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestModelRegistration)
+#include "test_model_registration.moc"
