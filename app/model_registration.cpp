@@ -4,8 +4,8 @@
 #include "storage/model_store.h"
 #include "storage/transaction.h"
 
-#include <nibble/evaluation.h>
 #include <nibble/file_type.h>
+#include <nibble/model_file.h>
 
 #include <QFileInfo>
 #include <QRegularExpression>

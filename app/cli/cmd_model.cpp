@@ -5,6 +5,7 @@
 
 #include "nibble/engine.h"
 #include "nibble/evaluation.h"
+#include "nibble/model_file.h"
 
 #include <cstdio>
 #include <fstream>

@@ -1,10 +1,7 @@
 #include "nibble/evaluation.h"
 
-#include "gguf/gguf_reader.h"
-
 #include <algorithm>
 #include <cmath>
-#include <map>
 
 namespace nibble {
 
@@ -45,21 +42,6 @@ PerplexityResult perplexity(Session& session, const Model& model, const std::str
     const double variance = nll2 / count - mean * mean;
     if (variance > 0 && count > 1) r.perplexityError = std::sqrt(variance / (count - 1)) * r.perplexity;
     return r;
-}
-
-ModelFileSummary inspectModelFile(const std::filesystem::path& path) {
-    gguf::GgufFile file(path);
-    ModelFileSummary s;
-    s.ggufVersion = file.version();
-    for (const auto& [key, value] : file.metadata()) s.metadata.emplace_back(std::string(key), value.toDisplayString());
-    std::map<std::string, uint64_t> types;
-    for (const auto& t : file.tensors()) {
-        ++types[std::string(typeName(t.type))];
-        s.parameterCount += t.elementCount();
-    }
-    s.tensorCount = file.tensors().size();
-    s.tensorTypes.assign(types.begin(), types.end());
-    return s;
 }
 
 }  // namespace nibble

@@ -19,7 +19,7 @@
 #include "variant_builder.h"
 #include "variant_list_model.h"
 
-#include <nibble/evaluation.h>
+#include <nibble/model_file.h>
 
 #include <QCryptographicHash>
 #include <QFile>

@@ -7,7 +7,6 @@
 
 #include <functional>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace nibble {
@@ -56,15 +55,5 @@ struct CompareOptions {
 std::vector<VariantQuality> compareModels(const std::filesystem::path& reference,
                                           const std::vector<std::filesystem::path>& variants,
                                           const CompareOptions& options);
-
-// What a GGUF file holds, read without loading the weights (for `nibble-cli info`).
-struct ModelFileSummary {
-    std::vector<std::pair<std::string, std::string>> metadata;  // key, value as display text
-    std::vector<std::pair<std::string, uint64_t>> tensorTypes;  // type name, tensor count
-    uint64_t tensorCount = 0;
-    uint64_t parameterCount = 0;
-    uint32_t ggufVersion = 0;
-};
-ModelFileSummary inspectModelFile(const std::filesystem::path& path);
 
 }  // namespace nibble
