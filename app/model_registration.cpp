@@ -4,7 +4,7 @@
 #include "storage/model_store.h"
 #include "storage/transaction.h"
 
-#include <nibble/file_type.h>
+#include <nibble/error.h>
 #include <nibble/model_file.h>
 
 #include <QFileInfo>
@@ -14,17 +14,6 @@
 
 namespace nibble::app {
 namespace {
-
-QString metadataValue(const ModelFileSummary& summary, const std::string& key) {
-    for (const auto& [k, v] : summary.metadata) {
-        if (k != key) continue;
-        QString value = QString::fromStdString(v);
-        // Display text quotes strings.
-        if (value.size() >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.mid(1, value.size() - 2);
-        return value;
-    }
-    return {};
-}
 
 // Model files are named for the model and precision ("SmolLM2-135M-Instruct.Q4_1.gguf"),
 // which groups the precisions of one model and reads better than general.name,
@@ -40,10 +29,7 @@ QString modelNameFromFile(const QFileInfo& file) {
 // The precision name the established tools give the file (general.file_type),
 // else its most common quantized tensor type.
 QString precisionOf(const ModelFileSummary& summary) {
-    bool ok = false;
-    const qlonglong fileType = metadataValue(summary, "general.file_type").toLongLong(&ok);
-    if (ok)
-        if (auto name = fileTypeName(fileType)) return QString::fromUtf8(name->data(), qsizetype(name->size()));
+    if (!summary.fileTypeName.empty()) return QString::fromStdString(summary.fileTypeName);
     // Norms and biases stay F32 in every quantized file, so they do not count.
     const std::pair<std::string, uint64_t>* best = nullptr;
     for (const auto& entry : summary.tensorTypes)
@@ -65,8 +51,8 @@ storage::Variant registerModelFile(const storage::Database& db, const QString& f
 
     const ModelFileSummary summary = inspectModelFile(path.toStdString());
     QString name = modelNameFromFile(file);
-    if (name.isEmpty()) name = metadataValue(summary, "general.name").trimmed();
-    QString architecture = metadataValue(summary, "general.architecture");
+    if (name.isEmpty()) name = QString::fromStdString(summary.name).trimmed();
+    QString architecture = QString::fromStdString(summary.architecture);
     if (architecture.isEmpty()) architecture = QStringLiteral("unknown");
 
     storage::Transaction transaction(db);
@@ -83,7 +69,7 @@ storage::Variant registerModelFile(const storage::Database& db, const QString& f
         model.name = name;
         model.architecture = architecture;
         model.parameterCount = qint64(summary.parameterCount);
-        model.license = metadataValue(summary, "general.license");
+        model.license = QString::fromStdString(summary.license);
         modelId = models.add(model).id;
     }
     storage::Variant variant;

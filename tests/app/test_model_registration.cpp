@@ -71,6 +71,15 @@ private slots:
         QCOMPARE(model.license, QStringLiteral("apache-2.0"));
     }
 
+    void metadataIsRecordedAsTheFileHasIt() {
+        // Longer than display text keeps, over two lines, with quotes in it.
+        const std::string license = "\"Tiny\" licence.\n" + std::string(300, 'x');
+        FileContents contents;
+        contents.license = license;
+        const storage::Variant variant = registerFile(QStringLiteral("Tiny.gguf"), contents);
+        QCOMPARE(modelOf(variant).license, QString::fromStdString(license));
+    }
+
     void unnamedFileTypeFallsBackToTheQuantizedTensors() {
         // F32 has more tensors here, but norms stay F32 in every quantized file.
         const storage::Variant unknown = registerFile(QStringLiteral("tiny-unknown.gguf"), {.fileType = 9999});
