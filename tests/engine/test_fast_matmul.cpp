@@ -1,0 +1,95 @@
+// The fast CPU matrix product (cpu/fast_matmul.h) on every kernel set this
+// processor runs, against the exact reference product: refined inputs (8
+// bits plus an 8-bit remainder) land far closer to it than 8-bit inputs,
+// typically a couple of hundred times, for every batch and row count,
+// tile-aligned or not.
+#include "cpu/cpu_ops.h"
+#include "cpu/fast_matmul.h"
+#include "cpu/kernels.h"
+#include "kernel_checks.h"
+#include "tensor/ggml_type.h"
+
+#include <QTest>
+
+#include <cmath>
+#include <string>
+
+using namespace nibble;
+using namespace nibble::cpu;
+using namespace nibble::test;
+
+Q_DECLARE_METATYPE(nibble::cpu::Isa)
+Q_DECLARE_METATYPE(nibble::GgmlType)
+
+namespace {
+
+// The largest error of y against the reference, each relative to the sum of
+// its product's terms' magnitudes (what rounding the inputs scales with).
+double relativeError(const std::vector<float>& y, const std::vector<float>& reference,
+                     const std::vector<double>& magnitude) {
+    double error = 0;
+    for (size_t i = 0; i < y.size(); ++i)
+        error = std::max(error, std::fabs(double(y[i]) - double(reference[i])) / magnitude[i]);
+    return error;
+}
+
+}  // namespace
+
+class TestFastMatmul : public QObject {
+    Q_OBJECT
+
+private slots:
+    void refinedInputsComeCloserToTheReference_data() {
+        QTest::addColumn<Isa>("isa");
+        QTest::addColumn<GgmlType>("type");
+        for (Isa isa : supportedIsas())
+            for (GgmlType type : kMatrixTypes)
+                if (kernelTable(isa).weights[static_cast<int>(type)].activation != ActivationFormat::F32)
+                    QTest::addRow("%s/%s", isaName(isa).data(), typeName(type).data()) << isa << type;
+    }
+
+    void refinedInputsComeCloserToTheReference() {
+        QFETCH(Isa, isa);
+        QFETCH(GgmlType, type);
+        std::mt19937 rng(uint32_t(static_cast<int>(type)) * 17 + uint32_t(static_cast<int>(isa)));
+        constexpr int64_t k = 512;
+        constexpr int rows = 11;  // two whole tiles and a partial one
+        const std::vector<uint8_t> weights = randomWeightRows(rng, type, rows, k);
+        Tensor w;
+        w.name = "test.weight";
+        w.shape = {uint64_t(k), uint64_t(rows)};
+        w.type = type;
+        w.byteSize = weights.size();
+        w.data = weights.data();
+        std::vector<float> dequantized(size_t(rows) * k);
+        for (int r = 0; r < rows; ++r)
+            dequantizeRow(type, weights.data() + size_t(r) * (weights.size() / rows), &dequantized[size_t(r) * k], k);
+
+        ThreadPool pool(2);
+        FastMatmul fast(kernelTable(isa));
+        for (int batch : {1, 2, 3, 5, 9}) {
+            std::vector<float> x = randomFloats(rng, size_t(batch) * k, 1.0f);
+            x[7] = 40.0f;  // an outlier, as real activations have, coarsens its block's steps
+            std::vector<float> reference(size_t(batch) * rows), byte(reference.size()), refined(reference.size());
+            std::vector<double> magnitude(reference.size());
+            for (int b = 0; b < batch; ++b)
+                for (int r = 0; r < rows; ++r)
+                    for (int64_t i = 0; i < k; ++i)
+                        magnitude[size_t(b) * rows + size_t(r)] +=
+                            std::fabs(double(dequantized[size_t(r) * k + size_t(i)]) * x[size_t(b) * k + size_t(i)]);
+            matmul(pool, w, x.data(), batch, reference.data());
+            fast.multiply(pool, w, x.data(), batch, byte.data(), InputPrecision::Byte);
+            fast.multiply(pool, w, x.data(), batch, refined.data(), InputPrecision::Refined);
+            const double byteError = relativeError(byte, reference, magnitude),
+                         refinedError = relativeError(refined, reference, magnitude);
+            const QString facts = QString("batch %1: 8-bit inputs off by %2, refined by %3")
+                                      .arg(batch)
+                                      .arg(byteError, 0, 'g', 3)
+                                      .arg(refinedError, 0, 'g', 3);
+            QVERIFY2(refinedError < byteError / 30 && refinedError < 1e-4, qPrintable(facts));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestFastMatmul)
+#include "test_fast_matmul.moc"
