@@ -1,9 +1,9 @@
 #pragma once
 // The CPU transformer. Its reference path is exact float32 arithmetic over
 // dequantized weights, the answer every GPU kernel and the fast path are
-// checked against; its fast path (the default for chat) multiplies with
-// integer kernels over 8-bit quantized inputs (cpu/fast_matmul.h), within a
-// small KL divergence of the reference.
+// checked against; its fast path (BackendKind::CpuFast) multiplies with
+// integer kernels over inputs quantized to 8 bits plus an 8-bit remainder
+// (cpu/fast_matmul.h), within a tiny KL divergence of the reference.
 #include "model/inference_backend.h"
 #include "cpu/fast_matmul.h"
 #include "cpu/lazy_floats.h"
