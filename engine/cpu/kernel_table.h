@@ -2,9 +2,10 @@
 // The contract between the fast CPU matrix product (cpu/fast_matmul.h) and
 // the kernels written for each instruction set (cpu/kernels/).
 //
-// The fast product quantizes each input row once into 8-bit blocks (the
-// activation format the weight type pairs with), then asks a kernel for
-// tiles of dot products computed in integer arithmetic. Every kernel set
+// The fast product quantizes each input row into 8-bit blocks (the
+// activation format the weight type pairs with), and for refined inputs its
+// rounding remainder into a second row, then asks a kernel for tiles of dot
+// products computed in integer arithmetic. Every kernel set
 // starts from the portable one and overrides what its instruction set does
 // faster, so a type missing from, say, the AVX-512 file still runs there.
 //
