@@ -38,7 +38,7 @@ struct ApiServer::Call {
     CompletionRequest request;
     CompletionEnvelope envelope;
     qint64 variantId;
-    quint64 engineId = 0;    // 0: still waiting for its turn
+    std::unique_ptr<EngineReply> reply;  // none: still waiting for its turn
     bool abandoned = false;  // nobody waits for the answer any more: stop at the first chance
     QString text;
     QTimer deadline;
@@ -51,23 +51,10 @@ ApiServer::ApiServer(const storage::Database& db, EngineHost& engine, AppSetting
       engine_(engine),
       settings_(settings),
       variants_(variants),
-      server_([this](qintptr descriptor) { onAccepted(descriptor); }) {
-    connect(&engine_, &EngineHost::pieceReady, this, &ApiServer::onPiece);
-    connect(&engine_, &EngineHost::generationFinished, this, &ApiServer::onFinished);
-    connect(&engine_, &EngineHost::generationFailed, this, [this](quint64 id, const QString& message) {
-        onFailed(id, {500, message, "server_error", "generation_failed"});
-    });
-    // Comes before the first piece, so even a stream gets a plain 400.
-    connect(&engine_, &EngineHost::generationRejected, this, [this](quint64 id, const QString& message) {
-        const bool completions = current_ && current_->request.route == ApiRoute::Completions;
-        onFailed(id, {400, message, "invalid_request_error", "context_length_exceeded",
-                      completions ? "prompt" : "messages"});
-    });
-}
+      server_([this](qintptr descriptor) { onAccepted(descriptor); }) {}
 
-ApiServer::~ApiServer() {
-    if (current_ && current_->engineId) engine_.cancel(current_->engineId);
-}
+// The running call's reply goes with it, cancelling the engine's work.
+ApiServer::~ApiServer() = default;
 
 void ApiServer::applySettings() {
     if (!settings_.apiEnabled()) {
@@ -287,13 +274,24 @@ void ApiServer::startNext() {
             EngineTarget::of(variant->id, variant->filePath, variants_.labelOf(variant->id), settings_.loadOptions());
         // The request's own values over the model's defaults, as chat samples it.
         const GenerateOptions defaults = variantDefaults(settings_, variants_, variant->id).generateOptions();
-        current_->engineId = engine_.generateExact(target, current_->request.prompt, current_->request.applyTo(defaults));
+        current_->reply = engine_.generateExact(target, current_->request.prompt, current_->request.applyTo(defaults));
+        EngineReply* reply = current_->reply.get();
+        connect(reply, &EngineReply::piece, this, &ApiServer::onPiece);
+        connect(reply, &EngineReply::finished, this, &ApiServer::onFinished);
+        connect(reply, &EngineReply::failed, this, [this](const QString& message) {
+            onFailed({500, message, "server_error", "generation_failed"});
+        });
+        // Comes before the first piece, so even a stream gets a plain 400.
+        const bool completions = current_->request.route == ApiRoute::Completions;
+        connect(reply, &EngineReply::rejected, this, [this, completions](const QString& message) {
+            onFailed({400, message, "invalid_request_error", "context_length_exceeded",
+                      completions ? "prompt" : "messages"});
+        });
     }
     emit activityChanged();
 }
 
-void ApiServer::onPiece(quint64 requestId, const QString& piece) {
-    if (!current_ || current_->engineId != requestId) return;
+void ApiServer::onPiece(const QString& piece) {
     Call& call = *current_;
     if (call.abandoned) return;
     call.text += piece;
@@ -305,8 +303,7 @@ void ApiServer::onPiece(quint64 requestId, const QString& piece) {
     call.connection->sendEvent(compact(call.envelope.textChunk(piece)));
 }
 
-void ApiServer::onFinished(quint64 requestId, const GenerationStats& stats) {
-    if (!current_ || current_->engineId != requestId) return;
+void ApiServer::onFinished(const GenerationStats& stats) {
     Call& call = *current_;
     if (!call.abandoned && call.connection) {
         // Saved before the answer ends, so a client holding the whole reply
@@ -330,8 +327,7 @@ void ApiServer::onFinished(quint64 requestId, const GenerationStats& stats) {
     finishCurrent();
 }
 
-void ApiServer::onFailed(quint64 requestId, const ApiError& error) {
-    if (!current_ || current_->engineId != requestId) return;
+void ApiServer::onFailed(const ApiError& error) {
     Call& call = *current_;
     if (!call.abandoned && call.connection) {
         if (call.connection->streaming()) {
@@ -346,6 +342,8 @@ void ApiServer::onFailed(quint64 requestId, const ApiError& error) {
 }
 
 void ApiServer::finishCurrent() {
+    // Ended, and this runs in a slot of its own signal: deleted once that returns.
+    current_->reply.release()->deleteLater();
     current_.reset();
     startNext();
 }
@@ -354,7 +352,7 @@ void ApiServer::onAbandoned(Call* call) {
     if (call == current_.get()) {
         call->abandoned = true;
         // Stops the engine's work at once, mid-prompt too; it reaches this request alone.
-        engine_.cancel(call->engineId);
+        call->reply->cancel();
         return;
     }
     std::erase_if(queue_, [call](const std::unique_ptr<Call>& queued) { return queued.get() == call; });

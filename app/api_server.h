@@ -83,9 +83,10 @@ private:
     void listModels(HttpConnection* connection);
     void enqueue(HttpConnection* connection, CompletionRequest request);
     void startNext();
-    void onPiece(quint64 requestId, const QString& piece);
-    void onFinished(quint64 requestId, const GenerationStats& stats);
-    void onFailed(quint64 requestId, const ApiError& error);
+    // The running call's engine reply reports to these.
+    void onPiece(const QString& piece);
+    void onFinished(const GenerationStats& stats);
+    void onFailed(const ApiError& error);
     void onAbandoned(Call* call);
     void onTimeout(Call* call);
     void finishCurrent();

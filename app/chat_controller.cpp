@@ -38,10 +38,6 @@ ChatController::ChatController(const storage::Database& db, EngineHost& engine, 
                                VariantListModel& variants, qint64 heldBackVariantId, QObject* parent)
     : QObject(parent), db_(db), engine_(engine), settings_(settings), variants_(variants), store_(db),
       conversations_(db), messages_([&variants](qint64 id) { return variants.labelOf(id); }) {
-    connect(&engine_, &EngineHost::promptProgress, this, &ChatController::onPromptProgress);
-    connect(&engine_, &EngineHost::pieceReady, this, &ChatController::onPiece);
-    connect(&engine_, &EngineHost::generationFinished, this, &ChatController::onFinished);
-    connect(&engine_, &EngineHost::generationFailed, this, &ChatController::onFailed);
     connect(&engine_, &EngineHost::loadFailed, this, &ChatController::setNotice);
     connect(&variants_, &QAbstractItemModel::modelReset, this, [this] {
         if (variants_.indexOf(variantId_) < 0) pickInitialVariant();
@@ -59,6 +55,8 @@ ChatController::ChatController(const storage::Database& db, EngineHost& engine, 
     if (!variantId_) pickInitialVariant();
     heldBackVariantId_ = 0;
 }
+
+ChatController::~ChatController() = default;
 
 template <typename F>
 bool ChatController::guarded(F&& action) {
@@ -182,7 +180,11 @@ void ChatController::startReply(qint64 parentId) {
     }
     lastReadConversationId_ = conversationId_;
     lastReadVariantId_ = variantId_;
-    requestId_ = engine_.generate(*target, std::move(history), settings.generateOptions());
+    reply_ = engine_.generate(*target, std::move(history), settings.generateOptions());
+    connect(reply_.get(), &EngineReply::promptProgress, this, &ChatController::onPromptProgress);
+    connect(reply_.get(), &EngineReply::piece, this, &ChatController::onPiece);
+    connect(reply_.get(), &EngineReply::finished, this, &ChatController::onFinished);
+    connect(reply_.get(), &EngineReply::failed, this, &ChatController::onFailed);
     emit generatingChanged();
 }
 
@@ -193,15 +195,14 @@ void ChatController::setReading(const QString& text) {
     emit readingChanged();
 }
 
-void ChatController::onPromptProgress(quint64 requestId, int done, int total) {
-    if (requestId != requestId_ || reading_.isEmpty()) return;
+void ChatController::onPromptProgress(int done, int total) {
+    if (reading_.isEmpty()) return;
     readingDone_ = done;
     readingTotal_ = total;
     emit readingChanged();
 }
 
-void ChatController::onPiece(quint64 requestId, const QString& piece) {
-    if (requestId != requestId_) return;
+void ChatController::onPiece(const QString& piece) {
     setReading({});
     streamedText_ += piece;
     messages_.appendText(messages_.rowOf(streamingId_), piece);
@@ -222,8 +223,7 @@ int ChatController::contextUsed() const {
     return contextUsed_.value(conversationId_, -1);
 }
 
-void ChatController::onFinished(quint64 requestId, const GenerationStats& stats) {
-    if (requestId != requestId_) return;
+void ChatController::onFinished(const GenerationStats& stats) {
     saveStreamingText();
     if (stats.contextUsed >= 0) {
         contextUsed_.insert(conversationId_, stats.contextUsed);
@@ -243,8 +243,7 @@ void ChatController::onFinished(quint64 requestId, const GenerationStats& stats)
     endStream();
 }
 
-void ChatController::onFailed(quint64 requestId, const QString& message) {
-    if (requestId != requestId_) return;
+void ChatController::onFailed(const QString& message) {
     saveStreamingText();
     guarded([&] { store_.fail(streamingId_); });
     setNotice(message);
@@ -260,7 +259,8 @@ void ChatController::endStream() {
             messages_.update(messages_.rowOf(finished), entry.message, entry.error);
         }
     });
-    requestId_ = 0;
+    // Ended, and this runs in a slot of its own signal: deleted once that returns.
+    reply_.release()->deleteLater();
     streamingId_ = 0;
     streamedText_.clear();
     setReading({});
@@ -270,11 +270,11 @@ void ChatController::endStream() {
 }
 
 void ChatController::stop() {
-    if (requestId_) engine_.stopChatReply(requestId_);
+    if (reply_) reply_->cancelPreemptingApi();
 }
 
 void ChatController::withdrawReply() {
-    if (requestId_) engine_.cancel(requestId_);
+    if (reply_) reply_->cancel();
 }
 
 void ChatController::regenerate() {

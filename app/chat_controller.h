@@ -16,6 +16,7 @@
 #include <QObject>
 #include <QUrl>
 
+#include <memory>
 #include <optional>
 
 namespace nibble::storage {
@@ -26,6 +27,7 @@ namespace nibble::app {
 
 class AppSettings;
 class EngineHost;
+class EngineReply;
 class VariantListModel;
 
 class ChatController : public QObject {
@@ -59,6 +61,7 @@ public:
     // message needs it (it stopped Nibble while loading the last time).
     ChatController(const storage::Database& db, EngineHost& engine, AppSettings& settings, VariantListModel& variants,
                    qint64 heldBackVariantId = 0, QObject* parent = nullptr);
+    ~ChatController() override;
 
     QObject* conversations() { return &conversations_; }
     QObject* messages() { return &messages_; }
@@ -69,7 +72,7 @@ public:
     QString title() const { return title_; }
     qint64 variantId() const { return variantId_; }
     void setVariantId(qint64 id);
-    bool generating() const { return requestId_ != 0; }
+    bool generating() const { return reply_ != nullptr; }
     // A one-line message for the user: an error, or that old turns were dropped.
     QString notice() const { return notice_; }
     QString deletedTitle() const { return deletedTitle_; }
@@ -143,10 +146,10 @@ private:
     void startReply(qint64 parentId);
     std::vector<ChatMessage> historyUpTo(int lastRow, const QString& systemPrompt) const;
     qint64 leafBelow(qint64 messageId) const;
-    void onPromptProgress(quint64 requestId, int done, int total);
-    void onPiece(quint64 requestId, const QString& piece);
-    void onFinished(quint64 requestId, const GenerationStats& stats);
-    void onFailed(quint64 requestId, const QString& message);
+    void onPromptProgress(int done, int total);
+    void onPiece(const QString& piece);
+    void onFinished(const GenerationStats& stats);
+    void onFailed(const QString& message);
     void saveStreamingText();
     void endStream();
     // Ends the reply in progress for the app's own reasons (another
@@ -188,7 +191,7 @@ private:
     int readingTotal_ = 0;
 
     // The reply being streamed.
-    quint64 requestId_ = 0;
+    std::unique_ptr<EngineReply> reply_;
     qint64 streamingId_ = 0;
     QString streamedText_;
     int piecesSinceSave_ = 0;

@@ -14,14 +14,13 @@ namespace nibble::app {
 CompareController::CompareController(EngineHost& engine, AppSettings& settings, const ChatController& chat,
                                      QualityEvaluator& evaluator, QObject* parent)
     : QObject(parent), engine_(engine), settings_(settings), chat_(chat), evaluator_(evaluator) {
-    connect(&engine_, &EngineHost::pieceReady, this, &CompareController::onPiece);
-    connect(&engine_, &EngineHost::generationFinished, this, &CompareController::onFinished);
-    connect(&engine_, &EngineHost::generationFailed, this, &CompareController::onFailed);
     // The first run's 8-bit variant and imports arrive after this page exists.
     connect(&chat_.variants(), &QAbstractItemModel::modelReset, this, &CompareController::followChat);
     connect(&chat_, &ChatController::variantChanged, this, &CompareController::followChat);
     followChat();
 }
+
+CompareController::~CompareController() = default;
 
 void CompareController::followChat() {
     if (running()) return;
@@ -78,33 +77,36 @@ void CompareController::startSide(int side) {
     std::vector<ChatMessage> messages;
     if (!defaults.systemPrompt.isEmpty()) messages.push_back({"system", defaults.systemPrompt.toStdString()});
     messages.push_back({"user", prompt_.toStdString()});
-    requestId_ = engine_.generate(*chat_.targetFor(variants_[side]), std::move(messages), options);
+    reply_ = engine_.generate(*chat_.targetFor(variants_[side]), std::move(messages), options);
+    connect(reply_.get(), &EngineReply::piece, this, &CompareController::onPiece);
+    connect(reply_.get(), &EngineReply::finished, this, &CompareController::onFinished);
+    connect(reply_.get(), &EngineReply::failed, this, &CompareController::onFailed);
 }
 
-void CompareController::onPiece(quint64 requestId, const QString& piece) {
-    if (!running() || requestId != requestId_) return;
+void CompareController::onPiece(const QString& piece) {
     results_[side_]["text"] = results_[side_]["text"].toString() + piece;
     emit resultsChanged();
 }
 
-void CompareController::onFinished(quint64 requestId, const GenerationStats& stats) {
-    if (!running() || requestId != requestId_) return;
+void CompareController::onFinished(const GenerationStats& stats) {
     QVariantMap& result = results_[side_];
     result["status"] = stats.stopReason == StopReason::Cancelled ? "stopped" : "done";
     result["tokensPerSecond"] = stats.tokensPerSecond;
     result["tokens"] = stats.generatedTokens;
     emit resultsChanged();
-    if (side_ == 0 && !stopped_)
-        startSide(1);
-    else
-        finish();
+    nextSide();
 }
 
-void CompareController::onFailed(quint64 requestId, const QString& message) {
-    if (!running() || requestId != requestId_) return;
+void CompareController::onFailed(const QString& message) {
     results_[side_]["status"] = "failed";
     results_[side_]["error"] = message;
     emit resultsChanged();
+    nextSide();
+}
+
+void CompareController::nextSide() {
+    // Ended, and this runs in a slot of its own signal: deleted once that returns.
+    reply_.release()->deleteLater();
     if (side_ == 0 && !stopped_)
         startSide(1);
     else
@@ -114,7 +116,6 @@ void CompareController::onFailed(quint64 requestId, const QString& message) {
 void CompareController::finish() {
     if (side_ == 0) results_[1]["status"] = "stopped";
     side_ = -1;
-    requestId_ = 0;
     emit resultsChanged();
     emit runningChanged();
     emit finished();
@@ -128,7 +129,7 @@ void CompareController::finish() {
 void CompareController::stop() {
     if (!running()) return;
     stopped_ = true;
-    engine_.cancel(requestId_);
+    reply_->cancel();
 }
 
 }  // namespace nibble::app

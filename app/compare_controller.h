@@ -10,11 +10,14 @@
 #include <QObject>
 #include <QVariantMap>
 
+#include <memory>
+
 namespace nibble::app {
 
 class AppSettings;
 class ChatController;
 class EngineHost;
+class EngineReply;
 class QualityEvaluator;
 
 class CompareController : public QObject {
@@ -29,6 +32,7 @@ class CompareController : public QObject {
 public:
     CompareController(EngineHost& engine, AppSettings& settings, const ChatController& chat,
                       QualityEvaluator& evaluator, QObject* parent = nullptr);
+    ~CompareController() override;
 
     qint64 variantA() const { return variants_[0]; }
     // The user's pick: from now on A and B no longer follow the chat's model.
@@ -53,9 +57,11 @@ signals:
 private:
     void followChat();
     void startSide(int side);
-    void onPiece(quint64 requestId, const QString& piece);
-    void onFinished(quint64 requestId, const GenerationStats& stats);
-    void onFailed(quint64 requestId, const QString& message);
+    void onPiece(const QString& piece);
+    void onFinished(const GenerationStats& stats);
+    void onFailed(const QString& message);
+    // After a side's reply ended: the other side next, or the end of the run.
+    void nextSide();
     void finish();
 
     EngineHost& engine_;
@@ -67,7 +73,7 @@ private:
     QString prompt_;
     quint64 seed_ = 0;
     int side_ = -1;  // the side generating, -1 when idle
-    quint64 requestId_ = 0;
+    std::unique_ptr<EngineReply> reply_;  // the generating side's
     bool stopped_ = false;
     bool picked_ = false;  // the user chose A or B
 };

@@ -45,25 +45,28 @@ EngineHost::EngineHost(QObject* parent) : QObject(parent), worker_(new EngineWor
         contextLength_ = 0;
         emit stateChanged();
     });
-    connect(worker_, &EngineWorker::generationStarted, this, &EngineHost::generationStarted);
-    connect(worker_, &EngineWorker::promptProgress, this, &EngineHost::promptProgress);
-    connect(worker_, &EngineWorker::pieceReady, this, &EngineHost::pieceReady);
     connect(worker_, &EngineWorker::loadStarted, this, &EngineHost::loadBeginning, Qt::DirectConnection);
     connect(worker_, &EngineWorker::loaded, this, &EngineHost::loadEnded, Qt::DirectConnection);
     connect(worker_, &EngineWorker::loadFailed, this, &EngineHost::loadEnded, Qt::DirectConnection);
+    connect(worker_, &EngineWorker::generationStarted, this, [this](quint64 id) {
+        if (EngineReply* reply = replyFor(id)) emit reply->started();
+    });
+    connect(worker_, &EngineWorker::promptProgress, this, [this](quint64 id, int done, int total) {
+        if (EngineReply* reply = replyFor(id)) emit reply->promptProgress(done, total);
+    });
+    connect(worker_, &EngineWorker::pieceReady, this, [this](quint64 id, const QString& piece) {
+        if (EngineReply* reply = replyFor(id)) emit reply->piece(piece);
+    });
     connect(worker_, &EngineWorker::generationFinished, this, [this](quint64 id, const GenerationStats& stats) {
         contextLength_ = stats.contextLength ? stats.contextLength : contextLength_;
-        onGenerationEnded();
-        emit generationFinished(id, stats);
+        endRequest(id, [&](EngineReply& reply) { emit reply.finished(stats); });
     });
     connect(worker_, &EngineWorker::generationFailed, this, [this](quint64 id, const QString& message) {
         lastError_ = message;
-        onGenerationEnded();
-        emit generationFailed(id, message);
+        endRequest(id, [&](EngineReply& reply) { emit reply.failed(message); });
     });
     connect(worker_, &EngineWorker::generationRejected, this, [this](quint64 id, const QString& message) {
-        onGenerationEnded();
-        emit generationRejected(id, message);
+        endRequest(id, [&](EngineReply& reply) { emit reply.rejected(message); });
     });
     thread_.start();
 }
@@ -73,18 +76,23 @@ EngineHost::~EngineHost() {
     worker_->cancelAll();
     thread_.quit();
     thread_.wait();
+    for (EngineReply* reply : std::as_const(replies_)) reply->host_ = nullptr;
 }
 
-void EngineHost::onGenerationEnded() {
+void EngineHost::endRequest(quint64 requestId, const std::function<void(EngineReply&)>& emitEnd) {
+    EngineReply* reply = replies_.take(requestId);
+    if (reply) reply->finished_ = true;
     --pendingGenerations_;
     emit stateChanged();
+    if (reply) emitEnd(*reply);
 }
 
 void EngineHost::load(const EngineTarget& target) {
     QMetaObject::invokeMethod(worker_, [worker = worker_, target] { worker->load(target); }, Qt::QueuedConnection);
 }
 
-quint64 EngineHost::generate(const EngineTarget& target, std::vector<ChatMessage> messages, const GenerateOptions& options) {
+std::unique_ptr<EngineReply> EngineHost::generate(const EngineTarget& target, std::vector<ChatMessage> messages,
+                                                  const GenerateOptions& options) {
     lastError_.clear();
     return queue(RequestSource::Chat, options,
                  [worker = worker_, target, messages = std::move(messages)](quint64 id, const GenerateOptions& own) {
@@ -92,18 +100,22 @@ quint64 EngineHost::generate(const EngineTarget& target, std::vector<ChatMessage
                  });
 }
 
-quint64 EngineHost::generateExact(const EngineTarget& target, PromptInput prompt, const GenerateOptions& options) {
+std::unique_ptr<EngineReply> EngineHost::generateExact(const EngineTarget& target, PromptInput prompt,
+                                                       const GenerateOptions& options) {
     return queue(RequestSource::Api, options,
                  [worker = worker_, target, prompt = std::move(prompt)](quint64 id, const GenerateOptions& own) {
                      worker->generateExact(id, target, prompt, own);
                  });
 }
 
-quint64 EngineHost::queue(RequestSource source, const GenerateOptions& options,
-                          std::function<void(quint64, const GenerateOptions&)> run) {
+std::unique_ptr<EngineReply> EngineHost::queue(RequestSource source, const GenerateOptions& options,
+                                               std::function<void(quint64, const GenerateOptions&)> run) {
     const quint64 id = nextRequestId_++;
+    std::unique_ptr<EngineReply> reply(new EngineReply(this, id));
+    replies_.insert(id, reply.get());
     ++pendingGenerations_;
     emit stateChanged();
+    emit requestQueued(reply.get());
     // Each request gets a flag of its own, so cancelling it can never stop the
     // request after it.
     auto cancel = std::make_shared<std::atomic<bool>>(false);
@@ -111,12 +123,8 @@ quint64 EngineHost::queue(RequestSource source, const GenerateOptions& options,
     own.cancel = cancel;
     worker_->enqueue(id, source, std::move(cancel), [id, own, run = std::move(run)] { run(id, own); });
     QMetaObject::invokeMethod(worker_, [worker = worker_] { worker->runNext(); }, Qt::QueuedConnection);
-    return id;
+    return reply;
 }
-
-void EngineHost::cancel(quint64 requestId) { cancel(requestId, false); }
-
-void EngineHost::stopChatReply(quint64 requestId) { cancel(requestId, true); }
 
 void EngineHost::cancel(quint64 requestId, bool preemptApi) {
     if (!worker_->cancelGeneration(requestId, preemptApi)) return;
@@ -128,10 +136,14 @@ void EngineHost::cancel(quint64 requestId, bool preemptApi) {
             GenerationStats stats;
             stats.stopReason = StopReason::Cancelled;
             stats.contextUsed = -1;
-            onGenerationEnded();
-            emit generationFinished(requestId, stats);
+            endRequest(requestId, [&](EngineReply& reply) { emit reply.finished(stats); });
         },
         Qt::QueuedConnection);
+}
+
+void EngineHost::abandon(quint64 requestId) {
+    replies_.remove(requestId);
+    cancel(requestId, false);
 }
 
 void EngineHost::cancelLoad() { worker_->cancelLoad(); }

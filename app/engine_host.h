@@ -1,7 +1,11 @@
 #pragma once
 // The UI thread's handle on the engine: starts the worker thread, forwards
 // requests to it, and mirrors its state (what is loaded, loading progress,
-// context length) as properties QML can bind to.
+// context length) as properties QML can bind to. Each generation is answered
+// through its own EngineReply: the worker's results arrive here, queued onto
+// the UI thread and tagged with the request's id, and the host hands each to
+// that request's reply.
+#include "engine_reply.h"
 #include "engine_target.h"
 #include "engine_worker.h"
 #include "generation_stats.h"
@@ -9,9 +13,11 @@
 
 #include <nibble/engine.h>
 
+#include <QHash>
 #include <QObject>
 #include <QThread>
 
+#include <memory>
 #include <vector>
 
 namespace nibble::app {
@@ -35,16 +41,13 @@ public:
     ~EngineHost() override;
 
     void load(const EngineTarget& target);
-    // Returns the request's id, which the generation signals carry.
-    quint64 generate(const EngineTarget& target, std::vector<ChatMessage> messages, const GenerateOptions& options);
+    // Queues a chat generation; the reply reports it (see engine_reply.h for
+    // who owns it).
+    std::unique_ptr<EngineReply> generate(const EngineTarget& target, std::vector<ChatMessage> messages,
+                                          const GenerateOptions& options);
     // The API's generation (see EngineWorker::generateExact); queues behind the GUI's.
-    quint64 generateExact(const EngineTarget& target, PromptInput prompt, const GenerateOptions& options);
-    // Stops the request within a layer of the model, even mid-prompt; a queued
-    // one ends (generationFinished, Cancelled) at once. Nothing else is stopped.
-    void cancel(quint64 requestId);
-    // The user's Stop on a chat reply: cancel(), and when the reply still waits
-    // behind an API request, stops that request too, so the chat gets the engine.
-    void stopChatReply(quint64 requestId);
+    std::unique_ptr<EngineReply> generateExact(const EngineTarget& target, PromptInput prompt,
+                                               const GenerateOptions& options);
     Q_INVOKABLE void cancelLoad();
     void unload();
 
@@ -68,24 +71,30 @@ signals:
     // connected with Qt::DirectConnection runs then, in that order.
     void loadBeginning(const nibble::app::EngineTarget& target);
     void loadEnded();
-    // The request has the engine (its model is loaded): queued no longer.
-    void generationStarted(quint64 requestId);
-    void promptProgress(quint64 requestId, int done, int total);
-    void pieceReady(quint64 requestId, const QString& piece);
-    void generationFinished(quint64 requestId, const nibble::app::GenerationStats& stats);
-    void generationFailed(quint64 requestId, const QString& message);
-    // The request cannot be served as asked (its prompt does not fit the context).
-    void generationRejected(quint64 requestId, const QString& message);
+    // Every request as it is queued, for whoever watches the engine as a
+    // whole; emitted before generate() returns, so a slot connected here sees
+    // all of the reply's signals. Its owner is generate()'s caller.
+    void requestQueued(nibble::app::EngineReply* reply);
 
 private:
-    void onGenerationEnded();
+    friend class EngineReply;
+
+    // Safe from any thread; see EngineReply::cancel().
     void cancel(quint64 requestId, bool preemptApi);
-    quint64 queue(RequestSource source, const GenerateOptions& options,
-                  std::function<void(quint64, const GenerateOptions&)> run);
+    // The reply was deleted before it ended: cancels the request, whose results now go nowhere.
+    void abandon(quint64 requestId);
+    // The reply for requestId, or null once it has ended or was deleted.
+    EngineReply* replyFor(quint64 requestId) const { return replies_.value(requestId); }
+    // Counts the request as done, then ends its reply (when it still has one) through emitEnd.
+    void endRequest(quint64 requestId, const std::function<void(EngineReply&)>& emitEnd);
+    std::unique_ptr<EngineReply> queue(RequestSource source, const GenerateOptions& options,
+                                       std::function<void(quint64, const GenerateOptions&)> run);
 
     QThread thread_;
     EngineWorker* worker_;  // lives on thread_, deleted when it finishes
     quint64 nextRequestId_ = 1;
+    // The replies of requests not yet ended, by request id; their callers own them.
+    QHash<quint64, EngineReply*> replies_;
     int pendingGenerations_ = 0;
     bool loading_ = false;
     double loadProgress_ = 0;

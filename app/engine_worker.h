@@ -4,7 +4,9 @@
 // a time. Generations wait in the worker's own queue, the chat window's ahead
 // of the API's, and each has a cancel flag the engine polls between the
 // model's layers, so a cancel takes effect at once wherever the request is.
-// Results leave as signals, so the UI thread never waits on the engine.
+// Results leave as signals tagged with the request's id, so the UI thread
+// never waits on the engine; EngineHost hands each to that request's
+// EngineReply.
 #include "engine_target.h"
 #include "generation_stats.h"
 #include "prompt_input.h"

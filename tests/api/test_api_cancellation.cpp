@@ -5,6 +5,7 @@
 // Real SmolLM2 on the CPU, real HTTP.
 #include "api_test_app.h"
 #include "chat_controller.h"
+#include "engine_watch.h"
 #include "model_registration.h"
 #include "storage/conversation_store.h"
 #include "test_models.h"
@@ -121,14 +122,14 @@ HttpResult TestApiCancellation::post(const QByteArray& body) {
 }
 
 void TestApiCancellation::startLongRequest(QTcpSocket& socket) {
-    QSignalSpy started(&app_->engine, &app::EngineHost::generationStarted);
+    const test::EngineWatch engine(app_->engine);
     socket.connectToHost(QHostAddress::LocalHost, server().port());
     QVERIFY(socket.waitForConnected(5000));
     const QByteArray body = chatBody(longText(), 4);
     socket.write("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(server().port()) +
                  "\r\nContent-Type: application/json\r\nAuthorization: Bearer " + app_->settings.apiKey().toUtf8() + "\r\n"
                  "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
-    QTRY_VERIFY_WITH_TIMEOUT(!started.isEmpty(), kReplyTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(engine.started() > 0, kReplyTimeoutMs);
     QVERIFY(server().busy());
 }
 
@@ -180,29 +181,25 @@ void TestApiCancellation::chatStopGetsTheEngineAheadOfApiWork() {
     GenerateOptions options;
     options.sampling = SamplingParams::greedy();
     options.maxTokens = 4;
-    QSignalSpy finished(&app_->engine, &app::EngineHost::generationFinished);
-    const quint64 waiting = app_->engine.generate(target(), {{"user", "Tell me a joke."}}, options);
+    const auto waiting = app_->engine.generate(target(), {{"user", "Tell me a joke."}}, options);
+    QSignalSpy waitingStarted(waiting.get(), &app::EngineReply::started);
+    QSignalSpy finished(waiting.get(), &app::EngineReply::finished);
     QTest::qWait(200);
     QCOMPARE(finished.count(), 0);  // it waits behind the API's prompt
 
     QElapsedTimer sinceStop;
     sinceStop.start();
-    app_->engine.stopChatReply(waiting);
+    waiting->cancelPreemptingApi();
     // The user sends again at once: that reply gets the engine, not the API's prompt.
-    QList<quint64> started;
+    const auto next = app_->engine.generate(target(), {{"user", "Tell me a joke."}}, options);
     qint64 startedAfterMs = -1;
     QObject watcher;
-    connect(&app_->engine, &app::EngineHost::generationStarted, &watcher, [&](quint64 id) {
-        if (started.isEmpty()) startedAfterMs = sinceStop.elapsed();
-        started << id;
-    });
-    QSignalSpy nextFinished(&app_->engine, &app::EngineHost::generationFinished);
-    const quint64 next = app_->engine.generate(target(), {{"user", "Tell me a joke."}}, options);
+    connect(next.get(), &app::EngineReply::started, &watcher, [&] { startedAfterMs = sinceStop.elapsed(); });
+    QSignalSpy nextFinished(next.get(), &app::EngineReply::finished);
     QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 1000);
-    QCOMPARE(finished.first().at(0).toULongLong(), waiting);
-    QCOMPARE(finished.first().at(1).value<app::GenerationStats>().stopReason, StopReason::Cancelled);
+    QCOMPARE(finished.first().at(0).value<app::GenerationStats>().stopReason, StopReason::Cancelled);
     // It never ran: the context in use is the API request's, not the chat's.
-    QCOMPARE(finished.first().at(1).value<app::GenerationStats>().contextUsed, -1);
+    QCOMPARE(finished.first().at(0).value<app::GenerationStats>().contextUsed, -1);
 
     // The API request ahead of it was stopped too, with an error its client can read.
     QByteArray received;
@@ -212,41 +209,46 @@ void TestApiCancellation::chatStopGetsTheEngineAheadOfApiWork() {
 
     // The chat's next reply had the engine within a layer of the model, not
     // after the API's prompt (a minute); the bound allows a busy machine.
-    QTRY_VERIFY_WITH_TIMEOUT(!started.isEmpty(), kFreedWithinMs);
-    QCOMPARE(started.first(), next);
+    QTRY_VERIFY_WITH_TIMEOUT(startedAfterMs >= 0, kFreedWithinMs);
+    QVERIFY(waitingStarted.isEmpty());
     QVERIFY2(startedAfterMs < kFreedWithinMs,
              qPrintable(QString("the chat had the engine %1 ms after Stop").arg(startedAfterMs)));
-    QTRY_VERIFY_WITH_TIMEOUT(nextFinished.size() == 2, kReplyTimeoutMs);  // the stopped one, then this
-    QCOMPARE(nextFinished.last().at(0).toULongLong(), next);
-    QCOMPARE(nextFinished.last().at(1).value<app::GenerationStats>().generatedTokens, 4);
+    QTRY_VERIFY_WITH_TIMEOUT(!nextFinished.isEmpty(), kReplyTimeoutMs);
+    QCOMPARE(nextFinished.first().at(0).value<app::GenerationStats>().generatedTokens, 4);
+    QCOMPARE(finished.count(), 1);
 }
 
 void TestApiCancellation::chatRepliesGoBeforeQueuedApiWork() {
     GenerateOptions options;
     options.sampling = SamplingParams::greedy();
     options.maxTokens = 2;
-    QList<quint64> order;
-    QObject watcher;
-    connect(&app_->engine, &app::EngineHost::generationFinished, &watcher,
-            [&](quint64 id, const app::GenerationStats&) { order << id; });
+    QStringList order;
     QList<StopReason> reasons;
-    connect(&app_->engine, &app::EngineHost::generationFinished, &watcher,
-            [&](quint64, const app::GenerationStats& stats) { reasons << stats.stopReason; });
+    QObject watcher;
+    const auto record = [&](const app::EngineReply& reply, const QString& name) {
+        connect(&reply, &app::EngineReply::finished, &watcher, [&order, &reasons, name](const app::GenerationStats& stats) {
+            order << name;
+            reasons << stats.stopReason;
+        });
+    };
     // The first is held on its reply (a count with no end in sight) while the
     // others arrive, and cancelled once they wait.
     GenerateOptions endless = options;
     endless.maxTokens = 2000;
-    QSignalSpy pieces(&app_->engine, &app::EngineHost::pieceReady);
-    const quint64 firstApi =
+    const auto firstApi =
         app_->engine.generateExact(target(), {{}, std::string("1, 2, 3, 4, 5, 6, 7, 8, 9, 10,"), endless.maxTokens},
                                    endless);
+    record(*firstApi, "first API");
+    QSignalSpy pieces(firstApi.get(), &app::EngineReply::piece);
     QTRY_VERIFY_WITH_TIMEOUT(!pieces.isEmpty(), kReplyTimeoutMs);
-    const quint64 secondApi =
+    const auto secondApi =
         app_->engine.generateExact(target(), {{{"user", "Two"}}, std::nullopt, options.maxTokens}, options);
-    const quint64 chat = app_->engine.generate(target(), {{"user", "Three"}}, options);
-    app_->engine.cancel(firstApi);
+    record(*secondApi, "second API");
+    const auto chat = app_->engine.generate(target(), {{"user", "Three"}}, options);
+    record(*chat, "chat");
+    firstApi->cancel();
     QTRY_COMPARE_WITH_TIMEOUT(order.size(), 3, kReplyTimeoutMs);
-    QCOMPARE(order, QList<quint64>({firstApi, chat, secondApi}));
+    QCOMPARE(order, QStringList({"first API", "chat", "second API"}));
     QVERIFY2(reasons.first() == StopReason::Cancelled, "the first request ended before the others were queued");
 }
 
@@ -256,21 +258,22 @@ void TestApiCancellation::withdrawnChatRequestLeavesApiWorkRunning() {
     GenerateOptions options;
     options.sampling = SamplingParams::greedy();
     options.maxTokens = 64;  // still on its reply when the chat request comes and goes
-    QSignalSpy pieces(&app_->engine, &app::EngineHost::pieceReady);
-    QSignalSpy finished(&app_->engine, &app::EngineHost::generationFinished);
-    QSignalSpy failed(&app_->engine, &app::EngineHost::generationFailed);
-    const quint64 api = app_->engine.generateExact(
+    const test::EngineWatch engine(app_->engine);
+    const auto api = app_->engine.generateExact(
         target(), {{{"user", "Count from one to one hundred."}}, std::nullopt, options.maxTokens}, options);
+    QSignalSpy pieces(api.get(), &app::EngineReply::piece);
     QTRY_VERIFY_WITH_TIMEOUT(!pieces.isEmpty(), kReplyTimeoutMs);
-    const quint64 chat = app_->engine.generate(target(), {{"user", "Tell me a joke."}}, options);
-    app_->engine.cancel(chat);
-    QTRY_COMPARE_WITH_TIMEOUT(finished.size() + failed.size(), 2, kReplyTimeoutMs);
-    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().at(1).toString()));
-    QCOMPARE(finished.at(0).at(0).toULongLong(), chat);
-    QCOMPARE(finished.at(0).at(1).value<app::GenerationStats>().contextUsed, -1);
-    QCOMPARE(finished.at(1).at(0).toULongLong(), api);
-    const auto apiStats = finished.at(1).at(1).value<app::GenerationStats>();
-    QVERIFY(apiStats.stopReason != StopReason::Cancelled);
+    const auto chat = app_->engine.generate(target(), {{"user", "Tell me a joke."}}, options);
+    QSignalSpy chatStarted(chat.get(), &app::EngineReply::started);
+    chat->cancel();
+    QTRY_COMPARE_WITH_TIMEOUT(engine.finished().size() + engine.failed().size(), 2, kReplyTimeoutMs);
+    QVERIFY2(engine.failed().isEmpty(), qPrintable(engine.failed().value(0)));
+    // The chat's request ended first, at once, having never run.
+    QVERIFY(chat->isFinished());
+    QVERIFY(chatStarted.isEmpty());
+    QCOMPARE(engine.finished().at(0).contextUsed, -1);
+    QVERIFY(api->isFinished());
+    QVERIFY(engine.finished().at(1).stopReason != StopReason::Cancelled);
 }
 
 void TestApiCancellation::chatWindowStopsApiWorkOnlyOnStop() {
@@ -287,32 +290,32 @@ void TestApiCancellation::chatWindowStopsApiWorkOnlyOnStop() {
     counting.sampling = SamplingParams::greedy();
     counting.maxTokens = 200;  // still on its reply while the chat's waits
     const app::PromptInput count{{}, std::string("1, 2, 3, 4, 5, 6, 7, 8, 9, 10,"), counting.maxTokens};
-    QSignalSpy pieces(&app_->engine, &app::EngineHost::pieceReady);
-    QSignalSpy finished(&app_->engine, &app::EngineHost::generationFinished);
-    QSignalSpy failed(&app_->engine, &app::EngineHost::generationFailed);
-    const quint64 api = app_->engine.generateExact(target(), count, counting);
+    const test::EngineWatch engine(app_->engine);
+    const auto api = app_->engine.generateExact(target(), count, counting);
+    QSignalSpy pieces(api.get(), &app::EngineReply::piece);
+    QSignalSpy finished(api.get(), &app::EngineReply::finished);
     QTRY_VERIFY_WITH_TIMEOUT(!pieces.isEmpty(), kReplyTimeoutMs);
     // Opening another conversation withdraws the waiting reply, and only it.
     QVERIFY(chat.send("And then?"));
     chat.newConversation();
     QTRY_VERIFY_WITH_TIMEOUT(!app_->engine.busy(), kReplyTimeoutMs);
-    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().at(1).toString()));
-    QCOMPARE(finished.last().at(0).toULongLong(), api);
-    QVERIFY(finished.last().at(1).value<app::GenerationStats>().stopReason != StopReason::Cancelled);
+    QVERIFY2(engine.failed().isEmpty(), qPrintable(engine.failed().value(0)));
+    QCOMPARE(finished.size(), 1);
+    QVERIFY(finished.first().at(0).value<app::GenerationStats>().stopReason != StopReason::Cancelled);
 
     // The user's Stop on a reply waiting behind API work stops that work; the
     // stopped reply never ran, so the conversation's context count stays.
     chat.openConversation(answered);
     QCOMPARE(chat.contextUsed(), used);
-    pieces.clear();
-    failed.clear();
-    const quint64 preempted = app_->engine.generateExact(target(), count, counting);
-    QTRY_VERIFY_WITH_TIMEOUT(!pieces.isEmpty(), kReplyTimeoutMs);
+    const auto preempted = app_->engine.generateExact(target(), count, counting);
+    QSignalSpy preemptedPieces(preempted.get(), &app::EngineReply::piece);
+    QSignalSpy preemptedFailed(preempted.get(), &app::EngineReply::failed);
+    QTRY_VERIFY_WITH_TIMEOUT(!preemptedPieces.isEmpty(), kReplyTimeoutMs);
     QVERIFY(chat.send("And then?"));
     chat.stop();
     QTRY_VERIFY_WITH_TIMEOUT(!app_->engine.busy(), kReplyTimeoutMs);
-    QCOMPARE(failed.size(), 1);
-    QCOMPARE(failed.first().at(0).toULongLong(), preempted);
+    QCOMPARE(preemptedFailed.size(), 1);
+    QCOMPARE(engine.failed().size(), 1);  // the chat's reply itself ended, stopped, not failed
     QCOMPARE(chat.contextUsed(), used);
     app_->settings.setMaxTokens(maxTokens);
 }
@@ -322,22 +325,23 @@ void TestApiCancellation::cancelStopsTheRequestsModelLoad() {
     QTRY_COMPARE(app_->engine.residentVariantId(), 0);
     // Cancelled as its load begins (as a client hanging up then would be): the
     // load is abandoned rather than finished for nobody.
-    std::atomic<quint64> request{0};
+    std::atomic<app::EngineReply*> request{nullptr};
     QObject watcher;
     connect(
         &app_->engine, &app::EngineHost::loadBeginning, &watcher,
         [&](const app::EngineTarget&) {
-            while (request.load() == 0) std::this_thread::yield();  // generateExact has yet to return
-            app_->engine.cancel(request.load());
+            while (!request.load()) std::this_thread::yield();  // generateExact has yet to return
+            request.load()->cancel();
         },
         Qt::DirectConnection);
-    QSignalSpy finished(&app_->engine, &app::EngineHost::generationFinished);
     GenerateOptions options;
     options.maxTokens = 2;
-    request = app_->engine.generateExact(target(), {{{"user", "Hello"}}, std::nullopt, options.maxTokens}, options);
+    const auto reply =
+        app_->engine.generateExact(target(), {{{"user", "Hello"}}, std::nullopt, options.maxTokens}, options);
+    QSignalSpy finished(reply.get(), &app::EngineReply::finished);
+    request = reply.get();
     QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), kReplyTimeoutMs);
-    QCOMPARE(finished.first().at(0).toULongLong(), request.load());
-    QCOMPARE(finished.first().at(1).value<app::GenerationStats>().stopReason, StopReason::Cancelled);
+    QCOMPARE(finished.first().at(0).value<app::GenerationStats>().stopReason, StopReason::Cancelled);
     QVERIFY(!app_->engine.loading());
     QCOMPARE(app_->engine.residentVariantId(), 0);
 }

@@ -3,6 +3,7 @@
 // streams, hang-ups, many clients at once, requests it must refuse (web
 // pages, missing keys, malformed HTTP and JSON), and what it saves.
 #include "api_test_app.h"
+#include "engine_watch.h"
 #include "test_models.h"
 
 #include "storage/conversation_store.h"
@@ -18,7 +19,6 @@
 #include <QNetworkReply>
 #include <QProcess>
 #include <QRegularExpression>
-#include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
@@ -454,7 +454,7 @@ void TestApiServer::completionsContinueRawText() {
 }
 
 void TestApiServer::hangingUpStopsTheGeneration() {
-    QSignalSpy finished(&app_->engine, &app::EngineHost::generationFinished);
+    const test::EngineWatch engine(app_->engine);
     QTcpSocket socket;
     socket.connectToHost(QHostAddress::LocalHost, server().port());
     QVERIFY(socket.waitForConnected(5000));
@@ -467,8 +467,8 @@ void TestApiServer::hangingUpStopsTheGeneration() {
     QVERIFY(received.contains("Transfer-Encoding: chunked\r\n"));
     socket.abort();
 
-    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 30'000);
-    const auto stats = finished.takeLast().at(1).value<app::GenerationStats>();
+    QTRY_VERIFY_WITH_TIMEOUT(!engine.finished().isEmpty(), 30'000);
+    const app::GenerationStats stats = engine.finished().last();
     QCOMPARE(stats.stopReason, StopReason::Cancelled);
     QVERIFY(stats.generatedTokens < 400);
     QTRY_VERIFY(!server().busy());
@@ -520,10 +520,8 @@ void TestApiServer::queuesBehindTheChatWindowsReply() {
     options.sampling = SamplingParams::greedy();
     QStringList order;
     QObject watcher;
-    const quint64 guiId = app_->engine.generate(target, {{"user", "Tell me a joke."}}, options);
-    connect(&app_->engine, &app::EngineHost::generationFinished, &watcher, [&](quint64 id) {
-        if (id == guiId) order << "gui";
-    });
+    const auto gui = app_->engine.generate(target, {{"user", "Tell me a joke."}}, options);
+    connect(gui.get(), &app::EngineReply::finished, &watcher, [&] { order << "gui"; });
     QVERIFY(app_->engine.busy());
     QNetworkReply* reply = post("/chat/completions", compact(chatBody("Hi", 4)));
     connect(reply, &QNetworkReply::finished, &watcher, [&] { order << "api"; });
@@ -981,7 +979,7 @@ void TestApiServer::halfClosedRequestIsAnswered() {
 }
 
 void TestApiServer::closingBeforeTheAnswerStopsTheGeneration() {
-    QSignalSpy finished(&app_->engine, &app::EngineHost::generationFinished);
+    const test::EngineWatch engine(app_->engine);
     QTcpSocket socket;
     socket.connectToHost(QHostAddress::LocalHost, server().port());
     QVERIFY(socket.waitForConnected(5000));
@@ -991,8 +989,8 @@ void TestApiServer::closingBeforeTheAnswerStopsTheGeneration() {
     // Nothing unread on our side, so this is a plain close (FIN), not a reset:
     // only the server's interim answer can show that nobody is left.
     socket.close();
-    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), kReplyTimeoutMs);
-    const auto stats = finished.takeLast().at(1).value<app::GenerationStats>();
+    QTRY_VERIFY_WITH_TIMEOUT(!engine.finished().isEmpty(), kReplyTimeoutMs);
+    const app::GenerationStats stats = engine.finished().last();
     QCOMPARE(stats.stopReason, StopReason::Cancelled);
     QVERIFY(stats.generatedTokens < 400);
     QTRY_VERIFY(!server().busy());

@@ -5,7 +5,7 @@
 // conversation menu and the chat controller the file dialogs call.
 #include "chat_controller.h"
 #include "conversation_settings.h"
-#include "engine_host.h"
+#include "engine_watch.h"
 #include "message_list_model.h"
 #include "offscreen_app.h"
 #include "recommended_sampling.h"
@@ -18,7 +18,6 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSignalSpy>
 
 using namespace nibble;
 using test::visualDescendants;
@@ -159,10 +158,10 @@ void TestConversationTools::panelSettingsAnswerTheNextReply() {
     gui_.clickItem(gui_.find("saveConversationSettings"));
     QTRY_VERIFY(!panel->property("visible").toBool());
 
-    QSignalSpy finished(&gui_.app().engine(), &app::EngineHost::generationFinished);
+    const test::EngineWatch engine(gui_.app().engine());
     QVERIFY(chat_->send(kQuestion));
     QTRY_VERIFY_WITH_TIMEOUT(!chat_->generating(), kReplyTimeoutMs);
-    QCOMPARE(finished.count(), 1);
+    QCOMPARE(engine.finished().size(), 1);
     conversationId_ = chat_->conversationId();
 
     // (a) Stored on this conversation, in one piece.
@@ -176,7 +175,7 @@ void TestConversationTools::panelSettingsAnswerTheNextReply() {
     // (b) The engine's prompt was the chat template's rendering of the system
     // prompt and the question, token for token (SmolLM2's template puts its
     // own system prompt in when there is none, which is a different length).
-    const auto stats = finished.at(0).at(1).value<app::GenerationStats>();
+    const app::GenerationStats stats = engine.finished().first();
     LoadOptions cpu;
     cpu.backend = BackendKind::Cpu;
     const auto model = Model::open(smol_, cpu);
