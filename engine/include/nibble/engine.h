@@ -23,9 +23,10 @@ namespace nibble {
 
 // Cpu runs the exact float32 arithmetic (the reference every other path is
 // checked against); CpuFast runs integer kernels for this processor's
-// instruction set on inputs rounded to 8 bits: several times faster, but not
-// yet as close to the reference as llama.cpp's equivalent path (#16), so it
-// is chosen explicitly and Auto never picks it.
+// instruction set on inputs rounded to 8 bits plus their rounding remainder
+// (as close to the reference as the tests can tell, several times faster);
+// it is still chosen explicitly and Auto never picks it until its speed
+// against llama.cpp and the app's use of it are measured (#16).
 enum class BackendKind { Auto, Cpu, Vulkan, CpuFast };
 
 struct ModelInfo {
