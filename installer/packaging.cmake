@@ -1,5 +1,5 @@
 # Installers: what `cmake --install` puts where, and how CPack wraps it.
-# Included at the end of the top-level CMakeLists.txt, after app/ and app/cli
+# Included at the end of the top-level CMakeLists.txt, after app/ and cli
 # declared their targets (and their install(TARGETS) rules).
 #
 #   Linux:   a .deb (DEB) and a self-contained tarball with an AppDir layout (TGZ)
