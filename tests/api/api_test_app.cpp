@@ -1,6 +1,6 @@
 #include "api_test_app.h"
 
-#include "model_registration.h"
+#include "library/model_registration.h"
 
 namespace nibble::test {
 namespace {

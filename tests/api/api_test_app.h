@@ -3,11 +3,11 @@
 // model registered, the CPU backend and a small context (so that overflowing
 // it is cheap to test). Shared by the API tests and the server driver that
 // the openai client test talks to.
-#include "api_server.h"
-#include "app_settings.h"
-#include "engine_host.h"
+#include "api_server/api_server.h"
+#include "shell/app_settings.h"
+#include "engine_bridge/engine_host.h"
 #include "storage/database.h"
-#include "variant_list_model.h"
+#include "library/variant_list_model.h"
 
 #include <QString>
 

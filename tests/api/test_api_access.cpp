@@ -1,7 +1,7 @@
 // Who may use the API server (api_access.h) and how strictly request bodies
 // are read (openai_protocol.h), without a model or a socket.
-#include "api_access.h"
-#include "openai_protocol.h"
+#include "api_server/api_access.h"
+#include "api_server/openai_protocol.h"
 
 #include <QSet>
 #include <QTest>

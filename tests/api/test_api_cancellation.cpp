@@ -4,9 +4,9 @@
 // it the engine at once, ahead of API work (nothing else preempts the API).
 // Real SmolLM2 on the CPU, real HTTP.
 #include "api_test_app.h"
-#include "chat_controller.h"
+#include "chat/chat_controller.h"
 #include "engine_watch.h"
-#include "model_registration.h"
+#include "library/model_registration.h"
 #include "storage/conversation_store.h"
 #include "test_models.h"
 

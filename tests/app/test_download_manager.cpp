@@ -5,10 +5,10 @@
 // 206 without Content-Range, the wrong range, a stall, a trickle, a body cut
 // short again and again) ends in a clear error after a bounded number of
 // requests, leaving no empty part file. Also checks the built-in catalog.
-#include "download_list_model.h"
-#include "download_manager.h"
-#include "model_catalog.h"
-#include "model_registration.h"
+#include "downloads/download_list_model.h"
+#include "downloads/download_manager.h"
+#include "downloads/model_catalog.h"
+#include "library/model_registration.h"
 #include "range_http_server.h"
 #include "storage/database.h"
 #include "storage/variant_store.h"

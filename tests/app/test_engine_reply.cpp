@@ -2,8 +2,8 @@
 // ends it cleanly: its pieces stop, it finishes once, as Cancelled, nothing
 // follows, and the engine goes on to the next request as if nothing had
 // happened. Real SmolLM2 on the CPU, through the app's own EngineHost.
-#include "engine_host.h"
-#include "engine_reply.h"
+#include "engine_bridge/engine_host.h"
+#include "engine_bridge/engine_reply.h"
 #include "test_models.h"
 
 #include <QSignalSpy>

@@ -2,8 +2,8 @@
 // remembered in the settings file across starts, and said again when the
 // situation changes (a GPU that was there is gone, the Vulkan loader is
 // installed or removed).
-#include "app_settings.h"
-#include "gpu_notice.h"
+#include "shell/app_settings.h"
+#include "shell/gpu_notice.h"
 
 #include <QSignalSpy>
 #include <QTemporaryDir>

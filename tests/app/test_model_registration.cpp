@@ -2,7 +2,7 @@
 // file name, which groups its precisions), architecture, size and license,
 // and the variant's precision as the established tools name it, else as its
 // most common quantized tensor type.
-#include "model_registration.h"
+#include "library/model_registration.h"
 #include "storage/database.h"
 #include "storage/model_store.h"
 

@@ -2,8 +2,8 @@
 // logs/) with mode 0700 and settings.ini (which holds the API key) with 0600,
 // the database and its -wal/-shm files are 0600, and an older install's
 // files are tightened to that. A file the user made read-only stays so.
-#include "app_settings.h"
-#include "data_folder.h"
+#include "shell/app_settings.h"
+#include "shell/data_folder.h"
 #include "storage/database.h"
 #include "storage/private_file.h"
 

@@ -3,9 +3,9 @@
 // data folder, the given model as the bundled one, short reproducible replies
 // on the CPU, and the ways a test reaches into the window (items by
 // objectName, clicks, typing, screenshots into <build>/screenshots).
-#include "app_settings.h"
-#include "data_folder.h"
-#include "nibble_app.h"
+#include "shell/app_settings.h"
+#include "shell/data_folder.h"
+#include "shell/nibble_app.h"
 
 #include <QDir>
 #include <QGuiApplication>

@@ -2,15 +2,15 @@
 // message box, clicks Send and Stop, switches variants and pages, and checks
 // what the view shows and what the database keeps. Screenshots of each page
 // land in <build>/screenshots for a human look.
-#include "chat_controller.h"
-#include "compare_controller.h"
-#include "engine_host.h"
-#include "message_list_model.h"
+#include "chat/chat_controller.h"
+#include "quality/compare_controller.h"
+#include "engine_bridge/engine_host.h"
+#include "chat/message_list_model.h"
 #include "offscreen_app.h"
-#include "variant_builder.h"
+#include "library/variant_builder.h"
 #include "storage/message_store.h"
 #include "test_models.h"
-#include "variant_list_model.h"
+#include "library/variant_list_model.h"
 
 using namespace nibble;
 using test::visualDescendants;

@@ -3,8 +3,8 @@
 // shown, with the engine's reason on hover. Free memory is faked through
 // NIBBLE_TEST_AVAILABLE_MEMORY: SmolLM2's 98 MB of weights plus about 60 MB,
 // far less than its default 4096-token cache needs.
-#include "chat_controller.h"
-#include "engine_host.h"
+#include "chat/chat_controller.h"
+#include "engine_bridge/engine_host.h"
 #include "offscreen_app.h"
 #include "test_models.h"
 

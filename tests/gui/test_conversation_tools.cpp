@@ -3,12 +3,12 @@
 // sampling, reply length), what the engine is given for the next reply, and
 // export to JSON and Markdown, delete and import back through the
 // conversation menu and the chat controller the file dialogs call.
-#include "chat_controller.h"
-#include "conversation_settings.h"
+#include "chat/chat_controller.h"
+#include "chat/conversation_settings.h"
 #include "engine_watch.h"
-#include "message_list_model.h"
+#include "chat/message_list_model.h"
 #include "offscreen_app.h"
-#include "recommended_sampling.h"
+#include "library/recommended_sampling.h"
 #include "storage/conversation_store.h"
 #include "storage/message_store.h"
 #include "test_models.h"

@@ -3,13 +3,13 @@
 // pressing it keeps the damaged file, byte for byte, at the path the main
 // window then shows, and the app comes up with a new, working database.
 // Screenshots: <build>/screenshots/corrupt-database-*.png.
-#include "app_launcher.h"
-#include "app_settings.h"
-#include "chat_controller.h"
-#include "data_folder.h"
-#include "nibble_app.h"
+#include "shell/app_launcher.h"
+#include "shell/app_settings.h"
+#include "chat/chat_controller.h"
+#include "shell/data_folder.h"
+#include "shell/nibble_app.h"
 #include "offscreen_app.h"
-#include "startup_notice.h"
+#include "shell/startup_notice.h"
 #include "storage/model_store.h"
 #include "test_models.h"
 

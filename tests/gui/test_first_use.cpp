@@ -7,19 +7,19 @@
 // stale stays on screen (a deleted variant's "Made …", another chat's context
 // count, a stopped reply's lost figures), and the app reopens on the last
 // conversation. Screenshots land in <build>/screenshots.
-#include "api_server.h"
-#include "chat_controller.h"
-#include "compare_controller.h"
-#include "message_list_model.h"
-#include "model_library.h"
+#include "api_server/api_server.h"
+#include "chat/chat_controller.h"
+#include "quality/compare_controller.h"
+#include "chat/message_list_model.h"
+#include "library/model_library.h"
 #include "offscreen_app.h"
-#include "quality_evaluator.h"
+#include "quality/quality_evaluator.h"
 #include "storage/message_store.h"
 #include "storage/variant_store.h"
 #include "test_models.h"
-#include "variant_builder.h"
-#include "variant_defaults.h"
-#include "variant_list_model.h"
+#include "library/variant_builder.h"
+#include "library/variant_defaults.h"
+#include "library/variant_list_model.h"
 
 #include <QEventLoop>
 #include <QJsonArray>

@@ -1,8 +1,8 @@
 // The first window a person sees: its frame and a placeholder from the first
 // frame on, the pages built afterwards, never a black window while they load.
-#include "app_settings.h"
-#include "data_folder.h"
-#include "nibble_app.h"
+#include "shell/app_settings.h"
+#include "shell/data_folder.h"
+#include "shell/nibble_app.h"
 #include "offscreen_app.h"
 #include "test_models.h"
 

@@ -5,11 +5,11 @@
 // selected, with a notice saying why; a message loads it after all, and the
 // start after that loads it again as usual.
 // Screenshot: <build>/screenshots/interrupted-load-notice.png.
-#include "chat_controller.h"
-#include "engine_host.h"
-#include "load_marker.h"
+#include "chat/chat_controller.h"
+#include "engine_bridge/engine_host.h"
+#include "shell/load_marker.h"
 #include "offscreen_app.h"
-#include "startup_notice.h"
+#include "shell/startup_notice.h"
 #include "test_models.h"
 
 #include <mutex>

@@ -3,10 +3,10 @@
 // dragged file shows the drop overlay; dropping .gguf files or a folder adds
 // them to the library and shows the library page; a dropped .txt adds nothing
 // and says why.
-#include "model_library.h"
+#include "library/model_library.h"
 #include "offscreen_app.h"
 #include "test_models.h"
-#include "variant_list_model.h"
+#include "library/variant_list_model.h"
 
 #include <QFile>
 #include <QMimeData>

@@ -3,21 +3,21 @@
 // first run, "Create variant…" in the model library (and Cancel), deleting a
 // variant with its file, and the quality figures of the comparison page, on
 // one prompt and on the saved chats. Screenshots land in <build>/screenshots.
-#include "chat_controller.h"
-#include "compare_controller.h"
-#include "conversation_list_model.h"
-#include "model_library.h"
-#include "model_registration.h"
+#include "chat/chat_controller.h"
+#include "quality/compare_controller.h"
+#include "chat/conversation_list_model.h"
+#include "library/model_library.h"
+#include "library/model_registration.h"
 #include "offscreen_app.h"
-#include "quality_evaluator.h"
-#include "quality_verdict.h"
+#include "quality/quality_evaluator.h"
+#include "quality/quality_verdict.h"
 #include "storage/conversation_store.h"
 #include "storage/evaluation_store.h"
 #include "storage/message_store.h"
 #include "storage/variant_store.h"
 #include "test_models.h"
-#include "variant_builder.h"
-#include "variant_list_model.h"
+#include "library/variant_builder.h"
+#include "library/variant_list_model.h"
 
 #include <nibble/model_file.h>
 

@@ -9,10 +9,10 @@
 // missing (NIBBLE_VULKAN_LOADER names a file that does not exist, before this
 // process opens the real loader); the notice says that is the reason, and the
 // chat answers on the CPU. Screenshot: no-vulkan-loader-notice.png.
-#include "chat_controller.h"
-#include "engine_host.h"
-#include "gpu_notice.h"
-#include "message_list_model.h"
+#include "chat/chat_controller.h"
+#include "engine_bridge/engine_host.h"
+#include "shell/gpu_notice.h"
+#include "chat/message_list_model.h"
 #include "offscreen_app.h"
 #include "test_models.h"
 

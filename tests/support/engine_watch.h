@@ -3,8 +3,8 @@
 // (the chat window, the API server, the test): how many started, how each
 // that finished went and why each that failed did, in order. For tests
 // linking nibble_app.
-#include "engine_host.h"
-#include "engine_reply.h"
+#include "engine_bridge/engine_host.h"
+#include "engine_bridge/engine_reply.h"
 
 #include <QList>
 #include <QObject>

@@ -1,0 +1,94 @@
+#pragma once
+// The whole desktop app short of main(): opens the database in the data
+// folder, registers the bundled model on first run, starts the engine thread,
+// builds the controllers and loads the QML into a QQmlApplicationEngine.
+// A model whose load never ended the last time (it crashed or hung Nibble)
+// is not loaded on its own at start; the startup notice says why.
+// The GUI tests create one of these to drive the real app.
+#include "shell/data_folder.h"
+#include "storage/database.h"
+
+#include <QObject>
+#include <QQmlApplicationEngine>
+
+#include <memory>
+
+class QQuickWindow;
+
+namespace nibble::app {
+
+class ApiServer;
+class AppSettings;
+class ChatController;
+class CompareController;
+class DeviceList;
+class DownloadListModel;
+class DownloadManager;
+class EngineHost;
+class GpuNotice;
+class LoadMarker;
+class ModelLibrary;
+class QualityEvaluator;
+class StartupNotice;
+class Theme;
+class VariantBuilder;
+class VariantListModel;
+
+class NibbleApp : public QObject {
+    Q_OBJECT
+
+public:
+    // Throws storage::StorageError when the database cannot be opened.
+    explicit NibbleApp(const DataFolder& folder, QObject* parent = nullptr);
+    ~NibbleApp() override;
+
+    // Loads the main window; false when the QML failed to load.
+    bool show();
+    QQuickWindow* window() const;
+
+    QQmlApplicationEngine& qml() { return *qml_; }
+    const storage::Database& database() const { return db_; }
+    AppSettings& settings() { return *settings_; }
+    EngineHost& engine() { return *engine_; }
+    VariantListModel& variants() { return *variants_; }
+    ChatController& chat() { return *chat_; }
+    CompareController& compare() { return *compare_; }
+    ModelLibrary& library() { return *library_; }
+    DownloadManager& downloads() { return *downloads_; }
+    VariantBuilder& builder() { return *builder_; }
+    QualityEvaluator& evaluator() { return *evaluator_; }
+    ApiServer& api() { return *api_; }
+    GpuNotice& gpuNotice() { return *gpuNotice_; }
+    StartupNotice& startupNotice() { return *startupNotice_; }
+
+    static constexpr const char* kMainQml = "qrc:/qt/qml/Nibble/Main.qml";
+
+private:
+    // On first run, the bundled model gets an 8-bit variant in the background.
+    void deriveBundledVariantOnFirstRun();
+    void onVariantRemoved(qint64 variantId);
+
+    DataFolder folder_;
+    storage::Database db_;
+    std::unique_ptr<AppSettings> settings_;
+    std::unique_ptr<Theme> theme_;
+    std::unique_ptr<StartupNotice> startupNotice_;
+    // Before engine_: the engine thread writes it until the thread stops.
+    std::unique_ptr<LoadMarker> loadMarker_;
+    std::unique_ptr<EngineHost> engine_;
+    std::unique_ptr<VariantListModel> variants_;
+    std::unique_ptr<ChatController> chat_;
+    // Before compare_, which hands it the prompts it measures on.
+    std::unique_ptr<QualityEvaluator> evaluator_;
+    std::unique_ptr<CompareController> compare_;
+    std::unique_ptr<ModelLibrary> library_;
+    std::unique_ptr<VariantBuilder> builder_;
+    std::unique_ptr<DeviceList> devices_;
+    std::unique_ptr<GpuNotice> gpuNotice_;
+    std::unique_ptr<DownloadManager> downloads_;
+    std::unique_ptr<DownloadListModel> downloadList_;
+    std::unique_ptr<ApiServer> api_;
+    std::unique_ptr<QQmlApplicationEngine> qml_;
+};
+
+}  // namespace nibble::app
