@@ -8,22 +8,94 @@
 #include <nibble/error.h>
 
 #include <QFileInfo>
+#include <QRegularExpression>
 
 namespace nibble::app {
 
 DownloadManager::DownloadManager(const storage::Database& db, ModelCatalog catalog, QString modelsDir,
                                  DownloadOptions options, QObject* parent)
-    : QObject(parent), db_(db), catalog_(std::move(catalog)), modelsDir_(std::move(modelsDir)) {
+    : QObject(parent),
+      db_(db),
+      catalog_(std::move(catalog)),
+      modelsDir_(std::move(modelsDir)),
+      options_(std::move(options)) {
     // Certificates are always checked: no sslErrors handler ignores them.
     network_.setStrictTransportSecurityEnabled(true);
-    for (const CatalogFile& file : catalog_.files()) {
-        auto task = std::make_unique<DownloadTask>(network_, file, modelsDir_, options);
-        DownloadTask* raw = task.get();
-        connect(raw, &DownloadTask::stateChanged, this, [this, id = file.id] { emit stateChanged(id); });
-        connect(raw, &DownloadTask::progressChanged, this, [this, id = file.id] { emit progressChanged(id); });
-        connect(raw, &DownloadTask::completed, this, [this, raw] { registerDownload(*raw); });
-        tasks_.emplace(file.id, std::move(task));
+    for (const CatalogFile& file : catalog_.files()) addTask(file);
+}
+
+DownloadTask& DownloadManager::addTask(const CatalogFile& file) {
+    auto task = std::make_unique<DownloadTask>(network_, file, modelsDir_, options_);
+    DownloadTask* raw = task.get();
+    connect(raw, &DownloadTask::stateChanged, this, [this, id = file.id] { emit stateChanged(id); });
+    connect(raw, &DownloadTask::progressChanged, this, [this, id = file.id] { emit progressChanged(id); });
+    connect(raw, &DownloadTask::completed, this, [this, raw] { registerDownload(*raw); });
+    tasks_.insert_or_assign(file.id, std::move(task));
+    return *raw;
+}
+
+QString DownloadManager::hubDownloadId(const QString& repo, const QString& fileName) {
+    return QStringLiteral("hf:%1/%2").arg(repo, fileName);
+}
+
+QString DownloadManager::downloadFromHub(const QString& repo, const QString& fileName) {
+    const QString id = hubDownloadId(repo, fileName);
+    if (const DownloadTask* task = find(id); task && (task->state() == DownloadState::Preparing ||
+                                                      task->state() == DownloadState::Downloading ||
+                                                      task->state() == DownloadState::Verifying))
+        return id;
+    hub_.listFiles(repo, [this, id, fileName](HubResult<HubModelFiles> answer) {
+        if (!answer.value) {
+            emit hubDownloadFailed(id, answer.error);
+            return;
+        }
+        for (const HubFile& file : answer.value->files)
+            if (file.parts.contains(fileName)) return startHubFile(id, answer.value->model, file);
+        emit hubDownloadFailed(id,
+                               tr("Hugging Face no longer lists %1 in %2.").arg(fileName, answer.value->model.repo));
+    });
+    return id;
+}
+
+void DownloadManager::startHubFile(const QString& id, const HubModel& model, const HubFile& file) {
+    // Loading a model split into parts is not supported yet.
+    if (file.isSplit()) {
+        emit hubDownloadFailed(id, tr("%1 comes in %2 parts, which Nibble cannot download yet.")
+                                       .arg(file.fileName)
+                                       .arg(file.parts.size()));
+        return;
     }
+    static const QRegularExpression sha256Hex(QStringLiteral("^[0-9a-f]{64}$"));
+    if (file.sizeBytes <= 0 || !sha256Hex.match(file.partSha256.first()).hasMatch()) {
+        emit hubDownloadFailed(id, tr("Hugging Face publishes no checksum for %1, so Nibble cannot check it and "
+                                      "does not download it.")
+                                       .arg(file.fileName));
+        return;
+    }
+    CatalogFile entry;
+    entry.id = id;
+    entry.modelName = model.repo.section('/', -1);
+    entry.publisher = model.author;
+    entry.license = model.license;
+    entry.homepage = hub_.baseUrl();
+    entry.homepage.setPath(entry.homepage.path() + QLatin1Char('/') + model.repo);
+    entry.precision = file.quantization;
+    entry.fileName = file.fileName.section('/', -1);
+    entry.url = hub_.fileUrl(model.repo, file.fileName);
+    entry.sizeBytes = file.sizeBytes;
+    entry.sha256 = file.partSha256.first();
+
+    DownloadTask* task = find(id);
+    // The Hub now publishes a different file under that name: what was
+    // downloaded of the old one is of no use.
+    if (task && (task->file().sha256 != entry.sha256 || task->file().sizeBytes != entry.sizeBytes)) {
+        task->cancel();
+        task = nullptr;
+    }
+    if (!task) task = &addTask(entry);
+    task->setOrigin({tr("the one Hugging Face publishes"), hub_.accessToken().toUtf8(), HubClient::gatedMessage()});
+    emit stateChanged(id);
+    task->start();
 }
 
 DownloadTask* DownloadManager::find(const QString& id) const {

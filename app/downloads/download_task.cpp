@@ -127,6 +127,11 @@ QString DownloadTask::finalPath() const { return QDir(modelsDir_).filePath(file_
 
 QString DownloadTask::hostName() const { return file_.url.host(); }
 
+bool DownloadTask::isSecure(const QUrl& url) const {
+    return url.scheme() == QLatin1String("https") ||
+           (options_.allowLoopbackHttp && url.scheme() == QLatin1String("http") && isLoopback(url));
+}
+
 QString DownloadTask::unreachableMessage() const {
     return tr("Can't reach %1. Check your internet connection.").arg(hostName());
 }
@@ -154,11 +159,9 @@ void DownloadTask::start() {
     if (state_ == DownloadState::Preparing || state_ == DownloadState::Downloading ||
         state_ == DownloadState::Verifying)
         return;
-    const QUrl& url = file_.url;
-    const bool https = url.scheme() == QLatin1String("https");
-    const bool loopbackHttp = options_.allowLoopbackHttp && url.scheme() == QLatin1String("http") && isLoopback(url);
-    if (!https && !loopbackHttp) {
-        fail(tr("Nibble only downloads over a secure (https) connection, and %1 is not one.").arg(url.toString()));
+    if (!isSecure(file_.url)) {
+        fail(tr("Nibble only downloads over a secure (https) connection, and %1 is not one.")
+                 .arg(file_.url.toString()));
         return;
     }
     if (!QDir().mkpath(modelsDir_)) {
@@ -214,12 +217,22 @@ void DownloadTask::sendRequest() {
         fail(tr("Nibble can't write %1: %2").arg(QDir::toNativeSeparators(partPath()), part_.errorString()));
         return;
     }
-    QNetworkRequest request(file_.url);
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::NoLessSafeRedirectPolicy);
+    ++attempts_;
+    redirects_ = 0;
+    get(file_.url);
+}
+
+void DownloadTask::get(const QUrl& url) {
+    QNetworkRequest request(url);
+    // Redirects are followed here, not by Qt, which would send the access
+    // token on to whatever host the file is redirected to.
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
     request.setHeader(QNetworkRequest::UserAgentHeader, QByteArrayLiteral("Nibble"));
+    if (!origin_.accessToken.isEmpty() && url.adjusted(QUrl::RemovePath | QUrl::RemoveQuery) ==
+                                              file_.url.adjusted(QUrl::RemovePath | QUrl::RemoveQuery))
+        request.setRawHeader("Authorization", "Bearer " + origin_.accessToken);
     if (received_ > 0) request.setRawHeader("Range", "bytes=" + QByteArray::number(received_) + '-');
     responseChecked_ = false;
-    ++attempts_;
     rateMarkBytes_ = received_;
     rateTimer_.start();
     speedClock_.start();
@@ -296,8 +309,7 @@ void DownloadTask::writeChunk(const QByteArray& data) {
     if (received_ + data.size() > file_.sizeBytes) {
         stopReply();
         resetPart();
-        fail(tr("The server sent more data than the catalog expects for %1, so the download was stopped.")
-                 .arg(file_.fileName));
+        fail(tr("The server sent more data than %1 should hold, so the download was stopped.").arg(file_.fileName));
         return;
     }
     const qint64 written = part_.write(data);
@@ -346,6 +358,10 @@ void DownloadTask::onFinished() {
 
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     const QNetworkReply::NetworkError error = reply->error();
+    if (status >= 300 && status < 400 && reply->hasRawHeader("Location")) {
+        followRedirect(reply->url().resolved(QUrl::fromEncoded(reply->rawHeader("Location"))));
+        return;
+    }
     if (error == QNetworkReply::NoError && (status == 200 || status == 206)) {
         if (received_ == file_.sizeBytes) {
             verifyAndFinish();
@@ -375,7 +391,8 @@ void DownloadTask::onFinished() {
         return;
     }
     if (status == 401 || status == 403) {
-        fail(tr("%1 refused access to %2.").arg(hostName(), file_.fileName));
+        fail(origin_.accessDenied.isEmpty() ? tr("%1 refused access to %2.").arg(hostName(), file_.fileName)
+                                            : origin_.accessDenied);
         return;
     }
     if (status == 408 || status == 429 || status >= 500 || isTransient(error)) {
@@ -391,6 +408,20 @@ void DownloadTask::onFinished() {
     }
     fail(status >= 400 ? tr("%1 answered with an error (HTTP %2).").arg(hostName()).arg(status)
                        : tr("The download from %1 failed: %2").arg(hostName(), reply->errorString()));
+}
+
+void DownloadTask::followRedirect(const QUrl& url) {
+    if (++redirects_ > kMaxDownloadRedirects) {
+        fail(tr("%1 sent the download of %2 round in circles (too many redirects).").arg(hostName(), file_.fileName));
+        return;
+    }
+    if (!isSecure(url)) {
+        fail(tr("%1 sent the download of %2 to %3, which is not a secure (https) connection, so nothing was "
+                "downloaded from it.")
+                 .arg(hostName(), file_.fileName, url.host()));
+        return;
+    }
+    get(url);
 }
 
 void DownloadTask::retryOrFail(const QString& finalMessage, bool unreachable) {
@@ -431,9 +462,9 @@ void DownloadTask::verifyAndFinish() {
     const QString digest = hashedBytes_ == received_ ? QString::fromLatin1(hash_->result().toHex()) : QString();
     if (digest != file_.sha256) {
         resetPart();
-        fail(
-            tr("The downloaded file is damaged (its checksum does not match the catalog), so it was deleted. "
-               "Press Download to try again."));
+        fail(tr("The downloaded file is damaged (its checksum does not match %1), so it was deleted. "
+                "Press Download to try again.")
+                 .arg(origin_.checksumSource));
         return;
     }
     // A file of that name is either an older copy or a broken earlier attempt;

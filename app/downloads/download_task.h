@@ -52,6 +52,21 @@ struct DownloadOptions {
 // in [0, 1) picks the point in the +-25% band.
 std::chrono::milliseconds retryDelay(int failedAttempts, const DownloadOptions& options, double jitter);
 
+// Where a file's expected size and checksum come from, and what the server
+// needs to hand it over.
+struct DownloadOrigin {
+    // Completes "its checksum does not match ...".
+    QString checksumSource = QStringLiteral("the catalog");
+    // Sent as "Authorization: Bearer <token>"; empty sends none.
+    QByteArray accessToken;
+    // What a 401/403 answer means, in words; empty: a plain refusal.
+    QString accessDenied;
+};
+
+// Redirects a file request may take (a Hub sends downloads to its CDN);
+// more means something is wrong.
+inline constexpr int kMaxDownloadRedirects = 5;
+
 enum class DownloadState { Idle, Preparing, Downloading, Paused, Verifying, Finished, Failed };
 
 class DownloadTask : public QObject {
@@ -63,6 +78,7 @@ public:
     ~DownloadTask() override;
 
     const CatalogFile& file() const { return file_; }
+    void setOrigin(DownloadOrigin origin) { origin_ = std::move(origin); }
     QString partPath() const;
     QString finalPath() const;
 
@@ -92,6 +108,11 @@ private:
     // Closes the part file, and deletes it when it holds nothing.
     void closePart();
     void sendRequest();
+    // One request of the current attempt: the file's URL or where it redirected.
+    void get(const QUrl& url);
+    void followRedirect(const QUrl& url);
+    // https, or http to a loopback address where the options allow it.
+    bool isSecure(const QUrl& url) const;
     void onReadyRead();
     void onFinished();
     bool acceptResponse();
@@ -113,6 +134,7 @@ private:
     CatalogFile file_;
     QString modelsDir_;
     DownloadOptions options_;
+    DownloadOrigin origin_;
 
     DownloadState state_ = DownloadState::Idle;
     QString message_;
@@ -125,6 +147,7 @@ private:
     // The file's first bytes, up to the GGUF magic's length.
     QByteArray head_;
     int attempts_ = 0;
+    int redirects_ = 0;  // in the current attempt
     QTimer retryTimer_;
     QTimer rateTimer_;
     qint64 rateMarkBytes_ = 0;

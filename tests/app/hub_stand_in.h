@@ -8,7 +8,8 @@
 // Each file's bytes come from its own RangeHttpServer (Range, dropped
 // connections, damaged content), as the Hub's LFS files come from its CDN.
 // A gated repository's files answer 401 without a token and 403 with a wrong
-// one, as the Hub's do; the API can answer 429 with Retry-After on request.
+// one, as the Hub's do; the API can answer 429 with Retry-After on request,
+// and a repository's files can redirect to themselves for ever.
 // It records every request's path and Authorization header.
 #include "range_http_server.h"
 
@@ -57,7 +58,8 @@ public:
         qint64 parameters = 0;
         QString architecture;
         QList<File> files;
-        QByteArray rawInfo;  // served instead of the JSON, when set
+        QByteArray rawInfo;         // served instead of the JSON, when set
+        bool redirectLoop = false;  // its files redirect to themselves
     };
 
     static constexpr const char* kGoodToken = "hf_stand_in_good_token";
@@ -139,6 +141,8 @@ private:
                 return send(socket, "401 Unauthorized", R"({"error":"Access to model is restricted."})");
             if (repo != repos_.cend() && repo->gated && seen.authorization != QByteArray("Bearer ") + kGoodToken)
                 return send(socket, "403 Forbidden", R"({"error":"Access to model is restricted."})");
+            if (repo != repos_.cend() && repo->redirectLoop)
+                return send(socket, "302 Found", {}, "Location: " + target + "\r\n");
             if (repo != repos_.cend())
                 for (const File& file : repo->files)
                     if (file.path == filePath && file.cdn)

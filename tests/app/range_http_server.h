@@ -5,7 +5,7 @@
 // next response (or of every one), serve damaged content or a web page,
 // trickle the body out slowly, stall after the headers, ignore Range, answer
 // a Range with the wrong part, or answer 206 without Content-Range.
-// It records every request's Range header.
+// It records every request's Range and Authorization headers.
 #include <QByteArray>
 #include <QList>
 #include <QObject>
@@ -53,6 +53,8 @@ public:
 
     // The Range header of every request so far, empty for none.
     const QList<QByteArray>& rangeHeaders() const { return ranges_; }
+    // The Authorization header of every request so far, empty for none.
+    const QList<QByteArray>& authorizationHeaders() const { return authorizations_; }
 
 private:
     // Lives as long as its socket (a child of it).
@@ -79,9 +81,13 @@ private:
     void respond(Connection* connection) {
         connection->answered = true;
         QByteArray range;
-        for (const QByteArray& line : connection->request.split('\n'))
+        QByteArray authorization;
+        for (const QByteArray& line : connection->request.split('\n')) {
             if (line.toLower().startsWith("range:")) range = line.mid(6).trimmed();
+            if (line.toLower().startsWith("authorization:")) authorization = line.mid(14).trimmed();
+        }
         ranges_.append(range);
+        authorizations_.append(authorization);
 
         QByteArray served = instead_.isEmpty() ? content_ : instead_;
         if (damaged_) served[served.size() / 2] = char(served.at(served.size() / 2) ^ 0x5a);
@@ -153,6 +159,7 @@ private:
     int pieceBytes_ = 0;
     int intervalMs_ = 0;
     QList<QByteArray> ranges_;
+    QList<QByteArray> authorizations_;
 };
 
 }  // namespace nibble::test

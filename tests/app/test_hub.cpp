@@ -1,17 +1,29 @@
-// Hugging Face Hub search against a local stand-in for the Hub
+// Hugging Face Hub search and download against a local stand-in for the Hub
 // (hub_stand_in.h) serving the real test models: search finds GGUF models in
 // the asked order with licence, parameters and instruct/base; a repository's
 // GGUF files come with sizes, checksums and quantization types, split files
-// as one entry; a 429 is retried once after its Retry-After; the other
-// failures read as sentences.
+// as one entry; a download lands verified against the Hub's sha256 and size
+// in models/ and the library, resumes after a dropped connection and after a
+// restart, and a damaged file is deleted with a message. A gated model needs
+// the right token, which never reaches the CDN host; a 429 is retried once
+// after its Retry-After; redirects are bounded; the other failures read as
+// sentences.
+#include "downloads/download_manager.h"
 #include "downloads/hub_client.h"
 #include "hub_stand_in.h"
+#include "storage/database.h"
+#include "storage/variant_store.h"
 #include "test_models.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QNetworkAccessManager>
+#include <QRandomGenerator>
+#include <QSignalSpy>
 #include <QTcpServer>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimeZone>
 
@@ -30,6 +42,7 @@ const QString kGemmaRepo = QStringLiteral("google/gemma-3-270m-GGUF");
 const QString kSplitRepo = QStringLiteral("nibble-test/Split-Model-GGUF");
 const QString kDamagedRepo = QStringLiteral("nibble-test/Damaged-GGUF");
 const QString kBrokenRepo = QStringLiteral("nibble-test/Broken-JSON-GGUF");
+const QString kLoopRepo = QStringLiteral("nibble-test/Loop-GGUF");
 
 QByteArray readAll(const QString& path) {
     QFile file(path);
@@ -49,12 +62,54 @@ HubResult<T> wait(const std::function<void(std::function<void(HubResult<T>)>)>& 
 class TestHub : public QObject {
     Q_OBJECT
 
+    QTemporaryDir dir_;
+    std::unique_ptr<storage::Database> db_;
+    QString modelsDir_;
     QByteArray smol_;
     QByteArray gemma_;
     std::unique_ptr<HubStandIn> hub_;
     HubStandIn::File smolFile_;
     HubStandIn::File gemmaFile_;
     HubStandIn::File damagedFile_;
+
+    DownloadOptions testOptions() const {
+        DownloadOptions options;
+        options.allowLoopbackHttp = true;
+        options.maxAttempts = 4;
+        options.firstRetryDelay = 10ms;
+        options.maxRetryDelay = 40ms;
+        return options;
+    }
+
+    std::unique_ptr<DownloadManager> manager(const QString& token = {}) {
+        auto result = std::make_unique<DownloadManager>(*db_, ModelCatalog::fromFiles({}), modelsDir_, testOptions());
+        result->hub().setBaseUrl(hub_->baseUrl());
+        result->hub().setAccessToken(token);
+        return result;
+    }
+
+    QString modelPath(const QString& fileName) const { return QDir(modelsDir_).filePath(fileName); }
+
+    // Downloads and waits for the end; returns the task's last message.
+    QString download(DownloadManager& manager, const QString& repo, const QString& fileName, DownloadState expected) {
+        QString failure;
+        connect(&manager, &DownloadManager::hubDownloadFailed, this,
+                [&failure](const QString&, const QString& message) { failure = message; });
+        const QString id = manager.downloadFromHub(repo, fileName);
+        const bool ended = QTest::qWaitFor(
+            [&] {
+                const DownloadTask* task = manager.task(id);
+                return !failure.isEmpty() ||
+                       (task && (task->state() == DownloadState::Finished || task->state() == DownloadState::Failed));
+            },
+            kTimeoutMs);
+        manager.disconnect(this);
+        if (!ended) return QStringLiteral("timed out");
+        if (!failure.isEmpty()) return failure;
+        const DownloadTask* task = manager.task(id);
+        if (task->state() != expected) qWarning() << "ended as" << int(task->state()) << task->message();
+        return task->state() == expected ? task->message() : QStringLiteral("unexpected end: ") + task->message();
+    }
 
 private slots:
     void initTestCase() {
@@ -122,8 +177,31 @@ private slots:
                        {},
                        {{damagedFile_.path, damagedFile_.size, smolFile_.sha256, damagedFile_.cdn}},
                        {}});
+        hub_->addRepo({kLoopRepo,
+                       1,
+                       0,
+                       "2020-01-01T00:00:00.000Z",
+                       "mit",
+                       {},
+                       false,
+                       0,
+                       {},
+                       {{smolFile_.path, smolFile_.size, smolFile_.sha256, smolFile_.cdn}},
+                       {},
+                       true});
         hub_->addRepo({kBrokenRepo, 1, 0, "2021-01-01T00:00:00.000Z", {}, {}, false, 0, {}, {}, "{\"id\": [broken"});
     }
+
+    void init() {
+        QVERIFY(dir_.isValid());
+        // Each test starts with an empty models folder and library.
+        const QString root = dir_.filePath(QString::number(QRandomGenerator::global()->generate()));
+        QVERIFY(QDir().mkpath(root));
+        modelsDir_ = QDir(root).filePath("models");
+        db_ = std::make_unique<storage::Database>(storage::Database::open(QDir(root).filePath("nibble.db")));
+    }
+
+    void cleanup() { db_.reset(); }
 
     void quantizationFromFileName_data() {
         QTest::addColumn<QString>("fileName");
@@ -184,7 +262,7 @@ private slots:
         const auto byLikes = wait<QList<HubModel>>(
             [&](auto done) { client.searchModels(QStringLiteral("GGUF"), HubSort::Likes, 10, std::move(done)); });
         QVERIFY2(byLikes.value, qPrintable(byLikes.error));
-        QCOMPARE(byLikes.value->size(), 5);
+        QCOMPARE(byLikes.value->size(), 6);
         QCOMPARE(byLikes.value->at(0).repo, kGemmaRepo);
         QVERIFY(hub_->requests().last().path.contains("sort=likes"));
 
@@ -192,7 +270,7 @@ private slots:
             client.searchModels(QStringLiteral("nibble-test"), HubSort::LastModified, 10, std::move(done));
         });
         QVERIFY2(recent.value, qPrintable(recent.error));
-        QCOMPARE(recent.value->size(), 3);
+        QCOMPARE(recent.value->size(), 4);
         QCOMPARE(recent.value->at(0).repo, kSplitRepo);
 
         const auto none = wait<QList<HubModel>>([&](auto done) {
@@ -282,6 +360,108 @@ private slots:
         QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
         QCOMPARE(hub_->requests().size() - before, 4);
         hub_->rateLimit(0, 1);
+    }
+
+    void searchListDownloadVerify() {
+        auto downloads = manager();
+        const auto found = wait<QList<HubModel>>([&](auto done) {
+            downloads->hub().searchModels(QStringLiteral("SmolLM2"), HubSort::Downloads, 10, std::move(done));
+        });
+        QVERIFY2(found.value && found.value->size() == 1, qPrintable(found.error));
+        const auto files = wait<HubModelFiles>(
+            [&](auto done) { downloads->hub().listFiles(found.value->first().repo, std::move(done)); });
+        QVERIFY2(files.value, qPrintable(files.error));
+        const QString fileName = files.value->files.first().fileName;
+
+        QSignalSpy added(downloads.get(), &DownloadManager::modelAdded);
+        const QString message = download(*downloads, kSmolRepo, fileName, DownloadState::Finished);
+        QVERIFY2(message.isEmpty(), qPrintable(message));
+        QCOMPARE(readAll(modelPath(fileName)), smol_);
+        QVERIFY(!QFile::exists(modelPath(fileName) + ".part"));
+        // The request went to the Hub's resolve URL, which sent it on to the CDN host.
+        QVERIFY(hub_->requests().last().path.endsWith("/" + kSmolRepo.toUtf8() + "/resolve/main/" + fileName.toUtf8()));
+        QCOMPARE(smolFile_.cdn->rangeHeaders().size(), 1);
+
+        QTRY_COMPARE_WITH_TIMEOUT(added.size(), 1, kTimeoutMs);
+        const auto variant = storage::VariantStore(*db_).findByPath(QFileInfo(modelPath(fileName)).canonicalFilePath());
+        QVERIFY(variant.has_value());
+        QCOMPARE(variant->origin, storage::VariantOrigin::Downloaded);
+        QCOMPARE(variant->sha256, smolFile_.sha256);
+        QCOMPARE(added.first().at(0).toString(), DownloadManager::hubDownloadId(kSmolRepo, fileName));
+    }
+
+    void resumesAfterDroppedConnectionAndRestart() {
+        const QString fileName = smolFile_.path;
+        const qsizetype before = smolFile_.cdn->rangeHeaders().size();
+        smolFile_.cdn->dropNextResponseAfter(smol_.size() / 3);
+        {
+            auto downloads = manager();
+            const QString message = download(*downloads, kSmolRepo, fileName, DownloadState::Finished);
+            QVERIFY2(message.isEmpty(), qPrintable(message));
+        }
+        QCOMPARE(readAll(modelPath(fileName)), smol_);
+        const QList<QByteArray> ranges = smolFile_.cdn->rangeHeaders().mid(before);
+        QVERIFY2(ranges.size() >= 2, qPrintable(QString::number(ranges.size())));
+        QCOMPARE(ranges.at(0), QByteArray());
+        QCOMPARE(ranges.at(1), "bytes=" + QByteArray::number(smol_.size() / 3) + '-');
+
+        // A part file left by an earlier run continues where it ends.
+        QVERIFY(QFile::remove(modelPath(fileName)));
+        QFile part(modelPath(fileName) + ".part");
+        QVERIFY(part.open(QIODevice::WriteOnly));
+        part.write(smol_.left(smol_.size() / 2));
+        part.close();
+        auto restarted = manager();
+        const QString message = download(*restarted, kSmolRepo, fileName, DownloadState::Finished);
+        QVERIFY2(message.isEmpty(), qPrintable(message));
+        QCOMPARE(readAll(modelPath(fileName)), smol_);
+        QCOMPARE(smolFile_.cdn->rangeHeaders().last(), "bytes=" + QByteArray::number(smol_.size() / 2) + '-');
+    }
+
+    void checksumMismatchDeletesTheFile() {
+        auto downloads = manager();
+        const QString message = download(*downloads, kDamagedRepo, damagedFile_.path, DownloadState::Failed);
+        QVERIFY2(message.contains("checksum does not match the one Hugging Face publishes"), qPrintable(message));
+        QVERIFY2(message.contains("deleted"), qPrintable(message));
+        QVERIFY(!QFile::exists(modelPath(damagedFile_.path)));
+        QVERIFY(!QFile::exists(modelPath(damagedFile_.path) + ".part"));
+    }
+
+    void gatedModelNeedsTheRightToken() {
+        const QString fileName = gemmaFile_.path;
+        for (const QString& token : {QString(), QStringLiteral("hf_wrong_token")}) {
+            auto downloads = manager(token);
+            const QString message = download(*downloads, kGemmaRepo, fileName, DownloadState::Failed);
+            QCOMPARE(message, HubClient::gatedMessage());
+            QVERIFY(!QFile::exists(modelPath(fileName)));
+            QCOMPARE(hub_->requests().last().authorization,
+                     token.isEmpty() ? QByteArray() : "Bearer " + token.toUtf8());
+        }
+        QCOMPARE(gemmaFile_.cdn->rangeHeaders().size(), 0);
+
+        auto downloads = manager(QString::fromLatin1(HubStandIn::kGoodToken));
+        const QString message = download(*downloads, kGemmaRepo, fileName, DownloadState::Finished);
+        QVERIFY2(message.isEmpty(), qPrintable(message));
+        QCOMPARE(readAll(modelPath(fileName)), gemma_);
+        QCOMPARE(hub_->requests().last().authorization, QByteArray("Bearer ") + HubStandIn::kGoodToken);
+        // The token is for the Hub alone: the CDN host it redirects to never sees it.
+        QCOMPARE(gemmaFile_.cdn->authorizationHeaders(), QList<QByteArray>{QByteArray()});
+    }
+
+    void redirectsAreBounded() {
+        auto downloads = manager();
+        const qsizetype before = hub_->requests().size();
+        const QString message = download(*downloads, kLoopRepo, smolFile_.path, DownloadState::Failed);
+        QVERIFY2(message.contains("too many redirects"), qPrintable(message));
+        // The file list, then the file's URL and each redirect the limit allows.
+        QCOMPARE(hub_->requests().size() - before, 1 + 1 + kMaxDownloadRedirects);
+    }
+
+    void splitModelsAreRefusedForNow() {
+        auto downloads = manager();
+        const QString message = download(*downloads, kSplitRepo, QStringLiteral("Q8_0/Split-Q8_0-00001-of-00002.gguf"),
+                                         DownloadState::Failed);
+        QVERIFY2(message.contains("2 parts"), qPrintable(message));
     }
 };
 
