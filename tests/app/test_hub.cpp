@@ -10,6 +10,7 @@
 // sentences.
 #include "downloads/download_manager.h"
 #include "downloads/hub_client.h"
+#include "downloads/hub_search_model.h"
 #include "hub_stand_in.h"
 #include "storage/database.h"
 #include "storage/variant_store.h"
@@ -23,6 +24,7 @@
 #include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QAbstractItemModelTester>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimeZone>
@@ -360,6 +362,59 @@ private slots:
         QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
         QCOMPARE(hub_->requests().size() - before, 4);
         hub_->rateLimit(0, 1);
+    }
+
+    void parametersText() {
+        QCOMPARE(app::parametersText(0), QString());
+        QCOMPARE(app::parametersText(260'000), QStringLiteral("260K"));
+        QCOMPARE(app::parametersText(134'515'008), QStringLiteral("135M"));
+        QCOMPARE(app::parametersText(1'711'376'384), QStringLiteral("1.7B"));
+        QCOMPARE(app::parametersText(70'553'706'496), QStringLiteral("71B"));
+    }
+
+    void searchModelListsResultsForQml() {
+        QNetworkAccessManager network;
+        HubClient client(network);
+        client.setBaseUrl(hub_->baseUrl());
+        HubSearchModel model(client);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.search(QStringLiteral(" GGUF "));
+        QVERIFY(model.busy());
+        QTRY_VERIFY_WITH_TIMEOUT(!model.busy(), kTimeoutMs);
+        QVERIFY2(model.error().isEmpty(), qPrintable(model.error()));
+        QCOMPARE(model.query(), QStringLiteral("GGUF"));
+        QCOMPARE(model.rowCount(), 6);
+        const QModelIndex first = model.index(0);
+        QCOMPARE(first.data(HubSearchModel::RepoRole).toString(), kSmolRepo);
+        QCOMPARE(first.data(HubSearchModel::ParametersTextRole).toString(), QStringLiteral("135M"));
+        QCOMPARE(first.data(HubSearchModel::InstructRole).toBool(), true);
+        QCOMPARE(first.data(HubSearchModel::LicenseRole).toString(), QStringLiteral("apache-2.0"));
+        QCOMPARE(model.roleNames().value(HubSearchModel::GatedRole), QByteArray("gated"));
+
+        // A new order searches again.
+        model.setSort(QStringLiteral("likes"));
+        QCOMPARE(model.sort(), QStringLiteral("likes"));
+        QTRY_VERIFY_WITH_TIMEOUT(!model.busy(), kTimeoutMs);
+        QCOMPARE(model.index(0).data(HubSearchModel::RepoRole).toString(), kGemmaRepo);
+        QCOMPARE(model.index(0).data(HubSearchModel::GatedRole).toBool(), true);
+        QVERIFY(hub_->requests().last().path.contains("sort=likes"));
+
+        // Only the latest search's answer shows.
+        model.search(QStringLiteral("smol"));
+        model.search(QStringLiteral("gemma"));
+        QTRY_VERIFY_WITH_TIMEOUT(!model.busy(), kTimeoutMs);
+        QTest::qWait(200);
+        QCOMPARE(model.rowCount(), 1);
+        QCOMPARE(model.index(0).data(HubSearchModel::RepoRole).toString(), kGemmaRepo);
+
+        QTcpServer closed;
+        QVERIFY(closed.listen(QHostAddress::LocalHost));
+        client.setBaseUrl(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(closed.serverPort())));
+        closed.close();
+        model.search(QStringLiteral("smol"));
+        QTRY_VERIFY_WITH_TIMEOUT(!model.busy(), kTimeoutMs);
+        QVERIFY2(model.error().contains("Can't reach"), qPrintable(model.error()));
+        QCOMPARE(model.rowCount(), 0);
     }
 
     void searchListDownloadVerify() {
