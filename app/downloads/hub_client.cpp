@@ -178,7 +178,8 @@ void HubClient::searchModels(const QString& query, HubSort sort, int limit,
     QUrl url = baseUrl_;
     url.setPath(url.path() + QStringLiteral("/api/models"));
     QUrlQuery params;
-    params.addQueryItem("search", query.trimmed());
+    // QUrlQuery leaves '+' alone, which servers read as a space.
+    params.addQueryItem("search", query.trimmed().replace(QLatin1Char('+'), QLatin1String("%2B")));
     params.addQueryItem("filter", "gguf");
     params.addQueryItem("sort", sortKey(sort));
     params.addQueryItem("direction", "-1");

@@ -279,6 +279,13 @@ private slots:
             client.searchModels(QStringLiteral("no such model"), HubSort::Downloads, 10, std::move(done));
         });
         QVERIFY(none.value && none.value->isEmpty());
+        // A '+' in the search is one, not a space.
+        const auto plus = wait<QList<HubModel>>([&](auto done) {
+            client.searchModels(QStringLiteral("c++ & co"), HubSort::Downloads, 10, std::move(done));
+        });
+        QVERIFY(plus.value);
+        QVERIFY2(hub_->requests().last().path.contains("search=c%2B%2B%20%26%20co&"),
+                 hub_->requests().last().path.constData());
     }
 
     void fileListGivesSizesChecksumsAndTypes() {
