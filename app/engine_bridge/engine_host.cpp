@@ -15,6 +15,7 @@ EngineHost::EngineHost(QObject* parent) : QObject(parent), worker_(new EngineWor
         loading_ = true;
         loadProgress_ = 0;
         loadingLabel_ = target.label;
+        loadingTarget_ = target;
         lastError_.clear();
         emit loadProgressChanged();
         emit stateChanged();
@@ -147,6 +148,12 @@ void EngineHost::abandon(quint64 requestId) {
 }
 
 void EngineHost::cancelLoad() { worker_->cancelLoad(); }
+
+void EngineHost::releaseIfIdle() {
+    // A load in progress is someone's wish for that model: it is let go once loaded, if still idle.
+    if (busy() || loading_) return;
+    QMetaObject::invokeMethod(worker_, [worker = worker_] { worker->releaseIfIdle(); }, Qt::QueuedConnection);
+}
 
 void EngineHost::unload() {
     QMetaObject::invokeMethod(worker_, [worker = worker_] { worker->unload(); }, Qt::QueuedConnection);

@@ -50,6 +50,10 @@ public:
                                                const GenerateOptions& options);
     Q_INVOKABLE void cancelLoad();
     void unload();
+    // Unloads the resident model when no generation is running or waiting,
+    // and leaves it otherwise: for EngineArbiter, which needs its memory for
+    // a background job. The next generation loads it again.
+    void releaseIfIdle();
 
     bool loading() const { return loading_; }
     bool busy() const { return pendingGenerations_ > 0; }
@@ -61,6 +65,8 @@ public:
     int contextLength() const { return contextLength_; }
     QString contextWarning() const { return contextWarning_; }
     QString lastError() const { return lastError_; }
+    // The file of the model in memory or being loaded; empty when there is none.
+    QString heldFilePath() const { return loading_ ? loadingTarget_.filePath : resident_.filePath; }
 
 signals:
     void stateChanged();
@@ -99,6 +105,7 @@ private:
     bool loading_ = false;
     double loadProgress_ = 0;
     QString loadingLabel_;
+    EngineTarget loadingTarget_;
     EngineTarget resident_;
     QString backend_;
     int contextLength_ = 0;

@@ -61,6 +61,14 @@ void EngineWorker::unload() {
     emit unloaded();
 }
 
+void EngineWorker::releaseIfIdle() {
+    {
+        const std::lock_guard lock(requestsMutex_);
+        if (!queued_.empty() || running_) return;
+    }
+    unload();
+}
+
 void EngineWorker::enqueue(quint64 requestId, RequestSource source, CancelFlag cancel, std::function<void()> run) {
     const std::lock_guard lock(requestsMutex_);
     queued_.push_back({requestId, source, std::move(cancel), std::move(run)});

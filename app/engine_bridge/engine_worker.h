@@ -54,6 +54,9 @@ public:
     void generateExact(quint64 requestId, const EngineTarget& target, const PromptInput& prompt,
                        const GenerateOptions& options);
     void unload();
+    // Unloads unless a generation is queued: one queued since the caller
+    // looked keeps its model. Never in a reply, as it runs between them.
+    void releaseIfIdle();
 
     // Safe from any thread: queues a generation; `run` carries it out on the
     // worker's thread, calling generate() or generateExact() with options
