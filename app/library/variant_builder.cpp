@@ -106,10 +106,11 @@ void build(BuildJob& job) {
 }  // namespace
 
 VariantBuilder::VariantBuilder(const storage::Database& db, VariantListModel& variants, QString modelsFolder,
-                               QObject* parent)
-    : QObject(parent), db_(db), variants_(variants), modelsFolder_(std::move(modelsFolder)) {
-    connect(&task_, &BackgroundTask::progressChanged, this, &VariantBuilder::progressChanged);
-    connect(&task_, &BackgroundTask::finished, this, &VariantBuilder::onJobFinished);
+                               EngineArbiter& arbiter, QObject* parent)
+    : QObject(parent), db_(db), variants_(variants), modelsFolder_(std::move(modelsFolder)), task_(arbiter) {
+    connect(&task_, &LeasedTask::progressChanged, this, &VariantBuilder::progressChanged);
+    connect(&task_, &LeasedTask::waitingChanged, this, &VariantBuilder::progressChanged);
+    connect(&task_, &LeasedTask::finished, this, &VariantBuilder::onJobFinished);
 }
 
 VariantBuilder::~VariantBuilder() = default;
@@ -120,6 +121,7 @@ qint64 VariantBuilder::sourceVariantId() const { return job_ ? job_->sourceId : 
 
 QString VariantBuilder::phase() const {
     if (!job_) return {};
+    if (task_.waiting()) return task_.waitingReason();
     switch (job_->phase.load()) {
     case Phase::Calibrating: return tr("Measuring which weights matter");
     case Phase::Quantizing: return tr("Quantizing");
@@ -229,7 +231,7 @@ bool VariantBuilder::create(qint64 sourceVariantId, const QString& recipeKey) {
     }
     job_ = job;
     setMessage({});
-    task_.start(job, [job] { build(*job); });
+    task_.start(job, EngineArbiter::modelBytes(job->sourcePath), [job] { build(*job); });
     emit stateChanged();
     emit progressChanged();
     return true;

@@ -3,8 +3,10 @@
 // importance measured on the user's own chats. The quantizer and the new
 // file's checksum run on a worker thread while the app stays usable; the
 // result joins the library as a variant derived from its source. Cancelling
-// leaves no file behind. One variant is made at a time.
-#include "shell/background_task.h"
+// leaves no file behind. One variant is made at a time, once an
+// EngineArbiter lease on the source's bytes (the quantizer reads it whole,
+// and loads it to calibrate) lets it share memory with the chat's model.
+#include "engine_bridge/leased_task.h"
 
 #include <QObject>
 #include <QVariantList>
@@ -17,6 +19,7 @@ class Database;
 
 namespace nibble::app {
 
+class EngineArbiter;
 class VariantListModel;
 struct BuildJob;
 
@@ -33,7 +36,7 @@ class VariantBuilder : public QObject {
 
 public:
     VariantBuilder(const storage::Database& db, VariantListModel& variants, QString modelsFolder,
-                   QObject* parent = nullptr);
+                   EngineArbiter& arbiter, QObject* parent = nullptr);
     // Cancels the variant being made and waits for its thread.
     ~VariantBuilder() override;
 
@@ -42,7 +45,7 @@ public:
     QString label() const;
     qint64 sourceVariantId() const;
     double progress() const { return task_.progress(); }
-    // What the worker is doing, in words: calibrating, quantizing, checking the file.
+    // What the worker is doing, in words: waiting for memory, calibrating, quantizing, checking the file.
     QString phase() const;
     // How the last one went, and the quantizer's warnings about it.
     QString message() const { return message_; }
@@ -76,7 +79,7 @@ private:
     VariantListModel& variants_;
     QString modelsFolder_;
     std::shared_ptr<BuildJob> job_;
-    BackgroundTask task_;
+    LeasedTask task_;
     QString message_;
     QStringList warnings_;
 };

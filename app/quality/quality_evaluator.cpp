@@ -77,10 +77,11 @@ std::vector<ChatMessage> promptConversation(const QString& systemPrompt, const Q
 }  // namespace
 
 QualityEvaluator::QualityEvaluator(const storage::Database& db, VariantListModel& variants, AppSettings& settings,
-                                   QObject* parent)
-    : QObject(parent), db_(db), variants_(variants), settings_(settings) {
-    connect(&task_, &BackgroundTask::progressChanged, this, &QualityEvaluator::progressChanged);
-    connect(&task_, &BackgroundTask::finished, this, &QualityEvaluator::onJobFinished);
+                                   EngineArbiter& arbiter, QObject* parent)
+    : QObject(parent), db_(db), variants_(variants), settings_(settings), task_(arbiter) {
+    connect(&task_, &LeasedTask::progressChanged, this, &QualityEvaluator::progressChanged);
+    connect(&task_, &LeasedTask::waitingChanged, this, &QualityEvaluator::stateChanged);
+    connect(&task_, &LeasedTask::finished, this, &QualityEvaluator::onJobFinished);
 }
 
 QualityEvaluator::~QualityEvaluator() = default;
@@ -88,9 +89,11 @@ QualityEvaluator::~QualityEvaluator() = default;
 QString QualityEvaluator::task() const {
     if (!job_) return {};
     const QString variant = variants_.labelOf(job_->variantId), reference = variants_.labelOf(job_->referenceId);
-    return job_->mode == QLatin1String("prompt")
-               ? tr("Measuring %1 against %2 on this prompt").arg(variant, reference)
-               : tr("Measuring %1 against %2 on %3 of your saved chats").arg(variant, reference, turnsText(job_->items));
+    const QString what =
+        job_->mode == QLatin1String("prompt")
+            ? tr("Measuring %1 against %2 on this prompt").arg(variant, reference)
+            : tr("Measuring %1 against %2 on %3 of your saved chats").arg(variant, reference, turnsText(job_->items));
+    return task_.waiting() ? tr("%1. %2").arg(what, task_.waitingReason()) : what;
 }
 
 bool QualityEvaluator::evaluatePrompt(qint64 referenceId, qint64 variantId, const QString& prompt,
@@ -173,7 +176,8 @@ bool QualityEvaluator::start(std::shared_ptr<EvaluationJob> job) {
     // The last result's caption and figures do not belong to this run.
     setOutcome({}, {});
     job_ = std::move(job);
-    task_.start(job_, [job = job_] { evaluate(*job); });
+    const uint64_t bytes = EngineArbiter::modelBytes(reference->filePath) + EngineArbiter::modelBytes(variant->filePath);
+    task_.start(job_, bytes, [job = job_] { evaluate(*job); });
     emit stateChanged();
     emit progressChanged();
     return true;

@@ -3,8 +3,10 @@
 // comparison (KL divergence, same top token, perplexity, speed) on a worker
 // thread: on one prompt (after a side-by-side comparison) or on the user
 // turns of the saved chats. Every measurement is kept in the database; one on
-// the chats also becomes the variant's quality figures in the library.
-#include "shell/background_task.h"
+// the chats also becomes the variant's quality figures in the library. Both
+// models are loaded at once, so a measurement waits for an EngineArbiter
+// lease on their bytes before it starts.
+#include "engine_bridge/leased_task.h"
 
 #include <QObject>
 #include <QVariantMap>
@@ -18,6 +20,7 @@ class Database;
 namespace nibble::app {
 
 class AppSettings;
+class EngineArbiter;
 class VariantListModel;
 struct EvaluationJob;
 
@@ -35,13 +38,14 @@ class QualityEvaluator : public QObject {
 
 public:
     QualityEvaluator(const storage::Database& db, VariantListModel& variants, AppSettings& settings,
-                     QObject* parent = nullptr);
+                     EngineArbiter& arbiter, QObject* parent = nullptr);
     // Cancels the measurement in progress and waits for its thread.
     ~QualityEvaluator() override;
 
     bool running() const { return job_ != nullptr; }
-    // What is being measured, in words.
+    // What is being measured, in words, and what it waits for before it starts.
     QString task() const;
+    bool waiting() const { return task_.waiting(); }
     double progress() const { return task_.progress(); }
     // The last measurement: {mode ("prompt" | "chats"), dataset, referenceId, variantId,
     // referenceLabel, variantLabel, scoredTokens, kldMean, kldMeanError, kldP99,
@@ -82,7 +86,7 @@ private:
     VariantListModel& variants_;
     AppSettings& settings_;
     std::shared_ptr<EvaluationJob> job_;
-    BackgroundTask task_;
+    LeasedTask task_;
     QVariantMap result_;
     QString message_;
 };

@@ -8,6 +8,7 @@
 #include "shell/device_list.h"
 #include "downloads/download_list_model.h"
 #include "downloads/download_manager.h"
+#include "engine_bridge/engine_arbiter.h"
 #include "engine_bridge/engine_host.h"
 #include "shell/gpu_notice.h"
 #include "shell/load_marker.h"
@@ -28,6 +29,8 @@
 #include <QQmlContext>
 #include <QQuickStyle>
 #include <QQuickWindow>
+
+#include <limits>
 
 namespace nibble::app {
 
@@ -55,6 +58,8 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     connect(
         engine_.get(), &EngineHost::loadEnded, this, [marker = loadMarker_.get()] { marker->end(); },
         Qt::DirectConnection);
+    // Measured before any model is loaded; where the platform cannot say, jobs are not held back.
+    arbiter_ = std::make_unique<EngineArbiter>(*engine_, EngineArbiter::availableMemoryBytes().value_or(std::numeric_limits<uint64_t>::max()));
     variants_ = std::make_unique<VariantListModel>(db_);
     if (interrupted) {
         const QString name = !interrupted->label.isEmpty() ? interrupted->label
@@ -67,10 +72,10 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     }
     chat_ = std::make_unique<ChatController>(db_, *engine_, *settings_, *variants_,
                                              interrupted ? interrupted->variantId : 0);
-    evaluator_ = std::make_unique<QualityEvaluator>(db_, *variants_, *settings_);
+    evaluator_ = std::make_unique<QualityEvaluator>(db_, *variants_, *settings_, *arbiter_);
     compare_ = std::make_unique<CompareController>(*engine_, *settings_, *chat_, *evaluator_);
     library_ = std::make_unique<ModelLibrary>(db_, *variants_, folder_.modelsFolder());
-    builder_ = std::make_unique<VariantBuilder>(db_, *variants_, folder_.modelsFolder());
+    builder_ = std::make_unique<VariantBuilder>(db_, *variants_, folder_.modelsFolder(), *arbiter_);
     connect(library_.get(), &ModelLibrary::variantRemoved, this, &NibbleApp::onVariantRemoved);
     devices_ = std::make_unique<DeviceList>();
     gpuNotice_ = std::make_unique<GpuNotice>(*settings_);

@@ -24,6 +24,7 @@ class CompareController;
 class DeviceList;
 class DownloadListModel;
 class DownloadManager;
+class EngineArbiter;
 class EngineHost;
 class GpuNotice;
 class LoadMarker;
@@ -76,6 +77,8 @@ private:
     // Before engine_: the engine thread writes it until the thread stops.
     std::unique_ptr<LoadMarker> loadMarker_;
     std::unique_ptr<EngineHost> engine_;
+    // Before the jobs that hold its leases.
+    std::unique_ptr<EngineArbiter> arbiter_;
     std::unique_ptr<VariantListModel> variants_;
     std::unique_ptr<ChatController> chat_;
     // Before compare_, which hands it the prompts it measures on.
