@@ -5,13 +5,6 @@
 #include <QFileInfo>
 #include <QPointer>
 
-#include <fstream>
-#include <string>
-
-#ifdef _WIN32
-#define WIN32_LEAN_AND_MEAN
-#include <windows.h>
-#endif
 
 namespace nibble::app {
 
@@ -27,28 +20,6 @@ EngineArbiter::EngineArbiter(EngineHost& host, uint64_t budgetBytes, QObject* pa
 
 EngineArbiter::~EngineArbiter() {
     for (ModelLease* lease : leases_) lease->arbiter_ = nullptr;
-}
-
-std::optional<uint64_t> EngineArbiter::availableMemoryBytes() {
-    // The engine reads the same figure to size a context; it keeps its
-    // reading to itself, so the app reads it the same way here.
-#if defined(__linux__)
-    std::ifstream meminfo("/proc/meminfo");
-    std::string key, unit;
-    uint64_t kib = 0;
-    while (meminfo >> key >> kib) {
-        std::getline(meminfo, unit);
-        if (key == "MemAvailable:") return kib * 1024;
-    }
-    return std::nullopt;
-#elif defined(_WIN32)
-    MEMORYSTATUSEX status{};
-    status.dwLength = sizeof status;
-    if (!GlobalMemoryStatusEx(&status)) return std::nullopt;
-    return uint64_t(status.ullAvailPhys);
-#else
-    return std::nullopt;
-#endif
 }
 
 uint64_t EngineArbiter::modelBytes(const QString& filePath) {

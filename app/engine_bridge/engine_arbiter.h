@@ -15,7 +15,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <vector>
 
 namespace nibble::app {
@@ -56,9 +55,6 @@ public:
     EngineArbiter(EngineHost& host, uint64_t budgetBytes, QObject* parent = nullptr);
     ~EngineArbiter() override;
 
-    // The memory free for models now, before any is loaded: the budget the
-    // app starts with. Null where the platform cannot say.
-    static std::optional<uint64_t> availableMemoryBytes();
     // What loading the model in filePath takes: its file, which the engine
     // reads whole (its KV cache and scratch are small beside it at the
     // context lengths background jobs use). 0 when the file is missing.

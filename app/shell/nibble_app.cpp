@@ -1,6 +1,7 @@
 #include "shell/nibble_app.h"
 
 #include "api_server/api_server.h"
+#include "nibble/available_memory.h"
 #include "shell/app_settings.h"
 #include "chat/chat_controller.h"
 #include "quality/compare_controller.h"
@@ -59,7 +60,7 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
         engine_.get(), &EngineHost::loadEnded, this, [marker = loadMarker_.get()] { marker->end(); },
         Qt::DirectConnection);
     // Measured before any model is loaded; where the platform cannot say, jobs are not held back.
-    arbiter_ = std::make_unique<EngineArbiter>(*engine_, EngineArbiter::availableMemoryBytes().value_or(std::numeric_limits<uint64_t>::max()));
+    arbiter_ = std::make_unique<EngineArbiter>(*engine_, nibble::availableMemoryBytes().value_or(std::numeric_limits<uint64_t>::max()));
     variants_ = std::make_unique<VariantListModel>(db_);
     if (interrupted) {
         const QString name = !interrupted->label.isEmpty() ? interrupted->label

@@ -2,7 +2,7 @@
 
 #include "api/context_choice.h"
 #include "chat/builtin_templates.h"
-#include "model/available_memory.h"
+#include "nibble/available_memory.h"
 #include "cpu/cpu_transformer.h"
 #include "cpu/kernels.h"
 #include "nibble/file_type.h"

@@ -1,4 +1,4 @@
-#include "model/available_memory.h"
+#include "nibble/available_memory.h"
 
 #include <charconv>
 #include <cstdlib>
