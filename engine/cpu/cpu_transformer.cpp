@@ -18,7 +18,7 @@ CpuTransformer::CpuTransformer(const ModelConfig& config, const ModelWeights& we
     kCache_ = LazyFloats(size_t(c_.nLayer) * context_ * kvRow);
     vCache_ = LazyFloats(size_t(c_.nLayer) * context_ * vRow);
     outputNorm_ = tensorToFloat(*w_.outputNorm);
-    if (w_.ropeFreqs) ropeFreqs_ = tensorToFloat(*w_.ropeFreqs);
+    if (const Tensor* factors = w_.ropeFactors(c_, contextLength)) ropeFreqs_ = tensorToFloat(*factors);
     for (const LayerWeights& L : w_.layers) {
         LayerNorms n;
         n.attn = tensorToFloat(*L.attnNorm);
@@ -71,6 +71,13 @@ std::string CpuTransformer::description() const {
     return describe(fast_ ? &fast_->kernels() : nullptr, pool_.size());
 }
 
+void CpuTransformer::rotate(float* head, const RopePlan& rope, int pos, const float* freqFactors) {
+    cpu::rope(head, int(rope.dims), pos, rope.base, rope.freqScale, rope.neox, freqFactors);
+    // ggml scales cos and sin by the factor; scaling their rotation after is the same to rounding.
+    if (rope.attnFactor != 1.0f)
+        for (uint32_t i = 0; i < rope.dims; ++i) head[i] *= rope.attnFactor;
+}
+
 void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool allLogits, std::vector<float>& logits) {
     const int batch = static_cast<int>(tokens.size());
     if (batch == 0) return;
@@ -93,6 +100,7 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
             for (int i = 0; i < E; ++i) x[size_t(b) * E + i] *= c_.embeddingScale;
     }
 
+    const float* factors = ropeFreqs_.empty() ? nullptr : ropeFreqs_.data();
     // A cancel is noticed within a layer: a prompt chunk of a large model can
     // take seconds, and a queued request waits on it.
     for (uint32_t l = 0; l < c_.nLayer; ++l) {
@@ -121,14 +129,12 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
             for (int h = 0; h < H; ++h) {
                 float* head = qb + h * Dk;
                 if (P.qkNorm) cpu::rmsNorm(head, N.q.data(), head, Dk, c_.rmsEps);
-                cpu::rope(head, int(P.rope.dims), pos, P.rope.base, P.rope.freqScale, P.rope.neox,
-                          ropeFreqs_.empty() ? nullptr : ropeFreqs_.data());
+                rotate(head, P.rope, pos, factors);
             }
             for (int h = 0; h < Hkv; ++h) {
                 float* head = kb + h * Dk;
                 if (P.qkNorm) cpu::rmsNorm(head, N.k.data(), head, Dk, c_.rmsEps);
-                cpu::rope(head, int(P.rope.dims), pos, P.rope.base, P.rope.freqScale, P.rope.neox,
-                          ropeFreqs_.empty() ? nullptr : ropeFreqs_.data());
+                rotate(head, P.rope, pos, factors);
             }
             std::copy(kb, kb + kDim, kLayer + size_t(pos) * kDim);
             std::copy(vb, vb + vDim, vLayer + size_t(pos) * vDim);

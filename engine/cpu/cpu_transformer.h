@@ -38,6 +38,10 @@ public:
 
     // Sees the input of every weight-matrix multiplication (batch rows of the
     // matrix's row length): how calibration collects activation statistics.
+    // RoPE of one head at a position: freqFactors (rope.dims / 2 divisors of
+    // the angles) may be null; LongRoPE's attention factor is included.
+    static void rotate(float* head, const RopePlan& rope, int pos, const float* freqFactors);
+
     using ActivationObserver = std::function<void(const Tensor& weight, const float* input, int batch)>;
     void setActivationObserver(ActivationObserver observer) { observer_ = std::move(observer); }
 

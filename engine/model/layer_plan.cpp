@@ -9,7 +9,7 @@ std::vector<LayerPlan> planLayers(const ModelConfig& c) {
         const bool sliding = l < c.layerIsSliding.size() && c.layerIsSliding[l];
         LayerPlan p;
         p.rope = {c.ropeDims, c.ropeStyle == RopeStyle::NeoX, sliding ? c.ropeBaseSliding : c.ropeBase,
-                  sliding ? c.ropeFreqScaleSliding : c.ropeFreqScale};
+                  sliding ? c.ropeFreqScaleSliding : c.ropeFreqScale, c.ropeAttnFactor};
         p.window = sliding ? c.slidingWindow : 0;
         p.attentionScale = c.attentionScale;
         p.attnSoftcap = c.attnSoftcap;

@@ -16,6 +16,7 @@ struct RopePlan {
     bool neox = false;  // rotate the two halves of a head rather than adjacent pairs
     float base = 10000.0f;
     float freqScale = 1.0f;
+    float attnFactor = 1.0f;  // multiplies the rotated dimensions (LongRoPE)
 };
 
 struct LayerPlan {

@@ -59,9 +59,10 @@ ModelConfig ModelConfig::fromGguf(const gguf::GgufFile& file) {
     const bool isLlama = a == "llama" || a == "mistral";
     const bool isQwen2 = a == "qwen2", isQwen3 = a == "qwen3";
     const bool isGemma2 = a == "gemma2", isGemma3 = a == "gemma3";
-    if (!isLlama && !isQwen2 && !isQwen3 && !isGemma2 && !isGemma3)
+    const bool isPhi3 = a == "phi3";
+    if (!isLlama && !isQwen2 && !isQwen3 && !isGemma2 && !isGemma3 && !isPhi3)
         throw Error(ErrorKind::Unsupported, file.displayName() + ": the model architecture \"" + a +
-                                                "\" is not supported (supported: llama, mistral, qwen2, qwen3, gemma2, gemma3)");
+                                                "\" is not supported (supported: llama, mistral, qwen2, qwen3, gemma2, gemma3, phi3)");
     MetaReader m(file, a);
     c.nEmbd = m.required("embedding_length");
     c.nLayer = m.required("block_count");
@@ -86,6 +87,10 @@ ModelConfig ModelConfig::fromGguf(const gguf::GgufFile& file) {
         throw Error(ErrorKind::Unsupported, file.displayName() + ": RoPE scaling \"" + std::string(*type) + "\" is not supported");
     }
     c.ropeFreqScaleSliding = c.ropeFreqScale;
+    c.ropeOriginalContext = m.optional("rope.scaling.original_context_length", c.trainedContext);
+    c.ropeAttnFactor = m.optionalFloat("rope.scaling.attn_factor", 1.0f);
+    if (!(c.ropeAttnFactor > 0) || !std::isfinite(c.ropeAttnFactor))
+        throw Error(ErrorKind::InvalidFile, file.displayName() + ": metadata " + a + ".rope.scaling.attn_factor has an invalid value");
 
     if (auto v = file.getInt(a + ".vocab_size"); v && *v > 0) c.nVocab = static_cast<uint32_t>(*v);
     else if (const gguf::Value* tokens = file.find("tokenizer.ggml.tokens")) c.nVocab = static_cast<uint32_t>(tokens->count);
@@ -100,6 +105,15 @@ ModelConfig ModelConfig::fromGguf(const gguf::GgufFile& file) {
     } else if (isQwen3) {
         c.ropeStyle = RopeStyle::NeoX;
         c.qkNorm = true;
+    } else if (isPhi3) {
+        c.ropeStyle = RopeStyle::NeoX;
+        c.fusedProjections = true;
+        // The converter writes Hugging Face's sliding_window, 0 when there is
+        // none. llama.cpp ignores it for Phi 3; Hugging Face applies it to
+        // every layer, as we do. Phi-3.5-mini's and Phi-4-mini's windows are
+        // longer than their contexts, so there the two agree.
+        c.slidingWindow = m.optional("attention.sliding_window", 0);
+        for (uint32_t l = 0; l < c.nLayer; ++l) c.layerIsSliding[l] = c.slidingWindow > 0;
     } else if (isGemma2 || isGemma3) {
         c.ropeStyle = RopeStyle::NeoX;
         c.activation = Activation::GeluTanh;

@@ -24,6 +24,10 @@ struct ModelConfig {
     float ropeBaseSliding = 10000.0f;  // layers with a sliding window (Gemma 3) use their own base
     float ropeFreqScale = 1.0f;   // linear scaling: 1 / factor
     float ropeFreqScaleSliding = 1.0f;
+    // LongRoPE (Phi 3): a context longer than this rotates with the long
+    // per-dimension factors, a shorter one with the short factors.
+    uint32_t ropeOriginalContext = 0;
+    float ropeAttnFactor = 1.0f;  // scales the rotated dimensions of q and k (LongRoPE, YaRN)
     Activation activation = Activation::SiLU;
     float embeddingScale = 1.0f;  // Gemma multiplies embeddings by sqrt(nEmbd)
     float attentionScale = 0.0f;  // scale of q·k
@@ -34,6 +38,7 @@ struct ModelConfig {
     bool qkNorm = false;          // per-head RMSNorm of q and k (Qwen 3, Gemma 3)
     bool postNorms = false;       // norms after attention and after the FFN (Gemma 2/3)
     bool qkvBias = false;         // Qwen 2
+    bool fusedProjections = false; // Phi 3: one q/k/v matrix and one gate/up matrix per layer
 
     static ModelConfig fromGguf(const gguf::GgufFile& file);
 };

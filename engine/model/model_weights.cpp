@@ -41,6 +41,20 @@ private:
     const gguf::GgufFile& file_;
 };
 
+// Rows [first, first + count) of a matrix, as a tensor of its own with the
+// fused tensor's name (what error messages and importance statistics show).
+std::unique_ptr<Tensor> rowSlice(const Tensor& fused, uint64_t first, uint64_t count) {
+    const uint64_t rowBytes = fused.byteSize / fused.rows();
+    auto slice = std::make_unique<Tensor>();
+    slice->name = fused.name;
+    slice->shape = {fused.shape[0], count};
+    slice->type = fused.type;
+    slice->offset = fused.offset + first * rowBytes;
+    slice->byteSize = count * rowBytes;
+    slice->data = fused.data + first * rowBytes;
+    return slice;
+}
+
 // Float matrices up to this many elements are checked whole at load (16 MiB
 // as F32: every tensor of a small model, no more than a moment's reading).
 constexpr uint64_t kCheckedMatrixElements = uint64_t(1) << 22;
@@ -53,7 +67,7 @@ bool isChecked(const Tensor& t) {
 }  // namespace
 
 std::vector<const Tensor*> ModelWeights::all() const {
-    std::vector<const Tensor*> every = {tokenEmbedding, outputNorm, output, ropeFreqs};
+    std::vector<const Tensor*> every = {tokenEmbedding, outputNorm, output, ropeFreqs, ropeFactorsShort, ropeFactorsLong};
     for (const LayerWeights& L : layers)
         every.insert(every.end(), {L.attnNorm, L.wq, L.wk, L.wv, L.wo, L.bq, L.bk, L.bv, L.qNorm, L.kNorm,
                                    L.postAttnNorm, L.ffnNorm, L.gate, L.up, L.down, L.postFfnNorm});
@@ -74,6 +88,11 @@ void ModelWeights::checkNumbers(const gguf::GgufFile& file) const {
     }
 }
 
+const Tensor* ModelWeights::ropeFactors(const ModelConfig& c, int contextLength) const {
+    if (ropeFreqs) return ropeFreqs;
+    return uint64_t(contextLength) > c.ropeOriginalContext && ropeFactorsLong ? ropeFactorsLong : ropeFactorsShort;
+}
+
 ModelWeights ModelWeights::bind(const gguf::GgufFile& file, const ModelConfig& c) {
     Binder b(file);
     ModelWeights w;
@@ -82,15 +101,24 @@ ModelWeights ModelWeights::bind(const gguf::GgufFile& file, const ModelConfig& c
     w.output = b.get("output.weight", {c.nEmbd, c.nVocab}, false);
     if (!w.output) w.output = w.tokenEmbedding;
     w.ropeFreqs = b.get("rope_freqs.weight", {c.ropeDims / 2}, false);
+    w.ropeFactorsShort = b.get("rope_factors_short.weight", {c.ropeDims / 2}, false);
+    w.ropeFactorsLong = b.get("rope_factors_long.weight", {c.ropeDims / 2}, false);
     const uint64_t q = uint64_t(c.nHead) * c.headDimK, k = uint64_t(c.nHeadKv) * c.headDimK,
                    v = uint64_t(c.nHeadKv) * c.headDimV, o = uint64_t(c.nHead) * c.headDimV;
     for (uint32_t l = 0; l < c.nLayer; ++l) {
         const std::string p = "blk." + std::to_string(l) + ".";
         LayerWeights L;
         L.attnNorm = b.get(p + "attn_norm.weight", {c.nEmbd});
-        L.wq = b.get(p + "attn_q.weight", {c.nEmbd, q});
-        L.wk = b.get(p + "attn_k.weight", {c.nEmbd, k});
-        L.wv = b.get(p + "attn_v.weight", {c.nEmbd, v});
+        if (c.fusedProjections) {
+            const Tensor* qkv = b.get(p + "attn_qkv.weight", {c.nEmbd, q + k + v});
+            L.wq = w.slices.emplace_back(rowSlice(*qkv, 0, q)).get();
+            L.wk = w.slices.emplace_back(rowSlice(*qkv, q, k)).get();
+            L.wv = w.slices.emplace_back(rowSlice(*qkv, q + k, v)).get();
+        } else {
+            L.wq = b.get(p + "attn_q.weight", {c.nEmbd, q});
+            L.wk = b.get(p + "attn_k.weight", {c.nEmbd, k});
+            L.wv = b.get(p + "attn_v.weight", {c.nEmbd, v});
+        }
         L.wo = b.get(p + "attn_output.weight", {o, c.nEmbd});
         if (c.qkvBias) {
             L.bq = b.get(p + "attn_q.bias", {q});
@@ -106,8 +134,15 @@ ModelWeights ModelWeights::bind(const gguf::GgufFile& file, const ModelConfig& c
             L.postFfnNorm = b.get(p + "post_ffw_norm.weight", {c.nEmbd});
         }
         L.ffnNorm = b.get(p + "ffn_norm.weight", {c.nEmbd});
-        L.gate = b.get(p + "ffn_gate.weight", {c.nEmbd, c.nFf});
-        L.up = b.get(p + "ffn_up.weight", {c.nEmbd, c.nFf});
+        if (c.fusedProjections) {
+            // Gate rows first, then up rows: Hugging Face's gate_up_proj, split in halves.
+            const Tensor* gateUp = b.get(p + "ffn_up.weight", {c.nEmbd, 2 * uint64_t(c.nFf)});
+            L.gate = w.slices.emplace_back(rowSlice(*gateUp, 0, c.nFf)).get();
+            L.up = w.slices.emplace_back(rowSlice(*gateUp, c.nFf, c.nFf)).get();
+        } else {
+            L.gate = b.get(p + "ffn_gate.weight", {c.nEmbd, c.nFf});
+            L.up = b.get(p + "ffn_up.weight", {c.nEmbd, c.nFf});
+        }
         L.down = b.get(p + "ffn_down.weight", {c.nFf, c.nEmbd});
         w.layers.push_back(L);
     }

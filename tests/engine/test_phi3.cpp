@@ -1,0 +1,172 @@
+// The Phi 3 architecture as llama.cpp's files lay it out (Phi-3.5-mini,
+// Phi-4-mini): fused q/k/v and gate/up matrices split into row ranges at load,
+// LongRoPE's short and long factors chosen by the context length and its
+// attention factor, partial rotary; checked against the same weights
+// written unfused, against hand-computed rotations, and against figures
+// llama.cpp produced on the same synthetic file.
+#include "cpu/cpu_transformer.h"
+#include "cpu/kernels.h"
+#include "engine_test_helpers.h"
+#include "gguf/gguf_reader.h"
+#include "gguf/gguf_writer.h"
+#include "model/layer_plan.h"
+#include "model/model_config.h"
+#include "model/model_weights.h"
+#include "nibble/error.h"
+#include "nibble/evaluation.h"
+#include "tiny_phi3.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+
+using namespace nibble;
+
+class TestPhi3 : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+
+    std::filesystem::path path(const std::string& name) const { return dir_.path().toStdString() + "/" + name; }
+
+    static std::vector<float> logits(const ModelConfig& config, const ModelWeights& weights, int context,
+                                     const std::vector<int32_t>& tokens, const cpu::KernelTable* kernels = nullptr) {
+        ThreadPool pool(2);
+        CpuTransformer model(config, weights, context, pool, kernels);
+        std::vector<float> out;
+        model.forward(tokens, 0, true, out);
+        return out;
+    }
+
+private slots:
+    void readsPhi3Metadata() {
+        test::TinyPhi3 phi;
+        phi.ropeDims = 12;
+        phi.write(path("meta.gguf"));
+        const gguf::GgufFile file(path("meta.gguf"));
+        const ModelConfig c = ModelConfig::fromGguf(file);
+        QCOMPARE(c.architecture, std::string("phi3"));
+        QVERIFY(c.fusedProjections);
+        QVERIFY(c.ropeStyle == RopeStyle::NeoX);
+        QCOMPARE(c.ropeDims, 12u);
+        QCOMPARE(c.headDimK, 16u);
+        QCOMPARE(c.ropeOriginalContext, 32u);
+        QCOMPARE(c.ropeAttnFactor, 1.25f);
+        QCOMPARE(c.slidingWindow, 0u);  // the converter's 0: no window
+        for (const LayerPlan& p : planLayers(c)) {
+            QCOMPARE(p.rope.attnFactor, 1.25f);
+            QCOMPARE(p.window, 0u);
+        }
+    }
+
+    void fusedMatricesSplitIntoRowRanges() {
+        test::TinyPhi3 phi;
+        phi.write(path("rows.gguf"));
+        const gguf::GgufFile file(path("rows.gguf"));
+        const ModelConfig c = ModelConfig::fromGguf(file);
+        const ModelWeights w = ModelWeights::bind(file, c);
+        const gguf::TensorInfo* qkv = file.findTensor("blk.1.attn_qkv.weight");
+        const gguf::TensorInfo* gateUp = file.findTensor("blk.1.ffn_up.weight");
+        const LayerWeights& L = w.layers[1];
+        const uint64_t rowBytes = qkv->byteSize / qkv->rows();
+        QCOMPARE(L.wq->data, qkv->data);
+        QCOMPARE(L.wq->shape, (std::vector<uint64_t>{64, 64}));
+        QCOMPARE(L.wk->data, qkv->data + 64 * rowBytes);
+        QCOMPARE(L.wk->shape, (std::vector<uint64_t>{64, 32}));
+        QCOMPARE(L.wv->data, qkv->data + 96 * rowBytes);
+        QCOMPARE(L.wv->byteSize, 32 * rowBytes);
+        QCOMPARE(L.gate->data, gateUp->data);
+        QCOMPARE(L.up->data, gateUp->data + 128 * rowBytes);
+        QCOMPARE(L.up->shape, (std::vector<uint64_t>{64, 128}));
+        QVERIFY(L.gate->type == GgmlType::Q8_0);
+        // The fused tensors themselves are never multiplied, so never uploaded.
+        const std::vector<const Tensor*> all = w.all();
+        QVERIFY(std::find(all.begin(), all.end(), qkv) == all.end());
+        QVERIFY(std::find(all.begin(), all.end(), L.wk) != all.end());
+    }
+
+    // The same weights fused (phi3) and unfused (llama, its RoPE set to
+    // Phi 3's NeoX halves) give exactly the same logits on both CPU paths.
+    void fusedGivesTheLogitsOfUnfused() {
+        test::TinyPhi3 phi;
+        phi.longRope = false;
+        phi.ropeDims = 12;
+        phi.write(path("fused.gguf"), true);
+        phi.write(path("unfused.gguf"), false);
+        const gguf::GgufFile fusedFile(path("fused.gguf")), unfusedFile(path("unfused.gguf"));
+        const ModelConfig fused = ModelConfig::fromGguf(fusedFile);
+        ModelConfig unfused = ModelConfig::fromGguf(unfusedFile);
+        QVERIFY(unfused.ropeStyle == RopeStyle::Normal);
+        unfused.ropeStyle = RopeStyle::NeoX;
+        const ModelWeights fw = ModelWeights::bind(fusedFile, fused), uw = ModelWeights::bind(unfusedFile, unfused);
+        const std::vector<int32_t> tokens = {1, 17, 250, 3, 99, 42, 7, 280, 150, 64};
+        const cpu::KernelTable* fast = &cpu::kernelTable(cpu::preferredIsa());
+        for (const cpu::KernelTable* kernels : {static_cast<const cpu::KernelTable*>(nullptr), fast}) {
+            const std::vector<float> a = logits(fused, fw, 64, tokens, kernels), b = logits(unfused, uw, 64, tokens, kernels);
+            QCOMPARE(a.size(), size_t(10 * 300));
+            QVERIFY(a == b);
+        }
+        // And the RoPE matters: Llama's adjacent pairs give other logits.
+        unfused.ropeStyle = RopeStyle::Normal;
+        QVERIFY(logits(fused, fw, 64, tokens) != logits(unfused, uw, 64, tokens));
+    }
+
+    // NeoX halves of the first 4 of 8 dimensions at position 3, base 10000,
+    // divisors {2, 4}, attention factor 1.5: angles 3 / 2 and 3 * 10000^-0.5 / 4.
+    void rotationAppliesFactorsAndAttentionFactor() {
+        float head[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+        const float factors[2] = {2.0f, 4.0f};
+        RopePlan rope;
+        rope.dims = 4;
+        rope.neox = true;
+        rope.attnFactor = 1.5f;
+        CpuTransformer::rotate(head, rope, 3, factors);
+        const float expected[8] = {-4.3826216f, 2.9549160f, 1.8145599f, 6.0223310f, 5, 6, 7, 8};
+        for (int i = 0; i < 8; ++i) QVERIFY2(std::abs(head[i] - expected[i]) < 1e-5f, qPrintable(QString::number(i)));
+
+        float pairs[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+        rope.neox = false;
+        CpuTransformer::rotate(pairs, rope, 3, factors);
+        const float expectedPairs[8] = {-2.8863792f, 1.7084541f, 4.4548739f, 6.0335809f, 5, 6, 7, 8};
+        for (int i = 0; i < 8; ++i) QVERIFY2(std::abs(pairs[i] - expectedPairs[i]) < 1e-5f, qPrintable(QString::number(i)));
+    }
+
+    // llama.cpp's rule: the long factors once the context exceeds the original one.
+    void contextLengthChoosesShortOrLongFactors() {
+        test::TinyPhi3 phi;
+        phi.write(path("choice.gguf"));
+        const gguf::GgufFile file(path("choice.gguf"));
+        const ModelConfig c = ModelConfig::fromGguf(file);
+        const ModelWeights w = ModelWeights::bind(file, c);
+        QVERIFY(w.ropeFactorsShort && w.ropeFactorsLong);
+        QCOMPARE(w.ropeFactors(c, 16), w.ropeFactorsShort);
+        QCOMPARE(w.ropeFactors(c, 32), w.ropeFactorsShort);
+        QCOMPARE(w.ropeFactors(c, 33), w.ropeFactorsLong);
+        QCOMPARE(w.ropeFactors(c, 128), w.ropeFactorsLong);
+        const std::vector<int32_t> tokens = {1, 5, 9, 200, 31};
+        const std::vector<float> atShort = logits(c, w, 32, tokens), atLong = logits(c, w, 33, tokens);
+        // Position 0 is not rotated; later ones are, by other angles.
+        QVERIFY(std::equal(atShort.begin(), atShort.begin() + 300, atLong.begin()));
+        QVERIFY(!std::equal(atShort.begin() + 300, atShort.end(), atLong.begin() + 300));
+    }
+
+    void unsupportedArchitectureNamesPhi3() {
+        gguf::GgufWriter w;
+        w.setString("general.architecture", "rwkv");
+        w.write(path("rwkv.gguf"));
+        const gguf::GgufFile file(path("rwkv.gguf"));
+        try {
+            ModelConfig::fromGguf(file);
+            QFAIL("an unknown architecture was accepted");
+        } catch (const Error& e) {
+            QCOMPARE(e.kind(), ErrorKind::Unsupported);
+            const std::string message = e.what();
+            QVERIFY2(message.find("\"rwkv\" is not supported") != std::string::npos, e.what());
+            QVERIFY2(message.find("phi3") != std::string::npos, e.what());
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPhi3)
+#include "test_phi3.moc"
