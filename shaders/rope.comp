@@ -23,6 +23,7 @@ layout(push_constant) uniform Params {
     uint hasFreqFactors;
     float thetaScale; // base^(-2 / ropeDims), computed on the host
     float freqScale;
+    float attnFactor; // multiplies the rotated pair, after the rotation as on the CPU
 } p;
 
 void main() {
@@ -38,7 +39,7 @@ void main() {
         const uint a = p.neox != 0u ? base + pair : base + 2u * pair;
         const uint b = p.neox != 0u ? a + p.ropeDims / 2u : a + 1u;
         const float x0 = x[a], x1 = x[b];
-        x[a] = x0 * c - x1 * s;
-        x[b] = x0 * s + x1 * c;
+        x[a] = (x0 * c - x1 * s) * p.attnFactor;
+        x[b] = (x0 * s + x1 * c) * p.attnFactor;
     }
 }

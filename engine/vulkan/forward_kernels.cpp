@@ -87,7 +87,7 @@ void recordRope(ComputeContext& context, CommandRecorder& recorder, const Buffer
                 const Buffer& positions, const Buffer* freqFactors, const RopeParams& params) {
     struct Push {
         uint32_t headDim, heads, ropeDims, neox, hasFreqFactors;
-        float thetaScale, freqScale;
+        float thetaScale, freqScale, attnFactor;
     };
     if (params.ropeDims % 2 != 0 || params.ropeDims > params.headDim)
         throw Error(ErrorKind::Internal, "rope: " + std::to_string(params.ropeDims) + " rotated dimensions of " +
@@ -97,7 +97,7 @@ void recordRope(ComputeContext& context, CommandRecorder& recorder, const Buffer
     // The same float expression as the CPU reference, so both start from the same angles.
     const float thetaScale = std::pow(params.base, -2.0f / float(params.ropeDims));
     const Push push{params.headDim, params.heads, params.ropeDims, params.neox ? 1u : 0u, freqFactors ? 1u : 0u,
-                    thetaScale, params.freqScale};
+                    thetaScale, params.freqScale, params.attnFactor};
     const Pipeline& pipeline = context.pipeline({"rope", 3, sizeof(Push), {64}});
     // Without frequency factors the shader never reads binding 2: any buffer fills it.
     recorder.dispatch(pipeline, {writes(x), reads(positions), reads(freqFactors ? *freqFactors : positions)},

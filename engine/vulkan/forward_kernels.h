@@ -37,6 +37,7 @@ struct RopeParams {
     uint32_t headDim = 0, heads = 0, ropeDims = 0;
     bool neox = false;
     float base = 10000.0f, freqScale = 1.0f;
+    float attnFactor = 1.0f;  // multiplies the rotated dimensions (LongRoPE)
 };
 // Rotates rows of x in place (tokens * heads rows of headDim), token t at
 // position positions[t] (int32). freqFactors: ropeDims / 2 divisors, or null.

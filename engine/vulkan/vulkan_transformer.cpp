@@ -203,7 +203,8 @@ std::vector<Recording> VulkanTransformer::record(Shape shape) {
                           uint32_t(p * device.rowsPerPiece), uint32_t(device.rowsPerPiece));
     }
 
-    const Buffer* freqFactors = w_.ropeFreqs ? &weight(w_.ropeFreqs) : nullptr;
+    const Tensor* factors = w_.ropeFactors(c_, context_);
+    const Buffer* freqFactors = factors ? &weight(factors) : nullptr;
     for (uint32_t l = 0; l < c_.nLayer; ++l) {
         if (batch > 1 && l > 0 && l % kLayersPerSubmit == 0) {
             parts.push_back(rec->finish());
@@ -225,7 +226,7 @@ std::vector<Recording> VulkanTransformer::record(Shape shape) {
             recordRmsNorm(gpu_, *rec, q_, weight(L.qNorm), batch * H, Dk, c_.rmsEps, q_);
             recordRmsNorm(gpu_, *rec, k_, weight(L.kNorm), batch * Hkv, Dk, c_.rmsEps, k_);
         }
-        RopeParams rope{Dk, H, P.rope.dims, P.rope.neox, P.rope.base, P.rope.freqScale};
+        RopeParams rope{Dk, H, P.rope.dims, P.rope.neox, P.rope.base, P.rope.freqScale, P.rope.attnFactor};
         recordRope(gpu_, *rec, q_, batch, positions_, freqFactors, rope);
         rope.heads = Hkv;
         recordRope(gpu_, *rec, k_, batch, positions_, freqFactors, rope);

@@ -1,5 +1,6 @@
 // The Vulkan forward pass against the CPU reference: each kernel on awkward
-// sizes, then whole models (stories260K, SmolLM2 Q4_1, Gemma 3 Q4_K_M) token
+// sizes, then whole models (stories260K, SmolLM2 Q4_1, Gemma 3 Q4_K_M, a
+// synthetic Phi 3 with fused matrices and LongRoPE) token
 // for token under greedy decoding and distribution for distribution under
 // teacher forcing. Every test also checks that the validation layer reported
 // nothing.
@@ -15,6 +16,7 @@
 #include "nibble/error.h"
 #include "nibble/quantize.h"
 #include "random_floats.h"
+#include "../engine/tiny_phi3.h"
 #include "tensor/quantize.h"
 #include "test_models.h"
 #include "tokenizer/tokenizer.h"
@@ -130,18 +132,19 @@ class TestVulkanForward : public QObject {
         QVERIFY2(error < 1e-6, qPrintable(QString("%1: relative error %2").arg(typeName(type).data()).arg(error)));
     }
 
-    void checkRope(bool neox, bool withFreqFactors) {
+    void checkRope(bool neox, bool withFreqFactors, float attnFactor = 1.0f) {
         const uint32_t headDim = 24, heads = 3, ropeDims = 16;
         const std::vector<int32_t> positions = {0, 1, 7, 64, 131};
         std::vector<float> x = randomFloats(positions.size() * heads * headDim, 11);
         const std::vector<float> factors = randomFloats(ropeDims / 2, 3, 1.0f, 8.0f);
-        const RopeParams params{headDim, heads, ropeDims, neox, 10000.0f, 0.5f};
+        const RopeParams params{headDim, heads, ropeDims, neox, 10000.0f, 0.5f, attnFactor};
+        const RopePlan plan{ropeDims, neox, params.base, params.freqScale, attnFactor};
 
         std::vector<float> expected = x;
         for (size_t t = 0; t < positions.size(); ++t)
             for (uint32_t h = 0; h < heads; ++h)
-                cpu::rope(&expected[(t * heads + h) * headDim], int(ropeDims), positions[t], params.base,
-                          params.freqScale, neox, withFreqFactors ? factors.data() : nullptr);
+                CpuTransformer::rotate(&expected[(t * heads + h) * headDim], plan, positions[t],
+                                       withFreqFactors ? factors.data() : nullptr);
 
         const Buffer xBuffer = upload(x, "x"), positionBuffer = upload(positions, "positions"),
                      factorBuffer = upload(factors, "factors");
@@ -242,6 +245,7 @@ private slots:
     void ropeNormalMatchesCpu() { checkRope(false, false); }
     void ropeNeoxMatchesCpu() { checkRope(true, false); }
     void ropeWithFrequencyFactorsMatchesCpu() { checkRope(true, true); }
+    void ropeWithAttentionFactorMatchesCpu() { checkRope(true, true, 1.19f); }
 
     void attentionWithGroupedHeadsMatchesCpu() {
         // 3 query heads per KV head; positions across several key chunks of 64.
@@ -310,6 +314,21 @@ private slots:
     }
 
     void smolLm2MatchesCpu() { compareWithCpu(test::kSmolLM2, 3, 6); }
+
+    // Fused q/k/v and gate/up split into separately uploaded row ranges,
+    // partial rotary, and LongRoPE's long factors: 40 tokens of context
+    // exceed the original 32.
+    void phi3MatchesCpu() {
+        NIBBLE_REQUIRE_MODEL(stories, test::kStories);
+        const gguf::GgufFile tokenizer(stories);
+        QTemporaryDir dir;
+        test::TinyPhi3 phi;
+        phi.ropeDims = 12;
+        phi.tokenizer = &tokenizer;
+        const std::filesystem::path path = dir.path().toStdString() + "/phi3.gguf";
+        phi.write(path);
+        compareFileWithCpu(path, 8, 40);
+    }
     void gemma3MatchesCpu() { compareWithCpu(test::kGemma3, 2, 4); }
 
     void refusesAContextThatDoesNotFit() {
