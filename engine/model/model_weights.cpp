@@ -90,7 +90,7 @@ void ModelWeights::checkNumbers(const gguf::GgufFile& file) const {
 
 const Tensor* ModelWeights::ropeFactors(const ModelConfig& c, int contextLength) const {
     if (ropeFreqs) return ropeFreqs;
-    return uint64_t(contextLength) > c.ropeOriginalContext && ropeFactorsLong ? ropeFactorsLong : ropeFactorsShort;
+    return uint64_t(contextLength) > c.ropeOriginalContext ? ropeFactorsLong : ropeFactorsShort;
 }
 
 ModelWeights ModelWeights::bind(const gguf::GgufFile& file, const ModelConfig& c) {
