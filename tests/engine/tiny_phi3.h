@@ -21,7 +21,7 @@ namespace nibble::test {
 
 struct TinyPhi3 {
     uint32_t layers = 2, embedding = 64, heads = 4, kvHeads = 2, feedForward = 128;
-    uint32_t ropeDims = 16;  // below embedding / heads: partial rotary, as in Phi-4-mini
+    uint32_t ropeDims = 16;  // the whole head; fewer rotate only part of it, as in Phi-4-mini
     uint32_t trainedContext = 128;
     bool longRope = true;    // rope_factors_short/long and the attention factor
     uint32_t originalContext = 32;
