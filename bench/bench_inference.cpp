@@ -8,7 +8,7 @@
 // its copy bandwidth (bench_mat_vec) or data sheet; --cpu-baseline runs the
 // CPU backend on the same model in the same run.
 //
-//   bench_inference [--backend cpu|cpu-fast|vulkan] [--device NAME] [--prompt-tokens N] [--decode-tokens N]
+//   bench_inference [--backend cpu|reference|vulkan] [--device NAME] [--prompt-tokens N] [--decode-tokens N]
 //                   [--synthetic llama-1b|llama-8b|tiny --type Q4_0|Q4_K|Q8_0 [--dir DIR]]
 //                   [--cpu-baseline] [MODEL...]
 #include "api/model_access.h"
@@ -89,7 +89,7 @@ struct Options {
 };
 
 const char* backendName(nibble::BackendKind backend) {
-    return backend == nibble::BackendKind::Vulkan ? "vulkan" : backend == nibble::BackendKind::CpuFast ? "cpu-fast" : "cpu";
+    return backend == nibble::BackendKind::Vulkan ? "vulkan" : backend == nibble::BackendKind::Reference ? "reference" : "cpu";
 }
 
 void benchmark(const std::filesystem::path& path, const Options& o, double bandwidth) {
@@ -164,7 +164,9 @@ int main(int argc, char** argv) {
         const bool hasValue = i + 1 < argc;
         if (a == "--backend" && hasValue) {
             const std::string b = argv[++i];
-            o.backend = b == "vulkan" ? nibble::BackendKind::Vulkan : b == "cpu-fast" ? nibble::BackendKind::CpuFast : nibble::BackendKind::Cpu;
+            o.backend = b == "vulkan"      ? nibble::BackendKind::Vulkan
+                        : b == "reference" ? nibble::BackendKind::Reference
+                                           : nibble::BackendKind::Cpu;
         }
         else if (a == "--device" && hasValue) o.device = argv[++i];
         else if (a == "--prompt-tokens" && hasValue) o.promptTokens = std::atoi(argv[++i]);

@@ -18,11 +18,11 @@ const std::map<std::string, std::string> kAliases = {{"-m", "--model"}, {"-p", "
 std::shared_ptr<Model> openModel(const Args& args) {
     LoadOptions options;
     const std::string backend = args.value("backend").value_or("cpu");
-    if (backend == "cpu") options.backend = BackendKind::Cpu;
+    if (backend == "cpu" || backend == "cpu-fast") options.backend = BackendKind::Cpu;
     else if (backend == "vulkan") options.backend = BackendKind::Vulkan;
     else if (backend == "auto") options.backend = BackendKind::Auto;
-    else if (backend == "cpu-fast") options.backend = BackendKind::CpuFast;
-    else throw UsageError("--backend must be cpu, cpu-fast, vulkan or auto");
+    else if (backend == "reference") options.backend = BackendKind::Reference;
+    else throw UsageError("--backend must be cpu, reference, vulkan or auto");
     options.device = args.value("device").value_or("");
     options.contextLength = uint32_t(args.intValue("ctx", 0));
     auto model = Model::open(args.required("model"), options);

@@ -53,7 +53,7 @@ int perplexityCommand(const Argv& argv) {
     LoadOptions options;
     const std::string backend = args.value("backend").value_or("cpu");
     options.backend = backend == "vulkan"      ? BackendKind::Vulkan
-                      : backend == "cpu-fast"  ? BackendKind::CpuFast
+                      : backend == "reference" ? BackendKind::Reference
                                                : BackendKind::Cpu;
     options.device = args.value("device").value_or("");
     options.contextLength = uint32_t(nCtx);

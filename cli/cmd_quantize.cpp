@@ -81,7 +81,10 @@ int compareCommand(const Argv& argv) {
     CompareOptions options;
     options.nCtx = args.intValue("ctx", 512);
     options.replyTokens = args.intValue("reply-tokens", 96);
-    options.backend = args.value("backend") == "vulkan" ? BackendKind::Vulkan : BackendKind::Cpu;
+    const std::string backend = args.value("backend").value_or("cpu");
+    options.backend = backend == "vulkan"      ? BackendKind::Vulkan
+                      : backend == "reference" ? BackendKind::Reference
+                                               : BackendKind::Cpu;
     if (auto file = args.value("file")) options.text = readText(*file);
     if (auto prompts = args.value("prompts")) options.conversations = readPrompts(*prompts);
     options.progress = [](float f) {

@@ -20,7 +20,7 @@ commands:
   tokenize MODEL TEXT [--ids]               split text into tokens
   run -m MODEL -p PROMPT [-n N] [--chat]    generate text (only the text goes to stdout)
       [--temp T] [--seed S] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R]
-      [--backend cpu|cpu-fast|vulkan] [--device D] [--ctx N]
+      [--backend cpu|reference|vulkan] [--device D] [--ctx N]
   chat -m MODEL [--system TEXT]             interactive chat using the model's template
   perplexity -m MODEL -f FILE [--ctx N]     perplexity with the established protocol
   quantize IN OUT TYPE [--imatrix FILE | --calibrate TEXTFILE | --calibrate-default]

@@ -41,9 +41,9 @@ uint64_t vulkanBytes(const ModelConfig& config, const ModelWeights& weights, uin
     return vulkan::VulkanTransformer::requiredBytes(config, weights, int(tokens));
 }
 
-// The kernels the fast CPU path runs on; none for the exact path.
+// The kernels the CPU path runs on; none for the exact reference.
 const cpu::KernelTable* cpuKernels(const LoadOptions& options) {
-    if (options.backend != BackendKind::CpuFast) return nullptr;
+    if (options.backend == BackendKind::Reference) return nullptr;
     return &cpu::kernelTable(cpu::preferredIsa());
 }
 
@@ -55,7 +55,7 @@ const cpu::KernelTable* cpuKernels(const LoadOptions& options) {
 std::optional<vulkan::VulkanDeviceChoice> vulkanDeviceFor(const LoadOptions& options, const ModelConfig& config,
                                                           const ModelWeights& weights) {
     if (options.backend == BackendKind::Vulkan) return vulkan::chooseVulkanDevice(options.device);
-    if (options.backend == BackendKind::Cpu || options.backend == BackendKind::CpuFast) return std::nullopt;
+    if (options.backend == BackendKind::Cpu || options.backend == BackendKind::Reference) return std::nullopt;
     try {
         const vulkan::VulkanDeviceChoice choice = vulkan::chooseVulkanDevice(options.device);
         if (!choice.isGpu || !vulkan::VulkanTransformer::unsupportedReason(weights).empty()) return std::nullopt;

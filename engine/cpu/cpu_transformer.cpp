@@ -56,7 +56,7 @@ uint64_t CpuTransformer::sessionBytes(const ModelConfig& c, int contextLength) {
 
 std::string CpuTransformer::describe(const cpu::KernelTable* kernels, unsigned threads) {
     const std::string count = std::to_string(threads) + (threads == 1 ? " thread" : " threads");
-    if (!kernels) return "CPU, " + count;
+    if (!kernels) return "CPU reference, " + count;
     std::string set;
     switch (kernels->isa) {
     case cpu::Isa::Portable: set = "portable"; break;

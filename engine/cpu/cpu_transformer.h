@@ -1,7 +1,8 @@
 #pragma once
-// The CPU transformer. Its reference path is exact float32 arithmetic over
-// dequantized weights, the answer every GPU kernel and the fast path are
-// checked against; its fast path (BackendKind::CpuFast) multiplies with
+// The CPU transformer. Its reference path (BackendKind::Reference) is exact
+// float32 arithmetic over dequantized weights, the answer every GPU kernel
+// and the fast path are checked against; its fast path (BackendKind::Cpu,
+// what the app runs) multiplies with
 // integer kernels over inputs quantized to 8 bits plus an 8-bit remainder
 // (cpu/fast_matmul.h), within a tiny KL divergence of the reference.
 #include "model/inference_backend.h"

@@ -1,5 +1,9 @@
-// The CPU reference path on real models, against the golden outputs of an
-// established engine (../shared/golden) and simple facts for chat models.
+// The CPU paths on stories260K against the golden outputs of an established
+// engine (../shared/golden): the exact reference (BackendKind::Reference)
+// and the fast path the app runs (BackendKind::Cpu, this processor's best
+// kernels; test_fast_cpu_inference runs every kernel set), to the same
+// tolerance. stories260K's weights are F32, so the fast path only orders
+// its float sums differently.
 #include "cpu/cpu_transformer.h"
 #include "nibble/engine.h"
 #include "nibble/evaluation.h"
@@ -12,6 +16,8 @@
 #include <sstream>
 
 using namespace nibble;
+
+Q_DECLARE_METATYPE(nibble::BackendKind)
 
 namespace {
 
@@ -27,6 +33,18 @@ struct GoldenPrompt {
 };
 
 // greedy-prompts-48.txt: "### prompt: P" then the prompt and its continuation, blank-line separated.
+std::shared_ptr<Model> open(const std::filesystem::path& path, BackendKind backend) {
+    LoadOptions options;
+    options.backend = backend;
+    return Model::open(path, options);
+}
+
+void addBackendRows() {
+    QTest::addColumn<BackendKind>("backend");
+    QTest::newRow("reference") << BackendKind::Reference;
+    QTest::newRow("cpu") << BackendKind::Cpu;
+}
+
 std::vector<GoldenPrompt> readGoldenPrompts(const std::filesystem::path& path) {
     std::vector<GoldenPrompt> out;
     std::istringstream in(test::readTextFile(path));
@@ -68,9 +86,11 @@ private slots:
         }
     }
 
+    void storiesGreedyFromBosThroughTheApi_data() { addBackendRows(); }
     void storiesGreedyFromBosThroughTheApi() {
+        QFETCH(BackendKind, backend);
         NIBBLE_REQUIRE_MODEL(path, test::kStories);
-        auto model = Model::open(path, {});
+        auto model = open(path, backend);
         Session session(model);
         GenerationResult r = session.complete("", test::greedy(256), {});
         QCOMPARE(r.generatedTokens, 256);
@@ -79,11 +99,13 @@ private slots:
         QCOMPARE(QString::fromStdString(r.text), QString::fromStdString(golden));
     }
 
+    void storiesGreedyPromptsMatchGolden_data() { addBackendRows(); }
     void storiesGreedyPromptsMatchGolden() {
+        QFETCH(BackendKind, backend);
         NIBBLE_REQUIRE_MODEL(path, test::kStories);
         auto prompts = readGoldenPrompts(test::goldenDir() / "stories260K" / "greedy-prompts-48.txt");
         QVERIFY(prompts.size() >= 3);
-        auto model = Model::open(path, {});
+        auto model = open(path, backend);
         for (const auto& p : prompts) {
             Session session(model);
             GenerationResult r = session.complete(p.prompt, test::greedy(48), {});
@@ -93,9 +115,11 @@ private slots:
         }
     }
 
+    void storiesPerplexityMatchesGolden_data() { addBackendRows(); }
     void storiesPerplexityMatchesGolden() {
+        QFETCH(BackendKind, backend);
         NIBBLE_REQUIRE_MODEL(path, test::kStories);
-        auto model = Model::open(path, {});
+        auto model = open(path, backend);
         Session session(model);
         PerplexityResult r = perplexity(session, *model, test::goldenEvalText(), 128);
         QCOMPARE(r.chunks, 5);

@@ -1,5 +1,5 @@
-// The fast CPU path (integer kernels over 8-bit inputs) against the exact
-// reference path and the golden outputs, for every kernel set this
+// The CPU path the app runs (integer kernels over 8-bit inputs) against the
+// exact reference path and the golden outputs, for every kernel set this
 // processor runs: it may round differently, but must predict the same.
 #include "api/model_access.h"
 #include "cpu/kernels.h"
@@ -80,12 +80,12 @@ class TestFastCpuInference : public QObject {
 private slots:
     void describesThePath() {
         NIBBLE_REQUIRE_MODEL(path, test::kStories);
-        const auto reference = open(path, BackendKind::Cpu);
+        const auto reference = open(path, BackendKind::Reference);
         const std::string exact = reference->backendDescription();
-        QVERIFY2(exact.starts_with("CPU, ") && exact.find("kernels") == std::string::npos, exact.c_str());
+        QVERIFY2(exact.starts_with("CPU reference, ") && exact.find("kernels") == std::string::npos, exact.c_str());
         for (cpu::Isa isa : cpu::supportedIsas()) {
             IsaChoice choice(isa);
-            const auto fast = open(path, BackendKind::CpuFast);
+            const auto fast = open(path, BackendKind::Cpu);
             const std::string description = fast->backendDescription();
             QVERIFY2(description.starts_with("CPU, ") && description.find(" kernels, ") != std::string::npos,
                      description.c_str());
@@ -99,14 +99,14 @@ private slots:
         QFETCH(double, minSameTop);
         QFETCH(double, maxMeanKl);
         NIBBLE_REQUIRE_MODEL(path, file);
-        const auto referenceModel = open(path, BackendKind::Cpu);
+        const auto referenceModel = open(path, BackendKind::Reference);
         const std::vector<float> reference = teacherForcedLogits(*referenceModel);
         const size_t vocab = referenceModel->info().vocabSize;
         const size_t positions = reference.size() / vocab;
         QVERIFY(positions >= 64);
         for (cpu::Isa isa : cpu::supportedIsas()) {
             IsaChoice choice(isa);
-            const std::vector<float> fast = teacherForcedLogits(*open(path, BackendKind::CpuFast));
+            const std::vector<float> fast = teacherForcedLogits(*open(path, BackendKind::Cpu));
             QCOMPARE(fast.size(), reference.size());
             QVERIFY2(fast != reference, "the fast path gave the reference's exact logits: it did not run");
             int sameTop = 0;
@@ -139,7 +139,7 @@ private slots:
         for (cpu::Isa isa : cpu::supportedIsas()) {
             IsaChoice choice(isa);
             LoadOptions options;
-            options.backend = BackendKind::CpuFast;
+            options.backend = BackendKind::Cpu;
             Session session(Model::open(path, options));
             const GenerationResult r = session.complete("", test::greedy(256), {});
             QCOMPARE(r.generatedTokens, 256);
@@ -156,7 +156,7 @@ private slots:
         QFETCH(double, goldenPerplexity);
         QFETCH(double, perplexityTolerance);
         NIBBLE_REQUIRE_MODEL(path, file);
-        const auto model = open(path, BackendKind::CpuFast);
+        const auto model = open(path, BackendKind::Cpu);
         Session session(model);
         const PerplexityResult r = perplexity(session, *model, test::goldenEvalText(), kPositions);
         QVERIFY(r.chunks >= 2);
