@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
-#include <vector>
 
 namespace nibble::cpu {
 namespace {
@@ -27,16 +26,42 @@ FormatLayout layoutOf(ActivationFormat format) {
     return {1, sizeof(float), 0};
 }
 
-// out = x minus what its quantized blocks stand for.
-void remainderOf(const float* x, const uint8_t* blocks, const FormatLayout& layout, int64_t k, float* out) {
+// Quantizes what the blocks of `coarse` leave of x to `out`, in the same
+// format, with each block's scale 1/256 of the coarse block's: the rounding
+// leaves at most half a coarse step, so the remainder's values fit
+// -128..128 and only a value exactly on the edge is clamped, by 1/256 of a
+// coarse step. A fixed ratio is what lets a kernel add the two rows'
+// integer sums before converting (WeightKernel::refinedDot).
+void quantizeRemainder(const float* x, const uint8_t* coarse, ActivationFormat format, int64_t k, uint8_t* out) {
+    const FormatLayout layout = layoutOf(format);
     for (int64_t b = 0; b < k / layout.block; ++b) {
-        const uint8_t* block = blocks + size_t(b) * layout.blockBytes;
+        const uint8_t* from = coarse + size_t(b) * layout.blockBytes;
+        uint8_t* to = out + size_t(b) * layout.blockBytes;
         float d;
-        std::memcpy(&d, block, sizeof d);
-        const auto* q = reinterpret_cast<const int8_t*>(block + layout.qOffset);
+        std::memcpy(&d, from, sizeof d);
+        const auto* q = reinterpret_cast<const int8_t*>(from + layout.qOffset);
+        auto* r = reinterpret_cast<int8_t*>(to + layout.qOffset);
+        const float step = d / 256.0f, inverse = d != 0.0f ? 256.0f / d : 0.0f;
+        const float* xb = x + b * layout.block;
         for (int64_t j = 0; j < layout.block; ++j) {
-            const int64_t i = b * layout.block + j;
-            out[i] = x[i] - d * float(q[j]);
+            // Rounds half away from zero by truncating; simpler to vectorise than nearbyint.
+            const float v = std::clamp((xb[j] - d * float(q[j])) * inverse, -127.0f, 127.0f);
+            r[j] = int8_t(v + (v < 0.0f ? -0.5f : 0.5f));
+        }
+        std::memcpy(to, &step, sizeof step);
+        if (format == ActivationFormat::Q8_0) {
+            int32_t sum = 0;
+            for (int64_t j = 0; j < layout.block; ++j) sum += r[j];
+            const float value = step * float(sum);
+            std::memcpy(to + offsetof(ActivationQ8_0, sum), &value, sizeof value);
+        } else {
+            int16_t bsums[16];
+            for (int i = 0; i < 16; ++i) {
+                int32_t sum = 0;
+                for (int j = 0; j < 16; ++j) sum += r[16 * i + j];
+                bsums[i] = int16_t(sum);
+            }
+            std::memcpy(to + offsetof(ActivationQ8_K, bsums), bsums, sizeof bsums);
         }
     }
 }
@@ -79,7 +104,6 @@ void FastMatmul::multiply(ThreadPool& pool, const Tensor& w, const float* x, int
     if (quantize) {
         uint8_t* buffer = activations(xStride * size_t(inputRows));
         const auto quantizeRows = [&](size_t begin, size_t end) {
-            std::vector<float> remainder(refined ? size_t(k) : 0);
             for (size_t b = begin; b < end; ++b) {
                 const float* row = x + int64_t(b) * k;
                 if (!refined) {
@@ -88,8 +112,7 @@ void FastMatmul::multiply(ThreadPool& pool, const Tensor& w, const float* x, int
                 }
                 uint8_t* coarse = buffer + 2 * b * xStride;
                 quantize(row, coarse, k);
-                remainderOf(row, coarse, layout, k, remainder.data());
-                quantize(remainder.data(), coarse + xStride, k);
+                quantizeRemainder(row, coarse, kernel.activation, k, coarse + xStride);
             }
         };
         if (batch >= kParallelQuantizeRows) pool.parallelFor(size_t(batch), quantizeRows);
@@ -106,6 +129,14 @@ void FastMatmul::multiply(ThreadPool& pool, const Tensor& w, const float* x, int
         for (size_t tile = begin; tile < end; ++tile) {
             const uint64_t r = tile * kMaxTileRows;
             const int tileRows = int(std::min<uint64_t>(kMaxTileRows, rows - r));
+            if (refined && kernel.refinedDot) {
+                for (int c = 0; c < batch; c += kMaxTileCols) {
+                    const int cols = std::min(kMaxTileCols, batch - c);
+                    kernel.refinedDot(k, w.data + r * wStride, wStride, tileRows, input + 2 * size_t(c) * xStride,
+                                      xStride, cols, y + size_t(c) * rows + r, rows);
+                }
+                continue;
+            }
             if (refined) {
                 for (int c = 0; c < inputRows; c += kMaxTileCols) {
                     const int cols = std::min(kMaxTileCols, inputRows - c);

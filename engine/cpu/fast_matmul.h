@@ -17,9 +17,10 @@ enum class InputPrecision {
     // One 8-bit block format: each input off by up to 1/254 of its block's
     // largest magnitude.
     Byte,
-    // The 8-bit blocks plus their rounding remainder, itself in 8-bit blocks
-    // and multiplied as a second input row: about 250 times closer to the
-    // reference for twice the integer work, and the same weight reads.
+    // The 8-bit blocks plus their rounding remainder in a second row of 8-bit
+    // blocks, with steps 1/256 of the first row's (kernel_table.h): about 250
+    // times closer to the reference for twice the integer multiplies, and
+    // the same weight reads.
     Refined,
 };
 

@@ -69,9 +69,18 @@ inline constexpr int kMaxTileCols = 4;
 using DotTileFn = void (*)(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride,
                            int cols, float* y, size_t ldy);
 
+// A refined input is two rows in its activation format: the 8-bit blocks,
+// then the remainder of their rounding with every block's scale exactly
+// 1/256 of the first row's. The pair stands for d * (q[j] + r[j] / 256), so
+// a block's two integer sums combine exactly, 256 * (w . q) + (w . r),
+// before its one float multiply.
 struct WeightKernel {
     ActivationFormat activation = ActivationFormat::F32;
     DotTileFn dot = nullptr;  // null: this set has no kernel for the type
+    // A DotTileFn over refined inputs: input c is rows 2c and 2c + 1 from x
+    // (xStride apart), cols counts inputs. Null: the product passes both
+    // rows to `dot` as two inputs and adds their results.
+    DotTileFn refinedDot = nullptr;
 };
 
 // Indexed by GGUF type number (GgmlType) and by ActivationFormat.

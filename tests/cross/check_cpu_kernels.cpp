@@ -39,6 +39,9 @@ int main() {
     for (GgmlType type : kMatrixTypes) {
         const int t = static_cast<int>(type);
         report(std::string(typeName(type)), table.weights[t].dot != portable.weights[t].dot, checkTiles(table, type));
+        if (table.weights[t].refinedDot)
+            report(std::string(typeName(type)) + "+r", table.weights[t].refinedDot != portable.weights[t].refinedDot,
+                   checkTiles(table, type, true));
     }
     std::printf("%s\n", failures ? "FAILED" : "all ok");
     return failures ? 1 : 0;

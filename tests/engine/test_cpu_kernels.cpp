@@ -1,7 +1,8 @@
 // The fast CPU kernels (cpu/kernel_table.h), every set this processor runs:
 // each activation quantizer keeps inputs within half a step, and each tile of
 // integer dot products equals, up to float rounding, the f32 product of the
-// dequantized weights with the dequantized activations. That pins down the
+// dequantized weights with the dequantized activations (refined inputs: the
+// sum of both rows' values, where a set has a kernel for them). That pins down the
 // arithmetic exactly; how much 8-bit activations cost in accuracy is measured
 // on real models by test_fast_cpu_inference.
 #include "cpu/kernels.h"
@@ -75,6 +76,24 @@ private slots:
         QFETCH(GgmlType, type);
         QVERIFY2(kernelTable(isa).weights[static_cast<int>(type)].dot, "the portable set has no Q8_0 kernel");
         const std::string error = checkTiles(kernelTable(isa), type);
+        QVERIFY2(error.empty(), error.c_str());
+    }
+
+    void refinedTilesEqualTheDequantizedProduct_data() {
+        QTest::addColumn<Isa>("isa");
+        QTest::addColumn<GgmlType>("type");
+        for (Isa isa : supportedIsas())
+            for (GgmlType type : kMatrixTypes)
+                if (kernelTable(isa).weights[static_cast<int>(type)].refinedDot)
+                    QTest::addRow("%s/%s", isaName(isa).data(), typeName(type).data()) << isa << type;
+        if (!kernelTable(Isa::Portable).weights[static_cast<int>(GgmlType::Q4_1)].refinedDot)
+            QTest::addRow("missing") << Isa::Portable << GgmlType::Q4_1;
+    }
+
+    void refinedTilesEqualTheDequantizedProduct() {
+        QFETCH(Isa, isa);
+        QFETCH(GgmlType, type);
+        const std::string error = checkTiles(kernelTable(isa), type, true);
         QVERIFY2(error.empty(), error.c_str());
     }
 };

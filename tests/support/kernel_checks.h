@@ -156,12 +156,46 @@ inline std::string checkQuantizer(const cpu::KernelTable& table, ActivationForma
     return {};
 }
 
+// Fills the row after each refined input's 8-bit blocks (kernel_table.h):
+// random remainder values, block scales 1/256 of the coarse row's.
+inline void addRandomRemainder(std::mt19937& rng, ActivationFormat format, const uint8_t* coarse, uint8_t* fine,
+                               int64_t k) {
+    std::uniform_int_distribution<int> value(-127, 127);
+    if (format == ActivationFormat::Q8_0) {
+        for (int64_t b = 0; b < k / 32; ++b) {
+            ActivationQ8_0 block;
+            std::memcpy(&block, coarse + b * sizeof block, sizeof block);
+            block.d /= 256.0f;
+            int sum = 0;
+            for (int8_t& q : block.q) sum += q = int8_t(value(rng));
+            block.sum = block.d * float(sum);
+            std::memcpy(fine + b * sizeof block, &block, sizeof block);
+        }
+        return;
+    }
+    for (int64_t b = 0; b < k / 256; ++b) {
+        ActivationQ8_K block;
+        std::memcpy(&block, coarse + b * sizeof block, sizeof block);
+        block.d /= 256.0f;
+        for (int s = 0; s < 16; ++s) {
+            int sum = 0;
+            for (int j = 0; j < 16; ++j) sum += block.q[16 * s + j] = int8_t(value(rng));
+            block.bsums[s] = int16_t(sum);
+        }
+        std::memcpy(fine + b * sizeof block, &block, sizeof block);
+    }
+}
+
 // Every tile shape from 1x1 to 4x4 equals, up to float rounding, the
 // product of the dequantized weights with the values the quantized inputs
-// stand for, and writes nothing outside itself.
-inline std::string checkTiles(const cpu::KernelTable& table, GgmlType type) {
+// stand for, and writes nothing outside itself. Refined: the same for the
+// kernel over refined inputs (a pair of rows each), where the set has one.
+inline std::string checkTiles(const cpu::KernelTable& table, GgmlType type, bool refined = false) {
     const cpu::WeightKernel kernel = table.weights[static_cast<int>(type)];
     if (!kernel.dot) return "no kernel";
+    const cpu::DotTileFn dot = refined ? kernel.refinedDot : kernel.dot;
+    if (!dot) return "no kernel for refined inputs";
+    const int rowsPerInput = refined ? 2 : 1;
     std::mt19937 rng(uint32_t(static_cast<int>(type)) * 31 + uint32_t(static_cast<int>(table.isa)));
     // 576 (SmolLM2's width) is 18 blocks of 32: not a multiple of an unrolled loop's step.
     for (int64_t k : {int64_t(256), int64_t(576), int64_t(768), int64_t(4096)}) {
@@ -170,20 +204,27 @@ inline std::string checkTiles(const cpu::KernelTable& table, GgmlType type) {
         const size_t wStride = size_t(k / traits.blockSize) * traits.blockBytes;
         const std::vector<uint8_t> w = randomWeightRows(rng, type, cpu::kMaxTileRows, k);
         const size_t xStride = activationRowBytes(kernel.activation, k) + 40;  // rows need not be packed
-        std::vector<uint8_t> x(xStride * cpu::kMaxTileCols);
+        std::vector<uint8_t> x(xStride * cpu::kMaxTileCols * rowsPerInput);
         for (int c = 0; c < cpu::kMaxTileCols; ++c) {
+            uint8_t* input = x.data() + c * rowsPerInput * xStride;
             const std::vector<float> values = randomFloats(rng, size_t(k), c == 0 ? 0.01f : float(c * c));
             if (kernel.activation == ActivationFormat::F32)
-                std::memcpy(x.data() + c * xStride, values.data(), size_t(k) * 4);
+                std::memcpy(input, values.data(), size_t(k) * 4);
             else
-                table.quantize[static_cast<int>(kernel.activation)](values.data(), x.data() + c * xStride, k);
+                table.quantize[static_cast<int>(kernel.activation)](values.data(), input, k);
+            if (refined) addRandomRemainder(rng, kernel.activation, input, input + xStride, k);
         }
         double expected[cpu::kMaxTileCols][cpu::kMaxTileRows], magnitude[cpu::kMaxTileCols][cpu::kMaxTileRows];
         std::vector<float> row(static_cast<size_t>(k));
         for (int r = 0; r < cpu::kMaxTileRows; ++r) {
             dequantizeRow(type, w.data() + r * wStride, row.data(), k);
             for (int c = 0; c < cpu::kMaxTileCols; ++c) {
-                const std::vector<double> a = activationValues(kernel.activation, x.data() + c * xStride, k);
+                const uint8_t* input = x.data() + c * rowsPerInput * xStride;
+                std::vector<double> a = activationValues(kernel.activation, input, k);
+                if (refined) {
+                    const std::vector<double> fine = activationValues(kernel.activation, input + xStride, k);
+                    for (size_t i = 0; i < a.size(); ++i) a[i] += fine[i];
+                }
                 double sum = 0, mag = 0;
                 for (int64_t i = 0; i < k; ++i) {
                     sum += double(row[size_t(i)]) * a[size_t(i)];
@@ -197,7 +238,7 @@ inline std::string checkTiles(const cpu::KernelTable& table, GgmlType type) {
             for (int cols = 1; cols <= cpu::kMaxTileCols; ++cols) {
                 const size_t ldy = cpu::kMaxTileRows + 3;
                 std::vector<float> y(ldy * cpu::kMaxTileCols, -12345.0f);
-                kernel.dot(k, w.data(), wStride, rows, x.data(), xStride, cols, y.data(), ldy);
+                dot(k, w.data(), wStride, rows, x.data(), xStride, cols, y.data(), ldy);
                 for (int c = 0; c < cpu::kMaxTileCols; ++c)
                     for (size_t r = 0; r < ldy; ++r) {
                         const float got = y[c * ldy + r];

@@ -7,7 +7,9 @@
 // moves the weights' signs onto the inputs first. Each decoded block is
 // reused for every input row of the tile; tiles are compiled for each shape
 // so the accumulators stay in registers, and tiles of one or two products
-// run two blocks at a time to hide the latency of the float adds.
+// run two blocks at a time to hide the latency of the float adds. A refined
+// input's two rows meet in int32 lanes, the 8-bit row's sums times 256 plus
+// the remainder row's (kernel_table.h), before the one float multiply.
 #include "cpu/kernel_table.h"
 #include "tensor/ggml_type.h"
 
@@ -119,7 +121,8 @@ float horizontalSum(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-template <class Format, int Rows, int Cols>
+// Refined: input c is the pair of rows 2c and 2c + 1 (kernel_table.h).
+template <class Format, int Rows, int Cols, bool Refined>
 void tile(int64_t blocks, const uint8_t* w, size_t wStride, const uint8_t* x, size_t xStride, float* y,
           size_t ldy) {
     constexpr int kSets = Rows * Cols <= 2 ? 2 : 1;
@@ -134,16 +137,23 @@ void tile(int64_t blocks, const uint8_t* w, size_t wStride, const uint8_t* x, si
         for (int r = 0; r < Rows; ++r) weights[r] = Format::decode(w + r * wStride + size_t(b) * Format::kBytes);
         #pragma GCC unroll 4
         for (int c = 0; c < Cols; ++c) {
-            const uint8_t* xb = x + c * xStride + size_t(b) * sizeof(ActivationQ8_0);
-            const float dx = loadFloat(xb + offsetof(ActivationQ8_0, d));
+            const uint8_t* xb = x + (Refined ? 2 * c : c) * xStride + size_t(b) * sizeof(ActivationQ8_0);
+            const uint8_t* fine = xb + xStride;
+            // The fine row's step is exactly the coarse one's / 256.
+            const float dx = loadFloat((Refined ? fine : xb) + offsetof(ActivationQ8_0, d));
             const __m256i qx = loadBytes(xb + offsetof(ActivationQ8_0, q));
+            __m256i rx = _mm256_setzero_si256();
+            if constexpr (Refined) rx = loadBytes(fine + offsetof(ActivationQ8_0, q));
             #pragma GCC unroll 4
             for (int r = 0; r < Rows; ++r) {
-                const __m256 products = _mm256_cvtepi32_ps(dot32<Format::kSigned>(weights[r].q, qx));
+                __m256i sums = dot32<Format::kSigned>(weights[r].q, qx);
+                if constexpr (Refined) sums = _mm256_add_epi32(_mm256_slli_epi32(sums, 8), dot32<Format::kSigned>(weights[r].q, rx));
+                const __m256 products = _mm256_cvtepi32_ps(sums);
                 acc[s][c][r] = _mm256_fmadd_ps(products, _mm256_set1_ps(weights[r].d * dx), acc[s][c][r]);
             }
             if constexpr (!Format::kSigned) {
-                const float sx = loadFloat(xb + offsetof(ActivationQ8_0, sum));
+                float sx = loadFloat(xb + offsetof(ActivationQ8_0, sum));
+                if constexpr (Refined) sx += loadFloat(fine + offsetof(ActivationQ8_0, sum));
                 #pragma GCC unroll 4
                 for (int r = 0; r < Rows; ++r) offsets[c][r] += weights[r].offset * sx;
             }
@@ -166,18 +176,18 @@ void tile(int64_t blocks, const uint8_t* w, size_t wStride, const uint8_t* x, si
 
 using TileFn = void (*)(int64_t, const uint8_t*, size_t, const uint8_t*, size_t, float*, size_t);
 
-template <class Format>
+template <class Format, bool Refined>
 constexpr TileFn kTiles[kMaxTileRows][kMaxTileCols] = {
-    {tile<Format, 1, 1>, tile<Format, 1, 2>, tile<Format, 1, 3>, tile<Format, 1, 4>},
-    {tile<Format, 2, 1>, tile<Format, 2, 2>, tile<Format, 2, 3>, tile<Format, 2, 4>},
-    {tile<Format, 3, 1>, tile<Format, 3, 2>, tile<Format, 3, 3>, tile<Format, 3, 4>},
-    {tile<Format, 4, 1>, tile<Format, 4, 2>, tile<Format, 4, 3>, tile<Format, 4, 4>},
+    {tile<Format, 1, 1, Refined>, tile<Format, 1, 2, Refined>, tile<Format, 1, 3, Refined>, tile<Format, 1, 4, Refined>},
+    {tile<Format, 2, 1, Refined>, tile<Format, 2, 2, Refined>, tile<Format, 2, 3, Refined>, tile<Format, 2, 4, Refined>},
+    {tile<Format, 3, 1, Refined>, tile<Format, 3, 2, Refined>, tile<Format, 3, 3, Refined>, tile<Format, 3, 4, Refined>},
+    {tile<Format, 4, 1, Refined>, tile<Format, 4, 2, Refined>, tile<Format, 4, 3, Refined>, tile<Format, 4, 4, Refined>},
 };
 
-template <class Format>
+template <class Format, bool Refined>
 void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
              float* y, size_t ldy) {
-    kTiles<Format>[rows - 1][cols - 1](k / kBlock, w, wStride, x, xStride, y, ldy);
+    kTiles<Format, Refined>[rows - 1][cols - 1](k / kBlock, w, wStride, x, xStride, y, ldy);
 }
 
 void quantizeQ8_0(const float* x, void* out, int64_t k) {
@@ -216,19 +226,20 @@ void quantizeQ8_0(const float* x, void* out, int64_t k) {
     }
 }
 
-void set(KernelTable& table, GgmlType type, DotTileFn dot) {
-    table.weights[static_cast<int>(type)] = {ActivationFormat::Q8_0, dot};
+template <class Format>
+void set(KernelTable& table, GgmlType type) {
+    table.weights[static_cast<int>(type)] = {ActivationFormat::Q8_0, dotTile<Format, false>, dotTile<Format, true>};
 }
 
 }  // namespace
 
 void addLegacyAvx2(KernelTable& table) {
     table.quantize[static_cast<int>(ActivationFormat::Q8_0)] = quantizeQ8_0;
-    set(table, GgmlType::Q4_0, dotTile<Q4_0>);
-    set(table, GgmlType::Q4_1, dotTile<Q4_1>);
-    set(table, GgmlType::Q5_0, dotTile<Q5_0>);
-    set(table, GgmlType::Q5_1, dotTile<Q5_1>);
-    set(table, GgmlType::Q8_0, dotTile<Q8_0>);
+    set<Q4_0>(table, GgmlType::Q4_0);
+    set<Q4_1>(table, GgmlType::Q4_1);
+    set<Q5_0>(table, GgmlType::Q5_0);
+    set<Q5_1>(table, GgmlType::Q5_1);
+    set<Q8_0>(table, GgmlType::Q8_0);
 }
 
 }  // namespace nibble::cpu

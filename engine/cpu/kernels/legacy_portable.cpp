@@ -125,6 +125,31 @@ void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_
         for (int r = 0; r < rows; ++r) y[c * ldy + r] = acc[c][r];
 }
 
+// As dotTile, over refined inputs (kernel_table.h): both rows' integer sums
+// meet the weights, then one float multiply per block and input.
+template <class Format>
+void refinedDotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
+                    float* y, size_t ldy) {
+    float acc[kMaxTileCols][kMaxTileRows] = {};
+    const int64_t blocks = k / kBlock;
+    for (int64_t b = 0; b < blocks; ++b) {
+        DecodedBlock weights[kMaxTileRows];
+        for (int r = 0; r < rows; ++r) Format::decode(w + r * wStride + size_t(b) * Format::kBytes, weights[r]);
+        for (int c = 0; c < cols; ++c) {
+            ActivationQ8_0 coarse, fine;
+            std::memcpy(&coarse, x + 2 * c * xStride + size_t(b) * sizeof(ActivationQ8_0), sizeof coarse);
+            std::memcpy(&fine, x + (2 * c + 1) * xStride + size_t(b) * sizeof(ActivationQ8_0), sizeof fine);
+            const float step = fine.d, sum = coarse.sum + fine.sum;
+            for (int r = 0; r < rows; ++r) {
+                const int32_t combined = 256 * dot32(weights[r].q, coarse.q) + dot32(weights[r].q, fine.q);
+                acc[c][r] += weights[r].d * step * float(combined) + weights[r].offset * sum;
+            }
+        }
+    }
+    for (int c = 0; c < cols; ++c)
+        for (int r = 0; r < rows; ++r) y[c * ldy + r] = acc[c][r];
+}
+
 void quantizeQ8_0(const float* x, void* out, int64_t k) {
     auto* dst = static_cast<uint8_t*>(out);
     for (int64_t b = 0; b < k / kBlock; ++b, x += kBlock, dst += sizeof(ActivationQ8_0)) {
@@ -143,19 +168,20 @@ void quantizeQ8_0(const float* x, void* out, int64_t k) {
     }
 }
 
-void set(KernelTable& table, GgmlType type, DotTileFn dot) {
-    table.weights[static_cast<int>(type)] = {ActivationFormat::Q8_0, dot};
+template <class Format>
+void set(KernelTable& table, GgmlType type) {
+    table.weights[static_cast<int>(type)] = {ActivationFormat::Q8_0, dotTile<Format>, refinedDotTile<Format>};
 }
 
 }  // namespace
 
 void addLegacyPortable(KernelTable& table) {
     table.quantize[static_cast<int>(ActivationFormat::Q8_0)] = quantizeQ8_0;
-    set(table, GgmlType::Q4_0, dotTile<Q4_0>);
-    set(table, GgmlType::Q4_1, dotTile<Q4_1>);
-    set(table, GgmlType::Q5_0, dotTile<Q5_0>);
-    set(table, GgmlType::Q5_1, dotTile<Q5_1>);
-    set(table, GgmlType::Q8_0, dotTile<Q8_0>);
+    set<Q4_0>(table, GgmlType::Q4_0);
+    set<Q4_1>(table, GgmlType::Q4_1);
+    set<Q5_0>(table, GgmlType::Q5_0);
+    set<Q5_1>(table, GgmlType::Q5_1);
+    set<Q8_0>(table, GgmlType::Q8_0);
 }
 
 }  // namespace nibble::cpu
