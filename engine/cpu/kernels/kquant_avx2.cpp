@@ -169,10 +169,14 @@ void decodeQ6K(const uint8_t* b, SuperBlock& out) {
     out.dmin = out.d;
 }
 
-// Adds the super-block's contribution to one dot product to acc's lanes.
-__m256 superBlockDot(const SuperBlock& w, const uint8_t* x, __m256 acc) {
-    float dx;
-    std::memcpy(&dx, x + offsetof(ActivationQ8_K, d), sizeof dx);
+// The super-block's scaled integer products with one row's 256 values, and
+// its minimums' with that row's bsums, lane by lane.
+struct Sums {
+    __m256i products;
+    __m256i mins;
+};
+
+Sums integerSums(const SuperBlock& w, const uint8_t* x) {
     const uint8_t* xq = x + offsetof(ActivationQ8_K, q);
     __m256i sumi = _mm256_setzero_si256();
     for (int i = 0; i < 8; ++i) {
@@ -180,9 +184,27 @@ __m256 superBlockDot(const SuperBlock& w, const uint8_t* x, __m256 acc) {
                                                       load32(xq + 32 * i));
         sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(products, w.scales[i]));
     }
-    const __m256i summ = _mm256_madd_epi16(load32(x + offsetof(ActivationQ8_K, bsums)), w.mins);
-    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi), _mm256_set1_ps(w.d * dx), acc);
-    return _mm256_fnmadd_ps(_mm256_cvtepi32_ps(summ), _mm256_set1_ps(w.dmin * dx), acc);
+    return {sumi, _mm256_madd_epi16(load32(x + offsetof(ActivationQ8_K, bsums)), w.mins)};
+}
+
+// Adds the super-block's contribution to one dot product to acc's lanes.
+// Refined (kernel_table.h): x is a pair of rows, fine the second, whose
+// step is the first's / 256. Their sums meet in float: Q6_K's, times 256,
+// can pass int32.
+template <bool Refined>
+__m256 superBlockDot(const SuperBlock& w, const uint8_t* x, const uint8_t* fine, __m256 acc) {
+    float dx;
+    std::memcpy(&dx, (Refined ? fine : x) + offsetof(ActivationQ8_K, d), sizeof dx);
+    const Sums coarse = integerSums(w, x);
+    __m256 products = _mm256_cvtepi32_ps(coarse.products), mins = _mm256_cvtepi32_ps(coarse.mins);
+    if constexpr (Refined) {
+        const Sums rest = integerSums(w, fine);
+        const __m256 steps = _mm256_set1_ps(256.0f);
+        products = _mm256_fmadd_ps(products, steps, _mm256_cvtepi32_ps(rest.products));
+        mins = _mm256_fmadd_ps(mins, steps, _mm256_cvtepi32_ps(rest.mins));
+    }
+    acc = _mm256_fmadd_ps(products, _mm256_set1_ps(w.d * dx), acc);
+    return _mm256_fnmadd_ps(mins, _mm256_set1_ps(w.dmin * dx), acc);
 }
 
 float horizontalSum(__m256 v) {
@@ -192,7 +214,8 @@ float horizontalSum(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-template <size_t BlockBytes, void (*Decode)(const uint8_t*, SuperBlock&)>
+// Refined: input c is the pair of rows 2c and 2c + 1 (kernel_table.h).
+template <size_t BlockBytes, void (*Decode)(const uint8_t*, SuperBlock&), bool Refined>
 void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
              float* y, size_t ldy) {
     const int64_t blocks = k / 256;
@@ -203,8 +226,10 @@ void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_
     for (int64_t i = 0; i < blocks; ++i)
         for (int r = 0; r < rows; ++r) {
             Decode(w + size_t(r) * wStride + size_t(i) * BlockBytes, sb);
-            for (int c = 0; c < cols; ++c)
-                acc[c][r] = superBlockDot(sb, x + size_t(c) * xStride + size_t(i) * sizeof(ActivationQ8_K), acc[c][r]);
+            for (int c = 0; c < cols; ++c) {
+                const uint8_t* xb = x + size_t(Refined ? 2 * c : c) * xStride + size_t(i) * sizeof(ActivationQ8_K);
+                acc[c][r] = superBlockDot<Refined>(sb, xb, xb + xStride, acc[c][r]);
+            }
         }
     for (int c = 0; c < cols; ++c)
         for (int r = 0; r < rows; ++r) y[size_t(c) * ldy + size_t(r)] = horizontalSum(acc[c][r]);
@@ -213,14 +238,14 @@ void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_
 }  // namespace
 
 void addKQuantAvx2(KernelTable& table) {
-    const auto set = [&](GgmlType type, DotTileFn dot) {
-        table.weights[static_cast<int>(type)] = WeightKernel{ActivationFormat::Q8_K, dot};
+    const auto set = [&](GgmlType type, DotTileFn dot, DotTileFn refinedDot) {
+        table.weights[static_cast<int>(type)] = WeightKernel{ActivationFormat::Q8_K, dot, refinedDot};
     };
-    set(GgmlType::Q2_K, dotTile<sizeof(BlockQ2_K), decodeQ2K>);
-    set(GgmlType::Q3_K, dotTile<sizeof(BlockQ3_K), decodeQ3K>);
-    set(GgmlType::Q4_K, dotTile<sizeof(BlockQ4_K), decodeQ4K>);
-    set(GgmlType::Q5_K, dotTile<sizeof(BlockQ5_K), decodeQ5K>);
-    set(GgmlType::Q6_K, dotTile<sizeof(BlockQ6_K), decodeQ6K>);
+    set(GgmlType::Q2_K, dotTile<sizeof(BlockQ2_K), decodeQ2K, false>, dotTile<sizeof(BlockQ2_K), decodeQ2K, true>);
+    set(GgmlType::Q3_K, dotTile<sizeof(BlockQ3_K), decodeQ3K, false>, dotTile<sizeof(BlockQ3_K), decodeQ3K, true>);
+    set(GgmlType::Q4_K, dotTile<sizeof(BlockQ4_K), decodeQ4K, false>, dotTile<sizeof(BlockQ4_K), decodeQ4K, true>);
+    set(GgmlType::Q5_K, dotTile<sizeof(BlockQ5_K), decodeQ5K, false>, dotTile<sizeof(BlockQ5_K), decodeQ5K, true>);
+    set(GgmlType::Q6_K, dotTile<sizeof(BlockQ6_K), decodeQ6K, false>, dotTile<sizeof(BlockQ6_K), decodeQ6K, true>);
 }
 
 }  // namespace nibble::cpu
