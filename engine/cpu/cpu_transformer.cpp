@@ -38,9 +38,10 @@ void CpuTransformer::mul(const Tensor& w, const float* x, int batch, float* y) {
     if (observer_) observer_(w, x, batch);
     // Refined inputs for every matrix: 8-bit inputs alone flip the top token
     // at a few positions in a hundred on small models, and their error comes
-    // from every kind of matrix alike (issue #16). Decoding reads each weight
-    // once either way and slows by about a seventh; a prompt's products take
-    // about twice the arithmetic.
+    // from every kind of matrix alike (issue #16). Kernels that take both
+    // rows of a refined input at once (cpu/kernel_table.h) hold the cost
+    // against 8-bit inputs alone to about a fifth of prompt speed and at most
+    // an eighth of decode speed; decoding reads each weight once either way.
     if (fast_) fast_->multiply(pool_, w, x, batch, y, cpu::InputPrecision::Refined);
     else cpu::matmul(pool_, w, x, batch, y);
 }
