@@ -109,7 +109,13 @@ struct Q8_0 {
     }
 };
 
-template <class Format>
+int32x4_t dot32(const DecodedBlock& w, const int8_t* q) {
+    return vdotq_s32(vdotq_s32(vdupq_n_s32(0), w.lo, vld1q_s8(q)), w.hi, vld1q_s8(q + 16));
+}
+
+// Refined: input c is the pair of rows 2c and 2c + 1 (kernel_table.h),
+// whose sums meet in int32 lanes, the 8-bit row's times 256.
+template <class Format, bool Refined>
 void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
              float* y, size_t ldy) {
     float acc[kMaxTileCols][kMaxTileRows] = {};
@@ -118,15 +124,22 @@ void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_
         DecodedBlock weights[kMaxTileRows];
         for (int r = 0; r < rows; ++r) Format::decode(w + r * wStride + size_t(b) * Format::kBytes, weights[r]);
         for (int c = 0; c < cols; ++c) {
-            const uint8_t* xb = x + c * xStride + size_t(b) * sizeof(ActivationQ8_0);
+            const uint8_t* xb = x + (Refined ? 2 * c : c) * xStride + size_t(b) * sizeof(ActivationQ8_0);
+            const uint8_t* fine = xb + xStride;
             float dx, sx;
-            std::memcpy(&dx, xb + offsetof(ActivationQ8_0, d), 4);
+            // The fine row's step is exactly the coarse one's / 256.
+            std::memcpy(&dx, (Refined ? fine : xb) + offsetof(ActivationQ8_0, d), 4);
             std::memcpy(&sx, xb + offsetof(ActivationQ8_0, sum), 4);
+            if constexpr (Refined) {
+                float rest;
+                std::memcpy(&rest, fine + offsetof(ActivationQ8_0, sum), 4);
+                sx += rest;
+            }
             const auto* qx = reinterpret_cast<const int8_t*>(xb + offsetof(ActivationQ8_0, q));
-            const int8x16_t xlo = vld1q_s8(qx);
-            const int8x16_t xhi = vld1q_s8(qx + 16);
+            const auto* rx = reinterpret_cast<const int8_t*>(fine + offsetof(ActivationQ8_0, q));
             for (int r = 0; r < rows; ++r) {
-                const int32x4_t dot = vdotq_s32(vdotq_s32(vdupq_n_s32(0), weights[r].lo, xlo), weights[r].hi, xhi);
+                int32x4_t dot = dot32(weights[r], qx);
+                if constexpr (Refined) dot = vaddq_s32(vshlq_n_s32(dot, 8), dot32(weights[r], rx));
                 acc[c][r] += weights[r].d * dx * float(vaddvq_s32(dot)) + weights[r].offset * sx;
             }
         }
@@ -135,8 +148,9 @@ void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_
         for (int r = 0; r < rows; ++r) y[c * ldy + r] = acc[c][r];
 }
 
-void set(KernelTable& table, GgmlType type, DotTileFn dot) {
-    table.weights[static_cast<int>(type)] = {ActivationFormat::Q8_0, dot};
+template <class Format>
+void set(KernelTable& table, GgmlType type) {
+    table.weights[static_cast<int>(type)] = {ActivationFormat::Q8_0, dotTile<Format, false>, dotTile<Format, true>};
 }
 
 }  // namespace
@@ -144,11 +158,11 @@ void set(KernelTable& table, GgmlType type, DotTileFn dot) {
 // The portable Q8_0 quantizer stays: it runs once per input row, against
 // rows * k / 32 block products here.
 void addLegacyNeon(KernelTable& table) {
-    set(table, GgmlType::Q4_0, dotTile<Q4_0>);
-    set(table, GgmlType::Q4_1, dotTile<Q4_1>);
-    set(table, GgmlType::Q5_0, dotTile<Q5_0>);
-    set(table, GgmlType::Q5_1, dotTile<Q5_1>);
-    set(table, GgmlType::Q8_0, dotTile<Q8_0>);
+    set<Q4_0>(table, GgmlType::Q4_0);
+    set<Q4_1>(table, GgmlType::Q4_1);
+    set<Q5_0>(table, GgmlType::Q5_0);
+    set<Q5_1>(table, GgmlType::Q5_1);
+    set<Q8_0>(table, GgmlType::Q8_0);
 }
 
 }  // namespace nibble::cpu
