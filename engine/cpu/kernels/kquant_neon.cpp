@@ -103,7 +103,9 @@ float superBlockDot(const SuperBlock& w, const uint8_t* xb) {
     return dx * (w.d * float(sumi) - w.dmin * float(summ));
 }
 
-template <size_t BlockBytes, void (*Decode)(const uint8_t*, SuperBlock&)>
+// Refined: input c is the pair of rows 2c and 2c + 1 (kernel_table.h),
+// each row with its own step, the unpacked super-block shared by both.
+template <size_t BlockBytes, void (*Decode)(const uint8_t*, SuperBlock&), bool Refined>
 void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
              float* y, size_t ldy) {
     const int64_t blocks = k / 256;
@@ -112,8 +114,11 @@ void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_
     for (int64_t i = 0; i < blocks; ++i)
         for (int r = 0; r < rows; ++r) {
             Decode(w + size_t(r) * wStride + size_t(i) * BlockBytes, sb);
-            for (int c = 0; c < cols; ++c)
-                acc[c][r] += superBlockDot(sb, x + size_t(c) * xStride + size_t(i) * sizeof(ActivationQ8_K));
+            for (int c = 0; c < cols; ++c) {
+                const uint8_t* input = x + size_t(Refined ? 2 * c : c) * xStride + size_t(i) * sizeof(ActivationQ8_K);
+                acc[c][r] += superBlockDot(sb, input);
+                if constexpr (Refined) acc[c][r] += superBlockDot(sb, input + xStride);
+            }
         }
     for (int c = 0; c < cols; ++c)
         for (int r = 0; r < rows; ++r) y[size_t(c) * ldy + size_t(r)] = acc[c][r];
@@ -122,11 +127,11 @@ void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_
 }  // namespace
 
 void addKQuantNeon(KernelTable& table) {
-    const auto set = [&](GgmlType type, DotTileFn dot) {
-        table.weights[static_cast<int>(type)] = WeightKernel{ActivationFormat::Q8_K, dot};
+    const auto set = [&](GgmlType type, DotTileFn dot, DotTileFn refinedDot) {
+        table.weights[static_cast<int>(type)] = WeightKernel{ActivationFormat::Q8_K, dot, refinedDot};
     };
-    set(GgmlType::Q4_K, dotTile<sizeof(BlockQ4_K), decodeQ4K>);
-    set(GgmlType::Q6_K, dotTile<sizeof(BlockQ6_K), decodeQ6K>);
+    set(GgmlType::Q4_K, dotTile<sizeof(BlockQ4_K), decodeQ4K, false>, dotTile<sizeof(BlockQ4_K), decodeQ4K, true>);
+    set(GgmlType::Q6_K, dotTile<sizeof(BlockQ6_K), decodeQ6K, false>, dotTile<sizeof(BlockQ6_K), decodeQ6K, true>);
 }
 
 }  // namespace nibble::cpu

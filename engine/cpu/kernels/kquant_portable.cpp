@@ -133,7 +133,9 @@ float superBlockDot(const SuperBlock& w, const ActivationQ8_K& x) {
     return x.d * (w.d * float(sumi) - w.dmin * float(summ));
 }
 
-template <size_t BlockBytes, void (*Decode)(const uint8_t*, SuperBlock&)>
+// Refined: input c is the pair of rows 2c and 2c + 1 (kernel_table.h),
+// each row with its own step, the unpacked super-block shared by both.
+template <size_t BlockBytes, void (*Decode)(const uint8_t*, SuperBlock&), bool Refined>
 void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
              float* y, size_t ldy) {
     const int64_t blocks = k / 256;
@@ -144,9 +146,14 @@ void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_
         for (int r = 0; r < rows; ++r) {
             Decode(w + size_t(r) * wStride + size_t(i) * BlockBytes, sb);
             for (int c = 0; c < cols; ++c) {
+                const uint8_t* input = x + size_t(Refined ? 2 * c : c) * xStride + size_t(i) * sizeof xb;
                 // Activation rows carry no alignment guarantee, so each block is copied out.
-                std::memcpy(&xb, x + size_t(c) * xStride + size_t(i) * sizeof xb, sizeof xb);
+                std::memcpy(&xb, input, sizeof xb);
                 acc[c][r] += superBlockDot(sb, xb);
+                if constexpr (Refined) {
+                    std::memcpy(&xb, input + xStride, sizeof xb);
+                    acc[c][r] += superBlockDot(sb, xb);
+                }
             }
         }
     for (int c = 0; c < cols; ++c)
@@ -179,14 +186,14 @@ void quantizeRowQ8K(const float* x, void* out, int64_t k) {
 
 void addKQuantPortable(KernelTable& table) {
     table.quantize[static_cast<int>(ActivationFormat::Q8_K)] = quantizeRowQ8K;
-    const auto set = [&](GgmlType type, DotTileFn dot) {
-        table.weights[static_cast<int>(type)] = WeightKernel{ActivationFormat::Q8_K, dot};
+    const auto set = [&](GgmlType type, DotTileFn dot, DotTileFn refinedDot) {
+        table.weights[static_cast<int>(type)] = WeightKernel{ActivationFormat::Q8_K, dot, refinedDot};
     };
-    set(GgmlType::Q2_K, dotTile<sizeof(BlockQ2_K), decodeQ2K>);
-    set(GgmlType::Q3_K, dotTile<sizeof(BlockQ3_K), decodeQ3K>);
-    set(GgmlType::Q4_K, dotTile<sizeof(BlockQ4_K), decodeQ4K>);
-    set(GgmlType::Q5_K, dotTile<sizeof(BlockQ5_K), decodeQ5K>);
-    set(GgmlType::Q6_K, dotTile<sizeof(BlockQ6_K), decodeQ6K>);
+    set(GgmlType::Q2_K, dotTile<sizeof(BlockQ2_K), decodeQ2K, false>, dotTile<sizeof(BlockQ2_K), decodeQ2K, true>);
+    set(GgmlType::Q3_K, dotTile<sizeof(BlockQ3_K), decodeQ3K, false>, dotTile<sizeof(BlockQ3_K), decodeQ3K, true>);
+    set(GgmlType::Q4_K, dotTile<sizeof(BlockQ4_K), decodeQ4K, false>, dotTile<sizeof(BlockQ4_K), decodeQ4K, true>);
+    set(GgmlType::Q5_K, dotTile<sizeof(BlockQ5_K), decodeQ5K, false>, dotTile<sizeof(BlockQ5_K), decodeQ5K, true>);
+    set(GgmlType::Q6_K, dotTile<sizeof(BlockQ6_K), decodeQ6K, false>, dotTile<sizeof(BlockQ6_K), decodeQ6K, true>);
 }
 
 }  // namespace nibble::cpu
