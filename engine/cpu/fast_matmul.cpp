@@ -66,9 +66,6 @@ void quantizeRemainder(const float* x, const uint8_t* coarse, ActivationFormat f
     }
 }
 
-// A refined input row and its remainder row share a tile.
-static_assert(kMaxTileCols % 2 == 0);
-
 // Quantizing a row costs about as much as one weight row's product, so a
 // small batch is cheaper quantized on the calling thread than handed out.
 constexpr int kParallelQuantizeRows = 8;
@@ -91,13 +88,14 @@ void FastMatmul::multiply(ThreadPool& pool, const Tensor& w, const float* x, int
         kernel.activation == ActivationFormat::F32 ? nullptr : kernels_.quantize[static_cast<int>(kernel.activation)];
     const int64_t k = static_cast<int64_t>(w.shape[0]);
     const FormatLayout layout = layoutOf(kernel.activation);
-    if (!kernel.dot || (kernel.activation != ActivationFormat::F32 && !quantize) || k % layout.block != 0) {
+    // A refined input b is rows 2b (its 8-bit blocks) and 2b + 1 (their remainder).
+    const bool refined = quantize && precision == InputPrecision::Refined;
+    const DotTileFn dot = refined ? kernel.refinedDot : kernel.dot;
+    if (!dot || (kernel.activation != ActivationFormat::F32 && !quantize) || k % layout.block != 0) {
         matmul(pool, w, x, batch, y);
         return;
     }
 
-    // A refined input b is rows 2b (its 8-bit blocks) and 2b + 1 (their remainder).
-    const bool refined = quantize && precision == InputPrecision::Refined;
     const int inputRows = refined ? 2 * batch : batch;
     const size_t xStride = size_t(k / layout.block) * layout.blockBytes;
     const uint8_t* input = reinterpret_cast<const uint8_t*>(x);
@@ -129,30 +127,10 @@ void FastMatmul::multiply(ThreadPool& pool, const Tensor& w, const float* x, int
         for (size_t tile = begin; tile < end; ++tile) {
             const uint64_t r = tile * kMaxTileRows;
             const int tileRows = int(std::min<uint64_t>(kMaxTileRows, rows - r));
-            if (refined && kernel.refinedDot) {
-                for (int c = 0; c < batch; c += kMaxTileCols) {
-                    const int cols = std::min(kMaxTileCols, batch - c);
-                    kernel.refinedDot(k, w.data + r * wStride, wStride, tileRows, input + 2 * size_t(c) * xStride,
-                                      xStride, cols, y + size_t(c) * rows + r, rows);
-                }
-                continue;
-            }
-            if (refined) {
-                for (int c = 0; c < inputRows; c += kMaxTileCols) {
-                    const int cols = std::min(kMaxTileCols, inputRows - c);
-                    float parts[kMaxTileCols][kMaxTileRows];
-                    kernel.dot(k, w.data + r * wStride, wStride, tileRows, input + size_t(c) * xStride, xStride, cols,
-                               &parts[0][0], kMaxTileRows);
-                    for (int j = 0; j < cols; j += 2)
-                        for (int i = 0; i < tileRows; ++i)
-                            y[size_t(c + j) / 2 * rows + r + size_t(i)] = parts[j][i] + parts[j + 1][i];
-                }
-                continue;
-            }
             for (int c = 0; c < batch; c += kMaxTileCols) {
                 const int cols = std::min(kMaxTileCols, batch - c);
-                kernel.dot(k, w.data + r * wStride, wStride, tileRows, input + size_t(c) * xStride, xStride, cols,
-                           y + size_t(c) * rows + r, rows);
+                dot(k, w.data + r * wStride, wStride, tileRows, input + size_t(c) * (refined ? 2 : 1) * xStride,
+                    xStride, cols, y + size_t(c) * rows + r, rows);
             }
         }
     });

@@ -78,8 +78,8 @@ struct WeightKernel {
     ActivationFormat activation = ActivationFormat::F32;
     DotTileFn dot = nullptr;  // null: this set has no kernel for the type
     // A DotTileFn over refined inputs: input c is rows 2c and 2c + 1 from x
-    // (xStride apart), cols counts inputs. Null: the product passes both
-    // rows to `dot` as two inputs and adds their results.
+    // (xStride apart), cols counts inputs. Every kernel with 8-bit inputs
+    // has one; null for F32 inputs, which are exact already.
     DotTileFn refinedDot = nullptr;
 };
 

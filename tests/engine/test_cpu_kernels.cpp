@@ -40,6 +40,18 @@ private slots:
         }
     }
 
+    // Without one, refined products of that type would fall back to the
+    // exact reference product, many times slower.
+    void everyKernelWithByteInputsTakesRefinedOnes() {
+        for (Isa isa : supportedIsas())
+            for (GgmlType type : kMatrixTypes) {
+                const WeightKernel& kernel = kernelTable(isa).weights[static_cast<int>(type)];
+                if (kernel.activation != ActivationFormat::F32)
+                    QVERIFY2(kernel.refinedDot, qPrintable(QString("%1/%2 has no kernel for refined inputs")
+                                                               .arg(isaName(isa).data(), typeName(type).data())));
+            }
+    }
+
     void quantizersKeepInputsWithinHalfAStep_data() {
         QTest::addColumn<Isa>("isa");
         QTest::addColumn<int>("format");
