@@ -177,7 +177,7 @@ private slots:
             const std::filesystem::path file = path("crosscheck-" + std::to_string(expected.originalContext) + ".gguf");
             phi.write(file);
             LoadOptions options;
-            options.backend = BackendKind::Cpu;
+            options.backend = BackendKind::Reference;
             options.contextLength = 64;
             auto model = Model::open(file, options);
             Session session(model);
