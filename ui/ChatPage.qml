@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Nibble.App
 
 // Conversations on the left, the open conversation on the right.
 Item {
@@ -18,7 +19,7 @@ Item {
         Rectangle {
             Layout.fillWidth: true
             Layout.fillHeight: true
-            color: theme.window
+            color: Theme.window
 
             ListView {
                 id: messageList
@@ -31,7 +32,7 @@ Item {
                 spacing: 18
                 topMargin: 24
                 bottomMargin: 24
-                model: chat.messages
+                model: Chat.messages
                 boundsBehavior: Flickable.StopAtBounds
                 ScrollBar.vertical: ScrollBar { parent: messageList.parent; anchors.right: parent.right; anchors.top: messageList.top; anchors.bottom: messageList.bottom }
                 delegate: MessageDelegate { width: messageList.width }
@@ -52,13 +53,14 @@ Item {
                 Image {
                     Layout.alignment: Qt.AlignHCenter
                     source: "qrc:/nibble/icons/nibble.svg"
-                    sourceSize: Qt.size(56, 56)
+                    sourceSize.width: 56
+                    sourceSize.height: 56
                     opacity: 0.9
                 }
                 Label {
                     Layout.alignment: Qt.AlignHCenter
                     text: qsTr("What can I help with?")
-                    color: theme.text
+                    color: Theme.text
                     font.pixelSize: 22
                     font.weight: Font.DemiBold
                 }
@@ -67,10 +69,10 @@ Item {
                     Layout.fillWidth: true
                     horizontalAlignment: Text.AlignHCenter
                     wrapMode: Text.Wrap
-                    text: variants.count > 0
-                          ? qsTr("Runs entirely on this computer with %1.").arg(variants.labelOf(chat.variantId))
+                    text: Variants.count > 0
+                          ? qsTr("Runs entirely on this computer with %1.").arg(Variants.labelOf(Chat.variantId))
                           : qsTr("Add a model in the model library to start.")
-                    color: theme.mutedText
+                    color: Theme.mutedText
                 }
             }
 
@@ -82,10 +84,10 @@ Item {
                 anchors.horizontalCenter: parent.horizontalCenter
                 width: Math.min(parent.width - 48, 820)
                 height: visible ? noticeRow.implicitHeight + 16 : 0
-                visible: chat.notice.length > 0
+                visible: Chat.notice.length > 0
                 radius: 10
-                color: theme.dark ? "#3b2f1c" : "#fff4dc"
-                border.color: theme.dark ? "#6b5226" : "#f0d9a8"
+                color: Theme.dark ? "#3b2f1c" : "#fff4dc"
+                border.color: Theme.dark ? "#6b5226" : "#f0d9a8"
                 RowLayout {
                     id: noticeRow
                     anchors.fill: parent
@@ -93,14 +95,14 @@ Item {
                     anchors.rightMargin: 6
                     Label {
                         Layout.fillWidth: true
-                        text: chat.notice
-                        color: theme.text
+                        text: Chat.notice
+                        color: Theme.text
                         wrapMode: Text.Wrap
                     }
                     IconButton {
                         iconName: "close"
                         tip: qsTr("Dismiss")
-                        onClicked: chat.dismissNotice()
+                        onClicked: Chat.dismissNotice()
                     }
                 }
             }

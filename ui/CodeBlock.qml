@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Nibble.App
 
 // A fenced code block: monospaced, framed, with its language and a copy button.
 Rectangle {
@@ -9,8 +10,8 @@ Rectangle {
     property string language
     implicitHeight: layout.implicitHeight
     radius: 10
-    color: theme.codeBackground
-    border.color: theme.border
+    color: Theme.codeBackground
+    border.color: Theme.border
 
     ColumnLayout {
         id: layout
@@ -24,7 +25,7 @@ Rectangle {
             Label {
                 Layout.fillWidth: true
                 text: block.language.length > 0 ? block.language : qsTr("code")
-                color: theme.mutedText
+                color: Theme.mutedText
                 font.pixelSize: 11
             }
             IconButton {
@@ -32,11 +33,11 @@ Rectangle {
                 iconName: "copy"
                 tip: copied.running ? qsTr("Copied") : qsTr("Copy code")
                 implicitWidth: 26; implicitHeight: 26; padding: 4
-                onClicked: { chat.copyToClipboard(block.code); copied.restart() }
+                onClicked: { Chat.copyToClipboard(block.code); copied.restart() }
                 Timer { id: copied; interval: 1500 }
             }
         }
-        Rectangle { Layout.fillWidth: true; height: 1; color: theme.border }
+        Rectangle { Layout.fillWidth: true; height: 1; color: Theme.border }
         TextEdit {
             Layout.fillWidth: true
             Layout.margins: 12
@@ -44,11 +45,11 @@ Rectangle {
             readOnly: true
             selectByMouse: true
             wrapMode: TextEdit.WrapAnywhere
-            font.family: theme.monoFont
+            font.family: Theme.monoFont
             font.pixelSize: 13
-            color: theme.text
-            selectionColor: theme.accent
-            selectedTextColor: theme.accentText
+            color: Theme.text
+            selectionColor: Theme.accent
+            selectedTextColor: Theme.accentText
         }
     }
 }

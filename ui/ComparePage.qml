@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Nibble.App
 
 // Two variants, one prompt: both answer with the same sampling settings and
 // seed, one after the other, shown side by side with their speed; then how
@@ -16,21 +17,21 @@ Item {
         RowLayout {
             Layout.fillWidth: true
             spacing: 12
-            Label { text: qsTr("A"); color: theme.mutedText; font.weight: Font.DemiBold }
+            Label { text: qsTr("A"); color: Theme.mutedText; font.weight: Font.DemiBold }
             VariantComboBox {
                 objectName: "compareVariantA"
                 Layout.fillWidth: true
-                enabled: !compare.running
-                selectedId: compare.variantA
-                onPicked: (variantId) => compare.variantA = variantId
+                enabled: !Compare.running
+                selectedId: Compare.variantA
+                onPicked: (variantId) => Compare.variantA = variantId
             }
-            Label { text: qsTr("B"); color: theme.mutedText; font.weight: Font.DemiBold }
+            Label { text: qsTr("B"); color: Theme.mutedText; font.weight: Font.DemiBold }
             VariantComboBox {
                 objectName: "compareVariantB"
                 Layout.fillWidth: true
-                enabled: !compare.running
-                selectedId: compare.variantB
-                onPicked: (variantId) => compare.variantB = variantId
+                enabled: !Compare.running
+                selectedId: Compare.variantB
+                onPicked: (variantId) => Compare.variantB = variantId
             }
         }
 
@@ -38,8 +39,8 @@ Item {
             Layout.fillWidth: true
             implicitHeight: 96
             radius: 12
-            color: theme.surface
-            border.color: prompt.activeFocus ? theme.accent : theme.border
+            color: Theme.surface
+            border.color: prompt.activeFocus ? Theme.accent : Theme.border
             RowLayout {
                 anchors.fill: parent
                 anchors.margins: 10
@@ -52,26 +53,26 @@ Item {
                         objectName: "comparePrompt"
                         placeholderText: qsTr("A prompt for both variants")
                         wrapMode: TextEdit.Wrap
-                        color: theme.text
+                        color: Theme.text
                         background: null
                     }
                 }
                 ColumnLayout {
                     Layout.alignment: Qt.AlignBottom
                     Label {
-                        visible: compare.seed > 0
+                        visible: Compare.seed > 0
                         // String(): arg() of a number this large writes it as 2.1e+08.
-                        text: qsTr("seed %1").arg(String(compare.seed))
-                        color: theme.mutedText
+                        text: qsTr("seed %1").arg(String(Compare.seed))
+                        color: Theme.mutedText
                         font.pixelSize: 11
                         Layout.alignment: Qt.AlignRight
                     }
                     Button {
                         objectName: "compareRunButton"
-                        text: compare.running ? qsTr("Stop") : qsTr("Compare")
-                        highlighted: !compare.running
-                        enabled: compare.running || (prompt.text.trim().length > 0 && !chat.generating)
-                        onClicked: compare.running ? compare.stop() : compare.run(prompt.text)
+                        text: Compare.running ? qsTr("Stop") : qsTr("Compare")
+                        highlighted: !Compare.running
+                        enabled: Compare.running || (prompt.text.trim().length > 0 && !Chat.generating)
+                        onClicked: Compare.running ? Compare.stop() : Compare.run(prompt.text)
                     }
                 }
             }
@@ -86,26 +87,26 @@ Item {
                 Layout.fillWidth: true
                 Layout.fillHeight: true
                 Layout.preferredWidth: 1
-                heading: qsTr("A · %1").arg(variants.labelOf(compare.variantA))
-                variantId: compare.variantA
-                result: compare.resultA
+                heading: qsTr("A · %1").arg(Variants.labelOf(Compare.variantA))
+                variantId: Compare.variantA
+                result: Compare.resultA
             }
             CompareResult {
                 objectName: "compareResultB"
                 Layout.fillWidth: true
                 Layout.fillHeight: true
                 Layout.preferredWidth: 1
-                heading: qsTr("B · %1").arg(variants.labelOf(compare.variantB))
-                variantId: compare.variantB
-                result: compare.resultB
+                heading: qsTr("B · %1").arg(Variants.labelOf(Compare.variantB))
+                variantId: Compare.variantB
+                result: Compare.resultB
             }
         }
 
         QualityPanel {
             objectName: "qualityPanel"
             Layout.fillWidth: true
-            referenceId: compare.variantA
-            variantId: compare.variantB
+            referenceId: Compare.variantA
+            variantId: Compare.variantB
         }
     }
 }

@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Nibble.App
 
 // One side of the comparison: the reply and its speed.
 Rectangle {
@@ -11,8 +12,8 @@ Rectangle {
     readonly property string status: result.status !== undefined ? result.status : ""
 
     radius: 12
-    color: theme.surface
-    border.color: theme.border
+    color: Theme.surface
+    border.color: Theme.border
 
     ColumnLayout {
         anchors.fill: parent
@@ -24,7 +25,7 @@ Rectangle {
             Label {
                 Layout.fillWidth: true
                 text: pane.heading
-                color: theme.text
+                color: Theme.text
                 font.weight: Font.DemiBold
                 // The whole variant name, on two lines in a narrow window.
                 wrapMode: Text.Wrap
@@ -35,11 +36,11 @@ Rectangle {
                       ? qsTr("%1 tokens/s · %2 tokens").arg(Number(pane.result.tokensPerSecond || 0).toFixed(1)).arg(pane.result.tokens || 0)
                       : pane.status === "generating" ? qsTr("generating…")
                       : pane.status === "waiting" ? qsTr("waiting") : ""
-                color: theme.mutedText
+                color: Theme.mutedText
                 font.pixelSize: 12
             }
         }
-        Rectangle { Layout.fillWidth: true; height: 1; color: theme.border }
+        Rectangle { Layout.fillWidth: true; height: 1; color: Theme.border }
 
         ScrollView {
             Layout.fillWidth: true
@@ -53,7 +54,7 @@ Rectangle {
                 readOnly: true
                 selectByMouse: true
                 wrapMode: TextEdit.Wrap
-                color: pane.status === "failed" ? theme.danger : theme.text
+                color: pane.status === "failed" ? Theme.danger : Theme.text
                 font.pixelSize: 14
             }
         }

@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Nibble.App
 
 // Where the user writes. Enter sends, Shift+Enter starts a new line; while a
 // reply streams the send button becomes Stop.
@@ -8,12 +9,12 @@ Rectangle {
     id: composer
     implicitHeight: Math.min(Math.max(input.implicitHeight, 40), 200) + 20
     radius: 16
-    color: theme.surface
-    border.color: input.activeFocus ? theme.accent : theme.border
+    color: Theme.surface
+    border.color: input.activeFocus ? Theme.accent : Theme.border
     border.width: 1
 
     function submit() {
-        if (chat.send(input.text)) input.clear()
+        if (Chat.send(input.text)) input.clear()
     }
 
     RowLayout {
@@ -32,7 +33,7 @@ Rectangle {
                 objectName: "messageInput"
                 placeholderText: qsTr("Write a message…")
                 wrapMode: TextEdit.Wrap
-                color: theme.text
+                color: Theme.text
                 font.pixelSize: 14
                 background: null
                 focus: true
@@ -48,29 +49,29 @@ Rectangle {
             Layout.alignment: Qt.AlignBottom
             iconName: "refresh"
             tip: qsTr("Regenerate the last reply")
-            visible: !chat.generating && chat.messages.count > 0
-            onClicked: chat.regenerate()
+            visible: !Chat.generating && Chat.messages.count > 0
+            onClicked: Chat.regenerate()
         }
         RoundButton {
             id: sendButton
-            objectName: chat.generating ? "stopButton" : "sendButton"
+            objectName: Chat.generating ? "stopButton" : "sendButton"
             Layout.alignment: Qt.AlignBottom
             implicitWidth: 36
             implicitHeight: 36
-            enabled: chat.generating || (input.text.trim().length > 0 && variants.count > 0)
-            icon.source: chat.generating ? "qrc:/nibble/icons/stop.svg" : "qrc:/nibble/icons/send.svg"
+            enabled: Chat.generating || (input.text.trim().length > 0 && Variants.count > 0)
+            icon.source: Chat.generating ? "qrc:/nibble/icons/stop.svg" : "qrc:/nibble/icons/send.svg"
             icon.width: 18
             icon.height: 18
-            icon.color: theme.accentText
+            icon.color: Theme.accentText
             display: AbstractButton.IconOnly
             ToolTip.visible: hovered
-            ToolTip.text: chat.generating ? qsTr("Stop") : qsTr("Send (Enter)")
+            ToolTip.text: Chat.generating ? qsTr("Stop") : qsTr("Send (Enter)")
             ToolTip.delay: 500
             background: Rectangle {
                 radius: width / 2
-                color: sendButton.enabled ? (sendButton.down ? Qt.darker(theme.accent, 1.15) : theme.accent) : theme.border
+                color: sendButton.enabled ? (sendButton.down ? Qt.darker(Theme.accent, 1.15) : Theme.accent) : Theme.border
             }
-            onClicked: chat.generating ? chat.stop() : composer.submit()
+            onClicked: Chat.generating ? Chat.stop() : composer.submit()
         }
     }
 }

@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Nibble.App
 
 // The open conversation's own system prompt and sampling, in a drawer from
 // the chat header. Save applies them from the next reply on; Reset brings
@@ -13,9 +14,9 @@ Drawer {
     width: 380
     height: parent.height
     modal: true
-    background: Rectangle { color: theme.surface; border.color: theme.border }
+    background: Rectangle { color: Theme.surface; border.color: Theme.border }
 
-    readonly property var defaults: chat.defaultSettings
+    readonly property var defaults: Chat.defaultSettings
 
     // One labelled setting, with the default it would have.
     component Setting: ColumnLayout {
@@ -27,8 +28,8 @@ Drawer {
         spacing: 4
         RowLayout {
             Layout.fillWidth: true
-            Label { Layout.fillWidth: true; text: setting.label; color: theme.text }
-            Label { text: setting.defaultText; color: theme.mutedText; font.pixelSize: 11 }
+            Label { Layout.fillWidth: true; text: setting.label; color: Theme.text }
+            Label { text: setting.defaultText; color: Theme.mutedText; font.pixelSize: 11 }
         }
         Item {
             id: holder
@@ -37,12 +38,14 @@ Drawer {
         }
     }
 
-    // The number fields by the key chat.conversationSettings gives each.
+    // The number fields by the key Chat.conversationSettings gives each.
     readonly property var numberFields: ({ temperature: temperature, topP: topP, topK: topK, minP: minP,
                                            repeatPenalty: repeatPenalty, maxTokens: maxTokens, seed: seed })
 
-    function load() {
-        const settings = chat.conversationSettings
+    function load() { fill(Chat.conversationSettings) }
+    // settings as a parameter: the QML linter of Qt 6.4 sees no keys in a
+    // QVariantMap property.
+    function fill(settings) {
         systemPrompt.text = settings.systemPrompt
         for (const key in numberFields) {
             const field = numberFields[key]
@@ -65,15 +68,15 @@ Drawer {
 
         Label {
             text: qsTr("Conversation settings")
-            color: theme.text
+            color: Theme.text
             font.pixelSize: 17
             font.weight: Font.DemiBold
         }
         Label {
             Layout.fillWidth: true
-            text: chat.conversationId > 0 ? qsTr("For “%1” only; they apply from the next reply.").arg(chat.title)
+            text: Chat.conversationId > 0 ? qsTr("For “%1” only; they apply from the next reply.").arg(Chat.title)
                                           : qsTr("For the new chat you are about to start.")
-            color: theme.mutedText
+            color: Theme.mutedText
             font.pixelSize: 12
             wrapMode: Text.Wrap
         }
@@ -98,10 +101,10 @@ Drawer {
                             id: systemPrompt
                             objectName: "conversationSystemPrompt"
                             wrapMode: TextEdit.Wrap
-                            color: theme.text
+                            color: Theme.text
                             selectByMouse: true
                             placeholderText: qsTr("e.g. You are a concise assistant.")
-                            background: Rectangle { radius: 8; color: theme.window; border.color: theme.border }
+                            background: Rectangle { radius: 8; color: Theme.window; border.color: Theme.border }
                         }
                     }
                 }
@@ -150,7 +153,7 @@ Drawer {
                 objectName: "resetConversationSettings"
                 text: qsTr("Reset to defaults")
                 flat: true
-                onClicked: { chat.resetConversationSettings(); panel.load() }
+                onClicked: { Chat.resetConversationSettings(); panel.load() }
             }
             Item { Layout.fillWidth: true }
             Button {
@@ -163,7 +166,7 @@ Drawer {
                 objectName: "saveConversationSettings"
                 text: qsTr("Save")
                 highlighted: true
-                onClicked: { chat.saveConversationSettings(panel.values()); panel.close() }
+                onClicked: { Chat.saveConversationSettings(panel.values()); panel.close() }
             }
         }
     }

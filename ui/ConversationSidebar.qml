@@ -2,6 +2,7 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Dialogs
 import QtQuick.Layouts
+import Nibble.App
 
 // The conversation list: search, new chat, import, recent conversations
 // grouped by day, and each one's menu (right-click or "…"): rename, export as
@@ -9,7 +10,7 @@ import QtQuick.Layouts
 // chat controller; the dialogs only pick them.
 Rectangle {
     id: sidebar
-    color: theme.sidebar
+    color: Theme.sidebar
 
     ColumnLayout {
         anchors.fill: parent
@@ -21,18 +22,19 @@ Rectangle {
             Layout.rightMargin: 12
             spacing: 6
             Button {
+                id: newChatButton
                 objectName: "newChatButton"
                 Layout.fillWidth: true
                 text: qsTr("New chat")
                 icon.source: "qrc:/nibble/icons/plus.svg"
                 icon.width: 16
                 icon.height: 16
-                icon.color: theme.text
-                onClicked: chat.newConversation()
+                icon.color: Theme.text
+                onClicked: Chat.newConversation()
                 background: Rectangle {
                     radius: 10
-                    color: parent.down ? theme.border : (parent.hovered ? theme.raised : theme.surface)
-                    border.color: theme.border
+                    color: newChatButton.down ? Theme.border : (newChatButton.hovered ? Theme.raised : Theme.surface)
+                    border.color: Theme.border
                 }
             }
             IconButton {
@@ -51,24 +53,25 @@ Rectangle {
             Layout.rightMargin: 12
             placeholderText: qsTr("Search conversations")
             leftPadding: 32
-            color: theme.text
+            color: Theme.text
             onTextChanged: searchDelay.restart()
             background: Rectangle {
                 radius: 10
-                color: theme.surface
-                border.color: search.activeFocus ? theme.accent : theme.border
+                color: Theme.surface
+                border.color: search.activeFocus ? Theme.accent : Theme.border
                 Image {
                     anchors.verticalCenter: parent.verticalCenter
                     x: 10
                     source: "qrc:/nibble/icons/search.svg"
-                    sourceSize: Qt.size(14, 14)
+                    sourceSize.width: 14
+                    sourceSize.height: 14
                     opacity: 0.5
                 }
             }
             Timer {
                 id: searchDelay
                 interval: 200
-                onTriggered: chat.conversations.searchText = search.text
+                onTriggered: Chat.conversations.searchText = search.text
             }
         }
 
@@ -78,7 +81,7 @@ Rectangle {
             Layout.fillWidth: true
             Layout.fillHeight: true
             clip: true
-            model: chat.conversations
+            model: Chat.conversations
             boundsBehavior: Flickable.StopAtBounds
             ScrollBar.vertical: ScrollBar {}
             section.property: "section"
@@ -86,7 +89,7 @@ Rectangle {
                 required property string section
                 width: ListView.view.width
                 text: section
-                color: theme.mutedText
+                color: Theme.mutedText
                 font.pixelSize: 11
                 font.weight: Font.DemiBold
                 leftPadding: 20
@@ -102,13 +105,13 @@ Rectangle {
                 height: snippet.length > 0 ? 54 : 38
                 leftPadding: 20
                 rightPadding: 8
-                readonly property bool current: conversationId === chat.conversationId
+                readonly property bool current: conversationId === Chat.conversationId
                 background: Rectangle {
                     anchors.fill: parent
                     anchors.leftMargin: 8
                     anchors.rightMargin: 8
                     radius: 8
-                    color: row.current ? theme.selection : (row.hovered ? theme.raised : "transparent")
+                    color: row.current ? Theme.selection : (row.hovered ? Theme.raised : "transparent")
                 }
                 contentItem: RowLayout {
                     spacing: 4
@@ -118,7 +121,7 @@ Rectangle {
                         Label {
                             Layout.fillWidth: true
                             text: row.title
-                            color: theme.text
+                            color: Theme.text
                             elide: Text.ElideRight
                             font.weight: row.current ? Font.DemiBold : Font.Normal
                         }
@@ -126,7 +129,7 @@ Rectangle {
                             Layout.fillWidth: true
                             visible: row.snippet.length > 0
                             text: row.snippet
-                            color: theme.mutedText
+                            color: Theme.mutedText
                             font.pixelSize: 11
                             elide: Text.ElideRight
                         }
@@ -141,7 +144,7 @@ Rectangle {
                         onClicked: rowMenu.popup()
                     }
                 }
-                onClicked: chat.openConversation(conversationId)
+                onClicked: Chat.openConversation(conversationId)
                 TapHandler {
                     acceptedButtons: Qt.RightButton
                     onTapped: rowMenu.popup()
@@ -164,7 +167,7 @@ Rectangle {
                     MenuSeparator {}
                     MenuItem {
                         text: qsTr("Delete")
-                        onTriggered: chat.deleteConversation(row.conversationId)
+                        onTriggered: Chat.deleteConversation(row.conversationId)
                     }
                 }
             }
@@ -175,7 +178,7 @@ Rectangle {
                 horizontalAlignment: Text.AlignHCenter
                 wrapMode: Text.Wrap
                 visible: list.count === 0
-                color: theme.mutedText
+                color: Theme.mutedText
                 text: search.text.length > 0 ? qsTr("No conversation matches “%1”.").arg(search.text)
                                              : qsTr("Your conversations will appear here.")
             }
@@ -184,9 +187,9 @@ Rectangle {
 
     // Keeps the open conversation in sight, an imported one included.
     Connections {
-        target: chat
+        target: Chat
         function onConversationChanged() {
-            const row = chat.conversations.indexOf(chat.conversationId)
+            const row = Chat.conversations.indexOf(Chat.conversationId)
             if (row >= 0) list.positionViewAtIndex(row, ListView.Contain)
         }
     }
@@ -199,7 +202,7 @@ Rectangle {
         anchors.horizontalCenter: parent.horizontalCenter
         timeout: 5000
         Connections {
-            target: chat
+            target: Chat
             function onConversationExported(fileName) {
                 exportedBar.text = qsTr("Saved “%1”").arg(fileName)
                 exportedBar.show()
@@ -213,12 +216,12 @@ Rectangle {
         anchors.bottom: parent.bottom
         anchors.bottomMargin: 12
         anchors.horizontalCenter: parent.horizontalCenter
-        text: qsTr("Deleted “%1”").arg(chat.deletedTitle)
+        text: qsTr("Deleted “%1”").arg(Chat.deletedTitle)
         actionText: qsTr("Undo")
-        onAction: chat.undoDelete()
+        onAction: Chat.undoDelete()
         Connections {
-            target: chat
-            function onDeletedChanged() { if (chat.deletedTitle.length > 0) undoBar.show() }
+            target: Chat
+            function onDeletedChanged() { if (Chat.deletedTitle.length > 0) undoBar.show() }
         }
     }
 
@@ -242,7 +245,7 @@ Rectangle {
             width: parent.width
             onAccepted: renameDialog.accept()
         }
-        onAccepted: chat.renameConversation(conversationId, titleField.text)
+        onAccepted: Chat.renameConversation(conversationId, titleField.text)
     }
 
     FileDialog {
@@ -252,14 +255,14 @@ Rectangle {
         function openFor(id, fileFormat) {
             conversationId = id
             format = fileFormat
-            selectedFile = chat.suggestedExportFile(id, fileFormat)
+            selectedFile = Chat.suggestedExportFile(id, fileFormat)
             open()
         }
         title: qsTr("Export conversation")
         fileMode: FileDialog.SaveFile
         nameFilters: format === "json" ? [qsTr("Nibble conversation (*.json)")] : [qsTr("Markdown (*.md)")]
         defaultSuffix: format === "json" ? "json" : "md"
-        onAccepted: chat.exportConversation(conversationId, selectedFile, format)
+        onAccepted: Chat.exportConversation(conversationId, selectedFile, format)
     }
 
     FileDialog {
@@ -267,6 +270,6 @@ Rectangle {
         title: qsTr("Import conversation")
         fileMode: FileDialog.OpenFile
         nameFilters: [qsTr("Nibble conversation (*.json)"), qsTr("All files (*)")]
-        onAccepted: chat.importConversation(selectedFile)
+        onAccepted: Chat.importConversation(selectedFile)
     }
 }

@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Nibble.App
 
 // Picks the precision of a new variant of one in the library: 8-bit, 4-bit,
 // or 4-bit importance-aware, with what that calibrates on.
@@ -15,7 +16,7 @@ Dialog {
         sourceId = variantId
         sourceLabel = label
         recipe = "Q8_0"
-        calibration = builder.calibrationSource()
+        calibration = Builder.calibrationSource()
         open()
     }
 
@@ -25,7 +26,7 @@ Dialog {
     width: Math.min(560, parent ? parent.width - 48 : 560)
     modal: true
     title: qsTr("Create a variant")
-    palette.window: theme.surface
+    palette.window: Theme.surface
 
     ColumnLayout {
         anchors.fill: parent
@@ -33,11 +34,11 @@ Dialog {
         Label {
             Layout.fillWidth: true
             text: qsTr("A new file made from %1, saved in Nibble's models folder. The original stays as it is.").arg(dialog.sourceLabel)
-            color: theme.mutedText
+            color: Theme.mutedText
             wrapMode: Text.Wrap
         }
         Repeater {
-            model: builder.recipes
+            model: Builder.recipes
             delegate: RadioButton {
                 id: choice
                 required property var modelData
@@ -52,7 +53,7 @@ Dialog {
                     Label {
                         leftPadding: choice.indicator.width + choice.spacing
                         text: choice.modelData.label
-                        color: theme.text
+                        color: Theme.text
                         font.weight: Font.DemiBold
                     }
                     Label {
@@ -60,7 +61,7 @@ Dialog {
                         leftPadding: choice.indicator.width + choice.spacing
                         text: choice.modelData.detail
                               + (choice.modelData.key === "Q4_K_M-imat" ? " " + (dialog.calibration.text || "") : "")
-                        color: theme.mutedText
+                        color: Theme.mutedText
                         font.pixelSize: 12
                         wrapMode: Text.Wrap
                     }
@@ -82,5 +83,5 @@ Dialog {
         }
     }
 
-    onAccepted: builder.create(sourceId, recipe)
+    onAccepted: Builder.create(sourceId, recipe)
 }

@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Nibble.App
 
 // Asks before a variant leaves the library, saying whether its file goes too
 // (only files Nibble made are deleted; imported ones stay where they are).
@@ -15,7 +16,7 @@ Dialog {
         variantId = id
         label = variantLabel
         sizeText = size
-        deletesFile = library.ownsFile(id)
+        deletesFile = Library.ownsFile(id)
         open()
     }
 
@@ -25,14 +26,14 @@ Dialog {
     width: Math.min(480, parent ? parent.width - 48 : 480)
     modal: true
     title: deletesFile ? qsTr("Delete %1?").arg(label) : qsTr("Remove %1 from the library?").arg(label)
-    palette.window: theme.surface
+    palette.window: Theme.surface
 
     Label {
         width: parent.width
         text: dialog.deletesFile
               ? qsTr("Its file (%1) will be deleted from disk. This cannot be undone.").arg(dialog.sizeText)
               : qsTr("Its file stays on disk; you can import it again later.")
-        color: theme.mutedText
+        color: Theme.mutedText
         wrapMode: Text.Wrap
     }
 
@@ -45,9 +46,9 @@ Dialog {
             objectName: "confirmDeleteButton"
             text: dialog.deletesFile ? qsTr("Delete") : qsTr("Remove")
             DialogButtonBox.buttonRole: DialogButtonBox.AcceptRole
-            palette.buttonText: theme.danger
+            palette.buttonText: Theme.danger
         }
     }
 
-    onAccepted: library.deleteVariant(variantId)
+    onAccepted: Library.deleteVariant(variantId)
 }

@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Nibble.App
 
 // The "Download models" part of the model library: the built-in catalog's
 // files with Download / Pause / Resume / Cancel, a progress bar with speed
@@ -14,19 +15,19 @@ ColumnLayout {
     Label {
         Layout.topMargin: 24
         text: qsTr("Download models")
-        color: theme.text
+        color: Theme.text
         font.pixelSize: 18
         font.weight: Font.DemiBold
     }
     Label {
         Layout.fillWidth: true
         text: qsTr("Small chat models from Hugging Face. Each file is checked against its published checksum before it joins the library, and an interrupted download continues where it stopped.")
-        color: theme.mutedText
+        color: Theme.mutedText
         wrapMode: Text.Wrap
     }
 
     Repeater {
-        model: downloads
+        model: Downloads
         delegate: Rectangle {
             id: card
             required property string entryId
@@ -49,12 +50,16 @@ ColumnLayout {
             readonly property bool paused: downloadState === "paused"
             readonly property bool failed: downloadState === "failed"
 
+            // Its parts that say something, one line. A function, not [..].filter
+            // in the binding: Qt 6.4's qmllint types a literal list as QVariantList.
+            function joined(parts) { return parts.filter(part => part.length > 0).join(" · ") }
+
             objectName: "download_" + entryId
             Layout.fillWidth: true
             implicitHeight: cardLayout.implicitHeight + 28
             radius: 12
-            color: theme.surface
-            border.color: theme.border
+            color: Theme.surface
+            border.color: Theme.border
 
             ColumnLayout {
                 id: cardLayout
@@ -70,16 +75,16 @@ ColumnLayout {
                         spacing: 2
                         Label {
                             text: qsTr("%1 · %2 (%3)").arg(card.name).arg(card.bits).arg(card.precision)
-                            color: theme.text
+                            color: Theme.text
                             font.weight: Font.DemiBold
                         }
                         Label {
                             Layout.fillWidth: true
-                            text: [card.sizeText,
-                                   card.parameters.length > 0 ? card.parameters + qsTr(" parameters") : "",
-                                   card.publisher,
-                                   qsTr("Licence: %1").arg(card.license)].filter(part => part.length > 0).join(" · ")
-                            color: theme.mutedText
+                            text: card.joined([card.sizeText,
+                                               card.parameters.length > 0 ? card.parameters + qsTr(" parameters") : "",
+                                               card.publisher,
+                                               qsTr("Licence: %1").arg(card.license)])
+                            color: Theme.mutedText
                             font.pixelSize: 12
                             elide: Text.ElideRight
                         }
@@ -87,35 +92,35 @@ ColumnLayout {
                     Label {
                         visible: card.inLibrary && !card.running && !card.paused
                         text: qsTr("In the library")
-                        color: theme.accent
+                        color: Theme.accent
                     }
                     Button {
                         objectName: "downloadButton"
                         visible: !card.inLibrary && !card.running && !card.paused
                         text: card.failed ? qsTr("Try again") : qsTr("Download")
                         highlighted: !card.failed
-                        onClicked: downloads.download(card.entryId)
+                        onClicked: Downloads.download(card.entryId)
                     }
                     Button {
                         objectName: "pauseButton"
                         visible: card.running
                         enabled: card.downloadState !== "verifying"
                         text: qsTr("Pause")
-                        onClicked: downloads.pause(card.entryId)
+                        onClicked: Downloads.pause(card.entryId)
                     }
                     Button {
                         objectName: "resumeButton"
                         visible: card.paused
                         highlighted: true
                         text: qsTr("Resume")
-                        onClicked: downloads.resume(card.entryId)
+                        onClicked: Downloads.resume(card.entryId)
                     }
                     Button {
                         objectName: "cancelButton"
                         visible: card.running || card.paused || (card.failed && card.progress > 0)
                         enabled: card.downloadState !== "verifying"
                         text: qsTr("Cancel")
-                        onClicked: downloads.cancel(card.entryId)
+                        onClicked: Downloads.cancel(card.entryId)
                     }
                 }
 
@@ -130,9 +135,9 @@ ColumnLayout {
                 Label {
                     Layout.fillWidth: true
                     visible: card.running || card.paused
-                    text: [card.progressText, card.speedText, card.timeLeftText,
-                           card.paused ? qsTr("paused") : ""].filter(part => part.length > 0).join(" · ")
-                    color: theme.mutedText
+                    text: card.joined([card.progressText, card.speedText, card.timeLeftText,
+                                       card.paused ? qsTr("paused") : ""])
+                    color: Theme.mutedText
                     font.pixelSize: 12
                 }
                 Label {
@@ -140,7 +145,7 @@ ColumnLayout {
                     Layout.fillWidth: true
                     visible: card.message.length > 0
                     text: card.message
-                    color: card.failed ? theme.danger : theme.mutedText
+                    color: card.failed ? Theme.danger : Theme.mutedText
                     wrapMode: Text.Wrap
                 }
             }
@@ -150,8 +155,8 @@ ColumnLayout {
     Label {
         Layout.fillWidth: true
         Layout.bottomMargin: 12
-        text: qsTr("Downloaded files are kept in %1.").arg(downloads.modelsDir)
-        color: theme.mutedText
+        text: qsTr("Downloaded files are kept in %1.").arg(Downloads.modelsDir)
+        color: Theme.mutedText
         font.pixelSize: 12
         elide: Text.ElideMiddle
     }

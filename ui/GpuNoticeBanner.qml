@@ -1,14 +1,15 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Nibble.App
 
 // A strip under the header telling, once, that Nibble runs on the CPU because
 // no GPU is reachable through Vulkan; closed with its button.
 Rectangle {
     objectName: "gpuNotice"
-    visible: gpuNotice.text.length > 0
+    visible: GpuNotice.text.length > 0
     implicitHeight: visible ? noticeRow.implicitHeight + 16 : 0
-    color: theme.selection
+    color: Theme.selection
 
     RowLayout {
         id: noticeRow
@@ -19,20 +20,20 @@ Rectangle {
         Label {
             objectName: "gpuNoticeText"
             Layout.fillWidth: true
-            text: gpuNotice.text
-            color: theme.text
+            text: GpuNotice.text
+            color: Theme.text
             wrapMode: Text.Wrap
         }
         Button {
             objectName: "gpuNoticeDismiss"
             text: qsTr("Got it")
-            onClicked: gpuNotice.dismiss()
+            onClicked: GpuNotice.dismiss()
         }
     }
     Rectangle {
         anchors.bottom: parent.bottom
         width: parent.width
         height: 1
-        color: theme.border
+        color: Theme.border
     }
 }

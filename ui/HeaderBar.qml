@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Nibble.App
 
 // The strip above every page: what is open, and which model answers; on the
 // chat page also the open conversation's settings.
@@ -9,7 +10,7 @@ Rectangle {
     property string title
     property bool conversationTools: false
     implicitHeight: 56
-    color: theme.window
+    color: Theme.window
 
     RowLayout {
         anchors.fill: parent
@@ -19,7 +20,7 @@ Rectangle {
         Label {
             Layout.fillWidth: true
             text: header.title
-            color: theme.text
+            color: Theme.text
             font.pixelSize: 16
             font.weight: Font.DemiBold
             elide: Text.ElideRight
@@ -33,7 +34,7 @@ Rectangle {
         }
         Label {
             text: qsTr("Model")
-            color: theme.mutedText
+            color: Theme.mutedText
         }
         ModelPicker {
             objectName: "variantPicker"
@@ -45,6 +46,6 @@ Rectangle {
         anchors.bottom: parent.bottom
         width: parent.width
         height: 1
-        color: theme.border
+        color: Theme.border
     }
 }

@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Nibble.App
 
 // Nibble's main window: a navigation rail, a header with the model picker,
 // the current page, and a status bar.
@@ -11,27 +12,27 @@ ApplicationWindow {
     minimumWidth: 760
     minimumHeight: 480
     visible: true
-    title: chat.title.length > 0 ? chat.title + " — Nibble" : "Nibble"
-    color: theme.window
+    title: Chat.title.length > 0 ? Chat.title + " — Nibble" : "Nibble"
+    color: Theme.window
     // Spelled out on the window as well so every control, popups included,
     // follows a theme switch at once.
-    palette.window: theme.window
-    palette.windowText: theme.text
-    palette.base: theme.surface
-    palette.alternateBase: theme.raised
-    palette.text: theme.text
-    palette.button: theme.raised
-    palette.buttonText: theme.text
-    palette.dark: theme.accent
-    palette.brightText: theme.accentText
-    palette.mid: theme.border
-    palette.midlight: theme.border
-    palette.light: theme.accent  // a dropdown's highlighted item, under highlightedText
-    palette.highlight: theme.accent
-    palette.highlightedText: theme.accentText
-    palette.placeholderText: theme.mutedText
-    palette.toolTipBase: theme.raised
-    palette.toolTipText: theme.text
+    palette.window: Theme.window
+    palette.windowText: Theme.text
+    palette.base: Theme.surface
+    palette.alternateBase: Theme.raised
+    palette.text: Theme.text
+    palette.button: Theme.raised
+    palette.buttonText: Theme.text
+    palette.dark: Theme.accent
+    palette.brightText: Theme.accentText
+    palette.mid: Theme.border
+    palette.midlight: Theme.border
+    palette.light: Theme.accent  // a dropdown's highlighted item, under highlightedText
+    palette.highlight: Theme.accent
+    palette.highlightedText: Theme.accentText
+    palette.placeholderText: Theme.mutedText
+    palette.toolTipBase: Theme.raised
+    palette.toolTipText: Theme.text
 
     // 0 chat, 1 model library, 2 compare, 3 settings
     property int page: 0
@@ -56,7 +57,7 @@ ApplicationWindow {
                 Rectangle {
                     Layout.fillHeight: true
                     Layout.preferredWidth: 64
-                    color: theme.sidebar
+                    color: Theme.sidebar
                     ColumnLayout {
                         anchors.fill: parent
                         anchors.topMargin: 14
@@ -66,7 +67,8 @@ ApplicationWindow {
                             Layout.alignment: Qt.AlignHCenter
                             Layout.bottomMargin: 14
                             source: "qrc:/nibble/icons/nibble.svg"
-                            sourceSize: Qt.size(34, 34)
+                            sourceSize.width: 34
+                            sourceSize.height: 34
                         }
                         NavButton {
                             objectName: "navChat"
@@ -106,7 +108,7 @@ ApplicationWindow {
                         anchors.right: parent.right
                         width: 1
                         height: parent.height
-                        color: theme.border
+                        color: Theme.border
                     }
                 }
 
@@ -117,7 +119,7 @@ ApplicationWindow {
 
                     HeaderBar {
                         Layout.fillWidth: true
-                        title: window.page === 0 ? (chat.title.length > 0 ? chat.title : qsTr("New chat"))
+                        title: window.page === 0 ? (Chat.title.length > 0 ? Chat.title : qsTr("New chat"))
                                                  : window.pageTitles[window.page]
                         conversationTools: window.page === 0
                     }
@@ -133,7 +135,7 @@ ApplicationWindow {
                         ChatPage { objectName: "chatPage" }
                         ModelLibraryPage {
                             objectName: "modelLibraryPage"
-                            onUseVariant: (variantId) => { chat.variantId = variantId; window.page = 0 }
+                            onUseVariant: (variantId) => { Chat.variantId = variantId; window.page = 0 }
                         }
                         ComparePage { objectName: "comparePage" }
                         SettingsPage { objectName: "settingsPage" }
@@ -160,12 +162,13 @@ ApplicationWindow {
         Image {
             anchors.horizontalCenter: parent.horizontalCenter
             source: "qrc:/nibble/icons/nibble.svg"
-            sourceSize: Qt.size(64, 64)
+            sourceSize.width: 64
+            sourceSize.height: 64
         }
         Label {
             anchors.horizontalCenter: parent.horizontalCenter
             text: qsTr("Starting Nibble…")
-            color: theme.mutedText
+            color: Theme.mutedText
             font.pixelSize: 15
         }
         BusyIndicator {

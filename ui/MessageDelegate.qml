@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Nibble.App
 
 // One message. The user's sit in a bubble on the right; replies take the
 // full width, render Markdown with framed code blocks, and end with a footer
@@ -42,7 +43,7 @@ Item {
             implicitWidth: userText.implicitWidth + 28
             implicitHeight: userText.implicitHeight + 20
             radius: 16
-            color: theme.userBubble
+            color: Theme.userBubble
             TextEdit {
                 id: userText
                 anchors.fill: parent
@@ -53,10 +54,10 @@ Item {
                 readOnly: true
                 selectByMouse: true
                 wrapMode: TextEdit.Wrap
-                color: theme.text
+                color: Theme.text
                 font.pixelSize: 14
-                selectionColor: theme.accent
-                selectedTextColor: theme.accentText
+                selectionColor: Theme.accent
+                selectedTextColor: Theme.accentText
             }
         }
 
@@ -68,8 +69,8 @@ Item {
                 id: editor
                 Layout.fillWidth: true
                 wrapMode: TextEdit.Wrap
-                color: theme.text
-                background: Rectangle { radius: 10; color: theme.surface; border.color: theme.accent }
+                color: Theme.text
+                background: Rectangle { radius: 10; color: Theme.surface; border.color: Theme.accent }
             }
             RowLayout {
                 Layout.alignment: Qt.AlignRight
@@ -81,7 +82,7 @@ Item {
                 Button {
                     text: message.fromUser ? qsTr("Save and send") : qsTr("Save")
                     highlighted: true
-                    onClicked: { message.editing = false; chat.edit(message.index, editor.text) }
+                    onClicked: { message.editing = false; Chat.edit(message.index, editor.text) }
                 }
             }
         }
@@ -106,10 +107,10 @@ Item {
                             readOnly: true
                             selectByMouse: true
                             wrapMode: TextEdit.Wrap
-                            color: theme.text
+                            color: Theme.text
                             font.pixelSize: 14
-                            selectionColor: theme.accent
-                            selectedTextColor: theme.accentText
+                            selectionColor: Theme.accent
+                            selectedTextColor: Theme.accentText
                             onLinkActivated: (link) => Qt.openUrlExternally(link)
                         }
                     }
@@ -127,27 +128,27 @@ Item {
             // read, as it can take many seconds on a small CPU.
             RowLayout {
                 objectName: "readingConversation"
-                visible: message.streaming && message.content.length === 0 && chat.reading.length > 0
+                visible: message.streaming && message.content.length === 0 && Chat.reading.length > 0
                 Layout.fillWidth: true
                 spacing: 10
                 Label {
                     objectName: "readingConversationText"
-                    text: chat.readingTotal > 0
-                          ? qsTr("%1 %2 of %3 tokens").arg(chat.reading)
-                                .arg(chat.readingDone.toLocaleString(Qt.locale(), "f", 0))
-                                .arg(chat.readingTotal.toLocaleString(Qt.locale(), "f", 0))
-                          : chat.reading
-                    color: theme.mutedText
+                    text: Chat.readingTotal > 0
+                          ? qsTr("%1 %2 of %3 tokens").arg(Chat.reading)
+                                .arg(Chat.readingDone.toLocaleString(Qt.locale(), "f", 0))
+                                .arg(Chat.readingTotal.toLocaleString(Qt.locale(), "f", 0))
+                          : Chat.reading
+                    color: Theme.mutedText
                     font.pixelSize: 13
                     wrapMode: Text.Wrap
                     Layout.fillWidth: true
                 }
                 ProgressBar {
                     objectName: "readingConversationBar"
-                    indeterminate: chat.readingTotal === 0
+                    indeterminate: Chat.readingTotal === 0
                     from: 0
-                    to: Math.max(1, chat.readingTotal)
-                    value: chat.readingDone
+                    to: Math.max(1, Chat.readingTotal)
+                    value: Chat.readingDone
                     Layout.preferredWidth: 120
                 }
             }
@@ -162,7 +163,7 @@ Item {
                         width: 7
                         height: 7
                         radius: 3.5
-                        color: theme.mutedText
+                        color: Theme.mutedText
                         SequentialAnimation on opacity {
                             loops: Animation.Infinite
                             running: message.streaming
@@ -189,30 +190,30 @@ Item {
                 visible: message.branchCount > 1
                 iconName: "chevron-left"
                 tip: qsTr("Previous version")
-                enabled: message.branchIndex > 0 && !chat.generating
+                enabled: message.branchIndex > 0 && !Chat.generating
                 implicitWidth: 24; implicitHeight: 24; padding: 3
-                onClicked: chat.switchBranch(message.index, -1)
+                onClicked: Chat.switchBranch(message.index, -1)
             }
             Label {
                 visible: message.branchCount > 1
                 text: (message.branchIndex + 1) + " / " + message.branchCount
-                color: theme.mutedText
+                color: Theme.mutedText
                 font.pixelSize: 12
             }
             IconButton {
                 visible: message.branchCount > 1
                 iconName: "chevron-right"
                 tip: qsTr("Next version")
-                enabled: message.branchIndex < message.branchCount - 1 && !chat.generating
+                enabled: message.branchIndex < message.branchCount - 1 && !Chat.generating
                 implicitWidth: 24; implicitHeight: 24; padding: 3
-                onClicked: chat.switchBranch(message.index, 1)
+                onClicked: Chat.switchBranch(message.index, 1)
             }
 
             Label {
                 objectName: "replyFooter"
                 visible: !message.fromUser
                 Layout.rightMargin: 6
-                color: message.status === "error" ? theme.danger : theme.mutedText
+                color: message.status === "error" ? Theme.danger : Theme.mutedText
                 font.pixelSize: 12
                 text: {
                     if (message.streaming) return qsTr("%1 · writing…").arg(message.variantLabel)
@@ -235,29 +236,29 @@ Item {
                     iconName: "copy"
                     tip: qsTr("Copy")
                     implicitWidth: 26; implicitHeight: 26; padding: 4
-                    onClicked: chat.copyToClipboard(message.content)
+                    onClicked: Chat.copyToClipboard(message.content)
                 }
                 IconButton {
                     iconName: "edit"
                     tip: qsTr("Edit")
-                    enabled: !chat.generating
+                    enabled: !Chat.generating
                     implicitWidth: 26; implicitHeight: 26; padding: 4
                     onClicked: { editor.text = message.content; message.editing = true; editor.forceActiveFocus() }
                 }
                 IconButton {
-                    visible: !message.fromUser && message.index === chat.messages.count - 1
+                    visible: !message.fromUser && message.index === Chat.messages.count - 1
                     iconName: "refresh"
                     tip: qsTr("Regenerate")
-                    enabled: !chat.generating
+                    enabled: !Chat.generating
                     implicitWidth: 26; implicitHeight: 26; padding: 4
-                    onClicked: chat.regenerate()
+                    onClicked: Chat.regenerate()
                 }
                 IconButton {
                     iconName: "trash"
                     tip: qsTr("Delete this message and the replies after it")
-                    enabled: !chat.generating
+                    enabled: !Chat.generating
                     implicitWidth: 26; implicitHeight: 26; padding: 4
-                    onClicked: chat.removeMessage(message.index)
+                    onClicked: Chat.removeMessage(message.index)
                 }
             }
         }

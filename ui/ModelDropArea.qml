@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Controls
+import Nibble.App
 
 // Takes .gguf files and folders dragged onto the window: while they hover it
 // covers everything with "Drop to add to your library", and a drop hands them
@@ -16,7 +17,7 @@ DropArea {
     onDropped: (drop) => {
         if (!drop.hasUrls) return
         drop.acceptProposedAction()
-        library.importUrls(drop.urls)
+        Library.importUrls(drop.urls)
         area.droppedUrls()
     }
 
@@ -24,14 +25,14 @@ DropArea {
         objectName: "dropOverlay"
         anchors.fill: parent
         visible: area.containsDrag
-        color: Qt.rgba(theme.window.r, theme.window.g, theme.window.b, 0.96)
+        color: Qt.rgba(Theme.window.r, Theme.window.g, Theme.window.b, 0.96)
 
         Rectangle {
             anchors.fill: parent
             anchors.margins: 16
             radius: 16
             color: "transparent"
-            border.color: theme.accent
+            border.color: Theme.accent
             border.width: 2
         }
         Column {
@@ -40,19 +41,20 @@ DropArea {
             Image {
                 anchors.horizontalCenter: parent.horizontalCenter
                 source: "qrc:/nibble/icons/import.svg"
-                sourceSize: Qt.size(40, 40)
+                sourceSize.width: 40
+                sourceSize.height: 40
             }
             Label {
                 anchors.horizontalCenter: parent.horizontalCenter
                 text: qsTr("Drop to add to your library")
-                color: theme.text
+                color: Theme.text
                 font.pixelSize: 20
                 font.weight: Font.DemiBold
             }
             Label {
                 anchors.horizontalCenter: parent.horizontalCenter
                 text: qsTr(".gguf model files, or folders that hold them")
-                color: theme.mutedText
+                color: Theme.mutedText
             }
         }
     }

@@ -2,6 +2,7 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Dialogs
 import QtQuick.Layouts
+import Nibble.App
 
 // The models on this computer, each with the precisions (variants) it is
 // stored in: size, file, origin and quality figures. Importing adds a .gguf
@@ -26,13 +27,13 @@ Item {
                 spacing: 2
                 Label {
                     text: qsTr("Models on this computer")
-                    color: theme.text
+                    color: Theme.text
                     font.pixelSize: 18
                     font.weight: Font.DemiBold
                 }
                 Label {
                     text: qsTr("Each model can be kept in several precisions: fewer bits are smaller and faster, more bits answer closer to the original.")
-                    color: theme.mutedText
+                    color: Theme.mutedText
                     wrapMode: Text.Wrap
                     Layout.fillWidth: true
                 }
@@ -44,7 +45,7 @@ Item {
                 icon.width: 16
                 icon.height: 16
                 highlighted: true
-                enabled: !library.importing
+                enabled: !Library.importing
                 ToolTip.visible: hovered
                 ToolTip.text: qsTr("Or drop .gguf files or folders anywhere on the window")
                 onClicked: importDialog.open()
@@ -56,9 +57,9 @@ Item {
             Layout.fillWidth: true
             Layout.maximumWidth: 980
             Layout.alignment: Qt.AlignHCenter
-            visible: library.message.length > 0
-            text: library.message
-            color: theme.mutedText
+            visible: Library.message.length > 0
+            text: Library.message
+            color: Theme.mutedText
             wrapMode: Text.Wrap
         }
 
@@ -68,10 +69,10 @@ Item {
             Layout.fillWidth: true
             Layout.maximumWidth: 980
             Layout.alignment: Qt.AlignHCenter
-            visible: builder.message.length > 0 && !builder.running
+            visible: Builder.message.length > 0 && !Builder.running
             implicitHeight: builderMessageLayout.implicitHeight + 16
             radius: 8
-            color: theme.raised
+            color: Theme.raised
             RowLayout {
                 id: builderMessageLayout
                 anchors.fill: parent
@@ -82,17 +83,17 @@ Item {
                     spacing: 2
                     Label {
                         Layout.fillWidth: true
-                        text: builder.message
-                        color: theme.text
+                        text: Builder.message
+                        color: Theme.text
                         wrapMode: Text.Wrap
                     }
                     Repeater {
-                        model: builder.warnings
+                        model: Builder.warnings
                         delegate: Label {
                             required property string modelData
                             Layout.fillWidth: true
                             text: qsTr("Note: %1").arg(modelData)
-                            color: theme.danger
+                            color: Theme.danger
                             font.pixelSize: 12
                             wrapMode: Text.Wrap
                         }
@@ -102,7 +103,7 @@ Item {
                     Layout.alignment: Qt.AlignTop
                     iconName: "close"
                     tip: qsTr("Dismiss")
-                    onClicked: builder.dismissMessage()
+                    onClicked: Builder.dismissMessage()
                 }
             }
         }
@@ -116,7 +117,7 @@ Item {
             Layout.alignment: Qt.AlignHCenter
             clip: true
             spacing: 8
-            model: variants
+            model: Variants
             boundsBehavior: Flickable.StopAtBounds
             ScrollBar.vertical: ScrollBar {}
             footer: DownloadSection { width: list.width }
@@ -129,7 +130,7 @@ Item {
                     Layout.topMargin: 14
                     Layout.bottomMargin: 6
                     text: section
-                    color: theme.text
+                    color: Theme.text
                     font.pixelSize: 15
                     font.weight: Font.DemiBold
                 }
@@ -154,15 +155,15 @@ Item {
                 required property var measuredTokensPerSecond
                 required property string derivedFromLabel
                 required property string qualityNote
-                readonly property bool inUse: variantId === chat.variantId
-                readonly property bool building: builder.running && builder.sourceVariantId === variantId
+                readonly property bool inUse: variantId === Chat.variantId
+                readonly property bool building: Builder.running && Builder.sourceVariantId === variantId
                 readonly property bool measured: kldMean !== undefined && kldMean !== null
 
                 width: ListView.view.width
                 implicitHeight: cardLayout.implicitHeight + 28
                 radius: 12
-                color: theme.surface
-                border.color: inUse ? theme.accent : theme.border
+                color: Theme.surface
+                border.color: inUse ? Theme.accent : Theme.border
 
                 function figure(value, digits, suffix) {
                     return value === undefined || value === null ? "—" : Number(value).toFixed(digits) + (suffix || "")
@@ -179,12 +180,12 @@ Item {
                         implicitWidth: Math.max(64, precisionBadge.implicitWidth + 16)
                         implicitHeight: 40
                         radius: 8
-                        color: theme.selection
+                        color: Theme.selection
                         Label {
                             id: precisionBadge
                             anchors.centerIn: parent
                             text: card.precision
-                            color: theme.accent
+                            color: Theme.accent
                             font.weight: Font.DemiBold
                         }
                     }
@@ -195,12 +196,12 @@ Item {
                             text: (card.bits.length > 0 ? card.bits + " · " : "") + card.sizeText + " · "
                                   + card.parameters + qsTr(" parameters") + " · " + card.architecture
                                   + (card.license.length > 0 ? " · " + card.license : "")
-                            color: theme.text
+                            color: Theme.text
                         }
                         Label {
                             Layout.fillWidth: true
                             text: card.fileExists ? card.filePath : qsTr("Missing: %1").arg(card.filePath)
-                            color: card.fileExists ? theme.mutedText : theme.danger
+                            color: card.fileExists ? Theme.mutedText : Theme.danger
                             font.pixelSize: 12
                             elide: Text.ElideMiddle
                         }
@@ -208,7 +209,7 @@ Item {
                             Layout.fillWidth: true
                             text: card.derivedFromLabel.length > 0 ? qsTr("Made by Nibble from %1").arg(card.derivedFromLabel)
                                                                    : qsTr("Origin: %1").arg(card.origin)
-                            color: theme.mutedText
+                            color: Theme.mutedText
                             font.pixelSize: 12
                             elide: Text.ElideRight
                         }
@@ -220,7 +221,7 @@ Item {
                                     .arg(card.figure(card.sameTopPercent, 1, "%")).arg(card.figure(card.kldMean, 4))
                                     .arg(card.figure(card.perplexity, 2)).arg(card.figure(card.measuredTokensPerSecond, 1))
                                   : qsTr("Quality not measured yet: compare it with another precision on your chats (Compare variants).")
-                            color: card.measured ? theme.text : theme.mutedText
+                            color: card.measured ? Theme.text : Theme.mutedText
                             font.pixelSize: 12
                             wrapMode: Text.Wrap
                         }
@@ -228,7 +229,7 @@ Item {
                             Layout.fillWidth: true
                             visible: card.measured && card.qualityNote.length > 0
                             text: card.qualityNote
-                            color: theme.mutedText
+                            color: Theme.mutedText
                             font.pixelSize: 11
                             elide: Text.ElideRight
                         }
@@ -238,8 +239,8 @@ Item {
                             visible: card.building
                             spacing: 8
                             Label {
-                                text: qsTr("Making %1 · %2").arg(builder.label).arg(builder.phase)
-                                color: theme.text
+                                text: qsTr("Making %1 · %2").arg(Builder.label).arg(Builder.phase)
+                                color: Theme.text
                                 font.pixelSize: 12
                                 elide: Text.ElideRight
                                 Layout.maximumWidth: 420
@@ -248,12 +249,12 @@ Item {
                                 Layout.fillWidth: true
                                 from: 0
                                 to: 1
-                                value: builder.progress
+                                value: Builder.progress
                             }
                             Button {
                                 objectName: "cancelBuildButton"
                                 text: qsTr("Cancel")
-                                onClicked: builder.cancel()
+                                onClicked: Builder.cancel()
                             }
                         }
                     }
@@ -264,7 +265,7 @@ Item {
                             Layout.fillWidth: true
                             Layout.minimumWidth: implicitWidth
                             text: card.inUse ? qsTr("In use") : qsTr("Use in chat")
-                            enabled: !card.inUse && card.fileExists && !chat.generating
+                            enabled: !card.inUse && card.fileExists && !Chat.generating
                             onClicked: page.useVariant(card.variantId)
                         }
                         Button {
@@ -273,7 +274,7 @@ Item {
                             // The card's details give way first: the label is cut otherwise.
                             Layout.minimumWidth: implicitWidth
                             text: qsTr("Create variant…")
-                            enabled: card.fileExists && !builder.running
+                            enabled: card.fileExists && !Builder.running
                             ToolTip.visible: hovered
                             ToolTip.text: qsTr("Make an 8-bit or 4-bit copy of this model")
                             onClicked: createDialog.openFor(card.variantId, card.label)
@@ -283,13 +284,13 @@ Item {
                             IconButton {
                                 iconName: "folder"
                                 tip: qsTr("Show the file's folder")
-                                onClicked: library.revealFolder(card.filePath)
+                                onClicked: Library.revealFolder(card.filePath)
                             }
                             IconButton {
                                 iconName: "trash"
                                 objectName: "deleteVariantButton"
                                 tip: qsTr("Delete this variant")
-                                enabled: (!card.inUse || !chat.generating) && !card.building
+                                enabled: (!card.inUse || !Chat.generating) && !card.building
                                 onClicked: deleteDialog.openFor(card.variantId, card.label, card.sizeText)
                             }
                         }
@@ -301,7 +302,7 @@ Item {
                 anchors.centerIn: parent
                 visible: list.count === 0
                 text: qsTr("No models yet. Import a .gguf file, or drop one here, to start chatting.")
-                color: theme.mutedText
+                color: Theme.mutedText
             }
         }
     }
@@ -311,14 +312,14 @@ Item {
 
     // "Made …" would otherwise go on naming a variant that is gone.
     Connections {
-        target: library
-        function onVariantRemoved() { builder.dismissMessage() }
+        target: Library
+        function onVariantRemoved() { Builder.dismissMessage() }
     }
 
     FileDialog {
         id: importDialog
         title: qsTr("Import a model")
         nameFilters: [qsTr("GGUF models (*.gguf)"), qsTr("All files (*)")]
-        onAccepted: library.importFile(selectedFile)
+        onAccepted: Library.importFile(selectedFile)
     }
 }

@@ -1,19 +1,20 @@
 import QtQuick
 import QtQuick.Controls
+import Nibble.App
 
 // Chooses the model and precision the chat uses ("SmolLM2 135M - 4-bit (Q4_1)").
 // Picking another variant mid-chat reloads and carries on the same conversation.
 VariantComboBox {
     id: picker
-    selectedId: chat.variantId
-    enabled: !chat.generating && count > 0
+    selectedId: Chat.variantId
+    enabled: !Chat.generating && count > 0
     displayText: count > 0 ? currentText : qsTr("No model: import one in the model library")
-    onPicked: (variantId) => chat.variantId = variantId
+    onPicked: (variantId) => Chat.variantId = variantId
     background: Rectangle {
         implicitHeight: 36
         radius: 10
-        color: picker.hovered ? theme.raised : theme.surface
-        border.color: picker.visualFocus ? theme.accent : theme.border
+        color: picker.hovered ? Theme.raised : Theme.surface
+        border.color: picker.visualFocus ? Theme.accent : Theme.border
     }
     // Not while the list is open: it would cover the first item.
     ToolTip.visible: hovered && currentIndex >= 0 && !popup.visible

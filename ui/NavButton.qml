@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Controls
+import Nibble.App
 
 // One page in the navigation rail.
 ToolButton {
@@ -11,7 +12,7 @@ ToolButton {
     icon.source: "qrc:/nibble/icons/" + iconName + ".svg"
     icon.width: 22
     icon.height: 22
-    icon.color: current ? theme.accent : (hovered ? theme.text : theme.mutedText)
+    icon.color: current ? Theme.accent : (hovered ? Theme.text : Theme.mutedText)
     display: AbstractButton.IconOnly
     hoverEnabled: true
     ToolTip.visible: hovered
@@ -19,6 +20,6 @@ ToolButton {
     ToolTip.delay: 400
     background: Rectangle {
         radius: 12
-        color: control.current ? theme.selection : (control.hovered ? theme.raised : "transparent")
+        color: control.current ? Theme.selection : (control.hovered ? Theme.raised : "transparent")
     }
 }

@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Controls
+import Nibble.App
 
 // A text field for a number; edited(value) when the user finishes a valid one.
 TextField {
@@ -11,7 +12,7 @@ TextField {
     text: decimals > 0 ? Number(value).toFixed(decimals) : String(value)
     horizontalAlignment: Text.AlignRight
     validator: DoubleValidator { bottom: 0; decimals: field.decimals; notation: DoubleValidator.StandardNotation }
-    color: theme.text
+    color: Theme.text
     selectByMouse: true
     onEditingFinished: if (acceptableInput) field.edited(Number(text))
 }

@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Nibble.App
 
 // How variant B answers compared with A: measured on the compared prompt once
 // both replies are in, or on the user turns of the saved chats. Shows the
@@ -9,11 +10,11 @@ Rectangle {
     id: panel
     property var referenceId: 0
     property var variantId: 0
-    readonly property var result: evaluator.result
+    readonly property var result: Evaluator.result
     readonly property bool hasResult: result.verdict !== undefined
     // Looked up again whenever a chat is saved or a run ends.
-    readonly property int savedTurns: (chat.conversations.count, compare.running, evaluator.running,
-                                       evaluator.savedTurnCount(turns.value))
+    readonly property int savedTurns: (Chat.conversations.count, Compare.running, Evaluator.running,
+                                       Evaluator.savedTurnCount(turns.value))
 
     function number(value, digits) { return value === undefined ? "—" : Number(value).toFixed(digits) }
     // " ± 0.4" where the measurement has an error bar (enough tokens), else nothing.
@@ -21,8 +22,8 @@ Rectangle {
 
     implicitHeight: layout.implicitHeight + 28
     radius: 12
-    color: theme.surface
-    border.color: theme.border
+    color: Theme.surface
+    border.color: Theme.border
 
     ColumnLayout {
         id: layout
@@ -38,7 +39,7 @@ Rectangle {
                 spacing: 2
                 Label {
                     text: qsTr("How B answers compared with A")
-                    color: theme.text
+                    color: Theme.text
                     font.weight: Font.DemiBold
                 }
                 Label {
@@ -46,12 +47,12 @@ Rectangle {
                     text: panel.hasResult
                           ? qsTr("Measured on %1: how likely each model finds its words, token by token.").arg(panel.result.dataset)
                           : qsTr("Measured after both replies are in, on that prompt; or on your saved chats for figures the library keeps.")
-                    color: theme.mutedText
+                    color: Theme.mutedText
                     font.pixelSize: 12
                     wrapMode: Text.Wrap
                 }
             }
-            Label { text: qsTr("up to"); color: theme.mutedText; font.pixelSize: 12 }
+            Label { text: qsTr("up to"); color: Theme.mutedText; font.pixelSize: 12 }
             SpinBox {
                 id: turns
                 objectName: "chatTurns"
@@ -64,62 +65,62 @@ Rectangle {
             Button {
                 objectName: "runOnChatsButton"
                 text: qsTr("Run on my conversations")
-                enabled: !evaluator.running && !compare.running && panel.referenceId !== panel.variantId
+                enabled: !Evaluator.running && !Compare.running && panel.referenceId !== panel.variantId
                          && panel.savedTurns > 0
                 ToolTip.visible: hovered
                 ToolTip.text: qsTr("Scores B against A on %1 questions from your saved chats and keeps the figures in the library.").arg(panel.savedTurns)
-                onClicked: evaluator.evaluateChats(panel.referenceId, panel.variantId, turns.value)
+                onClicked: Evaluator.evaluateChats(panel.referenceId, panel.variantId, turns.value)
             }
         }
 
         RowLayout {
             Layout.fillWidth: true
-            visible: evaluator.running
+            visible: Evaluator.running
             spacing: 10
             Label {
                 objectName: "evaluationTask"
                 Layout.fillWidth: true
-                text: evaluator.task
-                color: theme.mutedText
+                text: Evaluator.task
+                color: Theme.mutedText
                 elide: Text.ElideRight
             }
             ProgressBar {
                 objectName: "evaluationProgress"
                 from: 0
                 to: 1
-                value: evaluator.progress
+                value: Evaluator.progress
                 // Loading the models comes first: moving at once says it has begun.
-                indeterminate: evaluator.progress <= 0
+                indeterminate: Evaluator.progress <= 0
                 Layout.preferredWidth: 180
             }
             IconButton {
                 iconName: "close"
                 tip: qsTr("Cancel the measurement")
-                onClicked: evaluator.cancel()
+                onClicked: Evaluator.cancel()
             }
         }
 
         Label {
             Layout.fillWidth: true
-            visible: !evaluator.running && evaluator.message.length > 0
-            text: evaluator.message
-            color: theme.danger
+            visible: !Evaluator.running && Evaluator.message.length > 0
+            text: Evaluator.message
+            color: Theme.danger
             wrapMode: Text.Wrap
         }
 
         Label {
             objectName: "qualityVerdict"
             Layout.fillWidth: true
-            visible: panel.hasResult && !evaluator.running
+            visible: panel.hasResult && !Evaluator.running
             text: panel.hasResult ? panel.result.verdict : ""
-            color: theme.text
+            color: Theme.text
             font.pixelSize: 15
             wrapMode: Text.Wrap
         }
 
         GridLayout {
             objectName: "qualityFigures"
-            visible: panel.hasResult && !evaluator.running
+            visible: panel.hasResult && !Evaluator.running
             columns: 6
             columnSpacing: 18
             rowSpacing: 3
@@ -143,41 +144,41 @@ Rectangle {
             }
             ColumnHeading {
                 text: qsTr("Same next token")
-                tip: qsTr("How often B's most likely next token is A's. The ± is the uncertainty, shown once at least %1 tokens were scored.").arg(evaluator.minTokensForError)
+                tip: qsTr("How often B's most likely next token is A's. The ± is the uncertainty, shown once at least %1 tokens were scored.").arg(Evaluator.minTokensForError)
             }
 
             Label {
                 text: qsTr("A (reference)")
-                color: theme.text
+                color: Theme.text
                 font.pixelSize: 12
                 font.weight: Font.DemiBold
             }
-            Label { text: panel.result.referenceSizeText || "—"; color: theme.text; font.pixelSize: 12 }
-            Label { text: qsTr("%1 tokens/s").arg(panel.number(panel.result.referenceTokensPerSecond, 1)); color: theme.text; font.pixelSize: 12 }
-            Label { text: panel.number(panel.result.referencePerplexity, 2); color: theme.text; font.pixelSize: 12 }
-            Label { text: "0"; color: theme.mutedText; font.pixelSize: 12 }
-            Label { text: "100%"; color: theme.mutedText; font.pixelSize: 12 }
+            Label { text: panel.result.referenceSizeText || "—"; color: Theme.text; font.pixelSize: 12 }
+            Label { text: qsTr("%1 tokens/s").arg(panel.number(panel.result.referenceTokensPerSecond, 1)); color: Theme.text; font.pixelSize: 12 }
+            Label { text: panel.number(panel.result.referencePerplexity, 2); color: Theme.text; font.pixelSize: 12 }
+            Label { text: "0"; color: Theme.mutedText; font.pixelSize: 12 }
+            Label { text: "100%"; color: Theme.mutedText; font.pixelSize: 12 }
 
             Label {
                 text: qsTr("B")
-                color: theme.text
+                color: Theme.text
                 font.pixelSize: 12
                 font.weight: Font.DemiBold
             }
-            Label { text: panel.result.sizeText || "—"; color: theme.text; font.pixelSize: 12 }
-            Label { text: qsTr("%1 tokens/s").arg(panel.number(panel.result.tokensPerSecond, 1)); color: theme.text; font.pixelSize: 12 }
-            Label { text: panel.number(panel.result.perplexity, 2); color: theme.text; font.pixelSize: 12 }
+            Label { text: panel.result.sizeText || "—"; color: Theme.text; font.pixelSize: 12 }
+            Label { text: qsTr("%1 tokens/s").arg(panel.number(panel.result.tokensPerSecond, 1)); color: Theme.text; font.pixelSize: 12 }
+            Label { text: panel.number(panel.result.perplexity, 2); color: Theme.text; font.pixelSize: 12 }
             Label {
                 objectName: "kldFigure"
                 text: qsTr("%1%2 (99th pct. %3)").arg(panel.number(panel.result.kldMean, 4))
                       .arg(panel.error(panel.result.kldMeanError, 4)).arg(panel.number(panel.result.kldP99, 3))
-                color: theme.text
+                color: Theme.text
                 font.pixelSize: 12
             }
             Label {
                 objectName: "sameTopFigure"
                 text: qsTr("%1%%2").arg(panel.number(panel.result.sameTopPercent, 1)).arg(panel.error(panel.result.sameTopError, 1))
-                color: theme.text
+                color: Theme.text
                 font.pixelSize: 12
             }
         }

@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Nibble.App
 
 // A setting's name and explanation on the left, its control on the right.
 RowLayout {
@@ -14,12 +15,12 @@ RowLayout {
         Layout.fillWidth: true
         spacing: 2
         // Fills too, so a row without a hint still pushes its control to the right edge.
-        Label { Layout.fillWidth: true; text: row.label; color: theme.text }
+        Label { Layout.fillWidth: true; text: row.label; color: Theme.text }
         Label {
             Layout.fillWidth: true
             visible: row.hint.length > 0
             text: row.hint
-            color: theme.mutedText
+            color: Theme.mutedText
             font.pixelSize: 12
             wrapMode: Text.Wrap
         }

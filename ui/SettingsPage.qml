@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Nibble.App
 
 // Appearance, compute device, generation defaults, the local API server and where Nibble keeps its data.
 Item {
@@ -30,8 +31,8 @@ Item {
                         valueRole: "value"
                         model: [{ value: "system", text: qsTr("System") }, { value: "light", text: qsTr("Light") },
                                 { value: "dark", text: qsTr("Dark") }]
-                        currentIndex: indexOfValue(appSettings.theme)
-                        onActivated: appSettings.theme = currentValue
+                        currentIndex: indexOfValue(AppSettings.theme)
+                        onActivated: AppSettings.theme = currentValue
                     }
                 }
             }
@@ -40,17 +41,17 @@ Item {
                 title: qsTr("Compute")
                 SettingRow {
                     label: qsTr("Device")
-                    hint: devices.note.length > 0 ? devices.note
+                    hint: Devices.note.length > 0 ? Devices.note
                                                    : qsTr("Where models run. A change applies when the next reply starts.")
                     ComboBox {
                         id: deviceChoice
                         objectName: "deviceChoice"
                         width: 280
-                        model: devices.devices
+                        model: Devices.devices
                         textRole: "label"
                         valueRole: "value"
-                        currentIndex: Math.max(0, indexOfValue(appSettings.device))
-                        onActivated: appSettings.device = currentValue
+                        currentIndex: Math.max(0, indexOfValue(AppSettings.device))
+                        onActivated: AppSettings.device = currentValue
                         delegate: ItemDelegate {
                             id: deviceItem
                             required property var modelData
@@ -58,10 +59,10 @@ Item {
                             width: deviceChoice.width
                             // On the highlight (the accent, as palette.light says) in its text colour.
                             contentItem: Column {
-                                Label { text: modelData.label; color: deviceItem.highlighted ? theme.accentText : theme.text }
+                                Label { text: modelData.label; color: deviceItem.highlighted ? Theme.accentText : Theme.text }
                                 Label {
                                     text: modelData.detail
-                                    color: deviceItem.highlighted ? theme.accentText : theme.mutedText
+                                    color: deviceItem.highlighted ? Theme.accentText : Theme.mutedText
                                     font.pixelSize: 11
                                 }
                             }
@@ -78,8 +79,8 @@ Item {
                         to: 131072
                         stepSize: 512
                         editable: true
-                        value: appSettings.contextLength
-                        onValueModified: appSettings.contextLength = value
+                        value: AppSettings.contextLength
+                        onValueModified: AppSettings.contextLength = value
                     }
                 }
             }
@@ -89,7 +90,7 @@ Item {
                 Label {
                     Layout.fillWidth: true
                     text: qsTr("New conversations start with these; each conversation can change them in its own settings. Models whose makers recommend other values (Gemma, SmolLM2) use those for anything left at its default here.")
-                    color: theme.mutedText
+                    color: Theme.mutedText
                     font.pixelSize: 12
                     wrapMode: Text.Wrap
                 }
@@ -103,31 +104,31 @@ Item {
                             from: 0
                             to: 2
                             stepSize: 0.05
-                            value: appSettings.temperature
-                            onMoved: appSettings.temperature = value
+                            value: AppSettings.temperature
+                            onMoved: AppSettings.temperature = value
                         }
-                        Label { text: Number(appSettings.temperature).toFixed(2); color: theme.text }
+                        Label { text: Number(AppSettings.temperature).toFixed(2); color: Theme.text }
                     }
                 }
                 SettingRow {
                     label: qsTr("Top-p")
                     hint: qsTr("Keep the likeliest words that together reach this probability.")
-                    NumberField { value: appSettings.topP; onEdited: (v) => appSettings.topP = v }
+                    NumberField { value: AppSettings.topP; onEdited: (v) => AppSettings.topP = v }
                 }
                 SettingRow {
                     label: qsTr("Top-k")
                     hint: qsTr("Keep at most this many candidate words; 0 turns it off.")
-                    NumberField { value: appSettings.topK; decimals: 0; onEdited: (v) => appSettings.topK = Math.round(v) }
+                    NumberField { value: AppSettings.topK; decimals: 0; onEdited: (v) => AppSettings.topK = Math.round(v) }
                 }
                 SettingRow {
                     label: qsTr("Min-p")
                     hint: qsTr("Drop words less likely than this fraction of the likeliest.")
-                    NumberField { value: appSettings.minP; onEdited: (v) => appSettings.minP = v }
+                    NumberField { value: AppSettings.minP; onEdited: (v) => AppSettings.minP = v }
                 }
                 SettingRow {
                     label: qsTr("Repeat penalty")
                     hint: qsTr("Above 1 discourages repeating recent words.")
-                    NumberField { value: appSettings.repeatPenalty; onEdited: (v) => appSettings.repeatPenalty = v }
+                    NumberField { value: AppSettings.repeatPenalty; onEdited: (v) => AppSettings.repeatPenalty = v }
                 }
                 SettingRow {
                     label: qsTr("Maximum reply length")
@@ -139,14 +140,14 @@ Item {
                         to: 32768
                         stepSize: 64
                         editable: true
-                        value: appSettings.maxTokens
-                        onValueModified: appSettings.maxTokens = value
+                        value: AppSettings.maxTokens
+                        onValueModified: AppSettings.maxTokens = value
                     }
                 }
                 SettingRow {
                     label: qsTr("Seed")
                     hint: qsTr("The same seed and settings give the same reply; 0 picks a new one each time.")
-                    NumberField { value: appSettings.seed; decimals: 0; onEdited: (v) => appSettings.seed = Math.round(v) }
+                    NumberField { value: AppSettings.seed; decimals: 0; onEdited: (v) => AppSettings.seed = Math.round(v) }
                 }
                 SettingRow {
                     label: qsTr("System prompt")
@@ -155,12 +156,12 @@ Item {
                         width: 280
                         height: 84
                         TextArea {
-                            text: appSettings.systemPrompt
+                            text: AppSettings.systemPrompt
                             wrapMode: TextEdit.Wrap
-                            color: theme.text
+                            color: Theme.text
                             placeholderText: qsTr("e.g. You are a concise assistant.")
-                            onEditingFinished: appSettings.systemPrompt = text
-                            background: Rectangle { radius: 8; color: theme.window; border.color: theme.border }
+                            onEditingFinished: AppSettings.systemPrompt = text
+                            background: Rectangle { radius: 8; color: Theme.window; border.color: Theme.border }
                         }
                     }
                 }
@@ -168,7 +169,7 @@ Item {
                     Layout.alignment: Qt.AlignRight
                     text: qsTr("Restore defaults")
                     flat: true
-                    onClicked: appSettings.resetSampling()
+                    onClicked: AppSettings.resetSampling()
                 }
             }
 
@@ -176,13 +177,13 @@ Item {
                 title: qsTr("Local API server")
                 SettingRow {
                     label: qsTr("OpenAI-compatible server")
-                    hint: apiServer.running ? qsTr("Listening on %1 (this computer only).").arg(apiServer.url)
-                        : apiServer.error.length > 0 ? apiServer.error
+                    hint: ApiServer.running ? qsTr("Listening on %1 (this computer only).").arg(ApiServer.url)
+                        : ApiServer.error.length > 0 ? ApiServer.error
                         : qsTr("Lets editors and scripts on this computer use your models through the OpenAI API.")
                     Switch {
                         objectName: "apiEnabled"
-                        checked: appSettings.apiEnabled
-                        onToggled: appSettings.apiEnabled = checked
+                        checked: AppSettings.apiEnabled
+                        onToggled: AppSettings.apiEnabled = checked
                     }
                 }
                 SettingRow {
@@ -190,13 +191,13 @@ Item {
                     NumberField {
                         objectName: "apiPort"
                         decimals: 0
-                        value: appSettings.apiPort
-                        onEdited: (v) => appSettings.apiPort = Math.round(v)
+                        value: AppSettings.apiPort
+                        onEdited: (v) => AppSettings.apiPort = Math.round(v)
                     }
                 }
                 SettingRow {
                     label: qsTr("API key")
-                    hint: appSettings.apiKey.length > 0
+                    hint: AppSettings.apiKey.length > 0
                           ? qsTr("Clients send it as \"Authorization: Bearer <key>\". A new key shuts out every client holding the old one.")
                           : qsTr("A key is made when the server is turned on.")
                     ColumnLayout {
@@ -207,8 +208,8 @@ Item {
                             id: apiKeyField
                             objectName: "apiKey"
                             Layout.fillWidth: true
-                            text: appSettings.apiKey
-                            color: theme.text
+                            text: AppSettings.apiKey
+                            color: Theme.text
                             readOnly: true
                             selectByMouse: true
                         }
@@ -218,7 +219,7 @@ Item {
                                 objectName: "copyApiKey"
                                 text: qsTr("Copy")
                                 flat: true
-                                enabled: appSettings.apiKey.length > 0
+                                enabled: AppSettings.apiKey.length > 0
                                 onClicked: {
                                     apiKeyField.selectAll()
                                     apiKeyField.copy()
@@ -229,7 +230,7 @@ Item {
                                 objectName: "regenerateApiKey"
                                 text: qsTr("Regenerate")
                                 flat: true
-                                onClicked: appSettings.regenerateApiKey()
+                                onClicked: AppSettings.regenerateApiKey()
                             }
                         }
                     }
@@ -238,8 +239,8 @@ Item {
                     label: qsTr("Keep API conversations")
                     hint: qsTr("Save chats made through the server in the conversation list.")
                     Switch {
-                        checked: appSettings.apiStoresConversations
-                        onToggled: appSettings.apiStoresConversations = checked
+                        checked: AppSettings.apiStoresConversations
+                        onToggled: AppSettings.apiStoresConversations = checked
                     }
                 }
                 SettingRow {
@@ -248,13 +249,16 @@ Item {
                     TextField {
                         objectName: "apiAllowedOrigins"
                         width: 280
-                        text: appSettings.apiAllowedOrigins.join(", ")
-                        color: theme.text
+                        // A function, not .join in the binding: Qt 6.4's qmllint
+                        // knows QStringList without JavaScript's array methods.
+                        function shown(origins) { return origins.join(", ") }
+                        text: shown(AppSettings.apiAllowedOrigins)
+                        color: Theme.text
                         placeholderText: qsTr("none")
                         selectByMouse: true
                         onEditingFinished: {
-                            appSettings.apiAllowedOrigins = text.split(/[\s,]+/).filter(origin => origin.length > 0)
-                            text = Qt.binding(() => appSettings.apiAllowedOrigins.join(", "))
+                            AppSettings.apiAllowedOrigins = text.split(/[\s,]+/).filter(origin => origin.length > 0)
+                            text = Qt.binding(() => shown(AppSettings.apiAllowedOrigins))
                         }
                     }
                 }
@@ -264,13 +268,13 @@ Item {
                 title: qsTr("Data")
                 SettingRow {
                     label: qsTr("Data folder")
-                    hint: appSettings.dataFolder
+                    hint: AppSettings.dataFolder
                     Button {
                         text: qsTr("Open folder")
                         icon.source: "qrc:/nibble/icons/folder.svg"
                         icon.width: 16
                         icon.height: 16
-                        onClicked: Qt.openUrlExternally("file://" + appSettings.dataFolder)
+                        onClicked: Qt.openUrlExternally("file://" + AppSettings.dataFolder)
                     }
                 }
             }

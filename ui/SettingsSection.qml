@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Nibble.App
 
 // A titled card of related settings.
 Rectangle {
@@ -10,15 +11,15 @@ Rectangle {
     Layout.fillWidth: true
     implicitHeight: rows.implicitHeight + heading.implicitHeight + 40
     radius: 12
-    color: theme.surface
-    border.color: theme.border
+    color: Theme.surface
+    border.color: Theme.border
 
     Label {
         id: heading
         x: 18
         y: 14
         text: section.title
-        color: theme.text
+        color: Theme.text
         font.pixelSize: 15
         font.weight: Font.DemiBold
     }

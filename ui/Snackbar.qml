@@ -1,6 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Nibble.App
 
 // A short message at the bottom of a page, with an optional action.
 Rectangle {
@@ -15,7 +16,7 @@ Rectangle {
 
     visible: false
     radius: 10
-    color: theme.dark ? "#3a3c42" : "#2b2d31"
+    color: Theme.dark ? "#3a3c42" : "#2b2d31"
     implicitHeight: 44
     implicitWidth: parent ? Math.min(parent.width - 24, 480) : 360
 
@@ -37,6 +38,7 @@ Rectangle {
             elide: Text.ElideRight
         }
         ToolButton {
+            id: actionButton
             visible: bar.actionText.length > 0
             contentItem: Label {
                 text: bar.actionText
@@ -45,7 +47,7 @@ Rectangle {
                 horizontalAlignment: Text.AlignHCenter
                 verticalAlignment: Text.AlignVCenter
             }
-            background: Rectangle { radius: 6; color: parent.hovered ? "#44474f" : "transparent" }
+            background: Rectangle { radius: 6; color: actionButton.hovered ? "#44474f" : "transparent" }
             onClicked: { bar.visible = false; bar.action() }
         }
     }

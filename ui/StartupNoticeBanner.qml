@@ -1,15 +1,16 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Nibble.App
 
 // A strip under the header telling what happened before this start (a model
 // not opened because it stopped Nibble last time, a damaged chat history
 // moved aside); closed with its button.
 Rectangle {
     objectName: "startupNotice"
-    visible: startupNotice.text.length > 0
+    visible: StartupNotice.text.length > 0
     implicitHeight: visible ? noticeRow.implicitHeight + 16 : 0
-    color: theme.selection
+    color: Theme.selection
 
     RowLayout {
         id: noticeRow
@@ -20,20 +21,20 @@ Rectangle {
         Label {
             objectName: "startupNoticeText"
             Layout.fillWidth: true
-            text: startupNotice.text
-            color: theme.text
+            text: StartupNotice.text
+            color: Theme.text
             wrapMode: Text.Wrap
         }
         Button {
             objectName: "startupNoticeDismiss"
             text: qsTr("Got it")
-            onClicked: startupNotice.dismiss()
+            onClicked: StartupNotice.dismiss()
         }
     }
     Rectangle {
         anchors.bottom: parent.bottom
         width: parent.width
         height: 1
-        color: theme.border
+        color: Theme.border
     }
 }

@@ -1,17 +1,18 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Nibble.App
 
 // Where the engine stands: loading progress, backend and device, context use;
 // and a variant being made in the background.
 Rectangle {
     implicitHeight: 28
-    color: theme.sidebar
+    color: Theme.sidebar
 
     Rectangle {
         width: parent.width
         height: 1
-        color: theme.border
+        color: Theme.border
     }
     RowLayout {
         anchors.fill: parent
@@ -23,17 +24,17 @@ Rectangle {
             width: 8
             height: 8
             radius: 4
-            color: engine.lastError.length > 0 ? theme.danger
-                 : engine.loading || engine.busy ? "#e0a526"
-                 : engine.residentVariantId > 0 ? "#3aa55d" : theme.mutedText
+            color: Engine.lastError.length > 0 ? Theme.danger
+                 : Engine.loading || Engine.busy ? "#e0a526"
+                 : Engine.residentVariantId > 0 ? "#3aa55d" : Theme.mutedText
         }
         Label {
             objectName: "engineStatus"
-            color: theme.mutedText
+            color: Theme.mutedText
             font.pixelSize: 12
-            text: engine.loading ? qsTr("Loading %1…").arg(engine.loadingLabel)
-                : engine.lastError.length > 0 ? engine.lastError
-                : engine.residentVariantId > 0 ? (engine.busy ? qsTr("Generating") : qsTr("Ready"))
+            text: Engine.loading ? qsTr("Loading %1…").arg(Engine.loadingLabel)
+                : Engine.lastError.length > 0 ? Engine.lastError
+                : Engine.residentVariantId > 0 ? (Engine.busy ? qsTr("Generating") : qsTr("Ready"))
                 : qsTr("No model loaded")
             elide: Text.ElideRight
             // Gives way (elided) rather than pushing the bar off the window's
@@ -42,78 +43,78 @@ Rectangle {
             Layout.maximumWidth: Math.min(Math.ceil(implicitWidth), 420)
         }
         ProgressBar {
-            visible: engine.loading
+            visible: Engine.loading
             from: 0
             to: 1
-            value: engine.loadProgress
+            value: Engine.loadProgress
             Layout.preferredWidth: 140
         }
         IconButton {
-            visible: engine.loading
+            visible: Engine.loading
             iconName: "close"
             tip: qsTr("Cancel loading")
             implicitWidth: 22
             implicitHeight: 22
             padding: 3
-            onClicked: engine.cancelLoad()
+            onClicked: Engine.cancelLoad()
         }
         Label {
             objectName: "builderStatus"
-            visible: builder.running
-            color: theme.mutedText
+            visible: Builder.running
+            color: Theme.mutedText
             font.pixelSize: 12
-            text: qsTr("Making %1: %2 %3%").arg(builder.label).arg(builder.phase.toLowerCase())
-                  .arg(Math.round(builder.progress * 100))
+            text: qsTr("Making %1: %2 %3%").arg(Builder.label).arg(Builder.phase.toLowerCase())
+                  .arg(Math.round(Builder.progress * 100))
             elide: Text.ElideRight
             Layout.fillWidth: true
             Layout.maximumWidth: Math.min(Math.ceil(implicitWidth), 440)
         }
         ProgressBar {
-            visible: builder.running
+            visible: Builder.running
             from: 0
             to: 1
-            value: builder.progress
+            value: Builder.progress
             Layout.preferredWidth: 120
         }
         IconButton {
             objectName: "statusCancelBuild"
-            visible: builder.running
+            visible: Builder.running
             iconName: "close"
             tip: qsTr("Stop making this variant (nothing is left behind)")
             implicitWidth: 22
             implicitHeight: 22
             padding: 3
-            onClicked: builder.cancel()
+            onClicked: Builder.cancel()
         }
         Item { Layout.fillWidth: true }
         Label {
             objectName: "apiStatus"
-            visible: apiServer.running
-            color: theme.mutedText
+            visible: ApiServer.running
+            color: Theme.mutedText
             font.pixelSize: 12
-            text: apiServer.busy ? qsTr("API %1 · answering, %2 waiting").arg(apiServer.url).arg(apiServer.waiting)
-                                 : qsTr("API %1").arg(apiServer.url)
+            text: ApiServer.busy ? qsTr("API %1 · answering, %2 waiting").arg(ApiServer.url).arg(ApiServer.waiting)
+                                 : qsTr("API %1").arg(ApiServer.url)
         }
         Label {
             objectName: "backendStatus"
             // On the CPU, say why: a person expecting their GPU to work wants to know.
-            readonly property string cpuWhy: appSettings.device === "cpu" ? qsTr("chosen in Settings") : gpuNotice.cpuReason
-            visible: engine.backend.length > 0
-            color: theme.mutedText
+            readonly property string cpuWhy: AppSettings.device === "cpu" ? qsTr("chosen in Settings") : GpuNotice.cpuReason
+            visible: Engine.backend.length > 0
+            color: Theme.mutedText
             font.pixelSize: 12
-            text: engine.backend.startsWith("CPU") && cpuWhy.length > 0 ? qsTr("%1 (%2)").arg(engine.backend).arg(cpuWhy)
-                                                                        : engine.backend
+            text: Engine.backend.startsWith("CPU") && cpuWhy.length > 0 ? qsTr("%1 (%2)").arg(Engine.backend).arg(cpuWhy)
+                                                                        : Engine.backend
         }
         Label {
             objectName: "contextUse"
-            visible: engine.contextLength > 0
-            color: theme.mutedText
+            visible: Engine.contextLength > 0
+            color: Theme.mutedText
             font.pixelSize: 12
             // The open conversation's, not whichever the engine last read.
-            text: (chat.contextUsed >= 0 ? qsTr("Context %1 / %2 tokens").arg(chat.contextUsed).arg(engine.contextLength)
-                                         : qsTr("Context %1 tokens").arg(engine.contextLength))
-                  + (engine.contextWarning.length > 0 ? qsTr(" (reduced to fit memory)") : "")
-            readonly property string reducedBecause: engine.contextWarning
+            text: (Chat.contextUsed >= 0 ? qsTr("Context %1 / %2 tokens").arg(Chat.contextUsed).arg(Engine.contextLength)
+                                         : qsTr("Context %1 tokens").arg(Engine.contextLength))
+                  + (Engine.contextWarning.length > 0 ? qsTr(" (reduced to fit memory)") : "")
+            readonly property string reducedBecause: Engine.contextWarning
             ToolTip.visible: reducedBecause.length > 0 && contextHover.hovered
             ToolTip.text: reducedBecause
             HoverHandler { id: contextHover }

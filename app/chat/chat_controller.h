@@ -32,8 +32,8 @@ class VariantListModel;
 
 class ChatController : public QObject {
     Q_OBJECT
-    Q_PROPERTY(QObject* conversations READ conversations CONSTANT)
-    Q_PROPERTY(QObject* messages READ messages CONSTANT)
+    Q_PROPERTY(nibble::app::ConversationListModel* conversations READ conversations CONSTANT)
+    Q_PROPERTY(nibble::app::MessageListModel* messages READ messages CONSTANT)
     Q_PROPERTY(qint64 conversationId READ conversationId NOTIFY conversationChanged)
     Q_PROPERTY(QString title READ title NOTIFY conversationChanged)
     Q_PROPERTY(qint64 variantId READ variantId WRITE setVariantId NOTIFY variantChanged)
@@ -63,8 +63,8 @@ public:
                    qint64 heldBackVariantId = 0, QObject* parent = nullptr);
     ~ChatController() override;
 
-    QObject* conversations() { return &conversations_; }
-    QObject* messages() { return &messages_; }
+    ConversationListModel* conversations() { return &conversations_; }
+    MessageListModel* messages() { return &messages_; }
     ConversationListModel& conversationList() { return conversations_; }
     MessageListModel& messageList() { return messages_; }
     const VariantListModel& variants() const { return variants_; }

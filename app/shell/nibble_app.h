@@ -50,17 +50,23 @@ public:
     QQmlApplicationEngine& qml() { return *qml_; }
     const storage::Database& database() const { return db_; }
     AppSettings& settings() { return *settings_; }
+    Theme& theme() { return *theme_; }
     EngineHost& engine() { return *engine_; }
     VariantListModel& variants() { return *variants_; }
     ChatController& chat() { return *chat_; }
     CompareController& compare() { return *compare_; }
     ModelLibrary& library() { return *library_; }
     DownloadManager& downloads() { return *downloads_; }
+    DownloadListModel& downloadList() { return *downloadList_; }
+    DeviceList& devices() { return *devices_; }
     VariantBuilder& builder() { return *builder_; }
     QualityEvaluator& evaluator() { return *evaluator_; }
     ApiServer& api() { return *api_; }
     GpuNotice& gpuNotice() { return *gpuNotice_; }
     StartupNotice& startupNotice() { return *startupNotice_; }
+
+    // The app whose window engine is engine: the Nibble.App singletons' owner.
+    static NibbleApp& owning(QQmlEngine& engine);
 
     static constexpr const char* kMainQml = "qrc:/qt/qml/Nibble/Main.qml";
 
