@@ -165,6 +165,7 @@ void ChatController::startReply(qint64 parentId) {
     const ConversationSettings settings = settingsOfConversation();
     std::vector<ChatMessage> history = historyUpTo(messages_.rowOf(parentId), settings.systemPrompt);
     streamingId_ = store_.beginAssistant(conversationId_, variantId_, parentId);
+    streamingConversationId_ = conversationId_;
     messages_.append(entryFor(store_.get(streamingId_)));
     streamedText_.clear();
     piecesSinceSave_ = 0;
@@ -226,8 +227,8 @@ int ChatController::contextUsed() const {
 void ChatController::onFinished(const GenerationStats& stats) {
     saveStreamingText();
     if (stats.contextUsed >= 0) {
-        contextUsed_.insert(conversationId_, stats.contextUsed);
-        emit contextUsedChanged();
+        contextUsed_.insert(streamingConversationId_, stats.contextUsed);
+        if (streamingConversationId_ == conversationId_) emit contextUsedChanged();
     }
     guarded([&] {
         if (stats.stopReason == StopReason::Cancelled)
@@ -262,6 +263,7 @@ void ChatController::endStream() {
     // Ended, and this runs in a slot of its own signal: deleted once that returns.
     reply_.release()->deleteLater();
     streamingId_ = 0;
+    streamingConversationId_ = 0;
     streamedText_.clear();
     setReading({});
     conversations_.reload();

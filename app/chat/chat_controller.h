@@ -193,6 +193,8 @@ private:
     // The reply being streamed.
     std::unique_ptr<EngineReply> reply_;
     qint64 streamingId_ = 0;
+    // Its conversation: another may be open by the time a withdrawn reply ends.
+    qint64 streamingConversationId_ = 0;
     QString streamedText_;
     int piecesSinceSave_ = 0;
     QElapsedTimer sinceSave_;
