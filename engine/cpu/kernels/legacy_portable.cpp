@@ -103,7 +103,10 @@ int32_t dot32(const int8_t* a, const int8_t* b) {
     return sum;
 }
 
-template <class Format>
+// Refined: input c is the pair of rows 2c and 2c + 1 (kernel_table.h); both
+// rows' integer sums meet the weights, the 8-bit row's times 256, then one
+// float multiply per block and input.
+template <class Format, bool Refined>
 void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
              float* y, size_t ldy) {
     float acc[kMaxTileCols][kMaxTileRows] = {};
@@ -112,37 +115,20 @@ void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_
         DecodedBlock weights[kMaxTileRows];
         for (int r = 0; r < rows; ++r) Format::decode(w + r * wStride + size_t(b) * Format::kBytes, weights[r]);
         for (int c = 0; c < cols; ++c) {
-            const uint8_t* xb = x + c * xStride + size_t(b) * sizeof(ActivationQ8_0);
-            float dx, sx;
-            std::memcpy(&dx, xb + offsetof(ActivationQ8_0, d), 4);
-            std::memcpy(&sx, xb + offsetof(ActivationQ8_0, sum), 4);
-            const auto* qx = reinterpret_cast<const int8_t*>(xb + offsetof(ActivationQ8_0, q));
-            for (int r = 0; r < rows; ++r)
-                acc[c][r] += weights[r].d * dx * float(dot32(weights[r].q, qx)) + weights[r].offset * sx;
-        }
-    }
-    for (int c = 0; c < cols; ++c)
-        for (int r = 0; r < rows; ++r) y[c * ldy + r] = acc[c][r];
-}
-
-// As dotTile, over refined inputs (kernel_table.h): both rows' integer sums
-// meet the weights, then one float multiply per block and input.
-template <class Format>
-void refinedDotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
-                    float* y, size_t ldy) {
-    float acc[kMaxTileCols][kMaxTileRows] = {};
-    const int64_t blocks = k / kBlock;
-    for (int64_t b = 0; b < blocks; ++b) {
-        DecodedBlock weights[kMaxTileRows];
-        for (int r = 0; r < rows; ++r) Format::decode(w + r * wStride + size_t(b) * Format::kBytes, weights[r]);
-        for (int c = 0; c < cols; ++c) {
+            const uint8_t* xb = x + (Refined ? 2 * c : c) * xStride + size_t(b) * sizeof(ActivationQ8_0);
             ActivationQ8_0 coarse, fine;
-            std::memcpy(&coarse, x + 2 * c * xStride + size_t(b) * sizeof(ActivationQ8_0), sizeof coarse);
-            std::memcpy(&fine, x + (2 * c + 1) * xStride + size_t(b) * sizeof(ActivationQ8_0), sizeof fine);
-            const float step = fine.d, sum = coarse.sum + fine.sum;
+            std::memcpy(&coarse, xb, sizeof coarse);
+            float step = coarse.d, sum = coarse.sum;
+            if constexpr (Refined) {
+                std::memcpy(&fine, xb + xStride, sizeof fine);
+                // The fine row's step is exactly the coarse one's / 256.
+                step = fine.d;
+                sum += fine.sum;
+            }
             for (int r = 0; r < rows; ++r) {
-                const int32_t combined = 256 * dot32(weights[r].q, coarse.q) + dot32(weights[r].q, fine.q);
-                acc[c][r] += weights[r].d * step * float(combined) + weights[r].offset * sum;
+                int32_t dot = dot32(weights[r].q, coarse.q);
+                if constexpr (Refined) dot = 256 * dot + dot32(weights[r].q, fine.q);
+                acc[c][r] += weights[r].d * step * float(dot) + weights[r].offset * sum;
             }
         }
     }
@@ -170,7 +156,7 @@ void quantizeQ8_0(const float* x, void* out, int64_t k) {
 
 template <class Format>
 void set(KernelTable& table, GgmlType type) {
-    table.weights[static_cast<int>(type)] = {ActivationFormat::Q8_0, dotTile<Format>, refinedDotTile<Format>};
+    table.weights[static_cast<int>(type)] = {ActivationFormat::Q8_0, dotTile<Format, false>, dotTile<Format, true>};
 }
 
 }  // namespace
