@@ -5,10 +5,10 @@
 // does not match the embedding, NaN or infinity in a tensor, a quantized
 // matrix whose scales are NaN.
 #include "gguf/gguf_writer.h"
+#include "tiny_vocabulary.h"
 
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -39,24 +39,7 @@ struct TinyModel {
         w.setUInt32("llama.context_length", kContext);
         w.setFloat32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
 
-        std::vector<std::string> pieces = {"<unk>", "<s>", "</s>"};
-        std::vector<int32_t> kinds = {2, 3, 3};  // unknown, control, control
-        for (int b = 0; b < 256; ++b) {
-            char piece[8];
-            std::snprintf(piece, sizeof piece, "<0x%02X>", b);
-            pieces.push_back(piece);
-            kinds.push_back(6);  // byte
-        }
-        for (uint32_t i = 0; pieces.size() < tokens; ++i) {
-            pieces.push_back("\xe2\x96\x81w" + std::to_string(i));  // U+2581, SentencePiece's word start
-            kinds.push_back(1);
-        }
-        std::vector<float> scores(pieces.size());
-        for (size_t i = 0; i < scores.size(); ++i) scores[i] = -float(i);
-        w.setString("tokenizer.ggml.model", "llama");
-        w.setStringArray("tokenizer.ggml.tokens", pieces);
-        w.setFloat32Array("tokenizer.ggml.scores", scores);
-        w.setInt32Array("tokenizer.ggml.token_type", kinds);
+        writeTinyVocabulary(w, tokens);
 
         const uint64_t e = kEmbedding, f = kFeedForward, kv = e / kHeads * kKvHeads;
         uint64_t seed = 1;

@@ -7,11 +7,11 @@
 // test can check that splitting the fused matrices changes nothing.
 #include "gguf/gguf_reader.h"
 #include "gguf/gguf_writer.h"
+#include "tiny_vocabulary.h"
 #include "tensor/quantize.h"
 
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -42,7 +42,7 @@ struct TinyPhi3 {
                 if (!key.starts_with("tokenizer.")) w.remove(std::string(key));
             vocab = uint32_t(tokenizer->find("tokenizer.ggml.tokens")->count);
         } else {
-            writeVocabulary(w, vocab);
+            writeTinyVocabulary(w, vocab);
         }
         const std::string a = fused ? "phi3" : "llama";
         w.setString("general.architecture", a);
@@ -157,27 +157,6 @@ private:
         std::vector<uint8_t> bytes(values.size() * sizeof(float));
         std::memcpy(bytes.data(), values.data(), bytes.size());
         return bytes;
-    }
-
-    static void writeVocabulary(gguf::GgufWriter& w, uint32_t size) {
-        std::vector<std::string> pieces = {"<unk>", "<s>", "</s>"};
-        std::vector<int32_t> kinds = {2, 3, 3};
-        for (int b = 0; b < 256; ++b) {
-            char piece[8];
-            std::snprintf(piece, sizeof piece, "<0x%02X>", b);
-            pieces.push_back(piece);
-            kinds.push_back(6);
-        }
-        for (uint32_t i = 0; pieces.size() < size; ++i) {
-            pieces.push_back("\xe2\x96\x81w" + std::to_string(i));
-            kinds.push_back(1);
-        }
-        std::vector<float> scores(pieces.size());
-        for (size_t i = 0; i < scores.size(); ++i) scores[i] = -float(i);
-        w.setString("tokenizer.ggml.model", "llama");
-        w.setStringArray("tokenizer.ggml.tokens", pieces);
-        w.setFloat32Array("tokenizer.ggml.scores", scores);
-        w.setInt32Array("tokenizer.ggml.token_type", kinds);
     }
 };
 
