@@ -153,6 +153,9 @@ void TestChatWindow::sendStreamsReplyIntoViewAndDatabase() {
     QVERIFY(thread[1].tokensPerSecond.value_or(0) > 0);
     QVERIFY(thread[1].tokenCount.value_or(0) > 0);
     QVERIFY(thread[1].tokenCount.value_or(0) <= 24);
+    // A figure for people reading the log (speed is measured by bench/, not asserted here).
+    qInfo("reply speed in the app: %.1f tokens/s on %s", *thread[1].tokensPerSecond,
+          qPrintable(app_->engine().backend()));
     // The conversation is listed, titled after the question.
     QCOMPARE(chat.conversationList().rowCount(), 1);
     QCOMPARE(chat.title(), QString("What is the capital of France?"));
