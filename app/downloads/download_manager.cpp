@@ -8,7 +8,6 @@
 #include <nibble/error.h>
 
 #include <QFileInfo>
-#include <QRegularExpression>
 
 namespace nibble::app {
 
@@ -65,8 +64,7 @@ void DownloadManager::startHubFile(const QString& id, const HubModel& model, con
                                        .arg(file.parts.size()));
         return;
     }
-    static const QRegularExpression sha256Hex(QStringLiteral("^[0-9a-f]{64}$"));
-    if (file.sizeBytes <= 0 || !sha256Hex.match(file.partSha256.first()).hasMatch()) {
+    if (file.sizeBytes <= 0 || !isSha256Hex(file.partSha256.first())) {
         emit hubDownloadFailed(id, tr("Hugging Face publishes no checksum for %1, so Nibble cannot check it and "
                                       "does not download it.")
                                        .arg(file.fileName));

@@ -23,7 +23,6 @@ QString requiredText(const QJsonObject& object, const char* key, const QString& 
 }
 
 CatalogFile parseFile(const QJsonObject& model, const QJsonObject& file, const QString& modelId) {
-    static const QRegularExpression sha256Hex(QStringLiteral("^[0-9a-f]{64}$"));
     CatalogFile entry;
     entry.modelName = requiredText(model, "name", modelId);
     entry.publisher = model.value("publisher").toString();
@@ -41,7 +40,7 @@ CatalogFile parseFile(const QJsonObject& model, const QJsonObject& file, const Q
     if (!entry.url.isValid() || entry.url.scheme() != QLatin1String("https") || entry.url.host().isEmpty())
         reject(entry.id, QStringLiteral("needs an https URL, not \"%1\"").arg(entry.url.toString()));
     if (entry.sizeBytes <= 0) reject(entry.id, QStringLiteral("needs a positive sizeBytes"));
-    if (!sha256Hex.match(entry.sha256).hasMatch()) reject(entry.id, QStringLiteral("needs a sha256 of 64 hex digits"));
+    if (!isSha256Hex(entry.sha256)) reject(entry.id, QStringLiteral("needs a sha256 of 64 hex digits"));
     // The name becomes a path in the models folder.
     if (entry.fileName.contains('/') || entry.fileName.contains('\\') || entry.fileName.startsWith('.'))
         reject(entry.id, QStringLiteral("has a file name that is not a plain name"));
@@ -50,6 +49,11 @@ CatalogFile parseFile(const QJsonObject& model, const QJsonObject& file, const Q
 }
 
 }  // namespace
+
+bool isSha256Hex(const QString& text) {
+    static const QRegularExpression sha256Hex(QStringLiteral("^[0-9a-f]{64}$"));
+    return sha256Hex.match(text).hasMatch();
+}
 
 ModelCatalog ModelCatalog::parse(const QByteArray& json) {
     QJsonParseError error;

@@ -24,6 +24,9 @@ struct CatalogFile {
     QString sha256;  // lower-case hex
 };
 
+// Whether text is a sha256 as downloads are checked against: 64 lower-case hex digits.
+bool isSha256Hex(const QString& text);
+
 class ModelCatalog {
 public:
     // Parses catalog JSON; throws nibble::Error naming the first entry that
