@@ -71,7 +71,7 @@ Rectangle {
             Timer {
                 id: searchDelay
                 interval: 200
-                onTriggered: Chat.conversations.searchText = search.text
+                onTriggered: Conversations.list.searchText = search.text
             }
         }
 
@@ -81,7 +81,7 @@ Rectangle {
             Layout.fillWidth: true
             Layout.fillHeight: true
             clip: true
-            model: Chat.conversations
+            model: Conversations.list
             boundsBehavior: Flickable.StopAtBounds
             ScrollBar.vertical: ScrollBar {}
             section.property: "section"
@@ -167,7 +167,7 @@ Rectangle {
                     MenuSeparator {}
                     MenuItem {
                         text: qsTr("Delete")
-                        onTriggered: Chat.deleteConversation(row.conversationId)
+                        onTriggered: Conversations.deleteConversation(row.conversationId)
                     }
                 }
             }
@@ -189,7 +189,7 @@ Rectangle {
     Connections {
         target: Chat
         function onConversationChanged() {
-            const row = Chat.conversations.indexOf(Chat.conversationId)
+            const row = Conversations.list.indexOf(Chat.conversationId)
             if (row >= 0) list.positionViewAtIndex(row, ListView.Contain)
         }
     }
@@ -202,8 +202,8 @@ Rectangle {
         anchors.horizontalCenter: parent.horizontalCenter
         timeout: 5000
         Connections {
-            target: Chat
-            function onConversationExported(fileName) {
+            target: Conversations
+            function onExported(fileName) {
                 exportedBar.text = qsTr("Saved “%1”").arg(fileName)
                 exportedBar.show()
             }
@@ -216,12 +216,12 @@ Rectangle {
         anchors.bottom: parent.bottom
         anchors.bottomMargin: 12
         anchors.horizontalCenter: parent.horizontalCenter
-        text: qsTr("Deleted “%1”").arg(Chat.deletedTitle)
+        text: qsTr("Deleted “%1”").arg(Conversations.deletedTitle)
         actionText: qsTr("Undo")
-        onAction: Chat.undoDelete()
+        onAction: Conversations.undoDelete()
         Connections {
-            target: Chat
-            function onDeletedChanged() { if (Chat.deletedTitle.length > 0) undoBar.show() }
+            target: Conversations
+            function onDeletedChanged() { if (Conversations.deletedTitle.length > 0) undoBar.show() }
         }
     }
 
@@ -245,7 +245,7 @@ Rectangle {
             width: parent.width
             onAccepted: renameDialog.accept()
         }
-        onAccepted: Chat.renameConversation(conversationId, titleField.text)
+        onAccepted: Conversations.renameConversation(conversationId, titleField.text)
     }
 
     FileDialog {
@@ -255,14 +255,14 @@ Rectangle {
         function openFor(id, fileFormat) {
             conversationId = id
             format = fileFormat
-            selectedFile = Chat.suggestedExportFile(id, fileFormat)
+            selectedFile = Conversations.suggestedExportFile(id, fileFormat)
             open()
         }
         title: qsTr("Export conversation")
         fileMode: FileDialog.SaveFile
         nameFilters: format === "json" ? [qsTr("Nibble conversation (*.json)")] : [qsTr("Markdown (*.md)")]
         defaultSuffix: format === "json" ? "json" : "md"
-        onAccepted: Chat.exportConversation(conversationId, selectedFile, format)
+        onAccepted: Conversations.exportConversation(conversationId, selectedFile, format)
     }
 
     FileDialog {
@@ -270,6 +270,6 @@ Rectangle {
         title: qsTr("Import conversation")
         fileMode: FileDialog.OpenFile
         nameFilters: [qsTr("Nibble conversation (*.json)"), qsTr("All files (*)")]
-        onAccepted: Chat.importConversation(selectedFile)
+        onAccepted: Conversations.importConversation(selectedFile)
     }
 }

@@ -13,7 +13,7 @@ Rectangle {
     readonly property var result: Evaluator.result
     readonly property bool hasResult: result.verdict !== undefined
     // Looked up again whenever a chat is saved or a run ends.
-    readonly property int savedTurns: (Chat.conversations.count, Compare.running, Evaluator.running,
+    readonly property int savedTurns: (Conversations.list.count, Compare.running, Evaluator.running,
                                        Evaluator.savedTurnCount(turns.value))
 
     function number(value, digits) { return value === undefined ? "—" : Number(value).toFixed(digits) }

@@ -1,10 +1,11 @@
 #include "chat/chat_controller.h"
 
+#include "chat/conversations_controller.h"
+#include "chat/guarded_action.h"
+
 #include "shell/app_settings.h"
 #include "engine_bridge/engine_host.h"
-#include "shell/local_file.h"
 #include "library/model_registration.h"
-#include "storage/conversation_io.h"
 #include "storage/conversation_store.h"
 #include "storage/storage_error.h"
 #include "storage/transaction.h"
@@ -16,11 +17,7 @@
 #include <algorithm>
 
 #include <QClipboard>
-#include <QDir>
-#include <QFileInfo>
 #include <QGuiApplication>
-#include <QRegularExpression>
-#include <QStandardPaths>
 
 namespace nibble::app {
 namespace {
@@ -29,15 +26,14 @@ namespace {
 // comes first, so a crash loses at most a moment of text.
 constexpr int kPiecesPerSave = 8;
 constexpr qint64 kSaveIntervalMs = 1000;
-// Far beyond any real conversation; keeps a wrongly chosen huge file out of memory.
-constexpr qint64 kMaxImportBytes = 64'000'000;
 
 }  // namespace
 
 ChatController::ChatController(const storage::Database& db, EngineHost& engine, AppSettings& settings,
-                               VariantListModel& variants, qint64 heldBackVariantId, QObject* parent)
+                               VariantListModel& variants, ConversationsController& conversations,
+                               qint64 heldBackVariantId, QObject* parent)
     : QObject(parent), db_(db), engine_(engine), settings_(settings), variants_(variants), store_(db),
-      conversations_(db), messages_([&variants](qint64 id) { return variants.labelOf(id); }) {
+      conversations_(conversations), messages_([&variants](qint64 id) { return variants.labelOf(id); }) {
     connect(&engine_, &EngineHost::loadFailed, this, &ChatController::setNotice);
     connect(&variants_, &QAbstractItemModel::modelReset, this, [this] {
         if (variants_.indexOf(variantId_) < 0) pickInitialVariant();
@@ -47,11 +43,22 @@ ChatController::ChatController(const storage::Database& db, EngineHost& engine, 
     connect(this, &ChatController::conversationChanged, this, &ChatController::contextUsedChanged);
     connect(this, &ChatController::variantChanged, this, &ChatController::conversationSettingsChanged);
     connect(&settings_, &AppSettings::changed, this, &ChatController::conversationSettingsChanged);
+    connect(&conversations_, &ConversationsController::failed, this, &ChatController::setNotice);
+    connect(&conversations_, &ConversationsController::renamed, this, [this](qint64 id, const QString& title) {
+        if (id != conversationId_) return;
+        title_ = title;
+        emit conversationChanged();
+    });
+    connect(&conversations_, &ConversationsController::deleted, this, [this](qint64 id) {
+        if (id == conversationId_) newConversation();
+    });
+    connect(&conversations_, &ConversationsController::imported, this, &ChatController::openConversation);
     heldBackVariantId_ = heldBackVariantId;
     // Where the user left off: the most recent conversation, not a blank new
     // chat. It picks its own variant, so only one model loads.
-    if (conversations_.rowCount() > 0)
-        openConversation(conversations_.data(conversations_.index(0), ConversationListModel::ConversationIdRole).toLongLong());
+    const ConversationListModel& list = conversations_.listModel();
+    if (list.rowCount() > 0)
+        openConversation(list.data(list.index(0), ConversationListModel::ConversationIdRole).toLongLong());
     if (!variantId_) pickInitialVariant();
     heldBackVariantId_ = 0;
 }
@@ -60,16 +67,7 @@ ChatController::~ChatController() = default;
 
 template <typename F>
 bool ChatController::guarded(F&& action) {
-    try {
-        action();
-        return true;
-    } catch (const storage::StorageError& e) {
-        spdlog::error("storage: {}", e.what());
-        setNotice(e.message());
-    } catch (const Error& e) {
-        setNotice(QString::fromUtf8(e.what()));
-    }
-    return false;
+    return runGuarded(std::forward<F>(action), [this](const QString& message) { setNotice(message); });
 }
 
 void ChatController::pickInitialVariant() {
@@ -142,7 +140,7 @@ bool ChatController::send(const QString& text) {
             store_.add(conversationId_, parent, storage::MessageRole::User, content);
         messages_.append(entryFor(user));
         if (auto newTitle = conversations.autoTitle(conversationId_)) title_ = *newTitle;
-        conversations_.reload();
+        conversations_.listModel().reload();
         emit conversationChanged();
         startReply(user.id);
     });
@@ -266,7 +264,7 @@ void ChatController::endStream() {
     streamingConversationId_ = 0;
     streamedText_.clear();
     setReading({});
-    conversations_.reload();
+    conversations_.listModel().reload();
     emit generatingChanged();
     emit replyFinished(finished);
 }
@@ -357,45 +355,6 @@ void ChatController::openConversation(qint64 id) {
     });
 }
 
-void ChatController::renameConversation(qint64 id, const QString& title) {
-    if (title.trimmed().isEmpty()) return;
-    guarded([&] {
-        storage::ConversationStore(db_).rename(id, title.trimmed());
-        conversations_.reload();
-        if (id == conversationId_) {
-            title_ = title.trimmed();
-            emit conversationChanged();
-        }
-    });
-}
-
-void ChatController::deleteConversation(qint64 id) {
-    guarded([&] {
-        storage::ConversationStore store(db_);
-        const storage::Conversation conversation = store.get(id);
-        // Only one delete can be undone; the one before it becomes final.
-        if (deletedId_) store.purge(deletedId_);
-        store.softDelete(id);
-        deletedId_ = id;
-        deletedTitle_ = conversation.title.isEmpty() ? tr("New chat") : conversation.title;
-        emit deletedChanged();
-        if (id == conversationId_) newConversation();
-        conversations_.reload();
-    });
-}
-
-void ChatController::undoDelete() {
-    if (!deletedId_) return;
-    const qint64 id = deletedId_;
-    deletedId_ = 0;
-    deletedTitle_.clear();
-    emit deletedChanged();
-    guarded([&] {
-        storage::ConversationStore(db_).undoDelete(id);
-        conversations_.reload();
-    });
-}
-
 void ChatController::copyToClipboard(const QString& text) const { QGuiApplication::clipboard()->setText(text); }
 
 ConversationSettings ChatController::defaults() const { return variantDefaults(settings_, variants_, variantId_); }
@@ -429,37 +388,6 @@ void ChatController::resetConversationSettings() {
     if (conversationId_)
         guarded([&] { storage::ConversationStore(db_).setSettings(conversationId_, settings_.systemPrompt(), {}); });
     emit conversationSettingsChanged();
-}
-
-QUrl ChatController::suggestedExportFile(qint64 id, const QString& format) const {
-    // Characters that Windows, macOS or Linux refuse in a file name.
-    static const QRegularExpression unsafe(QStringLiteral("[\\\\/:*?\"<>|\\x00-\\x1f]"));
-    QString name;
-    if (const auto conversation = storage::ConversationStore(db_).find(id))
-        name = QString(conversation->title).replace(unsafe, QStringLiteral(" ")).simplified().left(80).trimmed();
-    if (name.isEmpty() || name.startsWith(QLatin1Char('.'))) name = tr("Conversation");
-    name += format == QLatin1String("json") ? QStringLiteral(".json") : QStringLiteral(".md");
-    return QUrl::fromLocalFile(QDir(QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation)).filePath(name));
-}
-
-bool ChatController::exportConversation(qint64 id, const QUrl& file, const QString& format) {
-    QString path;
-    const bool saved = guarded([&] {
-        path = localFilePath(file);
-        const storage::ConversationIo io(db_);
-        writeLocalFile(path, format == QLatin1String("json") ? io.exportJson(id) : io.exportMarkdown(id).toUtf8());
-    });
-    if (saved) emit conversationExported(QFileInfo(path).fileName());
-    return saved;
-}
-
-qint64 ChatController::importConversation(const QUrl& file) {
-    qint64 id = 0;
-    if (!guarded([&] { id = storage::ConversationIo(db_).importJson(readLocalFile(localFilePath(file), kMaxImportBytes)); }))
-        return 0;
-    conversations_.reload();
-    openConversation(id);
-    return id;
 }
 
 }  // namespace nibble::app

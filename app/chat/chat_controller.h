@@ -1,10 +1,9 @@
 #pragma once
 // What the chat page does: sending, streaming the reply into the view and
-// the database, stop, regenerate, editing into a new branch, and managing
-// conversations (new, open, rename, delete with undo, search, export and
-// import, per-conversation settings). Every call returns at once; the engine
-// works on its own thread.
-#include "chat/conversation_list_model.h"
+// the database, stop, regenerate, editing into a new branch, opening a
+// conversation or starting a new one, and its settings. What is done to whole
+// conversations (rename, delete, export, import) is ConversationsController's.
+// Every call returns at once; the engine works on its own thread.
 #include "chat/conversation_settings.h"
 #include "engine_bridge/engine_target.h"
 #include "engine_bridge/generation_stats.h"
@@ -26,20 +25,19 @@ class Database;
 namespace nibble::app {
 
 class AppSettings;
+class ConversationsController;
 class EngineHost;
 class EngineReply;
 class VariantListModel;
 
 class ChatController : public QObject {
     Q_OBJECT
-    Q_PROPERTY(nibble::app::ConversationListModel* conversations READ conversations CONSTANT)
     Q_PROPERTY(nibble::app::MessageListModel* messages READ messages CONSTANT)
     Q_PROPERTY(qint64 conversationId READ conversationId NOTIFY conversationChanged)
     Q_PROPERTY(QString title READ title NOTIFY conversationChanged)
     Q_PROPERTY(qint64 variantId READ variantId WRITE setVariantId NOTIFY variantChanged)
     Q_PROPERTY(bool generating READ generating NOTIFY generatingChanged)
     Q_PROPERTY(QString notice READ notice NOTIFY noticeChanged)
-    Q_PROPERTY(QString deletedTitle READ deletedTitle NOTIFY deletedChanged)
     // Tokens of the context the open conversation filled at its last reply;
     // -1 when unknown (not answered since the app started), 0 for a new chat.
     Q_PROPERTY(int contextUsed READ contextUsed NOTIFY contextUsedChanged)
@@ -60,12 +58,10 @@ public:
     // heldBackVariantId: selected at start as usual but not loaded until a
     // message needs it (it stopped Nibble while loading the last time).
     ChatController(const storage::Database& db, EngineHost& engine, AppSettings& settings, VariantListModel& variants,
-                   qint64 heldBackVariantId = 0, QObject* parent = nullptr);
+                   ConversationsController& conversations, qint64 heldBackVariantId = 0, QObject* parent = nullptr);
     ~ChatController() override;
 
-    ConversationListModel* conversations() { return &conversations_; }
     MessageListModel* messages() { return &messages_; }
-    ConversationListModel& conversationList() { return conversations_; }
     MessageListModel& messageList() { return messages_; }
     const VariantListModel& variants() const { return variants_; }
     qint64 conversationId() const { return conversationId_; }
@@ -75,7 +71,6 @@ public:
     bool generating() const { return reply_ != nullptr; }
     // A one-line message for the user: an error, or that old turns were dropped.
     QString notice() const { return notice_; }
-    QString deletedTitle() const { return deletedTitle_; }
     int contextUsed() const;
     QString reading() const { return reading_; }
     int readingDone() const { return readingDone_; }
@@ -98,9 +93,6 @@ public:
 
     Q_INVOKABLE void newConversation();
     Q_INVOKABLE void openConversation(qint64 id);
-    Q_INVOKABLE void renameConversation(qint64 id, const QString& title);
-    Q_INVOKABLE void deleteConversation(qint64 id);
-    Q_INVOKABLE void undoDelete();
     Q_INVOKABLE void dismissNotice();
     Q_INVOKABLE void copyToClipboard(const QString& text) const;
 
@@ -113,17 +105,6 @@ public:
     // What the next reply in the open conversation is generated with.
     ConversationSettings settingsOfConversation() const;
 
-    // Writes conversation id to file, format "json" (every branch, imports
-    // back) or "markdown" (the current branch). False, with the reason as the
-    // notice, when it could not be written.
-    Q_INVOKABLE bool exportConversation(qint64 id, const QUrl& file, const QString& format);
-    // Where the export dialog proposes to save: the title, made safe for a
-    // file system, in the Documents folder.
-    Q_INVOKABLE QUrl suggestedExportFile(qint64 id, const QString& format) const;
-    // Adds the conversation in a JSON export and opens it; returns its id, or
-    // 0 with the reason as the notice.
-    Q_INVOKABLE qint64 importConversation(const QUrl& file);
-
     // The engine target for a variant, with the current device settings.
     std::optional<EngineTarget> targetFor(qint64 variantId) const;
 
@@ -132,11 +113,9 @@ signals:
     void variantChanged();
     void generatingChanged();
     void noticeChanged();
-    void deletedChanged();
     // A reply finished streaming and is saved (complete, stopped or failed).
     void replyFinished(qint64 messageId);
     void conversationSettingsChanged();
-    void conversationExported(const QString& fileName);
     void contextUsedChanged();
     void readingChanged();
 
@@ -168,7 +147,7 @@ private:
     AppSettings& settings_;
     VariantListModel& variants_;
     storage::MessageStore store_;
-    ConversationListModel conversations_;
+    ConversationsController& conversations_;
     MessageListModel messages_;
 
     qint64 conversationId_ = 0;  // 0: a new chat, created on the first message
@@ -176,8 +155,6 @@ private:
     qint64 variantId_ = 0;
     qint64 heldBackVariantId_ = 0;  // only while the constructor runs
     QString notice_;
-    qint64 deletedId_ = 0;
-    QString deletedTitle_;
     // Saved from the settings panel before a new chat's first message.
     std::optional<ConversationSettings> pendingSettings_;
     // By conversation, from its last reply in this session.

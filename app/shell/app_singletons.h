@@ -8,6 +8,7 @@
 #include "api_server/api_server.h"
 #include "chat/chat_controller.h"
 #include "chat/conversation_list_model.h"
+#include "chat/conversations_controller.h"
 #include "chat/message_list_model.h"
 #include "downloads/download_list_model.h"
 #include "engine_bridge/engine_host.h"
@@ -88,6 +89,17 @@ struct ChatSingleton {
 public:
     static ChatController* create(QQmlEngine* engine, QJSEngine*) {
         return keptByApp(NibbleApp::owning(*engine).chat());
+    }
+};
+
+struct ConversationsSingleton {
+    Q_GADGET
+    QML_FOREIGN(nibble::app::ConversationsController)
+    QML_NAMED_ELEMENT(Conversations)
+    QML_SINGLETON
+public:
+    static ConversationsController* create(QQmlEngine* engine, QJSEngine*) {
+        return keptByApp(NibbleApp::owning(*engine).conversations());
     }
 };
 

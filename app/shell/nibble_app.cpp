@@ -4,6 +4,7 @@
 #include "nibble/available_memory.h"
 #include "shell/app_settings.h"
 #include "chat/chat_controller.h"
+#include "chat/conversations_controller.h"
 #include "quality/compare_controller.h"
 #include "library/default_model.h"
 #include "shell/device_list.h"
@@ -73,7 +74,8 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
                                "was opened. Send a message to try it again, or choose another model.")
                                 .arg(name));
     }
-    chat_ = std::make_unique<ChatController>(db_, *engine_, *settings_, *variants_,
+    conversations_ = std::make_unique<ConversationsController>(db_);
+    chat_ = std::make_unique<ChatController>(db_, *engine_, *settings_, *variants_, *conversations_,
                                              interrupted ? interrupted->variantId : 0);
     evaluator_ = std::make_unique<QualityEvaluator>(db_, *variants_, *settings_, *arbiter_);
     compare_ = std::make_unique<CompareController>(*engine_, *settings_, *chat_, *evaluator_);

@@ -20,6 +20,7 @@ namespace nibble::app {
 class ApiServer;
 class AppSettings;
 class ChatController;
+class ConversationsController;
 class CompareController;
 class DeviceList;
 class DownloadListModel;
@@ -53,6 +54,7 @@ public:
     Theme& theme() { return *theme_; }
     EngineHost& engine() { return *engine_; }
     VariantListModel& variants() { return *variants_; }
+    ConversationsController& conversations() { return *conversations_; }
     ChatController& chat() { return *chat_; }
     CompareController& compare() { return *compare_; }
     ModelLibrary& library() { return *library_; }
@@ -86,6 +88,7 @@ private:
     // Before the jobs that hold its leases.
     std::unique_ptr<EngineArbiter> arbiter_;
     std::unique_ptr<VariantListModel> variants_;
+    std::unique_ptr<ConversationsController> conversations_;
     std::unique_ptr<ChatController> chat_;
     // Before compare_, which hands it the prompts it measures on.
     std::unique_ptr<QualityEvaluator> evaluator_;

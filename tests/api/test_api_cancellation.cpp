@@ -5,6 +5,7 @@
 // Real SmolLM2 on the CPU, real HTTP.
 #include "api_test_app.h"
 #include "chat/chat_controller.h"
+#include "chat/conversations_controller.h"
 #include "engine_watch.h"
 #include "library/model_registration.h"
 #include "storage/conversation_store.h"
@@ -279,7 +280,8 @@ void TestApiCancellation::withdrawnChatRequestLeavesApiWorkRunning() {
 void TestApiCancellation::chatWindowStopsApiWorkOnlyOnStop() {
     const int maxTokens = app_->settings.maxTokens();
     app_->settings.setMaxTokens(4);
-    app::ChatController chat(app_->db, app_->engine, app_->settings, app_->variants, 0);
+    app::ConversationsController conversations(app_->db);
+    app::ChatController chat(app_->db, app_->engine, app_->settings, app_->variants, conversations, 0);
     QVERIFY(chat.send("Hi"));
     QTRY_VERIFY_WITH_TIMEOUT(!chat.generating(), kReplyTimeoutMs);
     const qint64 answered = chat.conversationId();
@@ -370,7 +372,8 @@ void TestApiCancellation::startLoadsOnlyTheLastConversationsModel() {
             loads << target.variantId;
         },
         Qt::DirectConnection);
-    app::ChatController chat(fresh.db, fresh.engine, fresh.settings, fresh.variants, 0);
+    app::ConversationsController conversations(fresh.db);
+    app::ChatController chat(fresh.db, fresh.engine, fresh.settings, fresh.variants, conversations, 0);
     QCOMPARE(chat.variantId(), conversationVariant);
     QTRY_COMPARE_WITH_TIMEOUT(fresh.engine.residentVariantId(), conversationVariant, kReplyTimeoutMs);
     const std::lock_guard lock(loadsMutex);

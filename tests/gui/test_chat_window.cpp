@@ -3,6 +3,7 @@
 // what the view shows and what the database keeps. Screenshots of each page
 // land in <build>/screenshots for a human look.
 #include "chat/chat_controller.h"
+#include "chat/conversations_controller.h"
 #include "quality/compare_controller.h"
 #include "engine_bridge/engine_host.h"
 #include "chat/message_list_model.h"
@@ -157,7 +158,7 @@ void TestChatWindow::sendStreamsReplyIntoViewAndDatabase() {
     qInfo("reply speed in the app: %.1f tokens/s on %s", *thread[1].tokensPerSecond,
           qPrintable(app_->engine().backend()));
     // The conversation is listed, titled after the question.
-    QCOMPARE(chat.conversationList().rowCount(), 1);
+    QCOMPARE(app_->conversations().listModel().rowCount(), 1);
     QCOMPARE(chat.title(), QString("What is the capital of France?"));
     screenshot("chat");
 }
@@ -211,7 +212,7 @@ void TestChatWindow::switchingVariantContinuesConversation() {
 }
 
 void TestChatWindow::searchFindsConversationByItsReply() {
-    app::ConversationListModel& conversations = app_->chat().conversationList();
+    app::ConversationListModel& conversations = app_->conversations().listModel();
     QQuickItem* search = item("conversationSearch");
     QVERIFY(search);
     QTest::mouseClick(window_, Qt::LeftButton, {}, centerOf(search));
@@ -229,14 +230,15 @@ void TestChatWindow::searchFindsConversationByItsReply() {
 
 void TestChatWindow::deleteConversationCanBeUndone() {
     app::ChatController& chat = app_->chat();
+    app::ConversationsController& conversations = app_->conversations();
     const qint64 id = chat.conversationId();
-    chat.deleteConversation(id);
-    QCOMPARE(chat.conversationList().rowCount(), 0);
+    conversations.deleteConversation(id);
+    QCOMPARE(conversations.listModel().rowCount(), 0);
     QCOMPARE(chat.conversationId(), qint64(0));
     QTRY_VERIFY(item("undoDeleteBar")->isVisible());
     screenshot("chat-deleted");
-    chat.undoDelete();
-    QCOMPARE(chat.conversationList().rowCount(), 1);
+    conversations.undoDelete();
+    QCOMPARE(conversations.listModel().rowCount(), 1);
     chat.openConversation(id);
     QCOMPARE(chat.messageList().rowCount(), 6);
 }

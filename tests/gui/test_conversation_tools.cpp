@@ -4,6 +4,7 @@
 // export to JSON and Markdown, delete and import back through the
 // conversation menu and the chat controller the file dialogs call.
 #include "chat/chat_controller.h"
+#include "chat/conversations_controller.h"
 #include "chat/conversation_settings.h"
 #include "engine_watch.h"
 #include "chat/message_list_model.h"
@@ -53,6 +54,7 @@ private:
 
     test::OffscreenApp gui_;
     app::ChatController* chat_ = nullptr;
+    app::ConversationsController* conversations_ = nullptr;
     std::filesystem::path smol_;
     qint64 conversationId_ = 0;
     QString jsonFile_;
@@ -111,6 +113,7 @@ void TestConversationTools::initTestCase() {
     gui_.start(smol, test::OffscreenApp::FirstRun::SkipEightBitVariant);
     QVERIFY(gui_.window());
     chat_ = &gui_.app().chat();
+    conversations_ = &gui_.app().conversations();
     QTRY_VERIFY_WITH_TIMEOUT(gui_.app().engine().residentVariantId() == chat_->variantId(), kReplyTimeoutMs);
 }
 
@@ -213,12 +216,12 @@ void TestConversationTools::exportDeleteAndImportBack() {
     QCOMPARE(original.size(), 2);
 
     // The dialog's proposal: the title as a file name.
-    QCOMPARE(chat_->suggestedExportFile(conversationId_, "markdown").fileName(), QString("Where is the treasure.md"));
+    QCOMPARE(conversations_->suggestedExportFile(conversationId_, "markdown").fileName(), QString("Where is the treasure.md"));
     jsonFile_ = gui_.dataPath("export.json");
     const QString markdownFile = gui_.dataPath("export.md");
-    QVERIFY(chat_->exportConversation(conversationId_, QUrl::fromLocalFile(jsonFile_), "json"));
+    QVERIFY(conversations_->exportConversation(conversationId_, QUrl::fromLocalFile(jsonFile_), "json"));
     QTRY_VERIFY(gui_.find("exportedBar"));
-    QVERIFY(chat_->exportConversation(conversationId_, QUrl::fromLocalFile(markdownFile), "markdown"));
+    QVERIFY(conversations_->exportConversation(conversationId_, QUrl::fromLocalFile(markdownFile), "markdown"));
     QCOMPARE(chat_->notice(), QString());
 
     const QJsonObject json = QJsonDocument::fromJson(readFile(jsonFile_)).object();
@@ -231,17 +234,17 @@ void TestConversationTools::exportDeleteAndImportBack() {
     QVERIFY(markdown.contains(original[1].content));
 
     // Delete through the conversation's menu.
-    const int listed = chat_->conversationList().rowCount();
+    const int listed = conversations_->listModel().rowCount();
     chooseFromMenu(conversationId_, "Delete");
-    QTRY_COMPARE(chat_->conversationList().rowCount(), listed - 1);
+    QTRY_COMPARE(conversations_->listModel().rowCount(), listed - 1);
     QCOMPARE(chat_->conversationId(), qint64(0));
 
     // Import: listed, opened, and the same conversation.
-    const qint64 imported = chat_->importConversation(QUrl::fromLocalFile(jsonFile_));
+    const qint64 imported = conversations_->importConversation(QUrl::fromLocalFile(jsonFile_));
     QVERIFY2(imported > 0, qPrintable(chat_->notice()));
     QCOMPARE(chat_->conversationId(), imported);
-    QCOMPARE(chat_->conversationList().rowCount(), listed);
-    QVERIFY(chat_->conversationList().indexOf(imported) >= 0);
+    QCOMPARE(conversations_->listModel().rowCount(), listed);
+    QVERIFY(conversations_->listModel().indexOf(imported) >= 0);
     QCOMPARE(chat_->title(), kQuestion);
     QCOMPARE(chat_->messageList().rowCount(), 2);
     const QList<storage::Message> copy = storage::MessageStore(db).all(imported);
@@ -258,29 +261,29 @@ void TestConversationTools::exportDeleteAndImportBack() {
 }
 
 void TestConversationTools::badFilesAreRefusedInWords() {
-    const int listed = chat_->conversationList().rowCount();
+    const int listed = conversations_->listModel().rowCount();
     const auto refused = [&](const QString& path, const QByteArray& content, const QString& words) {
         if (!content.isNull()) {
             QFile file(path);
             QVERIFY(file.open(QIODevice::WriteOnly));
             file.write(content);
         }
-        QCOMPARE(chat_->importConversation(QUrl::fromLocalFile(path)), qint64(0));
+        QCOMPARE(conversations_->importConversation(QUrl::fromLocalFile(path)), qint64(0));
         QVERIFY2(chat_->notice().contains(words), qPrintable(chat_->notice()));
-        QCOMPARE(chat_->conversationList().rowCount(), listed);
+        QCOMPARE(conversations_->listModel().rowCount(), listed);
         chat_->dismissNotice();
     };
     refused(gui_.dataPath("notes.json"), "these are my notes", "not valid JSON");
     refused(gui_.dataPath("other.json"), R"({"name": "something else"})", "not a Nibble conversation export");
     refused(gui_.dataPath("missing.json"), QByteArray(), "could not read");
     // The notice bar shows it.
-    QCOMPARE(chat_->importConversation(QUrl::fromLocalFile(gui_.dataPath("notes.json"))), qint64(0));
+    QCOMPARE(conversations_->importConversation(QUrl::fromLocalFile(gui_.dataPath("notes.json"))), qint64(0));
     QTRY_VERIFY(gui_.find("notice"));
     chat_->dismissNotice();
 
     // An export where nothing can be written says so and leaves nothing behind.
     const QString unwritable = gui_.dataPath("no-such-folder/export.json");
-    QVERIFY(!chat_->exportConversation(chat_->conversationId(), QUrl::fromLocalFile(unwritable), "json"));
+    QVERIFY(!conversations_->exportConversation(chat_->conversationId(), QUrl::fromLocalFile(unwritable), "json"));
     QVERIFY2(chat_->notice().contains("could not save “export.json”"), qPrintable(chat_->notice()));
     QVERIFY(!QFile::exists(unwritable));
     chat_->dismissNotice();

@@ -4,6 +4,7 @@
 // variant with its file, and the quality figures of the comparison page, on
 // one prompt and on the saved chats. Screenshots land in <build>/screenshots.
 #include "chat/chat_controller.h"
+#include "chat/conversations_controller.h"
 #include "quality/compare_controller.h"
 #include "chat/conversation_list_model.h"
 #include "library/model_library.h"
@@ -308,7 +309,7 @@ void TestModelVariants::runOnChatsStoresQualityFigures() {
     messages.add(first.id, a1.id, storage::MessageRole::User, "And a soft one?");
     const storage::Conversation second = conversations.create(bundledId_, "Space");
     messages.add(second.id, std::nullopt, storage::MessageRole::User, "What is the largest planet?");
-    app_->chat().conversationList().reload();
+    app_->conversations().listModel().reload();
 
     app::QualityEvaluator& evaluator = app_->evaluator();
     QCOMPARE(evaluator.savedTurnCount(20), 3);
