@@ -234,18 +234,21 @@ void ChatController::onFinished(const GenerationStats& stats) {
         else
             store_.finish(streamingId_, stats.generatedTokens, stats.tokensPerSecond);
     });
-    if (stats.droppedMessages > 0)
-        setNotice(tr("The conversation is longer than the model's context: the oldest %n message(s) were left out.", "",
-                     stats.droppedMessages));
-    else if (stats.stopReason == StopReason::ContextFull)
-        setNotice(tr("The reply stopped because the context window is full."));
+    // A reply withdrawn for another conversation has nothing to say in that one.
+    if (streamingConversationId_ == conversationId_) {
+        if (stats.droppedMessages > 0)
+            setNotice(tr("The conversation is longer than the model's context: the oldest %n message(s) were left out.",
+                         "", stats.droppedMessages));
+        else if (stats.stopReason == StopReason::ContextFull)
+            setNotice(tr("The reply stopped because the context window is full."));
+    }
     endStream();
 }
 
 void ChatController::onFailed(const QString& message) {
     saveStreamingText();
     guarded([&] { store_.fail(streamingId_); });
-    setNotice(message);
+    if (streamingConversationId_ == conversationId_) setNotice(message);
     endStream();
 }
 

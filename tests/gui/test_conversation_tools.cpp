@@ -10,6 +10,7 @@
 #include "chat/message_list_model.h"
 #include "offscreen_app.h"
 #include "library/recommended_sampling.h"
+#include "shell/app_settings.h"
 #include "storage/conversation_store.h"
 #include "storage/message_store.h"
 #include "test_models.h"
@@ -42,6 +43,7 @@ private slots:
     void panelSettingsAnswerTheNextReply();
     void exportDeleteAndImportBack();
     void badFilesAreRefusedInWords();
+    void withdrawnReplyKeepsItsNoticeToItself();
 
 private:
     void setField(const char* objectName, const QString& text);
@@ -287,6 +289,41 @@ void TestConversationTools::badFilesAreRefusedInWords() {
     QVERIFY2(chat_->notice().contains("could not save “export.json”"), qPrintable(chat_->notice()));
     QVERIFY(!QFile::exists(unwritable));
     chat_->dismissNotice();
+}
+
+// A reply still streaming when another conversation is opened is withdrawn;
+// what it has to say (here: that old turns were left out) belongs to its own
+// conversation, not to the one the user has just opened.
+void TestConversationTools::withdrawnReplyKeepsItsNoticeToItself() {
+    const storage::Database& db = gui_.app().database();
+    app::AppSettings& settings = gui_.app().settings();
+    const int contextBefore = settings.contextLength();
+    settings.setContextLength(256);
+    const qint64 longId = storage::ConversationStore(db).create(chat_->variantId(), "A long talk").id;
+    storage::MessageStore store(db);
+    std::optional<qint64> parent;
+    const QString filler = QStringLiteral("Tell me about the sea, the ships, the harbours and the old sailors' songs. ");
+    for (int turn = 0; turn < 10; ++turn) {
+        parent = store.add(longId, parent, storage::MessageRole::User, filler.repeated(3)).id;
+        parent = store.add(longId, parent, storage::MessageRole::Assistant, filler.repeated(3)).id;
+    }
+    conversations_->listModel().reload();
+
+    // Left open, the reply says that old turns were left out: the notice this test is about.
+    chat_->openConversation(longId);
+    QVERIFY(chat_->send(QStringLiteral("And the lighthouses?")));
+    QTRY_VERIFY_WITH_TIMEOUT(!chat_->generating(), kReplyTimeoutMs);
+    QVERIFY2(chat_->notice().contains("were left out"), qPrintable(chat_->notice()));
+    chat_->dismissNotice();
+
+    // Withdrawn once its first words arrived, by opening another conversation.
+    QVERIFY(chat_->send(QStringLiteral("And the storms?")));
+    const app::MessageListModel& messages = chat_->messageList();
+    QTRY_VERIFY_WITH_TIMEOUT(!messages.message(messages.rowCount() - 1).content.isEmpty(), kReplyTimeoutMs);
+    chat_->openConversation(storage::ConversationStore(db).create(chat_->variantId(), "Another talk").id);
+    QTRY_VERIFY_WITH_TIMEOUT(!chat_->generating(), kReplyTimeoutMs);
+    QCOMPARE(chat_->notice(), QString());
+    settings.setContextLength(contextBefore);
 }
 
 NIBBLE_GUI_TEST_MAIN(TestConversationTools)
