@@ -11,6 +11,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <string_view>
 
 namespace nibble {
 namespace {
@@ -47,6 +49,13 @@ const cpu::KernelTable* cpuKernels(const LoadOptions& options) {
     return &cpu::kernelTable(cpu::preferredIsa());
 }
 
+// NIBBLE_TEST_SOFTWARE_GPU=1 lets Auto take a CPU implementation of Vulkan
+// (lavapipe) for a GPU: the only device tests of Auto's choices have here.
+bool softwareDeviceCountsAsGpu() {
+    const char* value = std::getenv("NIBBLE_TEST_SOFTWARE_GPU");
+    return value && std::string_view(value) == "1";
+}
+
 // The Vulkan device to run on, or nothing for the CPU. Auto runs on Vulkan
 // only when the chosen device is a real GPU that can run every weight type
 // and holds the model with at least a short context: lavapipe and other CPU
@@ -58,7 +67,8 @@ std::optional<vulkan::VulkanDeviceChoice> vulkanDeviceFor(const LoadOptions& opt
     if (options.backend == BackendKind::Cpu || options.backend == BackendKind::Reference) return std::nullopt;
     try {
         const vulkan::VulkanDeviceChoice choice = vulkan::chooseVulkanDevice(options.device);
-        if (!choice.isGpu || !vulkan::VulkanTransformer::unsupportedReason(weights).empty()) return std::nullopt;
+        if (!(choice.isGpu || softwareDeviceCountsAsGpu()) || !vulkan::VulkanTransformer::unsupportedReason(weights).empty())
+            return std::nullopt;
         if (vulkanBytes(config, weights, kMinimumContext) > choice.memoryBytes) {
             spdlog::info("{} has too little memory for this model; running on the CPU", choice.name);
             return std::nullopt;
@@ -170,6 +180,8 @@ std::string Model::backendDescription() const {
     if (!impl_->vulkanDevice.empty()) return "Vulkan, " + impl_->vulkanDevice;
     return CpuTransformer::describe(cpuKernels(impl_->options), impl_->pool.size());
 }
+
+std::string Model::vulkanDevice() const { return impl_->vulkanDevice; }
 
 std::vector<int32_t> Model::tokenize(std::string_view text, bool addSpecial, bool parseSpecial) const {
     return impl_->tokenizer->encode(text, addSpecial, parseSpecial);

@@ -135,6 +135,8 @@ public:
     const ModelInfo& info() const;
     // "CPU" or the Vulkan device's name, and why it was chosen.
     std::string backendDescription() const;
+    // The Vulkan device the model runs on; empty on the CPU.
+    std::string vulkanDevice() const;
 
     std::vector<int32_t> tokenize(std::string_view text, bool addSpecial, bool parseSpecial = false) const;
     std::string detokenize(std::span<const int32_t> tokens) const;
