@@ -4,7 +4,8 @@
 
 namespace nibble::app {
 
-EngineHost::EngineHost(QObject* parent) : QObject(parent), worker_(new EngineWorker) {
+EngineHost::EngineHost(const QString& backendChoicesFile, QObject* parent)
+    : QObject(parent), worker_(new EngineWorker(std::make_unique<BackendChoices>(backendChoicesFile))) {
     qRegisterMetaType<EngineTarget>();
     qRegisterMetaType<GenerationStats>();
     thread_.setObjectName("nibble-engine");

@@ -37,7 +37,9 @@ class EngineHost : public QObject {
     Q_PROPERTY(QString lastError READ lastError NOTIFY stateChanged)
 
 public:
-    explicit EngineHost(QObject* parent = nullptr);
+    // backendChoicesFile: where Auto keeps which backend won each model's race
+    // (see BackendChoices); empty keeps them for this run only.
+    explicit EngineHost(const QString& backendChoicesFile = {}, QObject* parent = nullptr);
     ~EngineHost() override;
 
     void load(const EngineTarget& target);

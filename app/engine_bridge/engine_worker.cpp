@@ -1,5 +1,7 @@
 #include "engine_bridge/engine_worker.h"
 
+#include <nibble/backend_race.h>
+
 #include <spdlog/spdlog.h>
 
 #include <QElapsedTimer>
@@ -8,6 +10,9 @@
 #include <cmath>
 
 namespace nibble::app {
+
+EngineWorker::EngineWorker(std::unique_ptr<BackendChoices> choices)
+    : choices_(choices ? std::move(choices) : std::make_unique<BackendChoices>()) {}
 
 EngineWorker::~EngineWorker() = default;
 
@@ -34,13 +39,10 @@ bool EngineWorker::ensureLoaded(const EngineTarget& target, const std::shared_pt
     try {
         QElapsedTimer timer;
         timer.start();
-        auto model = Model::open(target.filePath.toStdString(), options);
-        session_ = std::make_unique<Session>(model);
-        model_ = std::move(model);
+        const QString backend = open(target.filePath, options);
         resident_ = target;
-        spdlog::info("loaded {} in {} ms on {}", target.label.toStdString(), timer.elapsed(), model_->backendDescription());
-        emit loaded(target, QString::fromStdString(model_->backendDescription()), session_->contextLength(),
-                    QString::fromStdString(model_->info().contextWarning));
+        spdlog::info("loaded {} in {} ms on {}", target.label.toStdString(), timer.elapsed(), backend.toStdString());
+        emit loaded(target, backend, session_->contextLength(), QString::fromStdString(model_->info().contextWarning));
         return true;
     } catch (const Error& e) {
         const bool wasCancelled = e.kind() == ErrorKind::Cancelled;
@@ -51,6 +53,49 @@ bool EngineWorker::ensureLoaded(const EngineTarget& target, const std::shared_pt
         emit loadFailed(target, tr("There is not enough memory to load %1.").arg(target.label), false);
         return false;
     }
+}
+
+QString EngineWorker::open(const QString& filePath, const LoadOptions& options) {
+    const std::string path = filePath.toStdString();
+    const auto described = [this](const QString& why) {
+        const QString where = QString::fromStdString(model_->backendDescription());
+        return why.isEmpty() ? where : tr("%1 · %2").arg(where, why);
+    };
+    if (options.backend != BackendKind::Auto) {
+        model_ = Model::open(path, options);
+        session_ = std::make_unique<Session>(model_);
+        return described({});
+    }
+    if (const std::optional<BackendChoice> known = choices_->find(filePath);
+        known && (known->gpuWon || autoGpuName() == known->gpuName)) {
+        LoadOptions chosen = options;
+        if (!known->gpuWon) chosen.backend = BackendKind::Cpu;
+        model_ = Model::open(path, chosen);
+        session_ = std::make_unique<Session>(model_);
+        // The GPU that won is gone or another one came first: Auto chose anew, and the next load races.
+        if (known->gpuWon && QString::fromStdString(model_->vulkanDevice()) != known->gpuName) {
+            choices_->forget(filePath);
+            return described({});
+        }
+        return described(known->reason());
+    }
+    BackendRace race = raceBackends(path, options);
+    model_ = std::move(race.model);
+    session_ = std::move(race.session);
+    if (race.gpuName.empty()) return described({});
+    const BackendChoice choice{QString::fromStdString(race.gpuName), race.gpuWon(), race.gpuTokensPerSecond,
+                               race.cpuTokensPerSecond};
+    choices_->remember(filePath, choice);
+    return described(choice.reason());
+}
+
+QString EngineWorker::autoGpuName() {
+    try {
+        for (const DeviceInfo& device : listDevices())
+            if (device.selected) return QString::fromStdString(device.name);
+    } catch (const Error&) {
+    }
+    return {};
 }
 
 void EngineWorker::unload() {

@@ -7,6 +7,7 @@
 // Results leave as signals tagged with the request's id, so the UI thread
 // never waits on the engine; EngineHost hands each to that request's
 // EngineReply.
+#include "engine_bridge/backend_choices.h"
 #include "engine_bridge/engine_target.h"
 #include "engine_bridge/generation_stats.h"
 #include "engine_bridge/prompt_input.h"
@@ -35,7 +36,8 @@ class EngineWorker : public QObject {
 public:
     using CancelFlag = std::shared_ptr<std::atomic<bool>>;
 
-    EngineWorker() = default;
+    // choices: what earlier loads found racing Auto's GPU against the CPU; null keeps them in memory only.
+    explicit EngineWorker(std::unique_ptr<BackendChoices> choices = nullptr);
     ~EngineWorker() override;
 
     // Run on the worker's thread.
@@ -97,6 +99,12 @@ private:
     // Returns false (after reporting why) when the target could not be loaded.
     // cancel, when given, abandons the load too: the request that needs it was cancelled.
     bool ensureLoaded(const EngineTarget& target, const std::shared_ptr<const std::atomic<bool>>& cancel = {});
+    // Opens filePath into model_ and session_ and describes where it runs. Auto
+    // races a GPU against the CPU once per model and file (BackendChoices) and
+    // says why the winner runs it; other choices load as asked.
+    QString open(const QString& filePath, const LoadOptions& options);
+    // The Vulkan device Auto would take now, by name; empty when there is none.
+    static QString autoGpuName();
     // Whether request requestId may run: false (after reporting why) when it
     // was cancelled before it started or its target could not be loaded.
     bool startRequest(quint64 requestId, const EngineTarget& target, const GenerateOptions& options);
@@ -116,6 +124,7 @@ private:
         bool preempted = false;
     };
 
+    std::unique_ptr<BackendChoices> choices_;
     std::shared_ptr<Model> model_;
     std::unique_ptr<Session> session_;
     EngineTarget resident_;

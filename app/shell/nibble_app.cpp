@@ -55,7 +55,7 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     startupNotice_ = std::make_unique<StartupNotice>();
     loadMarker_ = std::make_unique<LoadMarker>(folder_.settingsFile());
     const auto interrupted = loadMarker_->interrupted();
-    engine_ = std::make_unique<EngineHost>();
+    engine_ = std::make_unique<EngineHost>(QDir(folder_.root()).filePath("backend-choices.json"));
     connect(
         engine_.get(), &EngineHost::loadBeginning, this,
         [marker = loadMarker_.get()](const EngineTarget& target) { marker->begin(target); }, Qt::DirectConnection);
