@@ -13,14 +13,17 @@ PerplexityResult perplexity(Session& session, const Model& model, const std::str
     if (chunks == 0)
         throw Error(ErrorKind::InvalidArgument, "the text has " + std::to_string(tokens.size()) +
                                                     " tokens, fewer than one chunk of " + std::to_string(nCtx));
-    const int32_t bos = tokens.front();
+    // As llama-perplexity does: a chunk starts with BOS when the model puts
+    // one before a text (tokenizing nothing then gives BOS alone); otherwise
+    // it keeps its own first token (SmolLM2 adds none).
+    const std::vector<int32_t> start = model.tokenize("", true, false);
     const size_t vocab = model.info().vocabSize;
     const int first = nCtx / 2;
     double nll = 0, nll2 = 0;
     int count = 0;
     for (int c = 0; c < chunks; ++c) {
         std::vector<int32_t> chunk(tokens.begin() + c * nCtx, tokens.begin() + (c + 1) * nCtx);
-        chunk[0] = bos;
+        if (!start.empty()) chunk[0] = start.front();
         std::vector<float> logits = session.evaluate(chunk);
         for (int j = first; j < nCtx - 1; ++j) {
             const float* row = &logits[size_t(j) * vocab];

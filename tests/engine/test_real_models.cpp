@@ -113,24 +113,45 @@ private slots:
         QVERIFY2(text.startsWith(expected), qPrintable("got: " + text));
     }
 
-    // Perplexity on the golden eval text (n_ctx 128), from llama.cpp's llama-perplexity (same build as above).
+    // Perplexity on the golden eval text (n_ctx 128) against llama.cpp's
+    // llama-perplexity, on F16 copies of the test models that our quantizer
+    // writes here: there llama.cpp computes with (nearly) unrounded
+    // activations and an f32 KV cache (-ctk f32 -ctv f32), so the two engines
+    // must agree to a few parts in 100,000. On the 4-bit files themselves its
+    // CPU rounds activations to 8 bits and its figure moves with the
+    // processor's kernels (SmolLM2 Q4_1: 8.7973 with AVX2, 8.8072 with
+    // AVX-512), so those rows only have to be within 0.5 %.
     void perplexityMatchesLlamaCpp_data() {
         QTest::addColumn<QString>("file");
+        QTest::addColumn<bool>("asF16");
         QTest::addColumn<double>("expected");
-        QTest::newRow("SmolLM2 Q4_1") << QString(test::kSmolLM2) << 8.7973;
-        QTest::newRow("Gemma 3 Q4_K_M") << QString(test::kGemma3) << 7.9715;
+        QTest::addColumn<double>("tolerance");
+        QTest::newRow("SmolLM2 as F16") << QString(test::kSmolLM2) << true << 8.7763 << 3e-4;
+        QTest::newRow("Gemma 3 as F16") << QString(test::kGemma3) << true << 7.9723 << 3e-4;
+        QTest::newRow("SmolLM2 Q4_1") << QString(test::kSmolLM2) << false << 8.7973 << 5e-3;
+        QTest::newRow("Gemma 3 Q4_K_M") << QString(test::kGemma3) << false << 7.9715 << 5e-3;
     }
     void perplexityMatchesLlamaCpp() {
         QFETCH(QString, file);
+        QFETCH(bool, asF16);
         QFETCH(double, expected);
-        NIBBLE_REQUIRE_MODEL(path, file);
+        QFETCH(double, tolerance);
+        NIBBLE_REQUIRE_MODEL(source, file);
+        std::filesystem::path path = source;
+        QTemporaryDir dir;
+        if (asF16) {
+            path = std::filesystem::path(dir.filePath("f16.gguf").toStdString());
+            QuantizeOptions f16;
+            f16.recipe = "F16";
+            quantizeModel(source, path, f16);
+        }
         LoadOptions options;
         options.contextLength = 128;
         auto model = Model::open(path, options);
         Session session(model);
         PerplexityResult r = perplexity(session, *model, test::goldenEvalText(), 128);
         QCOMPARE(r.chunks, 2);
-        QVERIFY2(std::abs(r.perplexity / expected - 1) < 0.002, qPrintable(QString::number(r.perplexity, 'f', 4)));
+        QVERIFY2(std::abs(r.perplexity / expected - 1) < tolerance, qPrintable(QString::number(r.perplexity, 'f', 4)));
     }
 
     void contextOverflowDropsOldTurns() {
