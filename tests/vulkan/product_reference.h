@@ -1,9 +1,11 @@
 #pragma once
 // What the weight x activation product tests (test_mat_vec, test_mat_mat)
-// share: random weights quantized with quantizeRow, a GPU product of them run
-// on the device, and its largest error against the CPU reference (the rows
-// decoded with dequantizeRow and multiplied in double precision).
+// share: random weights quantized with quantizeRow (random blocks for a type
+// without a quantizer), a GPU product of them run on the device, and its
+// largest error against the CPU reference (the rows decoded with
+// dequantizeRow and multiplied in double precision).
 #include "nibble/error.h"
+#include "random_blocks.h"
 #include "tensor/dequantize.h"
 #include "tensor/quantize.h"
 #include "vulkan/compute_context.h"
@@ -26,10 +28,12 @@ inline constexpr double kEps = 1e-6;
 
 inline constexpr GgmlType kAllProductTypes[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0,
                                                 GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
-                                                GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+                                                GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K,
+                                                GgmlType::Q6_K};
 
 inline bool isKQuant(GgmlType type) {
-    return type == GgmlType::Q4_K || type == GgmlType::Q5_K || type == GgmlType::Q6_K;
+    return type == GgmlType::Q2_K || type == GgmlType::Q3_K || type == GgmlType::Q4_K || type == GgmlType::Q5_K ||
+           type == GgmlType::Q6_K;
 }
 
 inline bool isFloatType(GgmlType type) {
@@ -54,9 +58,17 @@ inline std::vector<uint8_t> quantizeRows(GgmlType type, std::span<const float> w
     return bytes;
 }
 
-// N random rows of K weights of `type`, reproducible from K and N.
+// N random rows of K weights of `type`, reproducible from K and N: random
+// weights quantized, or random blocks for a type without a quantizer.
 inline std::vector<uint8_t> randomRows(GgmlType type, uint32_t K, uint32_t N) {
-    return quantizeRows(type, normalFloats(size_t(N) * K, K * 31 + N), K, N);
+    if (typeTraits(type)->quantize) return quantizeRows(type, normalFloats(size_t(N) * K, K * 31 + N), K, N);
+    std::mt19937 rng(K * 31 + N);
+    std::vector<uint8_t> bytes;
+    for (uint32_t n = 0; n < N; ++n) {
+        const std::vector<uint8_t> row = randomRow(type, K, rng);
+        bytes.insert(bytes.end(), row.begin(), row.end());
+    }
+    return bytes;
 }
 
 // A device buffer holding `bytes` at `offset`, in whole words, as the weights' buffers must be.

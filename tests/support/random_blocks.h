@@ -1,0 +1,68 @@
+#pragma once
+// Random rows in a weight type's own block format, for tests of code that
+// reads blocks (dequantization, CPU and GPU products), including the types we
+// have no quantizer for: random bytes, except the float16 scales, which get
+// finite values around 0.01 (random bytes there could be NaN or huge).
+#include "tensor/block_formats.h"
+#include "tensor/ggml_type.h"
+#include "tensor/half.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <random>
+#include <vector>
+
+namespace nibble::test {
+
+// Offsets of the fp16 scale fields of each block type.
+inline const std::map<GgmlType, std::vector<size_t>>& halfFields() {
+    using namespace nibble::blocks;
+    static const std::map<GgmlType, std::vector<size_t>> fields{
+        {GgmlType::Q4_0, {offsetof(BlockQ4_0, d)}},
+        {GgmlType::Q4_1, {offsetof(BlockQ4_1, d), offsetof(BlockQ4_1, m)}},
+        {GgmlType::Q5_0, {offsetof(BlockQ5_0, d)}},
+        {GgmlType::Q5_1, {offsetof(BlockQ5_1, d), offsetof(BlockQ5_1, m)}},
+        {GgmlType::Q8_0, {offsetof(BlockQ8_0, d)}},
+        {GgmlType::Q2_K, {offsetof(BlockQ2_K, d), offsetof(BlockQ2_K, dmin)}},
+        {GgmlType::Q3_K, {offsetof(BlockQ3_K, d)}},
+        {GgmlType::Q4_K, {offsetof(BlockQ4_K, d), offsetof(BlockQ4_K, dmin)}},
+        {GgmlType::Q5_K, {offsetof(BlockQ5_K, d), offsetof(BlockQ5_K, dmin)}},
+        {GgmlType::Q6_K, {offsetof(BlockQ6_K, d)}},
+    };
+    return fields;
+}
+
+// A random row of n weights (whole blocks) of the type.
+inline std::vector<uint8_t> randomRow(GgmlType type, int64_t n, std::mt19937& rng) {
+    std::normal_distribution<float> normal(0.f, 1.f);
+    const TypeTraits traits = *typeTraits(type);
+    std::vector<uint8_t> row(size_t(n / traits.blockSize) * traits.blockBytes);
+    if (type == GgmlType::F32) {
+        for (int64_t i = 0; i < n; ++i) {
+            const float v = normal(rng);
+            std::memcpy(row.data() + 4 * i, &v, 4);
+        }
+        return row;
+    }
+    if (type == GgmlType::F16 || type == GgmlType::BF16) {
+        for (int64_t i = 0; i < n; ++i) {
+            const float v = normal(rng);
+            const uint16_t bits = type == GgmlType::F16 ? floatToHalf(v) : floatToBf16(v);
+            std::memcpy(row.data() + 2 * i, &bits, 2);
+        }
+        return row;
+    }
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (auto& b : row) b = uint8_t(byte(rng));
+    for (size_t block = 0; block < row.size() / traits.blockBytes; ++block) {
+        for (size_t offset : halfFields().at(type)) {
+            const uint16_t bits = floatToHalf(0.01f * normal(rng));
+            std::memcpy(row.data() + block * traits.blockBytes + offset, &bits, 2);
+        }
+    }
+    return row;
+}
+
+}  // namespace nibble::test
