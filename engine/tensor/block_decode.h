@@ -181,4 +181,30 @@ inline void decode(const BlockQ6_K& b, float* out) {
     }
 }
 
+// The 6-bit scale of sub-block s (0..7) of an IQ4_XS block, without its -32.
+inline int iq4xsScale(const BlockIQ4_XS& b, int s) {
+    return ((b.scales_l[s / 2] >> (4 * (s % 2))) & 0x0f) | (((b.scales_h >> (2 * s)) & 3) << 4);
+}
+
+inline void decode(const BlockIQ4_NL& b, float* out) {
+    const float d = halfToFloat(b.d);
+    for (int j = 0; j < 16; ++j) {
+        out[j] = d * float(kIq4nlValues[b.qs[j] & 0x0f]);
+        out[j + 16] = d * float(kIq4nlValues[b.qs[j] >> 4]);
+    }
+}
+
+inline void decode(const BlockIQ4_XS& b, float* out) {
+    const float d = halfToFloat(b.d);
+    for (int s = 0; s < 8; ++s) {
+        const float dl = d * float(iq4xsScale(b, s) - 32);
+        const uint8_t* qs = b.qs + 16 * s;
+        float* y = out + 32 * s;
+        for (int j = 0; j < 16; ++j) {
+            y[j] = dl * float(kIq4nlValues[qs[j] & 0x0f]);
+            y[j + 16] = dl * float(kIq4nlValues[qs[j] >> 4]);
+        }
+    }
+}
+
 }  // namespace nibble::blocks

@@ -172,9 +172,44 @@ struct BlockQ6_K {
     uint16_t d;
 };
 
+// ---------------------------------------------------------------- i-quants
+//
+// IQ4_NL and IQ4_XS store 4-bit indices into one fixed table of 16 signed
+// levels, spaced closer near zero where most weights are (kIq4nlValues).
+
+// The levels of IQ4_NL and IQ4_XS (ggml's kvalues_iq4nl).
+inline constexpr int8_t kIq4nlValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                            1,    13,   25,  38,  53,  69,  89,  113};
+
+// IQ4_NL, 18 bytes. w[j] = d * kIq4nlValues[q[j]]
+//   0  half d
+//   2  u8   qs[16]   q[j] = nibble lo of qs[j], q[j+16] = nibble hi of qs[j]  (j < 16)
+struct BlockIQ4_NL {
+    static constexpr GgmlType kType = GgmlType::IQ4_NL;
+    static constexpr int kWeights = 32;
+    uint16_t d;
+    uint8_t qs[16];
+};
+
+// IQ4_XS, 136 bytes. Sub-block s = j / 32 (8 sub-blocks of 32 weights).
+//   0   half d
+//   2   u16  scales_h    bits 2s..2s+1: the high 2 bits of the 6-bit scale of sub-block s
+//   4   u8   scales_l[4] the low 4 bits of that scale: nibble lo / hi of scales_l[s/2] for s even / odd
+//   8   u8   qs[128]     sub-block s in qs[16*s .. 16*s+15], placed as IQ4_NL's qs
+//   w[j] = (d * (scale6 - 32)) * kIq4nlValues[q[j]]
+struct BlockIQ4_XS {
+    static constexpr GgmlType kType = GgmlType::IQ4_XS;
+    static constexpr int kWeights = kSuperBlock;
+    uint16_t d;
+    uint16_t scales_h;
+    uint8_t scales_l[4];
+    uint8_t qs[128];
+};
+
 static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20 && sizeof(BlockQ5_0) == 22);
 static_assert(sizeof(BlockQ5_1) == 24 && sizeof(BlockQ8_0) == 34);
 static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110 && sizeof(BlockQ4_K) == 144);
 static_assert(sizeof(BlockQ5_K) == 176 && sizeof(BlockQ6_K) == 210);
+static_assert(sizeof(BlockIQ4_NL) == 18 && sizeof(BlockIQ4_XS) == 136);
 
 }  // namespace nibble::blocks

@@ -30,6 +30,8 @@ inline const std::map<GgmlType, std::vector<size_t>>& halfFields() {
         {GgmlType::Q4_K, {offsetof(BlockQ4_K, d), offsetof(BlockQ4_K, dmin)}},
         {GgmlType::Q5_K, {offsetof(BlockQ5_K, d), offsetof(BlockQ5_K, dmin)}},
         {GgmlType::Q6_K, {offsetof(BlockQ6_K, d)}},
+        {GgmlType::IQ4_NL, {offsetof(BlockIQ4_NL, d)}},
+        {GgmlType::IQ4_XS, {offsetof(BlockIQ4_XS, d)}},
     };
     return fields;
 }

@@ -34,6 +34,7 @@ rng = np.random.default_rng(20240611)
 HALF_FIELDS = {
     T.Q4_0: [0], T.Q4_1: [0, 2], T.Q5_0: [0], T.Q5_1: [0, 2], T.Q8_0: [0],
     T.Q2_K: [80, 82], T.Q3_K: [108], T.Q4_K: [0, 2], T.Q5_K: [0, 2], T.Q6_K: [208],
+    T.IQ4_NL: [0], T.IQ4_XS: [0],
 }
 
 
@@ -172,6 +173,9 @@ def main():
     for qtype in (T.Q8_0, T.Q4_0, T.Q4_1, T.Q5_0, T.Q5_1):
         write_quant(qtype, quant_input(64))
     write_conversions()
+    # After the others, so their random streams (and files) stay as they were.
+    write_dequant(T.IQ4_NL, 48)
+    write_dequant(T.IQ4_XS, 6)
     write_model_rows(model_dir)
     total = sum(f.stat().st_size for f in OUT.glob("*.bin"))
     print(f"wrote {len(list(OUT.glob('*.bin')))} files, {total} bytes")
