@@ -54,6 +54,8 @@ size_t quantizeRow(GgmlType type, const float* src, uint8_t* dst, int64_t n, con
     case GgmlType::Q4_K: quant::quantizeQ4_K(src, dst, n, importance); break;
     case GgmlType::Q5_K: quant::quantizeQ5_K(src, dst, n, importance); break;
     case GgmlType::Q6_K: quant::quantizeQ6_K(src, dst, n, importance); break;
+    case GgmlType::IQ4_NL: quant::quantizeIQ4_NL(src, dst, n, importance); break;
+    case GgmlType::IQ4_XS: quant::quantizeIQ4_XS(src, dst, n, importance); break;
     default:
         throw Error(ErrorKind::Internal, "the type table marks " + std::string(typeName(type)) +
                                              " quantizable, but no quantizer writes it");

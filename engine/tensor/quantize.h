@@ -3,7 +3,9 @@
 // weights the bytes equal those of ggml's reference quantizers (and so of
 // llama.cpp's quantize tool without an imatrix); with them they equal ggml's
 // importance-matrix path, which minimises the importance-weighted squared
-// error. Deterministic: the same input always gives the same bytes.
+// error. IQ4_NL and IQ4_XS follow ggml's search but are not byte-exact with
+// it (quantize_iq4.cpp says why). Deterministic: the same input always gives
+// the same bytes.
 #include "tensor/ggml_type.h"
 
 #include <cstddef>
@@ -12,7 +14,7 @@
 namespace nibble {
 
 // The types marked quantize in tensor/ggml_type.h's table: F32, F16, BF16,
-// Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K.
+// Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS.
 bool canQuantize(GgmlType type);
 
 // Bytes a row of n weights of this type occupies (n a multiple of the block size).

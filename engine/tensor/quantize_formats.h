@@ -18,4 +18,8 @@ void quantizeQ4_K(const float* x, uint8_t* dst, int64_t n, const float* importan
 void quantizeQ5_K(const float* x, uint8_t* dst, int64_t n, const float* importance);
 void quantizeQ6_K(const float* x, uint8_t* dst, int64_t n, const float* importance);
 
+// Not byte-exact with ggml: see quantize_iq4.cpp.
+void quantizeIQ4_NL(const float* x, uint8_t* dst, int64_t n, const float* importance);
+void quantizeIQ4_XS(const float* x, uint8_t* dst, int64_t n, const float* importance);
+
 }  // namespace nibble::quant
