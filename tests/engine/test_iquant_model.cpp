@@ -1,0 +1,191 @@
+// Model files in IQ4_NL and IQ4_XS, written by our GGUF writer from blocks
+// our quantizer made (their decoding is checked bit-exact against gguf-py in
+// test_dequantize), load and generate: the exact path gives the same logits
+// as a twin file holding the decoded weights as F32, and the fast CPU path's
+// integer kernels predict what the exact path predicts.
+#include "gguf/gguf_writer.h"
+#include "nibble/engine.h"
+#include "nibble/error.h"
+#include "tensor/dequantize.h"
+#include "tensor/quantize.h"
+#include "tiny_vocabulary.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <optional>
+#include <random>
+#include <vector>
+
+using namespace nibble;
+
+Q_DECLARE_METATYPE(nibble::GgmlType)
+
+namespace {
+
+// One llama layer 256 wide: the narrowest width IQ4_XS's super-blocks fit.
+constexpr uint64_t kWidth = 256, kFeedForward = 512, kHeads = 4, kKvHeads = 2, kVocabulary = 300;
+
+std::vector<uint8_t> asBytes(const std::vector<float>& values) {
+    std::vector<uint8_t> bytes(values.size() * sizeof(float));
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    return bytes;
+}
+
+// Writes the model with its matrices in `type`, and its twin with the same
+// matrices decoded back to F32. unsupported: ffn_down instead in that type,
+// as random bytes.
+void writeModels(GgmlType type, const std::filesystem::path& quantized, const std::filesystem::path& decoded,
+                 std::optional<GgmlType> unsupported = std::nullopt) {
+    gguf::GgufWriter wq, wf;
+    for (gguf::GgufWriter* w : {&wq, &wf}) {
+        w->setString("general.architecture", "llama");
+        w->setString("general.name", "tiny i-quant model");
+        w->setUInt32("llama.block_count", 1);
+        w->setUInt32("llama.embedding_length", kWidth);
+        w->setUInt32("llama.feed_forward_length", kFeedForward);
+        w->setUInt32("llama.attention.head_count", kHeads);
+        w->setUInt32("llama.attention.head_count_kv", kKvHeads);
+        w->setUInt32("llama.context_length", 512);
+        w->setFloat32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
+        test::writeTinyVocabulary(*w, kVocabulary);
+    }
+    std::mt19937 rng{static_cast<uint32_t>(type)};
+    const auto matrix = [&](const std::string& name, uint64_t rowLength, uint64_t rows) {
+        std::normal_distribution<float> normal(0.f, 1.5f / std::sqrt(float(rowLength)));
+        std::vector<float> values(rowLength * rows);
+        for (float& v : values) v = normal(rng);
+        const size_t rowBytes = quantizedRowBytes(type, int64_t(rowLength));
+        std::vector<uint8_t> blocks(rowBytes * rows);
+        std::vector<float> back(values.size());
+        for (uint64_t r = 0; r < rows; ++r) {
+            quantizeRow(type, values.data() + r * rowLength, blocks.data() + r * rowBytes, int64_t(rowLength));
+            dequantizeRow(type, blocks.data() + r * rowBytes, back.data() + r * rowLength, int64_t(rowLength));
+        }
+        wq.addTensor(name, {rowLength, rows}, type, [blocks] { return blocks; });
+        wf.addTensor(name, {rowLength, rows}, GgmlType::F32, [bytes = asBytes(back)] { return bytes; });
+    };
+    const auto norm = [&](const std::string& name) {
+        std::uniform_real_distribution<float> around(0.9f, 1.1f);
+        std::vector<float> values(kWidth);
+        for (float& v : values) v = around(rng);
+        for (gguf::GgufWriter* w : {&wq, &wf})
+            w->addTensor(name, {kWidth}, GgmlType::F32, [bytes = asBytes(values)] { return bytes; });
+    };
+    const uint64_t kv = kWidth / kHeads * kKvHeads;
+    matrix("token_embd.weight", kWidth, kVocabulary);
+    norm("output_norm.weight");
+    matrix("output.weight", kWidth, kVocabulary);
+    norm("blk.0.attn_norm.weight");
+    matrix("blk.0.attn_q.weight", kWidth, kWidth);
+    matrix("blk.0.attn_k.weight", kWidth, kv);
+    matrix("blk.0.attn_v.weight", kWidth, kv);
+    matrix("blk.0.attn_output.weight", kWidth, kWidth);
+    norm("blk.0.ffn_norm.weight");
+    matrix("blk.0.ffn_gate.weight", kWidth, kFeedForward);
+    matrix("blk.0.ffn_up.weight", kWidth, kFeedForward);
+    if (unsupported) {
+        const TypeTraits traits = *typeTraits(*unsupported);
+        std::vector<uint8_t> bytes(kFeedForward / traits.blockSize * traits.blockBytes * kWidth, 1);
+        wq.addTensor("blk.0.ffn_down.weight", {kFeedForward, kWidth}, *unsupported, [bytes] { return bytes; });
+    } else {
+        matrix("blk.0.ffn_down.weight", kFeedForward, kWidth);
+    }
+    wq.write(quantized);
+    wf.write(decoded);
+}
+
+std::shared_ptr<Model> open(const std::filesystem::path& path, BackendKind backend) {
+    LoadOptions o;
+    o.backend = backend;
+    o.contextLength = 256;
+    return Model::open(path, o);
+}
+
+std::vector<float> logits(const std::filesystem::path& path, BackendKind backend, const std::vector<int32_t>& tokens) {
+    Session session(open(path, backend));
+    return session.evaluate(tokens);
+}
+
+size_t argmax(const float* row) { return size_t(std::max_element(row, row + kVocabulary) - row); }
+
+}  // namespace
+
+class TestIQuantModel : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+
+private slots:
+    void loadsAndGenerates_data() {
+        QTest::addColumn<GgmlType>("type");
+        QTest::newRow("IQ4_NL") << GgmlType::IQ4_NL;
+        QTest::newRow("IQ4_XS") << GgmlType::IQ4_XS;
+    }
+
+    void loadsAndGenerates() {
+        QFETCH(GgmlType, type);
+        const std::string stem = dir_.path().toStdString() + "/" + std::string(typeName(type));
+        const std::filesystem::path quantized = stem + ".gguf", decoded = stem + "-f32.gguf";
+        writeModels(type, quantized, decoded);
+        QCOMPARE(QString::fromStdString(open(quantized, BackendKind::Reference)->info().fileType),
+                 QString::fromUtf8(typeName(type).data()));
+
+        std::vector<int32_t> tokens;
+        for (int i = 0; i < 40; ++i) tokens.push_back(3 + (i * 97) % int(kVocabulary - 3));
+        const std::vector<float> exact = logits(quantized, BackendKind::Reference, tokens);
+        const std::vector<float> twin = logits(decoded, BackendKind::Reference, tokens);
+        const std::vector<float> fast = logits(quantized, BackendKind::Cpu, tokens);
+        QCOMPARE(exact.size(), tokens.size() * kVocabulary);
+        QCOMPARE(twin.size(), exact.size());
+        QCOMPARE(fast.size(), exact.size());
+
+        double worstTwin = 0, worstFast = 0, spread = 0;
+        int sameTop = 0;
+        for (size_t p = 0; p < tokens.size(); ++p) {
+            const float* e = exact.data() + p * kVocabulary;
+            for (size_t v = 0; v < kVocabulary; ++v) {
+                worstTwin = std::max(worstTwin, double(std::fabs(e[v] - twin[p * kVocabulary + v])));
+                worstFast = std::max(worstFast, double(std::fabs(e[v] - fast[p * kVocabulary + v])));
+                spread = std::max(spread, double(std::fabs(e[v])));
+            }
+            sameTop += argmax(e) == argmax(fast.data() + p * kVocabulary);
+        }
+        qInfo("%s: largest logit %.3f, off from the F32 twin by %.3g, fast path by %.3g, same top token %d/%zu",
+              typeName(type).data(), spread, worstTwin, worstFast, sameTop, tokens.size());
+        QVERIFY(spread > 0.1);  // logits that all vanish would hide any difference
+        QVERIFY2(worstTwin <= 1e-4 * spread, qPrintable(QString::number(worstTwin)));
+        // The fast path rounds its inputs to 8 bits plus their remainder (README: fast CPU path).
+        QVERIFY2(worstFast <= 1e-3 * spread, qPrintable(QString::number(worstFast)));
+        QCOMPARE(sameTop, int(tokens.size()));
+
+        Session session(open(quantized, BackendKind::Cpu));
+        GenerateOptions o;
+        o.sampling = SamplingParams::greedy();
+        o.maxTokens = 12;
+        o.stop = {};
+        const GenerationResult r = session.complete("w1 w2 w3", o, {});
+        QVERIFY(r.generatedTokens > 0);
+    }
+
+    // The i-quants not yet run are refused at load, naming the format.
+    void otherIQuantsAreRefusedByName() {
+        const std::string stem = dir_.path().toStdString() + "/refused";
+        writeModels(GgmlType::IQ4_XS, stem + ".gguf", stem + "-f32.gguf", GgmlType::IQ3_S);
+        try {
+            open(stem + ".gguf", BackendKind::Cpu);
+            QFAIL("a model with an IQ3_S matrix loaded");
+        } catch (const Error& e) {
+            QCOMPARE(e.kind(), ErrorKind::Unsupported);
+            QVERIFY2(std::string(e.what()).find("blk.0.ffn_down.weight uses the IQ3_S format, which Nibble cannot run "
+                                                "yet") != std::string::npos,
+                     e.what());
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestIQuantModel)
+#include "test_iquant_model.moc"
