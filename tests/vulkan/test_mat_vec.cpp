@@ -81,7 +81,7 @@ private slots:
     void supportsTheTypesModelsUse() {
         for (GgmlType type : kAllProductTypes) QVERIFY2(matVecSupports(type), typeName(type).data());
         QVERIFY(!matVecSupports(GgmlType::IQ2_XXS));
-        QVERIFY(!matVecSupports(GgmlType::IQ4_XS));
+        QVERIFY(!matVecSupports(GgmlType::IQ3_S));
     }
 
     void matchesCpu_data() {
