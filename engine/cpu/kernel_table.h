@@ -108,5 +108,6 @@ void addKQuantAvx512(KernelTable& table);
 void addLegacyNeon(KernelTable& table);
 void addKQuantNeon(KernelTable& table);
 void addFloatNeon(KernelTable& table);
+void addIQuantNeon(KernelTable& table);
 
 }  // namespace nibble::cpu

@@ -36,6 +36,7 @@ KernelTable compose(Isa isa) {
         addLegacyNeon(table);
         addKQuantNeon(table);
         addFloatNeon(table);
+        addIQuantNeon(table);
     }
 #endif
     return table;
