@@ -24,7 +24,7 @@ commands:
   chat -m MODEL [--system TEXT]             interactive chat using the model's template
   perplexity -m MODEL -f FILE [--ctx N]     perplexity with the established protocol
   quantize IN OUT TYPE [--imatrix FILE | --calibrate TEXTFILE | --calibrate-default]
-                                            write a variant (F16 Q8_0 Q6_K Q5_K_M Q5_1 Q5_0 Q4_K_M Q4_1 Q4_0)
+                                            write a variant (F16 Q8_0 Q6_K Q5_K_M Q5_1 Q5_0 Q4_K_M Q4_1 Q4_0 IQ4_XS IQ4_NL)
   compare -m REFERENCE -m VARIANT [-m ...] (-f TEXTFILE | --prompts FILE) [--ctx N] [--json]
                                             quality of variants against the reference: PPL, KL divergence,
                                             same top token, RMS delta-p, speed, size

@@ -22,7 +22,9 @@ bool isQuantized(GgmlType t) { return t != GgmlType::F32 && t != GgmlType::F16 &
 
 }  // namespace
 
-std::vector<std::string> quantizeRecipes() { return {"F16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_1", "Q5_0", "Q4_K_M", "Q4_1", "Q4_0"}; }
+std::vector<std::string> quantizeRecipes() {
+    return {"F16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_1", "Q5_0", "Q4_K_M", "Q4_1", "Q4_0", "IQ4_XS", "IQ4_NL"};
+}
 
 QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std::filesystem::path& output,
                              const QuantizeOptions& options) {

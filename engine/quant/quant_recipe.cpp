@@ -25,7 +25,7 @@ bool isFloat(GgmlType t) { return t == GgmlType::F32 || t == GgmlType::F16 || t 
 }  // namespace
 
 std::optional<QuantRecipe> QuantRecipe::byName(const std::string& name) {
-    static const std::array<QuantRecipe, 9> recipes = {{
+    static const std::array<QuantRecipe, 11> recipes = {{
         {"F16", GgmlType::F16, 1, false},
         {"Q8_0", GgmlType::Q8_0, 7, false},
         {"Q6_K", GgmlType::Q6_K, 18, false},
@@ -35,6 +35,8 @@ std::optional<QuantRecipe> QuantRecipe::byName(const std::string& name) {
         {"Q4_K_M", GgmlType::Q4_K, 15, true},
         {"Q4_1", GgmlType::Q4_1, 3, false},
         {"Q4_0", GgmlType::Q4_0, 2, false},
+        {"IQ4_XS", GgmlType::IQ4_XS, 30, false},
+        {"IQ4_NL", GgmlType::IQ4_NL, 25, false},
     }};
     for (const auto& r : recipes)
         if (r.name == name) return r;
@@ -63,6 +65,7 @@ GgmlType QuantRecipe::typeFor(const gguf::TensorInfo& t, const gguf::GgufFile& f
         case GgmlType::Q4_K: type = GgmlType::Q5_0; break;
         case GgmlType::Q5_K: type = GgmlType::Q5_1; break;
         case GgmlType::Q6_K: type = GgmlType::Q8_0; break;
+        case GgmlType::IQ4_XS: type = GgmlType::IQ4_NL; break;  // as the established tool
         default: break;
         }
         if (t.shape[0] % typeTraits(uint32_t(type))->blockSize != 0) type = isFloat(t.type) ? t.type : GgmlType::F16;

@@ -303,7 +303,7 @@ private slots:
     void ourQuantizedFilesMatchCpu() {
         NIBBLE_REQUIRE_MODEL(source, test::kStories);
         QTemporaryDir dir;
-        for (const char* recipe : {"Q8_0", "Q4_0", "Q4_1", "Q5_K_M"}) {
+        for (const char* recipe : {"Q8_0", "Q4_0", "Q4_1", "Q5_K_M", "IQ4_NL"}) {
             const std::filesystem::path out = dir.path().toStdString() + "/" + recipe + ".gguf";
             QuantizeOptions options;
             options.recipe = recipe;

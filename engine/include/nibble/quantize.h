@@ -15,7 +15,7 @@
 namespace nibble {
 
 struct QuantizeOptions {
-    // F16, Q8_0, Q6_K, Q5_K_M, Q5_0, Q5_1, Q4_K_M, Q4_0, Q4_1.
+    // F16, Q8_0, Q6_K, Q5_K_M, Q5_0, Q5_1, Q4_K_M, Q4_0, Q4_1, IQ4_XS, IQ4_NL.
     std::string recipe;
     // Importance from text run through the source model (built-in text when
     // empty and calibrate is set), or from a llama.cpp imatrix.dat file.
