@@ -28,14 +28,27 @@ struct Recipe {
     const char* precision;  // as the library lists it
     const char* quantizer;  // the engine's recipe
     bool calibrate;
+    const char* label;      // for the dialog (translated in VariantBuilder's context)
+    const char* detail;
 };
 
 // Q4_K_M with importance is still Q4_K_M to other tools; the suffix keeps it
 // apart from the plain one in the library and the precision dropdown.
 constexpr Recipe kRecipes[] = {
-    {"Q8_0", "Q8_0", "Q8_0", false},
-    {"Q4_K_M", "Q4_K_M", "Q4_K_M", false},
-    {"Q4_K_M-imat", "Q4_K_M-imat", "Q4_K_M", true},
+    {"Q8_0", "Q8_0", "Q8_0", false, QT_TRANSLATE_NOOP("nibble::app::VariantBuilder", "8-bit (Q8_0)"),
+     QT_TRANSLATE_NOOP("nibble::app::VariantBuilder",
+                       "About half the size of 16-bit; answers almost exactly like the original.")},
+    {"Q4_K_M", "Q4_K_M", "Q4_K_M", false, QT_TRANSLATE_NOOP("nibble::app::VariantBuilder", "4-bit (Q4_K_M)"),
+     QT_TRANSLATE_NOOP("nibble::app::VariantBuilder",
+                       "About a quarter of 16-bit and the fastest; answers differ a little more.")},
+    {"Q4_K_M-imat", "Q4_K_M-imat", "Q4_K_M", true,
+     QT_TRANSLATE_NOOP("nibble::app::VariantBuilder", "4-bit, importance-aware (Q4_K_M)"),
+     QT_TRANSLATE_NOOP("nibble::app::VariantBuilder",
+                       "4-bit that keeps the weights your kind of text relies on most precise. Takes longer to make.")},
+    {"IQ4_XS", "IQ4_XS", "IQ4_XS", false, QT_TRANSLATE_NOOP("nibble::app::VariantBuilder", "4-bit, smaller (IQ4_XS)"),
+     QT_TRANSLATE_NOOP("nibble::app::VariantBuilder",
+                       "About 10 % smaller than Q4_K_M: its 16 levels follow how weights are spread instead of "
+                       "being evenly spaced, so it usually answers about as closely.")},
 };
 
 const Recipe* findRecipe(const QString& key) {
@@ -131,18 +144,12 @@ QString VariantBuilder::phase() const {
 }
 
 QVariantList VariantBuilder::recipes() const {
-    return {
-        QVariantMap{{"key", "Q8_0"},
-                    {"label", tr("8-bit (Q8_0)")},
-                    {"detail", tr("About half the size of 16-bit; answers almost exactly like the original.")}},
-        QVariantMap{{"key", "Q4_K_M"},
-                    {"label", tr("4-bit (Q4_K_M)")},
-                    {"detail", tr("About a quarter of 16-bit and the fastest; answers differ a little more.")}},
-        QVariantMap{{"key", "Q4_K_M-imat"},
-                    {"label", tr("4-bit, importance-aware (Q4_K_M)")},
-                    {"detail", tr("4-bit that keeps the weights your kind of text relies on most precise. "
-                                  "Takes longer to make.")}},
-    };
+    QVariantList list;
+    for (const Recipe& recipe : kRecipes)
+        list.append(QVariantMap{{"key", QString::fromLatin1(recipe.key)},
+                                {"label", tr(recipe.label)},
+                                {"detail", tr(recipe.detail)}});
+    return list;
 }
 
 QVariantMap VariantBuilder::calibrationSource() const {
