@@ -181,11 +181,6 @@ inline void decode(const BlockQ6_K& b, float* out) {
     }
 }
 
-// The 6-bit scale of sub-block s (0..7) of an IQ4_XS block, without its -32.
-inline int iq4xsScale(const BlockIQ4_XS& b, int s) {
-    return ((b.scales_l[s / 2] >> (4 * (s % 2))) & 0x0f) | (((b.scales_h >> (2 * s)) & 3) << 4);
-}
-
 inline void decode(const BlockIQ4_NL& b, float* out) {
     const float d = halfToFloat(b.d);
     for (int j = 0; j < 16; ++j) {

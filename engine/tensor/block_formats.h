@@ -206,6 +206,13 @@ struct BlockIQ4_XS {
     uint8_t qs[128];
 };
 
+// The 6-bit scale of sub-block s (0..7) of an IQ4_XS block, without its -32,
+// from its scales_l bytes and scales_h bits.
+inline int iq4xsScale(const uint8_t* scalesL, uint16_t scalesH, int s) {
+    return ((scalesL[s / 2] >> (4 * (s % 2))) & 0x0f) | (((scalesH >> (2 * s)) & 3) << 4);
+}
+inline int iq4xsScale(const BlockIQ4_XS& b, int s) { return iq4xsScale(b.scales_l, b.scales_h, s); }
+
 static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20 && sizeof(BlockQ5_0) == 22);
 static_assert(sizeof(BlockQ5_1) == 24 && sizeof(BlockQ8_0) == 34);
 static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110 && sizeof(BlockQ4_K) == 144);

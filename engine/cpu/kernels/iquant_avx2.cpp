@@ -127,7 +127,7 @@ void decodeXs(const uint8_t* p, SuperBlock& out) {
     std::memcpy(&high, p + offsetof(BlockIQ4_XS, scales_h), sizeof high);
     const uint8_t* low = p + offsetof(BlockIQ4_XS, scales_l);
     for (int s = 0; s < 8; ++s) {
-        const int scale = (((low[s / 2] >> (4 * (s % 2))) & 0x0f) | (((high >> (2 * s)) & 3) << 4)) - 32;
+        const int scale = iq4xsScale(low, high, s) - 32;
         out.scales[s] = _mm256_set1_epi16(int16_t(scale));
         out.q[s] = levels(p + offsetof(BlockIQ4_XS, qs) + 16 * s);
     }

@@ -91,7 +91,7 @@ void decodeXs(const uint8_t* p, SuperBlock& out) {
     std::memcpy(&high, p + offsetof(BlockIQ4_XS, scales_h), sizeof high);
     const uint8_t* low = p + offsetof(BlockIQ4_XS, scales_l);
     for (int s = 0; s < 8; ++s) {
-        out.scales[s] = (((low[s / 2] >> (4 * (s % 2))) & 0x0f) | (((high >> (2 * s)) & 3) << 4)) - 32;
+        out.scales[s] = iq4xsScale(low, high, s) - 32;
         out.q[s] = levels(p + offsetof(BlockIQ4_XS, qs) + 16 * s);
     }
     out.d = loadHalf(p + offsetof(BlockIQ4_XS, d));

@@ -83,8 +83,7 @@ void decodeXs(const uint8_t* p, SuperBlock& out) {
     std::memcpy(&b, p, sizeof b);
     out.d = halfToFloat(b.d);
     for (int s = 0; s < 8; ++s) {
-        out.scales[s] =
-            (((b.scales_l[s / 2] >> (4 * (s % 2))) & 0x0f) | (((b.scales_h >> (2 * s)) & 3) << 4)) - 32;
+        out.scales[s] = iq4xsScale(b, s) - 32;
         unpackLevels(b.qs + 16 * s, out.q + 32 * s);
     }
 }
