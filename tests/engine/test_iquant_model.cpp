@@ -8,7 +8,7 @@
 #include "nibble/error.h"
 #include "tensor/dequantize.h"
 #include "tensor/quantize.h"
-#include "tiny_vocabulary.h"
+#include "tiny_llama_layout.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -40,19 +40,16 @@ std::vector<uint8_t> asBytes(const std::vector<float>& values) {
 // as random bytes.
 void writeModels(GgmlType type, const std::filesystem::path& quantized, const std::filesystem::path& decoded,
                  std::optional<GgmlType> unsupported = std::nullopt) {
+    test::TinyLlamaShape shape;
+    shape.width = kWidth;
+    shape.feedForward = kFeedForward;
+    shape.heads = kHeads;
+    shape.kvHeads = kKvHeads;
+    shape.context = 512;
+    shape.vocabulary = kVocabulary;
+    shape.embeddingRows = kVocabulary;
     gguf::GgufWriter wq, wf;
-    for (gguf::GgufWriter* w : {&wq, &wf}) {
-        w->setString("general.architecture", "llama");
-        w->setString("general.name", "tiny i-quant model");
-        w->setUInt32("llama.block_count", 1);
-        w->setUInt32("llama.embedding_length", kWidth);
-        w->setUInt32("llama.feed_forward_length", kFeedForward);
-        w->setUInt32("llama.attention.head_count", kHeads);
-        w->setUInt32("llama.attention.head_count_kv", kKvHeads);
-        w->setUInt32("llama.context_length", 512);
-        w->setFloat32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
-        test::writeTinyVocabulary(*w, kVocabulary);
-    }
+    for (gguf::GgufWriter* w : {&wq, &wf}) test::writeTinyLlamaHeader(*w, shape, "tiny i-quant model");
     std::mt19937 rng{static_cast<uint32_t>(type)};
     const auto matrix = [&](const std::string& name, uint64_t rowLength, uint64_t rows) {
         std::normal_distribution<float> normal(0.f, 1.5f / std::sqrt(float(rowLength)));
@@ -68,32 +65,20 @@ void writeModels(GgmlType type, const std::filesystem::path& quantized, const st
         wq.addTensor(name, {rowLength, rows}, type, [blocks] { return blocks; });
         wf.addTensor(name, {rowLength, rows}, GgmlType::F32, [bytes = asBytes(back)] { return bytes; });
     };
-    const auto norm = [&](const std::string& name) {
+    const auto matrixOrUnsupported = [&](const std::string& name, uint64_t rowLength, uint64_t rows) {
+        if (!unsupported || name != "blk.0.ffn_down.weight") return matrix(name, rowLength, rows);
+        const TypeTraits traits = *typeTraits(*unsupported);
+        std::vector<uint8_t> bytes(rowLength / traits.blockSize * traits.blockBytes * rows, 1);
+        wq.addTensor(name, {rowLength, rows}, *unsupported, [bytes] { return bytes; });
+    };
+    const auto norm = [&](const std::string& name, uint64_t length) {
         std::uniform_real_distribution<float> around(0.9f, 1.1f);
-        std::vector<float> values(kWidth);
+        std::vector<float> values(length);
         for (float& v : values) v = around(rng);
         for (gguf::GgufWriter* w : {&wq, &wf})
-            w->addTensor(name, {kWidth}, GgmlType::F32, [bytes = asBytes(values)] { return bytes; });
+            w->addTensor(name, {length}, GgmlType::F32, [bytes = asBytes(values)] { return bytes; });
     };
-    const uint64_t kv = kWidth / kHeads * kKvHeads;
-    matrix("token_embd.weight", kWidth, kVocabulary);
-    norm("output_norm.weight");
-    matrix("output.weight", kWidth, kVocabulary);
-    norm("blk.0.attn_norm.weight");
-    matrix("blk.0.attn_q.weight", kWidth, kWidth);
-    matrix("blk.0.attn_k.weight", kWidth, kv);
-    matrix("blk.0.attn_v.weight", kWidth, kv);
-    matrix("blk.0.attn_output.weight", kWidth, kWidth);
-    norm("blk.0.ffn_norm.weight");
-    matrix("blk.0.ffn_gate.weight", kWidth, kFeedForward);
-    matrix("blk.0.ffn_up.weight", kWidth, kFeedForward);
-    if (unsupported) {
-        const TypeTraits traits = *typeTraits(*unsupported);
-        std::vector<uint8_t> bytes(kFeedForward / traits.blockSize * traits.blockBytes * kWidth, 1);
-        wq.addTensor("blk.0.ffn_down.weight", {kFeedForward, kWidth}, *unsupported, [bytes] { return bytes; });
-    } else {
-        matrix("blk.0.ffn_down.weight", kFeedForward, kWidth);
-    }
+    test::forEachTinyLlamaTensor(shape, matrixOrUnsupported, norm);
     wq.write(quantized);
     wf.write(decoded);
 }

@@ -5,7 +5,7 @@
 // does not match the embedding, NaN or infinity in a tensor, a quantized
 // matrix whose scales are NaN.
 #include "gguf/gguf_writer.h"
-#include "tiny_vocabulary.h"
+#include "tiny_llama_layout.h"
 
 #include <cmath>
 #include <cstdint>
@@ -28,24 +28,21 @@ struct TinyModel {
     static constexpr uint32_t kEmbedding = 32, kFeedForward = 64, kHeads = 2, kKvHeads = 1, kContext = 2048;
 
     void write(const std::filesystem::path& path) const {
+        TinyLlamaShape shape;
+        shape.width = kEmbedding;
+        shape.feedForward = kFeedForward;
+        shape.heads = kHeads;
+        shape.kvHeads = kKvHeads;
+        shape.context = kContext;
+        shape.vocabulary = tokens;
+        shape.embeddingRows = embeddingRows;
         gguf::GgufWriter w;
-        w.setString("general.architecture", "llama");
-        w.setString("general.name", name);
-        w.setUInt32("llama.block_count", 1);
-        w.setUInt32("llama.embedding_length", kEmbedding);
-        w.setUInt32("llama.feed_forward_length", kFeedForward);
-        w.setUInt32("llama.attention.head_count", kHeads);
-        w.setUInt32("llama.attention.head_count_kv", kKvHeads);
-        w.setUInt32("llama.context_length", kContext);
-        w.setFloat32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
+        writeTinyLlamaHeader(w, shape, name);
 
-        writeTinyVocabulary(w, tokens);
-
-        const uint64_t e = kEmbedding, f = kFeedForward, kv = e / kHeads * kKvHeads;
         uint64_t seed = 1;
-        auto floats = [&](const std::string& tensor, std::vector<uint64_t> shape, float scale, float offset) {
+        auto floats = [&](const std::string& tensor, std::vector<uint64_t> dims, float scale, float offset) {
             uint64_t count = 1;
-            for (uint64_t d : shape) count *= d;
+            for (uint64_t d : dims) count *= d;
             std::vector<float> values(count);
             uint64_t state = ++seed * 0x9e3779b97f4a7c15ull;
             for (float& v : values) {
@@ -55,32 +52,20 @@ struct TinyModel {
             if (tensor == poisoned) values[0] = poison;
             std::vector<uint8_t> bytes(count * sizeof(float));
             std::memcpy(bytes.data(), values.data(), bytes.size());
-            w.addTensor(tensor, shape, GgmlType::F32, [bytes] { return bytes; });
+            w.addTensor(tensor, dims, GgmlType::F32, [bytes] { return bytes; });
         };
         auto matrix = [&](const std::string& tensor, uint64_t rowLength, uint64_t rows) {
+            if (nanScaledDown && tensor == "blk.0.ffn_down.weight") {
+                // Q8_0 blocks: an fp16 scale (0x7e00 is NaN), then 32 quants.
+                std::vector<uint8_t> blocks(rows * (rowLength / 32) * 34, 1);
+                for (size_t b = 0; b < blocks.size(); b += 34) blocks[b] = 0x00, blocks[b + 1] = 0x7e;
+                w.addTensor(tensor, {rowLength, rows}, GgmlType::Q8_0, [blocks] { return blocks; });
+                return;
+            }
             floats(tensor, {rowLength, rows}, 2.0f / std::sqrt(float(rowLength)), 0.0f);
         };
-        auto norm = [&](const std::string& tensor) { floats(tensor, {e}, 0.2f, 1.0f); };
-
-        matrix("token_embd.weight", e, embeddingRows);
-        norm("output_norm.weight");
-        matrix("output.weight", e, embeddingRows);
-        norm("blk.0.attn_norm.weight");
-        matrix("blk.0.attn_q.weight", e, e);
-        matrix("blk.0.attn_k.weight", e, kv);
-        matrix("blk.0.attn_v.weight", e, kv);
-        matrix("blk.0.attn_output.weight", e, e);
-        norm("blk.0.ffn_norm.weight");
-        matrix("blk.0.ffn_gate.weight", e, f);
-        matrix("blk.0.ffn_up.weight", e, f);
-        if (nanScaledDown) {
-            // Q8_0 blocks: an fp16 scale (0x7e00 is NaN), then 32 quants.
-            std::vector<uint8_t> blocks(e * (f / 32) * 34, 1);
-            for (size_t b = 0; b < blocks.size(); b += 34) blocks[b] = 0x00, blocks[b + 1] = 0x7e;
-            w.addTensor("blk.0.ffn_down.weight", {f, e}, GgmlType::Q8_0, [blocks] { return blocks; });
-        } else {
-            matrix("blk.0.ffn_down.weight", f, e);
-        }
+        auto norm = [&](const std::string& tensor, uint64_t length) { floats(tensor, {length}, 0.2f, 1.0f); };
+        forEachTinyLlamaTensor(shape, matrix, norm);
         w.write(path);
     }
 };
