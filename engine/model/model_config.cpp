@@ -1,5 +1,6 @@
 #include "model/model_config.h"
 
+#include "nibble/architectures.h"
 #include "nibble/error.h"
 
 #include <cmath>
@@ -56,13 +57,12 @@ ModelConfig ModelConfig::fromGguf(const gguf::GgufFile& file) {
     if (!arch) throw Error(ErrorKind::InvalidFile, file.displayName() + ": metadata general.architecture is missing");
     c.architecture = std::string(*arch);
     const std::string& a = c.architecture;
-    const bool isLlama = a == "llama" || a == "mistral";
     const bool isQwen2 = a == "qwen2", isQwen3 = a == "qwen3";
     const bool isGemma2 = a == "gemma2", isGemma3 = a == "gemma3";
     const bool isPhi3 = a == "phi3";
-    if (!isLlama && !isQwen2 && !isQwen3 && !isGemma2 && !isGemma3 && !isPhi3)
+    if (!isSupportedArchitecture(a))
         throw Error(ErrorKind::Unsupported, file.displayName() + ": the model architecture \"" + a +
-                                                "\" is not supported (supported: llama, mistral, qwen2, qwen3, gemma2, gemma3, phi3)");
+                                                "\" is not supported (supported: " + supportedArchitecturesText() + ")");
     MetaReader m(file, a);
     c.nEmbd = m.required("embedding_length");
     c.nLayer = m.required("block_count");
