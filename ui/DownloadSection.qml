@@ -4,9 +4,11 @@ import QtQuick.Layouts
 import Nibble.App
 
 // The "Download models" part of the model library: the built-in catalog's
-// files with Download / Pause / Resume / Cancel, a progress bar with speed
-// and time left, and what went wrong in words. Downloads run in the
-// background; a finished file appears among the models above.
+// chat models, each file with what the model is for, chat or base model, the
+// memory it needs and whether this computer has it, Download / Pause /
+// Resume / Cancel, a progress bar with speed and time left, and what went
+// wrong in words. Downloads run in the background; a finished file appears
+// among the models above.
 ColumnLayout {
     id: section
     objectName: "downloadSection"
@@ -21,7 +23,7 @@ ColumnLayout {
     }
     Label {
         Layout.fillWidth: true
-        text: qsTr("Small chat models from Hugging Face. Each file is checked against its published checksum before it joins the library, and an interrupted download continues where it stopped.")
+        text: qsTr("Well-known chat models from Hugging Face, each in 4-bit and 8-bit. Each file is checked against the size and sha256 Hugging Face publishes before it joins the library, and an interrupted download continues where it stopped.")
         color: Theme.mutedText
         wrapMode: Text.Wrap
     }
@@ -45,6 +47,11 @@ ColumnLayout {
             required property string speedText
             required property string timeLeftText
             required property string message
+            required property string purpose
+            required property bool instruct
+            required property string memoryText
+            required property bool fits
+            required property string fitText
             readonly property bool running: downloadState === "preparing" || downloadState === "downloading"
                                             || downloadState === "verifying"
             readonly property bool paused: downloadState === "paused"
@@ -74,9 +81,19 @@ ColumnLayout {
                         Layout.fillWidth: true
                         spacing: 2
                         Label {
+                            Layout.fillWidth: true
                             text: qsTr("%1 · %2 (%3)").arg(card.name).arg(card.bits).arg(card.precision)
+                                  + (card.instruct ? "" : qsTr(" · base model: continues text, does not follow instructions"))
                             color: Theme.text
                             font.weight: Font.DemiBold
+                            elide: Text.ElideRight
+                        }
+                        Label {
+                            Layout.fillWidth: true
+                            text: card.purpose
+                            color: Theme.text
+                            font.pixelSize: 12
+                            wrapMode: Text.Wrap
                         }
                         Label {
                             Layout.fillWidth: true
@@ -85,6 +102,15 @@ ColumnLayout {
                                                card.publisher,
                                                qsTr("Licence: %1").arg(card.license)])
                             color: Theme.mutedText
+                            font.pixelSize: 12
+                            elide: Text.ElideRight
+                        }
+                        Label {
+                            objectName: "memoryNote"
+                            Layout.fillWidth: true
+                            text: card.joined([card.memoryText,
+                                               card.fitText])
+                            color: card.fits ? Theme.mutedText : Theme.danger
                             font.pixelSize: 12
                             elide: Text.ElideRight
                         }

@@ -7,7 +7,8 @@ import Nibble.App
 // The models on this computer, each with the precisions (variants) it is
 // stored in: size, file, origin and quality figures. Importing adds a .gguf
 // file (so does dropping files or folders on the window: ModelDropArea); the
-// "Download models" section below the list fetches catalog models.
+// "Download models" section below the list fetches catalog models, and
+// "Search Hugging Face" any GGUF model on the Hub.
 Item {
     id: page
     signal useVariant(var variantId)
@@ -120,7 +121,12 @@ Item {
             model: Variants
             boundsBehavior: Flickable.StopAtBounds
             ScrollBar.vertical: ScrollBar {}
-            footer: DownloadSection { width: list.width }
+            footer: ColumnLayout {
+                width: list.width
+                spacing: 0
+                DownloadSection { Layout.fillWidth: true }
+                HubSearchSection { Layout.fillWidth: true; Layout.bottomMargin: 16 }
+            }
             section.property: "modelName"
             section.delegate: ColumnLayout {
                 required property string section

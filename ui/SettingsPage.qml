@@ -265,6 +265,24 @@ Item {
             }
 
             SettingsSection {
+                title: qsTr("Hugging Face")
+                SettingRow {
+                    label: qsTr("Access token")
+                    hint: qsTr("Only for gated models: accept the model's licence on huggingface.co, then paste a read token made at huggingface.co/settings/tokens. It is sent to huggingface.co alone and kept in settings.ini in the data folder, which only your user account can read.")
+                    TextField {
+                        objectName: "hubToken"
+                        width: 280
+                        text: AppSettings.hubToken
+                        echoMode: TextInput.Password
+                        color: Theme.text
+                        placeholderText: qsTr("none (hf_…)")
+                        selectByMouse: true
+                        onEditingFinished: AppSettings.hubToken = text
+                    }
+                }
+            }
+
+            SettingsSection {
                 title: qsTr("Data")
                 SettingRow {
                     label: qsTr("Data folder")

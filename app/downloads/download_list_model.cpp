@@ -1,9 +1,11 @@
 #include "downloads/download_list_model.h"
 
 #include "downloads/download_manager.h"
+#include "downloads/hub_search_model.h"
 
 #include <QLocale>
 
+#include <algorithm>
 #include <cmath>
 
 namespace nibble::app {
@@ -33,8 +35,11 @@ QString timeLeftText(qint64 remainingBytes, double bytesPerSecond) {
     return DownloadListModel::tr("about %1 h %2 min left").arg(minutes / 60).arg(minutes % 60);
 }
 
-DownloadListModel::DownloadListModel(DownloadManager& manager, QObject* parent)
-    : QAbstractListModel(parent), manager_(manager) {
+DownloadListModel::DownloadListModel(DownloadManager& manager, std::optional<qint64> availableMemory, QObject* parent)
+    : QAbstractListModel(parent), manager_(manager), availableMemory_(availableMemory) {
+    for (const CatalogModel& model : manager_.catalog().models())
+        for (const CatalogModelFile& file : model.files)
+            rows_.append({&model, &file, DownloadManager::catalogDownloadId(model, file)});
     refresh();
     progressTimer_.setInterval(200);
     progressTimer_.setSingleShot(true);
@@ -47,42 +52,68 @@ DownloadListModel::DownloadListModel(DownloadManager& manager, QObject* parent)
     });
 }
 
-int DownloadListModel::rowCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : int(manager_.catalog().files().size());
-}
+int DownloadListModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(rows_.size()); }
 
 QString DownloadListModel::modelsDir() const { return manager_.modelsDir(); }
 
+qint64 DownloadListModel::sizeOf(const Row& row) const {
+    const DownloadTask* task = manager_.task(row.id);
+    return task ? task->file().sizeBytes : row.model->estimatedFileBytes(*row.file);
+}
+
 QVariant DownloadListModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || index.row() >= rowCount()) return {};
-    const CatalogFile& file = manager_.catalog().files().at(index.row());
-    const DownloadTask* task = manager_.task(file.id);
+    const Row& row = rows_.at(index.row());
+    const CatalogModel& model = *row.model;
+    const CatalogModelFile& file = *row.file;
+    const DownloadTask* task = manager_.task(row.id);
+    const qint64 size = sizeOf(row);
+    const qint64 received = task ? task->receivedBytes() : manager_.leftoverBytes(file.fileName);
+    DownloadState state = task ? task->state() : received > 0 ? DownloadState::Paused : DownloadState::Idle;
+    QString message = task ? task->message() : QString();
+    if (manager_.isLookingUp(row.id)) state = DownloadState::Preparing;
+    if (const QString failure = manager_.hubFailure(row.id); !failure.isEmpty()) {
+        state = DownloadState::Failed;
+        message = failure;
+    }
     // A file that reached the library another way (imported, dropped) since
     // a download of it failed: that failure no longer concerns anyone.
-    const bool failureMoot = task->state() == DownloadState::Failed && inLibrary_.value(file.id);
+    const bool failureMoot = state == DownloadState::Failed && inLibrary_.value(row.id);
+    const qint64 memory = size + model.kvCacheBytes(kDefaultContextTokens);
     const QLocale locale;
+    const auto bytes = [&](qint64 n) { return locale.formattedDataSize(n, 1, QLocale::DataSizeSIFormat); };
     switch (role) {
-    case EntryIdRole: return file.id;
-    case NameRole: return file.modelName;
-    case PublisherRole: return file.publisher;
-    case ParametersRole: return file.parameters;
+    case EntryIdRole: return row.id;
+    case ModelIdRole: return model.id;
+    case NameRole: return model.name;
+    case PublisherRole: return model.publisher;
+    case ParametersRole: return parametersText(model.parameters);
     case PrecisionRole: return file.precision;
     case BitsRole: return tr("%1-bit").arg(file.bits);
-    case LicenseRole: return file.license;
-    case SizeTextRole: return locale.formattedDataSize(file.sizeBytes, 1, QLocale::DataSizeSIFormat);
-    case StateRole: return failureMoot ? stateName(DownloadState::Idle) : stateName(task->state());
-    case InLibraryRole: return inLibrary_.value(file.id);
-    case ProgressRole: return double(task->receivedBytes()) / double(file.sizeBytes);
-    case ProgressTextRole:
-        return tr("%1 of %2")
-            .arg(locale.formattedDataSize(task->receivedBytes(), 1, QLocale::DataSizeSIFormat),
-                 locale.formattedDataSize(file.sizeBytes, 1, QLocale::DataSizeSIFormat));
+    case LicenseRole: return model.license;
+    case PurposeRole: return model.purpose;
+    case InstructRole: return model.instruct;
+    case ArchitectureRole: return model.architecture;
+    case RepoRole: return model.repo;
+    // Until the Hub has said, the size is worked out from the parameters.
+    case SizeTextRole: return task ? bytes(size) : tr("about %1").arg(bytes(size));
+    case MemoryTextRole:
+        return tr("Needs about %1 of memory with a %2-token context")
+            .arg(bytes(memory))
+            .arg(std::min(kDefaultContextTokens, model.contextLength));
+    case FitsRole: return !availableMemory_ || memory <= *availableMemory_;
+    case FitTextRole:
+        if (!availableMemory_) return QString();
+        return memory <= *availableMemory_ ? tr("fits in the %1 this computer has free").arg(bytes(*availableMemory_))
+                                           : tr("too big for now: this computer has %1 free").arg(bytes(*availableMemory_));
+    case StateRole: return failureMoot ? stateName(DownloadState::Idle) : stateName(state);
+    case InLibraryRole: return inLibrary_.value(row.id);
+    case ProgressRole: return size > 0 ? double(received) / double(size) : 0.0;
+    case ProgressTextRole: return task ? tr("%1 of %2").arg(bytes(received), bytes(size)) : bytes(received);
     case SpeedTextRole:
-        return task->bytesPerSecond() > 0 ? tr("%1/s").arg(locale.formattedDataSize(qint64(task->bytesPerSecond()), 1,
-                                                                                    QLocale::DataSizeSIFormat))
-                                          : QString();
-    case TimeLeftTextRole: return timeLeftText(file.sizeBytes - task->receivedBytes(), task->bytesPerSecond());
-    case MessageRole: return failureMoot ? QString() : task->message();
+        return task && task->bytesPerSecond() > 0 ? tr("%1/s").arg(bytes(qint64(task->bytesPerSecond()))) : QString();
+    case TimeLeftTextRole: return task ? timeLeftText(size - received, task->bytesPerSecond()) : QString();
+    case MessageRole: return failureMoot ? QString() : message;
     default: return {};
     }
 }
@@ -96,14 +127,17 @@ QHash<int, QByteArray> DownloadListModel::roleNames() const {
         {StateRole, "downloadState"}, {InLibraryRole, "inLibrary"},
         {ProgressRole, "progress"},   {ProgressTextRole, "progressText"},
         {SpeedTextRole, "speedText"}, {TimeLeftTextRole, "timeLeftText"},
-        {MessageRole, "message"},
+        {MessageRole, "message"},     {ModelIdRole, "modelId"},
+        {PurposeRole, "purpose"},     {InstructRole, "instruct"},
+        {ArchitectureRole, "architecture"}, {RepoRole, "repo"},
+        {MemoryTextRole, "memoryText"}, {FitsRole, "fits"},
+        {FitTextRole, "fitText"},
     };
 }
 
 int DownloadListModel::rowOf(const QString& entryId) const {
-    const auto& files = manager_.catalog().files();
-    for (int row = 0; row < files.size(); ++row)
-        if (files.at(row).id == entryId) return row;
+    for (int row = 0; row < rows_.size(); ++row)
+        if (rows_.at(row).id == entryId) return row;
     return -1;
 }
 
@@ -115,7 +149,7 @@ void DownloadListModel::refreshRow(const QString& entryId) {
 }
 
 void DownloadListModel::refresh() {
-    for (const CatalogFile& file : manager_.catalog().files()) inLibrary_[file.id] = manager_.isInLibrary(file.id);
+    for (const Row& row : rows_) inLibrary_[row.id] = manager_.isInLibrary(row.id);
     if (rowCount() > 0) emit dataChanged(index(0), index(rowCount() - 1));
 }
 

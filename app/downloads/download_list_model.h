@@ -1,12 +1,18 @@
 #pragma once
-// The "Download models" rows of the model library: every catalog file with
-// its download state, progress, speed, time left and any error in words,
-// and the actions the buttons call. Progress repaints are batched so a fast
-// transfer does not flood the view.
+// The "Download models" rows of the model library: every file of every
+// catalog model with what the model is for, whether it is a chat or a base
+// model, the memory it needs at the default context and whether this
+// computer has that much; its download state, progress, speed, time left and
+// any error in words, and the actions the buttons call. Progress repaints are
+// batched so a fast transfer does not flood the view.
+#include "downloads/model_catalog.h"
+
 #include <QAbstractListModel>
 #include <QHash>
 #include <QSet>
 #include <QTimer>
+
+#include <optional>
 
 namespace nibble::app {
 
@@ -35,9 +41,18 @@ public:
         SpeedTextRole,     // "4.1 MB/s", empty when unknown
         TimeLeftTextRole,  // "about 2 min left", empty when unknown
         MessageRole,
+        ModelIdRole,
+        PurposeRole,
+        InstructRole,
+        ArchitectureRole,
+        RepoRole,
+        MemoryTextRole,  // "Needs about 1.2 GB of memory with a 4096-token context"
+        FitsRole,        // whether this computer has that much free
+        FitTextRole,     // "fits in the 6.1 GB free" / "this computer has 3.0 GB free"
     };
 
-    explicit DownloadListModel(DownloadManager& manager, QObject* parent = nullptr);
+    // availableMemory: bytes free for a model; nullopt where the platform cannot say.
+    DownloadListModel(DownloadManager& manager, std::optional<qint64> availableMemory, QObject* parent = nullptr);
 
     int rowCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;
@@ -53,11 +68,19 @@ public:
     void refresh();
 
 private:
+    struct Row {
+        const CatalogModel* model;
+        const CatalogModelFile* file;
+        QString id;
+    };
     int rowOf(const QString& entryId) const;
+    qint64 sizeOf(const Row& row) const;  // the Hub's once known, else an estimate
     void refreshRow(const QString& entryId);
     void flushProgress();
 
     DownloadManager& manager_;
+    std::optional<qint64> availableMemory_;
+    QList<Row> rows_;
     QHash<QString, bool> inLibrary_;  // by entry id; a query per repaint would be wasteful
     QSet<QString> progressed_;
     QTimer progressTimer_;

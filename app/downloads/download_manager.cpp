@@ -5,7 +5,10 @@
 #include "storage/storage_error.h"
 #include "storage/variant_store.h"
 
+#include <nibble/architectures.h>
 #include <nibble/error.h>
+
+#include <QDir>
 
 #include <QFileInfo>
 
@@ -20,7 +23,21 @@ DownloadManager::DownloadManager(const storage::Database& db, ModelCatalog catal
       options_(std::move(options)) {
     // Certificates are always checked: no sslErrors handler ignores them.
     network_.setStrictTransportSecurityEnabled(true);
-    for (const CatalogFile& file : catalog_.files()) addTask(file);
+    connect(this, &DownloadManager::hubDownloadFailed, this, [this](const QString& id, const QString& message) {
+        hubFailures_.insert(id, message);
+        emit stateChanged(id);
+    });
+}
+
+void DownloadManager::addFile(const CatalogFile& file) { addTask(file); }
+
+QString DownloadManager::catalogDownloadId(const CatalogModel& model, const CatalogModelFile& file) {
+    return hubDownloadId(model.repo, file.fileName);
+}
+
+qint64 DownloadManager::leftoverBytes(const QString& fileName) const {
+    const QFileInfo part(QDir(modelsDir_).filePath(fileName + QStringLiteral(".part")));
+    return part.isFile() ? part.size() : 0;
 }
 
 DownloadTask& DownloadManager::addTask(const CatalogFile& file) {
@@ -43,7 +60,11 @@ QString DownloadManager::downloadFromHub(const QString& repo, const QString& fil
                                                       task->state() == DownloadState::Downloading ||
                                                       task->state() == DownloadState::Verifying))
         return id;
+    hubFailures_.remove(id);
+    lookingUp_.insert(id);
+    emit stateChanged(id);
     hub_.listFiles(repo, [this, id, fileName](HubResult<HubModelFiles> answer) {
+        lookingUp_.remove(id);
         if (!answer.value) {
             emit hubDownloadFailed(id, answer.error);
             return;
@@ -57,6 +78,13 @@ QString DownloadManager::downloadFromHub(const QString& repo, const QString& fil
 }
 
 void DownloadManager::startHubFile(const QString& id, const HubModel& model, const HubFile& file) {
+    // Where the Hub read the architecture from the file, a model Nibble cannot run is not downloaded at all.
+    if (!model.architecture.isEmpty() && !isSupportedArchitecture(model.architecture.toStdString())) {
+        emit hubDownloadFailed(id, tr("%1 is a \"%2\" model, which Nibble cannot run (it runs %3).")
+                                       .arg(model.repo, model.architecture,
+                                            QString::fromStdString(supportedArchitecturesText())));
+        return;
+    }
     // Loading a model split into parts is not supported yet.
     if (file.isSplit()) {
         emit hubDownloadFailed(id, tr("%1 comes in %2 parts, which Nibble cannot download yet.")
@@ -104,16 +132,22 @@ DownloadTask* DownloadManager::find(const QString& id) const {
 const DownloadTask* DownloadManager::task(const QString& id) const { return find(id); }
 
 bool DownloadManager::isInLibrary(const QString& id) const {
-    const DownloadTask* task = find(id);
-    if (!task) return false;
-    const CatalogFile& file = task->file();
+    CatalogFile file;
+    if (const DownloadTask* task = find(id)) {
+        file = task->file();
+    } else {
+        // Not downloaded in this run: a catalog or Hub file is known by its name alone.
+        if (!id.startsWith(QLatin1String("hf:"))) return false;
+        file.fileName = id.section('/', -1);
+    }
     try {
         for (const storage::Model& model : storage::ModelStore(db_).list())
             for (const storage::Variant& variant : storage::VariantStore(db_).forModel(model.id)) {
-                if (variant.sha256 == file.sha256) return true;
+                if (!file.sha256.isEmpty() && variant.sha256 == file.sha256) return true;
                 // Bundled and imported files carry no checksum: the same
-                // name and exact size is the same file.
-                if (variant.sizeBytes == file.sizeBytes && QFileInfo(variant.filePath).fileName() == file.fileName)
+                // name (and exact size, where known) is the same file.
+                if ((file.sizeBytes == 0 || variant.sizeBytes == file.sizeBytes) &&
+                    QFileInfo(variant.filePath).fileName() == file.fileName)
                     return true;
             }
     } catch (const storage::StorageError&) {
@@ -122,6 +156,12 @@ bool DownloadManager::isInLibrary(const QString& id) const {
 }
 
 void DownloadManager::start(const QString& id) {
+    if (id.startsWith(QLatin1String("hf:"))) {
+        // "hf:<owner>/<name>/<file>": the Hub may publish a newer file since the last look.
+        const QString path = id.mid(3);
+        downloadFromHub(path.section('/', 0, 1), path.section('/', 2));
+        return;
+    }
     if (DownloadTask* task = find(id)) task->start();
 }
 

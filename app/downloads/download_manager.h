@@ -1,15 +1,18 @@
 #pragma once
-// Downloads of catalog models: one DownloadTask per catalog file (a part file
-// left by an earlier run shows as paused, ready to resume), and each verified
-// file added to the library as a 'downloaded' variant with its size and
-// sha256. Files from the Hugging Face Hub are downloaded the same way, checked
-// against the size and sha256 the Hub publishes, fetched when the download
-// starts. All network work is asynchronous on the owning thread's event loop.
+// Downloads of model files, and each verified file added to the library as a
+// 'downloaded' variant with its size and sha256. Files of the built-in catalog
+// and any other file on the Hugging Face Hub are downloaded the same way:
+// checked against the size and sha256 the Hub publishes, fetched when the
+// download starts. A file whose size and sha256 are known in advance can be
+// added with addFile(). All network work is asynchronous on the owning
+// thread's event loop.
 #include "downloads/download_task.h"
 #include "downloads/hub_client.h"
 #include "downloads/model_catalog.h"
 
+#include <QHash>
 #include <QNetworkAccessManager>
+#include <QSet>
 #include <QObject>
 
 #include <map>
@@ -30,11 +33,24 @@ public:
 
     const ModelCatalog& catalog() const { return catalog_; }
     const QString& modelsDir() const { return modelsDir_; }
-    // nullptr for an id the catalog does not have.
+    // A file whose size and sha256 are known in advance; its id is file.id.
+    void addFile(const CatalogFile& file);
+    // nullptr while no transfer of that id was started (or added).
     const DownloadTask* task(const QString& id) const;
-    // Whether the catalog file is in the library (downloaded now or earlier).
+    // Whether the file is in the library (downloaded now or earlier, or
+    // imported under its name).
     bool isInLibrary(const QString& id) const;
+    // The download id of a catalog model's file.
+    static QString catalogDownloadId(const CatalogModel& model, const CatalogModelFile& file);
+    // Whether the Hub is being asked for the file's size and checksum.
+    bool isLookingUp(const QString& id) const { return lookingUp_.contains(id); }
+    // Why the last try to start a Hub download failed; empty when it did not.
+    QString hubFailure(const QString& id) const { return hubFailures_.value(id); }
+    // Bytes of a part file an earlier run left for a Hub or catalog file.
+    qint64 leftoverBytes(const QString& fileName) const;
 
+    // A catalog or Hub download starts with a fresh look at the Hub; an
+    // added file starts (or resumes) at once.
     void start(const QString& id);
     void pause(const QString& id);
     void cancel(const QString& id);
@@ -49,13 +65,15 @@ public:
     // Returns hubDownloadId(); a failure before the transfer starts is
     // reported by hubDownloadFailed.
     QString downloadFromHub(const QString& repo, const QString& fileName);
+    // Where the Hub is; only tests point it elsewhere (plain http then only to loopback).
+    void setHubBaseUrl(const QUrl& url) { hub_.setBaseUrl(url); }
 
 signals:
     void stateChanged(const QString& id);
     void progressChanged(const QString& id);
     // The Hub download could not start: message says why, in words.
     void hubDownloadFailed(const QString& id, const QString& message);
-    // The file of catalog entry id is verified and in the library.
+    // The file of download id is verified and in the library.
     void modelAdded(const QString& id, qint64 variantId);
 
 private:
@@ -72,6 +90,8 @@ private:
     HubClient hub_{network_};
     // After network_: tasks abort their replies before it goes.
     std::map<QString, std::unique_ptr<DownloadTask>> tasks_;
+    QSet<QString> lookingUp_;
+    QHash<QString, QString> hubFailures_;
 };
 
 }  // namespace nibble::app

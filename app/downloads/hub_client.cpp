@@ -1,5 +1,7 @@
 #include "downloads/hub_client.h"
 
+#include "library/model_kind.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -54,9 +56,7 @@ QString licenseOf(const QJsonObject& model) {
 bool isInstruct(const QJsonObject& model, const QString& repo) {
     for (const QJsonValue& tag : model.value("tags").toArray())
         if (tag.toString() == QLatin1String("conversational")) return true;
-    static const QRegularExpression name(QStringLiteral("(^|[-_./])(instruct|it|chat)($|[-_./])"),
-                                         QRegularExpression::CaseInsensitiveOption);
-    return name.match(repo).hasMatch();
+    return nameSaysInstruct(repo);
 }
 
 HubModel parseModel(const QJsonObject& object) {

@@ -1,5 +1,7 @@
 #include "downloads/hub_search_model.h"
 
+#include <nibble/architectures.h>
+
 #include <QLocale>
 #include <QPointer>
 
@@ -35,6 +37,8 @@ QVariant HubSearchModel::data(const QModelIndex& index, int role) const {
         case GatedRole: return model.gated;
         case ArchitectureRole: return model.architecture;
         case UpdatedRole: return model.lastModified;
+        case SupportedRole:
+            return model.architecture.isEmpty() || isSupportedArchitecture(model.architecture.toStdString());
         default: return {};
     }
 }
@@ -49,7 +53,8 @@ QHash<int, QByteArray> HubSearchModel::roleNames() const {
             {ParametersTextRole, "parametersText"},
             {GatedRole, "gated"},
             {ArchitectureRole, "architecture"},
-            {UpdatedRole, "updated"}};
+            {UpdatedRole, "updated"},
+            {SupportedRole, "supported"}};
 }
 
 QString HubSearchModel::sort() const {

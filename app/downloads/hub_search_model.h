@@ -32,7 +32,8 @@ public:
         ParametersTextRole,  // "135M", "1.7B"; empty when not published
         GatedRole,
         ArchitectureRole,
-        UpdatedRole,  // QDateTime
+        UpdatedRole,    // QDateTime
+        SupportedRole,  // false only when the Hub names an architecture Nibble cannot run
     };
 
     static constexpr int kLimit = 50;

@@ -51,6 +51,9 @@ void AppSettings::setSeed(int seed) { store("sampling/seed", qMax(0, seed)); }
 QString AppSettings::systemPrompt() const { return settings_.value("chat/systemPrompt").toString(); }
 void AppSettings::setSystemPrompt(const QString& prompt) { store("chat/systemPrompt", prompt); }
 
+QString AppSettings::hubToken() const { return settings_.value("hub/token").toString(); }
+void AppSettings::setHubToken(const QString& token) { store("hub/token", token.trimmed()); }
+
 qint64 AppSettings::lastVariantId() const { return settings_.value("chat/lastVariantId", 0).toLongLong(); }
 void AppSettings::setLastVariantId(qint64 id) { store("chat/lastVariantId", id); }
 

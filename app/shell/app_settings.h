@@ -30,6 +30,7 @@ class AppSettings : public QObject {
     Q_PROPERTY(QString apiKey READ apiKey NOTIFY changed)
     Q_PROPERTY(bool apiStoresConversations READ apiStoresConversations WRITE setApiStoresConversations NOTIFY changed)
     Q_PROPERTY(QStringList apiAllowedOrigins READ apiAllowedOrigins WRITE setApiAllowedOrigins NOTIFY changed)
+    Q_PROPERTY(QString hubToken READ hubToken WRITE setHubToken NOTIFY changed)
 
 public:
     AppSettings(const QString& file, QString dataFolder, QObject* parent = nullptr);
@@ -77,6 +78,12 @@ public:
     // stored in the form browsers send them, anything else dropped.
     QStringList apiAllowedOrigins() const;
     void setApiAllowedOrigins(const QStringList& origins);
+
+    // A Hugging Face access token, for gated models; sent to the Hub's own
+    // host only. Kept in settings.ini, which only the user can read (Qt 6.4
+    // on Debian offers no keychain).
+    QString hubToken() const;
+    void setHubToken(const QString& token);
 
     qint64 lastVariantId() const;
     void setLastVariantId(qint64 id);

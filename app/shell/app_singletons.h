@@ -11,6 +11,8 @@
 #include "chat/conversations_controller.h"
 #include "chat/message_list_model.h"
 #include "downloads/download_list_model.h"
+#include "downloads/hub_file_list_model.h"
+#include "downloads/hub_search_model.h"
 #include "engine_bridge/engine_host.h"
 #include "library/model_library.h"
 #include "library/variant_builder.h"
@@ -188,6 +190,28 @@ struct DownloadsSingleton {
 public:
     static DownloadListModel* create(QQmlEngine* engine, QJSEngine*) {
         return keptByApp(NibbleApp::owning(*engine).downloadList());
+    }
+};
+
+struct HubSearchSingleton {
+    Q_GADGET
+    QML_FOREIGN(nibble::app::HubSearchModel)
+    QML_NAMED_ELEMENT(HubSearch)
+    QML_SINGLETON
+public:
+    static HubSearchModel* create(QQmlEngine* engine, QJSEngine*) {
+        return keptByApp(NibbleApp::owning(*engine).hubSearch());
+    }
+};
+
+struct HubFilesSingleton {
+    Q_GADGET
+    QML_FOREIGN(nibble::app::HubFileListModel)
+    QML_NAMED_ELEMENT(HubFiles)
+    QML_SINGLETON
+public:
+    static HubFileListModel* create(QQmlEngine* engine, QJSEngine*) {
+        return keptByApp(NibbleApp::owning(*engine).hubFiles());
     }
 };
 

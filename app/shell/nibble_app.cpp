@@ -10,6 +10,8 @@
 #include "shell/device_list.h"
 #include "downloads/download_list_model.h"
 #include "downloads/download_manager.h"
+#include "downloads/hub_file_list_model.h"
+#include "downloads/hub_search_model.h"
 #include "engine_bridge/engine_arbiter.h"
 #include "engine_bridge/engine_host.h"
 #include "shell/gpu_notice.h"
@@ -86,14 +88,28 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     gpuNotice_ = std::make_unique<GpuNotice>(*settings_);
     connect(devices_.get(), &DeviceList::devicesChanged, gpuNotice_.get(),
             [this] { gpuNotice_->update(devices_->found(), devices_->note()); });
-    ModelCatalog catalog = ModelCatalog::fromFiles({});
+    ModelCatalog catalog;
     try {
         catalog = ModelCatalog::builtIn();
     } catch (const Error& e) {
         spdlog::error("no models to download: {}", e.what());
     }
-    downloads_ = std::make_unique<DownloadManager>(db_, std::move(catalog), QDir(folder_.root()).filePath("models"));
-    downloadList_ = std::make_unique<DownloadListModel>(*downloads_);
+    // A stand-in for the Hugging Face Hub, for tests only: plain http is then
+    // allowed, to loopback addresses alone (DownloadTask checks every URL).
+    const QUrl hubUrl(qEnvironmentVariable("NIBBLE_HUB_URL"));
+    DownloadOptions downloadOptions;
+    downloadOptions.allowLoopbackHttp = hubUrl.isValid() && !hubUrl.isEmpty();
+    downloads_ = std::make_unique<DownloadManager>(db_, std::move(catalog), QDir(folder_.root()).filePath("models"),
+                                                   downloadOptions);
+    if (downloadOptions.allowLoopbackHttp) downloads_->setHubBaseUrl(hubUrl);
+    const auto applyHubToken = [this] { downloads_->hub().setAccessToken(settings_->hubToken()); };
+    applyHubToken();
+    connect(settings_.get(), &AppSettings::changed, this, applyHubToken);
+    const std::optional<uint64_t> freeMemory = nibble::availableMemoryBytes();
+    downloadList_ = std::make_unique<DownloadListModel>(
+        *downloads_, freeMemory ? std::optional<qint64>(qint64(*freeMemory)) : std::nullopt);
+    hubSearch_ = std::make_unique<HubSearchModel>(downloads_->hub());
+    hubFiles_ = std::make_unique<HubFileListModel>(*downloads_);
     connect(downloads_.get(), &DownloadManager::modelAdded, variants_.get(), &VariantListModel::reload);
     connect(variants_.get(), &QAbstractItemModel::modelReset, downloadList_.get(), &DownloadListModel::refresh);
     api_ = std::make_unique<ApiServer>(db_, *engine_, *settings_, *variants_);

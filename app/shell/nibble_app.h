@@ -28,6 +28,8 @@ class DownloadManager;
 class EngineArbiter;
 class EngineHost;
 class GpuNotice;
+class HubFileListModel;
+class HubSearchModel;
 class LoadMarker;
 class ModelLibrary;
 class QualityEvaluator;
@@ -60,6 +62,8 @@ public:
     ModelLibrary& library() { return *library_; }
     DownloadManager& downloads() { return *downloads_; }
     DownloadListModel& downloadList() { return *downloadList_; }
+    HubSearchModel& hubSearch() { return *hubSearch_; }
+    HubFileListModel& hubFiles() { return *hubFiles_; }
     DeviceList& devices() { return *devices_; }
     VariantBuilder& builder() { return *builder_; }
     QualityEvaluator& evaluator() { return *evaluator_; }
@@ -99,6 +103,8 @@ private:
     std::unique_ptr<GpuNotice> gpuNotice_;
     std::unique_ptr<DownloadManager> downloads_;
     std::unique_ptr<DownloadListModel> downloadList_;
+    std::unique_ptr<HubSearchModel> hubSearch_;
+    std::unique_ptr<HubFileListModel> hubFiles_;
     std::unique_ptr<ApiServer> api_;
     std::unique_ptr<QQmlApplicationEngine> qml_;
 };

@@ -4,7 +4,7 @@
 // failures read as sentences. A misbehaving server (a web page for the file,
 // 206 without Content-Range, the wrong range, a stall, a trickle, a body cut
 // short again and again) ends in a clear error after a bounded number of
-// requests, leaving no empty part file. Also checks the built-in catalog.
+// requests, leaving no empty part file.
 #include "downloads/download_list_model.h"
 #include "downloads/download_manager.h"
 #include "downloads/model_catalog.h"
@@ -43,25 +43,18 @@ QByteArray readAll(const QString& path) {
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
-// The catalog entry for content served at url. parse() insists on https, as
-// the app does, so the entry is parsed with an https URL and then pointed at
-// the plain-http test server, which only allowLoopbackHttp accepts.
+// The file served at url, with its size and sha256 known in advance.
 CatalogFile catalogFileFor(const QUrl& url, const QByteArray& content, qint64 sizeBytes = -1) {
-    QString httpsUrl = url.toString();
-    httpsUrl.replace(QRegularExpression("^http:"), "https:");
-    const QJsonObject file{
-        {"precision", "F32"},
-        {"bits", 32},
-        {"fileName", "stories260K.gguf"},
-        {"url", httpsUrl},
-        {"sizeBytes", sizeBytes >= 0 ? sizeBytes : content.size()},
-        {"sha256", QString::fromLatin1(QCryptographicHash::hash(content, QCryptographicHash::Sha256).toHex())},
-    };
-    const QJsonObject model{
-        {"id", "stories"}, {"name", "Stories 260K"}, {"license", "MIT"}, {"files", QJsonArray{file}}};
-    const QJsonObject root{{"schema", 1}, {"models", QJsonArray{model}}};
-    CatalogFile entry = ModelCatalog::parse(QJsonDocument(root).toJson()).files().first();
+    CatalogFile entry;
+    entry.id = QStringLiteral("stories/F32");
+    entry.modelName = QStringLiteral("Stories 260K");
+    entry.license = QStringLiteral("MIT");
+    entry.precision = QStringLiteral("F32");
+    entry.bits = 32;
+    entry.fileName = QStringLiteral("stories260K.gguf");
     entry.url = url;
+    entry.sizeBytes = sizeBytes >= 0 ? sizeBytes : content.size();
+    entry.sha256 = QString::fromLatin1(QCryptographicHash::hash(content, QCryptographicHash::Sha256).toHex());
     return entry;
 }
 
@@ -112,8 +105,9 @@ class TestDownloadManager : public QObject {
 
     std::unique_ptr<DownloadManager> managerFor(const nibble::test::RangeHttpServer& server,
                                                 const DownloadOptions& options, qint64 sizeBytes = -1) {
-        const CatalogFile file = catalogFileFor(server.url("stories260K.gguf"), content_, sizeBytes);
-        return std::make_unique<DownloadManager>(*db_, ModelCatalog::fromFiles({file}), modelsDir_, options);
+        auto manager = std::make_unique<DownloadManager>(*db_, ModelCatalog(), modelsDir_, options);
+        manager->addFile(catalogFileFor(server.url("stories260K.gguf"), content_, sizeBytes));
+        return manager;
     }
 
     // The first request asks for the whole file, the second resumes at
@@ -156,49 +150,6 @@ private slots:
 
     void cleanup() { db_.reset(); }
 
-    void builtInCatalogIsValid() {
-        const ModelCatalog catalog = ModelCatalog::builtIn();
-        QVERIFY(!catalog.files().isEmpty());
-        static const QRegularExpression sha256(QStringLiteral("^[0-9a-f]{64}$"));
-        for (const CatalogFile& file : catalog.files()) {
-            QCOMPARE(file.url.scheme(), QStringLiteral("https"));
-            QVERIFY2(!file.url.host().isEmpty(), qPrintable(file.id));
-            QVERIFY2(file.sizeBytes > 0, qPrintable(file.id));
-            QVERIFY2(sha256.match(file.sha256).hasMatch(), qPrintable(file.id));
-            QVERIFY2(!file.license.isEmpty(), qPrintable(file.id));
-            QVERIFY2(file.bits > 0, qPrintable(file.id));
-        }
-        // The packaged SmolLM2 file is the one the catalog lists.
-        const CatalogFile* smol = catalog.find("smollm2-135m-instruct/Q4_1");
-        QVERIFY(smol);
-        QCOMPARE(smol->sizeBytes, qint64(98'362'432));
-        QCOMPARE(smol->sha256, QStringLiteral("b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"));
-    }
-
-    void catalogRejectsIncompleteEntries_data() {
-        QTest::addColumn<QString>("key");
-        QTest::addColumn<QJsonValue>("value");
-        QTest::newRow("plain http") << "url" << QJsonValue("http://example.org/m.gguf");
-        QTest::newRow("zero size") << "sizeBytes" << QJsonValue(0);
-        QTest::newRow("short sha256") << "sha256" << QJsonValue("abc123");
-        QTest::newRow("path as file name") << "fileName" << QJsonValue("../m.gguf");
-    }
-
-    void catalogRejectsIncompleteEntries() {
-        QFETCH(QString, key);
-        QFETCH(QJsonValue, value);
-        QJsonObject file{{"precision", "Q4_0"},  {"bits", 4},
-                         {"fileName", "m.gguf"}, {"url", "https://example.org/m.gguf"},
-                         {"sizeBytes", 10},      {"sha256", QString(64, 'a')}};
-        const auto document = [&](const QJsonObject& f) {
-            QJsonObject model{{"id", "m"}, {"name", "M"}, {"license", "MIT"}, {"files", QJsonArray{f}}};
-            return QJsonDocument(QJsonObject{{"schema", 1}, {"models", QJsonArray{model}}}).toJson();
-        };
-        QCOMPARE(ModelCatalog::parse(document(file)).files().size(), qsizetype(1));
-        file[key] = value;
-        QVERIFY_THROWS_EXCEPTION(nibble::Error, ModelCatalog::parse(document(file)));
-    }
-
     void fullDownloadLandsInModelsAndLibrary() {
         nibble::test::RangeHttpServer server(content_);
         QVERIFY(server.listen());
@@ -211,34 +162,6 @@ private slots:
         QCOMPARE(manager->task(kId)->state(), DownloadState::Finished);
         QCOMPARE(server.rangeHeaders(), QList<QByteArray>{QByteArray()});
         verifyLanded(*manager);
-
-        DownloadListModel list(*manager);
-        QCOMPARE(list.rowCount(), 1);
-        QCOMPARE(list.data(list.index(0), DownloadListModel::StateRole).toString(), QStringLiteral("finished"));
-        QCOMPARE(list.data(list.index(0), DownloadListModel::InLibraryRole).toBool(), true);
-    }
-
-    // The card of a file whose download failed, then imported by hand, says
-    // it is in the library and nothing of the old failure.
-    void failureGoesOnceTheFileIsInTheLibrary() {
-        nibble::test::RangeHttpServer server(content_);
-        QVERIFY(server.listen());
-        server.serveDamagedContent(true);
-        auto manager = managerFor(server, testOptions());
-        DownloadListModel list(*manager);
-        manager->start(kId);
-        QTRY_COMPARE_WITH_TIMEOUT(manager->task(kId)->state(), DownloadState::Failed, kTimeoutMs);
-        QCOMPARE(list.data(list.index(0), DownloadListModel::StateRole).toString(), QStringLiteral("failed"));
-        QVERIFY(!list.data(list.index(0), DownloadListModel::MessageRole).toString().isEmpty());
-
-        NIBBLE_REQUIRE_MODEL(stories, nibble::test::kStories);
-        QDir().mkpath(modelsDir_);
-        QVERIFY(QFile::copy(QString::fromStdString(stories.string()), finalPath()));
-        registerModelFile(*db_, finalPath(), storage::VariantOrigin::Imported);
-        list.refresh();
-        QCOMPARE(list.data(list.index(0), DownloadListModel::InLibraryRole).toBool(), true);
-        QCOMPARE(list.data(list.index(0), DownloadListModel::StateRole).toString(), QStringLiteral("idle"));
-        QCOMPARE(list.data(list.index(0), DownloadListModel::MessageRole).toString(), QString());
     }
 
     void droppedConnectionResumesWithRange() {
@@ -327,8 +250,8 @@ private slots:
             QVERIFY(probe.listen(QHostAddress::LocalHost));
             url = QUrl(QStringLiteral("http://127.0.0.1:%1/files/stories260K.gguf").arg(probe.serverPort()));
         }
-        DownloadManager manager(*db_, ModelCatalog::fromFiles({catalogFileFor(url, content_)}), modelsDir_,
-                                testOptions());
+        DownloadManager manager(*db_, ModelCatalog(), modelsDir_, testOptions());
+        manager.addFile(catalogFileFor(url, content_));
         manager.start(kId);
         QTRY_COMPARE_WITH_TIMEOUT(manager.task(kId)->state(), DownloadState::Failed, kTimeoutMs);
         QCOMPARE(manager.task(kId)->message(),

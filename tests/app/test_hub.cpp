@@ -8,8 +8,10 @@
 // the right token, which never reaches the CDN host; a 429 is retried once
 // after its Retry-After; redirects are bounded; the other failures read as
 // sentences.
+#include "downloads/download_list_model.h"
 #include "downloads/download_manager.h"
 #include "downloads/hub_client.h"
+#include "downloads/hub_file_list_model.h"
 #include "downloads/hub_search_model.h"
 #include "hub_stand_in.h"
 #include "storage/database.h"
@@ -20,6 +22,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QLocale>
 #include <QNetworkAccessManager>
 #include <QRandomGenerator>
 #include <QSignalSpy>
@@ -45,6 +48,7 @@ const QString kSplitRepo = QStringLiteral("nibble-test/Split-Model-GGUF");
 const QString kDamagedRepo = QStringLiteral("nibble-test/Damaged-GGUF");
 const QString kBrokenRepo = QStringLiteral("nibble-test/Broken-JSON-GGUF");
 const QString kLoopRepo = QStringLiteral("nibble-test/Loop-GGUF");
+const QString kMambaRepo = QStringLiteral("nibble-test/Mamba-GGUF");
 
 QByteArray readAll(const QString& path) {
     QFile file(path);
@@ -84,7 +88,7 @@ class TestHub : public QObject {
     }
 
     std::unique_ptr<DownloadManager> manager(const QString& token = {}) {
-        auto result = std::make_unique<DownloadManager>(*db_, ModelCatalog::fromFiles({}), modelsDir_, testOptions());
+        auto result = std::make_unique<DownloadManager>(*db_, ModelCatalog(), modelsDir_, testOptions());
         result->hub().setBaseUrl(hub_->baseUrl());
         result->hub().setAccessToken(token);
         return result;
@@ -191,6 +195,17 @@ private slots:
                        {{smolFile_.path, smolFile_.size, smolFile_.sha256, smolFile_.cdn}},
                        {},
                        true});
+        hub_->addRepo({kMambaRepo,
+                       3,
+                       0,
+                       "2019-01-01T00:00:00.000Z",
+                       "apache-2.0",
+                       {},
+                       false,
+                       130000000,
+                       "mamba",
+                       {{smolFile_.path, smolFile_.size, smolFile_.sha256, smolFile_.cdn}},
+                       {}});
         hub_->addRepo({kBrokenRepo, 1, 0, "2021-01-01T00:00:00.000Z", {}, {}, false, 0, {}, {}, "{\"id\": [broken"});
     }
 
@@ -264,7 +279,7 @@ private slots:
         const auto byLikes = wait<QList<HubModel>>(
             [&](auto done) { client.searchModels(QStringLiteral("GGUF"), HubSort::Likes, 10, std::move(done)); });
         QVERIFY2(byLikes.value, qPrintable(byLikes.error));
-        QCOMPARE(byLikes.value->size(), 6);
+        QCOMPARE(byLikes.value->size(), 7);
         QCOMPARE(byLikes.value->at(0).repo, kGemmaRepo);
         QVERIFY(hub_->requests().last().path.contains("sort=likes"));
 
@@ -272,7 +287,7 @@ private slots:
             client.searchModels(QStringLiteral("nibble-test"), HubSort::LastModified, 10, std::move(done));
         });
         QVERIFY2(recent.value, qPrintable(recent.error));
-        QCOMPARE(recent.value->size(), 4);
+        QCOMPARE(recent.value->size(), 5);
         QCOMPARE(recent.value->at(0).repo, kSplitRepo);
 
         const auto none = wait<QList<HubModel>>([&](auto done) {
@@ -390,7 +405,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!model.busy(), kTimeoutMs);
         QVERIFY2(model.error().isEmpty(), qPrintable(model.error()));
         QCOMPARE(model.query(), QStringLiteral("GGUF"));
-        QCOMPARE(model.rowCount(), 6);
+        QCOMPARE(model.rowCount(), 7);
         const QModelIndex first = model.index(0);
         QCOMPARE(first.data(HubSearchModel::RepoRole).toString(), kSmolRepo);
         QCOMPARE(first.data(HubSearchModel::ParametersTextRole).toString(), QStringLiteral("135M"));
@@ -524,6 +539,100 @@ private slots:
         const QString message = download(*downloads, kSplitRepo, QStringLiteral("Q8_0/Split-Q8_0-00001-of-00002.gguf"),
                                          DownloadState::Failed);
         QVERIFY2(message.contains("2 parts"), qPrintable(message));
+    }
+
+    void unsupportedArchitectureIsRefusedBeforeDownloading() {
+        auto downloads = manager();
+        const qsizetype before = smolFile_.cdn->rangeHeaders().size();
+        const QString message = download(*downloads, kMambaRepo, smolFile_.path, DownloadState::Failed);
+        QVERIFY2(message.contains("\"mamba\"") && message.contains("cannot run"), qPrintable(message));
+        QCOMPARE(smolFile_.cdn->rangeHeaders().size(), before);
+        HubSearchModel search(downloads->hub());
+        search.search(QStringLiteral("mamba"));
+        QTRY_VERIFY_WITH_TIMEOUT(!search.busy(), kTimeoutMs);
+        QCOMPARE(search.rowCount(), 1);
+        QCOMPARE(search.data(search.index(0), HubSearchModel::SupportedRole).toBool(), false);
+    }
+
+    // A catalog model names repo and file only: its size and checksum come
+    // from the Hub, and its card says what the model needs.
+    void catalogDownloadTakesSizeAndChecksumFromTheHub() {
+        const QByteArray json = QStringLiteral(R"({"schema": 2, "models": [{
+            "id": "smol", "name": "SmolLM2 135M Instruct", "repo": "%1", "architecture": "llama",
+            "purpose": "Tests.", "license": "Apache-2.0", "parameters": 134515008, "instruct": true,
+            "layers": 30, "kvHeads": 3, "headDim": 64, "contextLength": 8192,
+            "files": [{"fileName": "%2", "precision": "Q4_1", "bits": 4},
+                      {"fileName": "SmolLM2-135M-Instruct.Q8_0.gguf", "precision": "Q8_0", "bits": 8}]}]})")
+                                   .arg(kSmolRepo, smolFile_.path)
+                                   .toUtf8();
+        DownloadManager downloads(*db_, ModelCatalog::parse(json), modelsDir_, testOptions());
+        downloads.setHubBaseUrl(hub_->baseUrl());
+        // 30 layers x 3 heads x 128 values x 4 bytes x 4096 tokens = 180 MiB of cache.
+        DownloadListModel list(downloads, qint64(150) * 1000 * 1000);
+        QAbstractItemModelTester tester(&list);
+        QCOMPARE(list.rowCount(), 2);
+        const QModelIndex row = list.index(0);
+        const QString id = list.data(row, DownloadListModel::EntryIdRole).toString();
+        QCOMPARE(id, DownloadManager::hubDownloadId(kSmolRepo, smolFile_.path));
+        QVERIFY2(list.data(row, DownloadListModel::SizeTextRole).toString().startsWith("about"),
+                 qPrintable(list.data(row, DownloadListModel::SizeTextRole).toString()));
+        QCOMPARE(list.data(row, DownloadListModel::StateRole).toString(), QStringLiteral("idle"));
+        QCOMPARE(list.data(row, DownloadListModel::FitsRole).toBool(), false);
+        QVERIFY2(list.data(row, DownloadListModel::FitTextRole).toString().contains("150.0 MB free"),
+                 qPrintable(list.data(row, DownloadListModel::FitTextRole).toString()));
+
+        QSignalSpy added(&downloads, &DownloadManager::modelAdded);
+        list.download(id);
+        QCOMPARE(list.data(row, DownloadListModel::StateRole).toString(), QStringLiteral("preparing"));
+        QTRY_COMPARE_WITH_TIMEOUT(added.size(), 1, kTimeoutMs);
+        QCOMPARE(downloads.task(id)->file().sha256, smolFile_.sha256);
+        QCOMPARE(readAll(modelPath(smolFile_.path)), smol_);
+        QTRY_COMPARE_WITH_TIMEOUT(list.data(row, DownloadListModel::InLibraryRole).toBool(), true, kTimeoutMs);
+        QCOMPARE(list.data(row, DownloadListModel::StateRole).toString(), QStringLiteral("finished"));
+        // The Hub's exact size now, and the memory with it.
+        QCOMPARE(list.data(row, DownloadListModel::SizeTextRole).toString(),
+                 QLocale().formattedDataSize(smol_.size(), 1, QLocale::DataSizeSIFormat));
+        const QString memory = list.data(row, DownloadListModel::MemoryTextRole).toString();
+        QVERIFY2(memory.contains(QLocale().formattedDataSize(smol_.size() + 30LL * 3 * 128 * 4 * 4096, 1,
+                                                             QLocale::DataSizeSIFormat)),
+                 qPrintable(memory));
+
+        // The 8-bit file is not on the stand-in: the card says so in words.
+        const QString missing = list.data(list.index(1), DownloadListModel::EntryIdRole).toString();
+        list.download(missing);
+        QTRY_COMPARE_WITH_TIMEOUT(list.data(list.index(1), DownloadListModel::StateRole).toString(),
+                                  QStringLiteral("failed"), kTimeoutMs);
+        QVERIFY2(list.data(list.index(1), DownloadListModel::MessageRole).toString().contains("no longer lists"),
+                 qPrintable(list.data(list.index(1), DownloadListModel::MessageRole).toString()));
+    }
+
+    void fileListModelDownloadsFromTheOpenRepository() {
+        auto downloads = manager();
+        HubFileListModel files(*downloads);
+        QAbstractItemModelTester tester(&files);
+        files.open(kSplitRepo);
+        QTRY_VERIFY_WITH_TIMEOUT(!files.busy(), kTimeoutMs);
+        QCOMPARE(files.rowCount(), 2);
+        QCOMPARE(files.data(files.index(0), HubFileListModel::PartsRole).toInt(), 2);
+        QCOMPARE(files.data(files.index(0), HubFileListModel::BitsRole).toString(), QStringLiteral("8-bit"));
+
+        files.open(kSmolRepo);
+        QVERIFY(files.busy());
+        QTRY_VERIFY_WITH_TIMEOUT(!files.busy(), kTimeoutMs);
+        QVERIFY2(files.error().isEmpty(), qPrintable(files.error()));
+        QCOMPARE(files.rowCount(), 1);
+        QCOMPARE(files.data(files.index(0), HubFileListModel::QuantizationRole).toString(), QStringLiteral("Q4_1"));
+        QCOMPARE(files.data(files.index(0), HubFileListModel::SizeTextRole).toString(),
+                 QLocale().formattedDataSize(smol_.size(), 1, QLocale::DataSizeSIFormat));
+        files.download(smolFile_.path);
+        QTRY_COMPARE_WITH_TIMEOUT(files.data(files.index(0), HubFileListModel::StateRole).toString(),
+                                  QStringLiteral("finished"), kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(files.data(files.index(0), HubFileListModel::InLibraryRole).toBool(), kTimeoutMs);
+
+        files.open(QStringLiteral("nibble-test/Nowhere-GGUF"));
+        QTRY_VERIFY_WITH_TIMEOUT(!files.busy(), kTimeoutMs);
+        QCOMPARE(files.rowCount(), 0);
+        QVERIFY2(files.error().contains("nothing at"), qPrintable(files.error()));
     }
 };
 

@@ -60,6 +60,15 @@ private slots:
         QVERIFY(readAll(folder.settingsFile()).contains(key.toUtf8()));
         QCOMPARE(modeOf(folder.settingsFile()), 0600);
 
+        // The Hugging Face token lives in the same user-only file.
+        {
+            app::AppSettings settings(folder.settingsFile(), folder.root());
+            settings.setHubToken(QStringLiteral("  hf_secret_token  "));
+            QCOMPARE(settings.hubToken(), QStringLiteral("hf_secret_token"));
+        }
+        QVERIFY(readAll(folder.settingsFile()).contains("hf_secret_token"));
+        QCOMPARE(modeOf(folder.settingsFile()), 0600);
+
         {
             const storage::Database db = storage::Database::open(folder.databasePath());
             db.exec("CREATE TABLE scratch(x); INSERT INTO scratch VALUES (1)");
