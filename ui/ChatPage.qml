@@ -79,7 +79,7 @@ Item {
             Rectangle {
                 id: noticeBar
                 objectName: "notice"
-                anchors.bottom: composer.top
+                anchors.bottom: baseModelHint.top
                 anchors.bottomMargin: visible ? 8 : 0
                 anchors.horizontalCenter: parent.horizontalCenter
                 width: Math.min(parent.width - 48, 820)
@@ -105,6 +105,24 @@ Item {
                         onClicked: Chat.dismissNotice()
                     }
                 }
+            }
+
+            // A base model continues text; asked a question it rambles on, which looks like a fault.
+            Label {
+                id: baseModelHint
+                objectName: "baseModelHint"
+                anchors.bottom: composer.top
+                anchors.bottomMargin: visible ? 6 : 0
+                anchors.horizontalCenter: parent.horizontalCenter
+                width: Math.min(parent.width - 48, 820)
+                height: visible ? implicitHeight : 0
+                // Variants.count: read again when the library changes.
+                visible: Variants.count > 0 && Variants.kindOf(Chat.variantId) === "base"
+                text: qsTr("This is a base model: it continues text rather than answering. Pick an instruct (chat) model to chat.")
+                color: Theme.mutedText
+                font.pixelSize: 12
+                elide: Text.ElideRight
+                horizontalAlignment: Text.AlignHCenter
             }
 
             Composer {

@@ -161,6 +161,8 @@ Item {
                 required property var measuredTokensPerSecond
                 required property string derivedFromLabel
                 required property string qualityNote
+                required property string kind
+                required property bool madeFromFewerBits
                 readonly property bool inUse: variantId === Chat.variantId
                 readonly property bool building: Builder.running && Builder.sourceVariantId === variantId
                 readonly property bool measured: kldMean !== undefined && kldMean !== null
@@ -212,9 +214,22 @@ Item {
                             elide: Text.ElideMiddle
                         }
                         Label {
+                            objectName: "baseModelNote"
                             Layout.fillWidth: true
-                            text: card.derivedFromLabel.length > 0 ? qsTr("Made by Nibble from %1").arg(card.derivedFromLabel)
-                                                                   : qsTr("Origin: %1").arg(card.origin)
+                            visible: card.kind === "base"
+                            text: qsTr("Base model: it continues text and does not follow instructions or chat.")
+                            color: Theme.danger
+                            font.pixelSize: 12
+                            wrapMode: Text.Wrap
+                        }
+                        Label {
+                            objectName: "originNote"
+                            Layout.fillWidth: true
+                            text: card.derivedFromLabel.length > 0
+                                  ? (card.madeFromFewerBits
+                                     ? qsTr("Made by Nibble from %1: it holds no more than that file, so it cannot answer better.").arg(card.derivedFromLabel)
+                                     : qsTr("Made by Nibble from %1").arg(card.derivedFromLabel))
+                                  : qsTr("Origin: %1").arg(card.origin)
                             color: Theme.mutedText
                             font.pixelSize: 12
                             elide: Text.ElideRight

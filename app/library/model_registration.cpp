@@ -99,8 +99,19 @@ QString parameterCountLabel(qint64 parameters) {
     return QString::number(parameters);
 }
 
-QString variantLabel(const storage::Model& model, const storage::Variant& variant) {
+bool madeFromFewerBits(const storage::Variant& variant, const storage::Variant* source) {
+    if (!source) return false;
     const QString bits = precisionBits(variant.precision);
+    const QString sourceBits = precisionBits(source->precision);
+    // "8-bit" -> 8
+    return !bits.isEmpty() && !sourceBits.isEmpty() && sourceBits.chopped(4).toInt() < bits.chopped(4).toInt();
+}
+
+QString variantLabel(const storage::Model& model, const storage::Variant& variant, const storage::Variant* source) {
+    const QString bits = precisionBits(variant.precision);
+    if (madeFromFewerBits(variant, source))
+        return QStringLiteral("%1 - %2 made from the %3 file (%4, cannot be better)")
+            .arg(model.name, bits, precisionBits(source->precision), variant.precision);
     return bits.isEmpty() ? QStringLiteral("%1 - %2").arg(model.name, variant.precision)
                           : QStringLiteral("%1 - %2 (%3)").arg(model.name, bits, variant.precision);
 }

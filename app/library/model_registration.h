@@ -24,6 +24,12 @@ QString precisionBits(const QString& precision);
 // "135M", "1.7B"
 QString parameterCountLabel(qint64 parameters);
 // "SmolLM2 135M Instruct - 4-bit (Q4_1)", as the precision dropdown shows it.
-QString variantLabel(const storage::Model& model, const storage::Variant& variant);
+// Whether variant was made from source and has more bits than it: more bits
+// that hold no more than the source did.
+bool madeFromFewerBits(const storage::Variant& variant, const storage::Variant* source);
+// A variant made from a file of fewer bits says so ("8-bit made from the
+// 4-bit file"): it holds no more than that file did, so it cannot be better.
+QString variantLabel(const storage::Model& model, const storage::Variant& variant,
+                     const storage::Variant* source = nullptr);
 
 }  // namespace nibble::app

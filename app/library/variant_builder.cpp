@@ -231,7 +231,7 @@ bool VariantBuilder::create(qint64 sourceVariantId, const QString& recipeKey) {
     storage::Variant made = *source;
     made.precision = recipe->precision;
     try {
-        job->label = variantLabel(storage::ModelStore(db_).get(source->modelId), made);
+        job->label = variantLabel(storage::ModelStore(db_).get(source->modelId), made, &*source);
     } catch (const storage::StorageError& e) {
         setMessage(e.message());
         return false;

@@ -21,9 +21,24 @@ VariantListModel::VariantListModel(const storage::Database& db, QObject* parent)
 void VariantListModel::reload() {
     QList<Row> rows;
     const storage::VariantStore variants(db_);
-    for (const storage::Model& model : storage::ModelStore(db_).list())
-        for (const storage::Variant& variant : variants.forModel(model.id))
-            rows.append({model, variant, variantLabel(model, variant), {}});
+    for (const storage::Model& model : storage::ModelStore(db_).list()) {
+        const QList<storage::Variant> ofModel = variants.forModel(model.id);
+        ModelKind kind = ModelKind::Unknown;
+        if (const auto known = kinds_.constFind(model.id); known != kinds_.cend()) {
+            kind = *known;
+        } else if (!ofModel.isEmpty()) {
+            kind = modelKindOf(model.name, ofModel.first().filePath);
+            kinds_.insert(model.id, kind);
+        }
+        for (const storage::Variant& variant : ofModel) {
+            const storage::Variant* source = nullptr;
+            for (const storage::Variant& other : ofModel)
+                if (variant.derivedFromVariantId && other.id == *variant.derivedFromVariantId) source = &other;
+            QString label = variantLabel(model, variant, source);
+            if (kind == ModelKind::Base) label += tr(" · base model");
+            rows.append({model, variant, label, {}, kind, madeFromFewerBits(variant, source)});
+        }
+    }
     // Labels first: a note names the reference, which may be any row.
     const storage::EvaluationStore evaluations(db_);
     for (Row& row : rows) {
@@ -74,6 +89,8 @@ QVariant VariantListModel::data(const QModelIndex& index, int role) const {
     case MeasuredTokensPerSecondRole: return optional(row.variant.quality.tokensPerSecond);
     case DerivedFromLabelRole: return row.variant.derivedFromVariantId ? labelOf(*row.variant.derivedFromVariantId) : QString();
     case QualityNoteRole: return row.qualityNote;
+    case KindRole: return modelKindName(row.kind);
+    case MadeFromFewerBitsRole: return row.madeFromFewerBits;
     default: return {};
     }
 }
@@ -100,6 +117,8 @@ QHash<int, QByteArray> VariantListModel::roleNames() const {
         {MeasuredTokensPerSecondRole, "measuredTokensPerSecond"},
         {DerivedFromLabelRole, "derivedFromLabel"},
         {QualityNoteRole, "qualityNote"},
+        {KindRole, "kind"},
+        {MadeFromFewerBitsRole, "madeFromFewerBits"},
     };
 }
 
@@ -116,6 +135,11 @@ qint64 VariantListModel::variantIdAt(int row) const {
 QString VariantListModel::labelOf(qint64 variantId) const {
     const int row = indexOf(variantId);
     return row < 0 ? QString() : rows_[row].label;
+}
+
+QString VariantListModel::kindOf(qint64 variantId) const {
+    const int row = indexOf(variantId);
+    return row < 0 ? QString() : modelKindName(rows_[row].kind);
 }
 
 QVariantMap VariantListModel::qualityOf(qint64 variantId) const {

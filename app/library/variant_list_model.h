@@ -1,10 +1,12 @@
 #pragma once
 // Every model variant in the catalogue, grouped by model: the rows of the
 // precision dropdown ("SmolLM2 135M - 4-bit (Q4_1)") and of the model library.
+#include "library/model_kind.h"
 #include "storage/model_store.h"
 #include "storage/variant_store.h"
 
 #include <QAbstractListModel>
+#include <QHash>
 
 #include <utility>
 
@@ -40,6 +42,8 @@ public:
         MeasuredTokensPerSecondRole,
         DerivedFromLabelRole,
         QualityNoteRole,
+        KindRole,  // "instruct", "base" (only continues text) or "" when it cannot be told
+        MadeFromFewerBitsRole,  // derived from a file of fewer bits: it cannot be better than that file
     };
 
     explicit VariantListModel(const storage::Database& db, QObject* parent = nullptr);
@@ -52,6 +56,8 @@ public:
     Q_INVOKABLE int indexOf(qint64 variantId) const;
     Q_INVOKABLE qint64 variantIdAt(int row) const;
     Q_INVOKABLE QString labelOf(qint64 variantId) const;
+    // As KindRole.
+    Q_INVOKABLE QString kindOf(qint64 variantId) const;
     // {perplexity, kldMean, sameTopPercent, tokensPerSecond}: only the figures measured so far.
     Q_INVOKABLE QVariantMap qualityOf(qint64 variantId) const;
     std::optional<storage::Variant> variant(qint64 variantId) const;
@@ -69,10 +75,14 @@ private:
         storage::Variant variant;
         QString label;
         QString qualityNote;  // what the quality figures were measured against, and on what
+        ModelKind kind = ModelKind::Unknown;
+        bool madeFromFewerBits = false;
     };
 
     const storage::Database& db_;
     QList<Row> rows_;
+    // By model id: telling needs the file's header, read once.
+    QHash<qint64, ModelKind> kinds_;
 };
 
 // "91.7 MB"

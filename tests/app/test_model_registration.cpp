@@ -2,6 +2,7 @@
 // file name, which groups its precisions), architecture, size and license,
 // and the variant's precision as the established tools name it, else as its
 // most common quantized tensor type.
+#include "library/model_kind.h"
 #include "library/model_registration.h"
 #include "storage/database.h"
 #include "storage/model_store.h"
@@ -21,6 +22,7 @@ struct FileContents {
     std::string name = "Tiny 1k Mix Ep2";  // a training-run label, as real files carry
     std::string license = "apache-2.0";
     std::optional<uint32_t> fileType;
+    bool chatTemplate = false;
 };
 
 // A header-only model file: 2 * 32 F32 norm values and a 32 x 4 Q8_0 matrix.
@@ -31,6 +33,7 @@ QString writeModelFile(const QTemporaryDir& dir, const QString& fileName, const 
     writer.setString("general.license", contents.license);
     writer.setUInt32("llama.context_length", 2048);
     if (contents.fileType) writer.setUInt32("general.file_type", *contents.fileType);
+    if (contents.chatTemplate) writer.setString("tokenizer.chat_template", "{{ messages }}");
     writer.addTensor("a_norm", {32}, GgmlType::F32, [] { return std::vector<uint8_t>(128); });
     writer.addTensor("b_norm", {32}, GgmlType::F32, [] { return std::vector<uint8_t>(128); });
     writer.addTensor("weight", {32, 4}, GgmlType::Q8_0, [] { return std::vector<uint8_t>(4 * 34); });
@@ -95,6 +98,37 @@ private slots:
         QCOMPARE(f16.precision, QStringLiteral("F16"));
         QCOMPARE(f16.modelId, q8.modelId);
         QCOMPARE(modelOf(q8).name, QStringLiteral("Tiny"));
+    }
+
+    // An 8-bit file made from a 4-bit one holds no more than the 4-bit did:
+    // its label says so; made from a larger file, it is a plain 8-bit.
+    void variantMadeFromFewerBitsSaysSo() {
+        const storage::Variant q4 = registerFile(QStringLiteral("Small.Q4_0.gguf"), {.fileType = 2});
+        storage::Variant q8 = q4;
+        q8.precision = QStringLiteral("Q8_0");
+        q8.origin = storage::VariantOrigin::Derived;
+        q8.derivedFromVariantId = q4.id;
+        const storage::Model model = modelOf(q4);
+        QVERIFY(app::madeFromFewerBits(q8, &q4));
+        QCOMPARE(app::variantLabel(model, q8, &q4),
+                 QStringLiteral("Small - 8-bit made from the 4-bit file (Q8_0, cannot be better)"));
+        QVERIFY(!app::madeFromFewerBits(q4, &q8));
+        QCOMPARE(app::variantLabel(model, q4, &q8), QStringLiteral("Small - 4-bit (Q4_0)"));
+        QCOMPARE(app::variantLabel(model, q8), QStringLiteral("Small - 8-bit (Q8_0)"));
+    }
+
+    void instructOrBaseFromNameAndChatTemplate() {
+        const QString base = writeModelFile(dir_, QStringLiteral("gemma-3-270m-q4_k_m.gguf"), {});
+        const QString templated = writeModelFile(dir_, QStringLiteral("Qwen3-4B-Q4_K_M.gguf"), {.chatTemplate = true});
+        const QString instruct = writeModelFile(dir_, QStringLiteral("SmolLM2-135M-Instruct.Q4_1.gguf"), {});
+        QCOMPARE(app::modelKindOf(QStringLiteral("gemma 3 270m"), base), app::ModelKind::Base);
+        // A chat template alone does not make it a chat model, nor its lack in the name a base one.
+        QCOMPARE(app::modelKindOf(QStringLiteral("Qwen3 4B"), templated), app::ModelKind::Unknown);
+        QCOMPARE(app::modelKindOf(QStringLiteral("SmolLM2 135M Instruct"), instruct), app::ModelKind::Instruct);
+        QCOMPARE(app::modelKindOf(QStringLiteral("gemma 3 1b it"), base), app::ModelKind::Instruct);
+        QVERIFY(app::nameSaysInstruct(QStringLiteral("bartowski/google_gemma-3-1b-it-GGUF")));
+        QVERIFY(!app::nameSaysInstruct(QStringLiteral("unsloth/gemma-3-270m-GGUF")));
+        QVERIFY(!app::nameSaysInstruct(QStringLiteral("Qwen/Qwen2.5-3B-GGUF")));
     }
 };
 
