@@ -45,6 +45,7 @@ ColumnLayout {
         ComboBox {
             id: sortBox
             objectName: "hubSortBox"
+            Layout.preferredWidth: 200
             textRole: "text"
             valueRole: "value"
             model: [

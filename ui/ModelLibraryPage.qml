@@ -124,8 +124,9 @@ Item {
             footer: ColumnLayout {
                 width: list.width
                 spacing: 0
+                // The search first: the catalog below it is long.
+                HubSearchSection { Layout.fillWidth: true }
                 DownloadSection { Layout.fillWidth: true }
-                HubSearchSection { Layout.fillWidth: true; Layout.bottomMargin: 16 }
             }
             section.property: "modelName"
             section.delegate: ColumnLayout {
@@ -199,6 +200,8 @@ Item {
                     }
                     ColumnLayout {
                         Layout.fillWidth: true
+                        // Fills what the buttons leave; a long note must not narrow them.
+                        Layout.preferredWidth: 200
                         spacing: 4
                         Label {
                             text: (card.bits.length > 0 ? card.bits + " · " : "") + card.sizeText + " · "
@@ -232,7 +235,7 @@ Item {
                                   : qsTr("Origin: %1").arg(card.origin)
                             color: Theme.mutedText
                             font.pixelSize: 12
-                            elide: Text.ElideRight
+                            wrapMode: Text.Wrap
                         }
                         Label {
                             objectName: "measuredQuality"
@@ -281,6 +284,8 @@ Item {
                     }
                     ColumnLayout {
                         Layout.alignment: Qt.AlignTop
+                        // Its buttons fill the column, not the column the card.
+                        Layout.fillWidth: false
                         spacing: 4
                         Button {
                             Layout.fillWidth: true

@@ -16,6 +16,10 @@ VariantComboBox {
         color: picker.hovered ? Theme.raised : Theme.surface
         border.color: picker.visualFocus ? Theme.accent : Theme.border
     }
+    // Wide enough for the longest labels ("8-bit made from the 4-bit file …"),
+    // opening leftwards: the picker sits at the window's right edge.
+    popup.width: Math.max(width, 620)
+    popup.x: width - popup.width
     // Not while the list is open: it would cover the first item.
     ToolTip.visible: hovered && currentIndex >= 0 && !popup.visible
     ToolTip.text: currentIndex >= 0 ? currentText : ""

@@ -1,0 +1,175 @@
+// Finding and downloading a model from Hugging Face in the real app window,
+// against a local stand-in for the Hub (tests/app/hub_stand_in.h): search,
+// the repository's files, Download, the check against the Hub's sha256, the
+// files in the library, and the precision dropdown with a real 4-bit/8-bit
+// pair beside an 8-bit variant Nibble made from the 4-bit file, which says
+// so. Screenshots land in <build>/screenshots.
+#include "../app/hub_stand_in.h"
+#include "library/variant_builder.h"
+#include "library/variant_list_model.h"
+#include "offscreen_app.h"
+#include "storage/variant_store.h"
+#include "test_models.h"
+
+#include <nibble/quantize.h>
+
+#include <QFile>
+#include <QFileInfo>
+#include <algorithm>
+#include <QTemporaryDir>
+
+using namespace nibble;
+using test::HubStandIn;
+
+namespace {
+
+constexpr int kTimeoutMs = 120'000;
+const QString kRepo = QStringLiteral("HuggingFaceTB/SmolLM2-135M-Instruct-GGUF");
+const QString kFourBit = QStringLiteral("SmolLM2-135M-Instruct.Q4_1.gguf");
+// Named as bartowski names files, so Nibble's own 8-bit variant
+// ("SmolLM2-135M-Instruct.Q8_0.gguf") does not take its place.
+const QString kEightBit = QStringLiteral("SmolLM2-135M-Instruct-Q8_0.gguf");
+
+QByteArray readAll(const QString& path) {
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+}  // namespace
+
+class TestHubLibrary : public QObject {
+    Q_OBJECT
+
+    test::OffscreenApp gui_;
+    std::unique_ptr<HubStandIn> hub_;
+    HubStandIn::File fourBit_;
+    HubStandIn::File eightBit_;
+    QTemporaryDir work_;
+
+    QQuickItem* find(const QString& name) const { return gui_.find(name); }
+    // Scrolls the library so that item shows, then clicks it.
+    void click(const QString& name) {
+        QQuickItem* target = nullptr;
+        QTRY_VERIFY2_WITH_TIMEOUT((target = find(name)), qPrintable(name), kTimeoutMs);
+        reveal(target);
+        gui_.clickItem(target);
+    }
+    void reveal(QQuickItem* target) {
+        QQuickItem* list = gui_.item("variantList");
+        QVERIFY(list);
+        const QPointF inList = target->mapToItem(list, QPointF(0, 0));
+        if (inList.y() < 0 || inList.y() + target->height() > list->height()) {
+            const qreal y = list->property("contentY").toReal() + inList.y() - 120;
+            list->setProperty("contentY", std::max<qreal>(0, y));
+            QTest::qWait(100);
+        }
+    }
+    qint64 variantNamed(const QString& fileName) const {
+        auto& variants = gui_.app().variants();
+        for (int row = 0; row < variants.rowCount(); ++row) {
+            const auto variant = variants.variant(variants.variantIdAt(row));
+            if (variant && QFileInfo(variant->filePath).fileName() == fileName) return variant->id;
+        }
+        return 0;
+    }
+
+private slots:
+    void initTestCase() {
+        NIBBLE_REQUIRE_MODEL(smol, test::kSmolLM2);
+        NIBBLE_REQUIRE_MODEL(stories, test::kStories);
+        QVERIFY(work_.isValid());
+        const QString smolPath = QString::fromStdString(smol.string());
+        // The 8-bit file is made outside the app, as a Hub repository's
+        // publisher makes theirs: by the engine's quantizer, from the same
+        // weights. The only copy of SmolLM2 here is the 4-bit file, so this
+        // 8-bit file holds what the 4-bit one does: it stands in for a real
+        // 8-bit original, which cannot be downloaded on this machine.
+        const QString eightBitPath = work_.filePath(kEightBit);
+        QuantizeOptions options;
+        options.recipe = "Q8_0";
+        quantizeModel(smol, eightBitPath.toStdString(), options);
+
+        hub_ = std::make_unique<HubStandIn>();
+        QVERIFY(hub_->listen());
+        fourBit_ = HubStandIn::servedFile(kFourBit, readAll(smolPath));
+        eightBit_ = HubStandIn::servedFile(kEightBit, readAll(eightBitPath));
+        QVERIFY(fourBit_.cdn && eightBit_.cdn);
+        hub_->addRepo({kRepo, 90000, 150, "2024-11-01T10:00:00.000Z", "apache-2.0", {"conversational"}, false,
+                       134515008, "llama", {fourBit_, eightBit_}, {}});
+
+        qputenv("NIBBLE_HUB_URL", hub_->baseUrl().toString().toUtf8());
+        gui_.start(stories, test::OffscreenApp::FirstRun::SkipEightBitVariant);
+        QVERIFY(gui_.window());
+    }
+
+    void init() { test::failOnQmlWarnings(); }
+
+    void cleanupTestCase() {
+        gui_.stop();
+        qunsetenv("NIBBLE_HUB_URL");
+    }
+
+    void searchListDownloadAndChoosePrecision() {
+        gui_.clickItem(gui_.item("navModels"));
+        QQuickItem* field = nullptr;
+        QTRY_VERIFY((field = find("hubSearchField")));
+        reveal(field);
+        gui_.clickItem(field);
+        gui_.typeKeys(QStringLiteral("SmolLM2"));
+        click("hubSearchButton");
+        const QString result = "hubResult_" + kRepo;
+        QTRY_VERIFY_WITH_TIMEOUT(find(result), kTimeoutMs);
+        QVERIFY(hub_->requests().last().path.contains("search=SmolLM2"));
+        reveal(find(result));
+        gui_.screenshot("hub-search");
+
+        click("hubFilesButton");
+        QTRY_VERIFY_WITH_TIMEOUT(find("hubFile_" + kEightBit), kTimeoutMs);
+        reveal(find("hubFile_" + kEightBit));
+        gui_.screenshot("hub-files");
+
+        // Both files, one after the other, through the app's own Download buttons.
+        for (const QString& fileName : {kFourBit, kEightBit}) {
+            QQuickItem* row = find("hubFile_" + fileName);
+            QVERIFY(row);
+            QQuickItem* button = gui_.find(QStringLiteral("hubDownloadButton"), row);
+            QVERIFY(button);
+            reveal(button);
+            gui_.clickItem(button);
+            QTRY_VERIFY_WITH_TIMEOUT(variantNamed(fileName) != 0, kTimeoutMs);
+        }
+        // Checked against what the Hub publishes, and recorded with it.
+        const storage::VariantStore store(gui_.app().database());
+        QCOMPARE(store.get(variantNamed(kFourBit)).sha256, fourBit_.sha256);
+        QCOMPARE(store.get(variantNamed(kEightBit)).sha256, eightBit_.sha256);
+        QCOMPARE(store.get(variantNamed(kFourBit)).modelId, store.get(variantNamed(kEightBit)).modelId);
+        QTRY_VERIFY(find("hubFile_" + kEightBit));
+        reveal(find("hubFile_" + kEightBit));
+        gui_.screenshot("hub-downloaded");
+
+        // Nibble's own 8-bit variant, made from the 4-bit file.
+        app::VariantBuilder& builder = gui_.app().builder();
+        QVERIFY(builder.create(variantNamed(kFourBit), QStringLiteral("Q8_0")));
+        QTRY_VERIFY_WITH_TIMEOUT(variantNamed(QStringLiteral("SmolLM2-135M-Instruct.Q8_0.gguf")) != 0, kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(!builder.running(), kTimeoutMs);
+
+        app::VariantListModel& variants = gui_.app().variants();
+        const QString real8 = variants.labelOf(variantNamed(kEightBit));
+        const QString made8 = variants.labelOf(variantNamed(QStringLiteral("SmolLM2-135M-Instruct.Q8_0.gguf")));
+        QCOMPARE(variants.labelOf(variantNamed(kFourBit)), QStringLiteral("SmolLM2 135M Instruct - 4-bit (Q4_1)"));
+        QCOMPARE(real8, QStringLiteral("SmolLM2 135M Instruct - 8-bit (Q8_0)"));
+        QCOMPARE(made8, QStringLiteral("SmolLM2 135M Instruct - 8-bit made from the 4-bit file (Q8_0, cannot be better)"));
+
+        QQuickItem* picker = gui_.item("variantPicker");
+        QVERIFY(picker);
+        QCOMPARE(picker->property("count").toInt(), 4);
+        gui_.clickItem(picker);
+        QTRY_VERIFY(picker->property("popup").value<QObject*>()->property("opened").toBool());
+        QTest::qWait(300);
+        gui_.screenshot("hub-precision-dropdown");
+        QTest::keyClick(gui_.window(), Qt::Key_Escape);
+    }
+};
+
+NIBBLE_GUI_TEST_MAIN(TestHubLibrary)
+#include "test_hub_library.moc"
