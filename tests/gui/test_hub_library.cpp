@@ -5,9 +5,12 @@
 // pair beside an 8-bit variant Nibble made from the 4-bit file, which says
 // so. Screenshots land in <build>/screenshots.
 #include "../app/hub_stand_in.h"
+#include "downloads/download_manager.h"
+#include "downloads/hub_client.h"
 #include "library/variant_builder.h"
 #include "library/variant_list_model.h"
 #include "offscreen_app.h"
+#include "shell/app_settings.h"
 #include "storage/variant_store.h"
 #include "test_models.h"
 
@@ -25,6 +28,7 @@ namespace {
 
 constexpr int kTimeoutMs = 120'000;
 const QString kRepo = QStringLiteral("HuggingFaceTB/SmolLM2-135M-Instruct-GGUF");
+const QString kGatedRepo = QStringLiteral("google/gemma-3-270m-GGUF");
 const QString kFourBit = QStringLiteral("SmolLM2-135M-Instruct.Q4_1.gguf");
 // Named as bartowski names files, so Nibble's own 8-bit variant
 // ("SmolLM2-135M-Instruct.Q8_0.gguf") does not take its place.
@@ -44,6 +48,7 @@ class TestHubLibrary : public QObject {
     std::unique_ptr<HubStandIn> hub_;
     HubStandIn::File fourBit_;
     HubStandIn::File eightBit_;
+    HubStandIn::File gated_;
     QTemporaryDir work_;
 
     QQuickItem* find(const QString& name) const { return gui_.find(name); }
@@ -54,13 +59,15 @@ class TestHubLibrary : public QObject {
         reveal(target);
         gui_.clickItem(target);
     }
+    // Scrolls the nearest list or page that holds target until it shows.
     void reveal(QQuickItem* target) {
-        QQuickItem* list = gui_.item("variantList");
-        QVERIFY(list);
-        const QPointF inList = target->mapToItem(list, QPointF(0, 0));
-        if (inList.y() < 0 || inList.y() + target->height() > list->height()) {
-            const qreal y = list->property("contentY").toReal() + inList.y() - 120;
-            list->setProperty("contentY", std::max<qreal>(0, y));
+        QQuickItem* view = target->parentItem();
+        while (view && !view->inherits("QQuickFlickable")) view = view->parentItem();
+        QVERIFY(view);
+        const QPointF inView = target->mapToItem(view, QPointF(0, 0));
+        if (inView.y() < 0 || inView.y() + target->height() > view->height()) {
+            const qreal y = view->property("contentY").toReal() + inView.y() - 120;
+            view->setProperty("contentY", std::max<qreal>(0, y));
             QTest::qWait(100);
         }
     }
@@ -96,6 +103,14 @@ private slots:
         QVERIFY(fourBit_.cdn && eightBit_.cdn);
         hub_->addRepo({kRepo, 90000, 150, "2024-11-01T10:00:00.000Z", "apache-2.0", {"conversational"}, false,
                        134515008, "llama", {fourBit_, eightBit_}, {}});
+
+        // A gated repository, for the access token; without Gemma here it is left out.
+        if (const auto gemma = test::findModel(QString::fromLatin1(test::kGemma3))) {
+            gated_ = HubStandIn::servedFile(QString::fromLatin1(test::kGemma3),
+                                            readAll(QString::fromStdString(gemma->string())));
+            hub_->addRepo({kGatedRepo, 50000, 400, "2025-08-14T10:00:00.000Z", "gemma", {}, true, 268098176,
+                           "gemma3", {gated_}, {}});
+        }
 
         qputenv("NIBBLE_HUB_URL", hub_->baseUrl().toString().toUtf8());
         gui_.start(stories, test::OffscreenApp::FirstRun::SkipEightBitVariant);
@@ -168,6 +183,52 @@ private slots:
         QTest::qWait(300);
         gui_.screenshot("hub-precision-dropdown");
         QTest::keyClick(gui_.window(), Qt::Key_Escape);
+    }
+
+    // A gated model: refused in words without a token; with the token typed
+    // into Settings, downloaded.
+    void gatedModelWithTheTokenFromSettings() {
+        if (!gated_.cdn) QSKIP("gemma-3-270m-q4_k_m.gguf is not here");
+        gui_.clickItem(gui_.item("navModels"));
+        QQuickItem* field = nullptr;
+        QTRY_VERIFY((field = find("hubSearchField")));
+        reveal(field);
+        field->setProperty("text", QStringLiteral("gemma"));
+        click("hubSearchButton");
+        const QString result = "hubResult_" + kGatedRepo;
+        QTRY_VERIFY_WITH_TIMEOUT(find(result), kTimeoutMs);
+        QQuickItem* show = gui_.find(QStringLiteral("hubFilesButton"), find(result));
+        QVERIFY(show);
+        reveal(show);
+        gui_.clickItem(show);
+        QTRY_VERIFY_WITH_TIMEOUT(find("hubFile_" + gated_.path), kTimeoutMs);
+        click("hubDownloadButton");
+        QQuickItem* message = nullptr;
+        QTRY_VERIFY_WITH_TIMEOUT((message = find("hubFileMessage")) &&
+                                     message->property("text").toString() == app::HubClient::gatedMessage(),
+                                 kTimeoutMs);
+        reveal(message);
+        gui_.screenshot("hub-gated-without-token");
+
+        gui_.clickItem(gui_.item("navSettings"));
+        QQuickItem* token = nullptr;
+        QTRY_VERIFY((token = find("hubToken")));
+        reveal(token);
+        gui_.clickItem(token);
+        gui_.typeKeys(QString::fromLatin1(HubStandIn::kGoodToken));
+        QTest::keyClick(gui_.window(), Qt::Key_Return);
+        QCOMPARE(gui_.app().settings().hubToken(), QString::fromLatin1(HubStandIn::kGoodToken));
+        QCOMPARE(gui_.app().downloads().hub().accessToken(), QString::fromLatin1(HubStandIn::kGoodToken));
+        gui_.screenshot("settings-hub-token");
+
+        gui_.clickItem(gui_.item("navModels"));
+        QTRY_VERIFY(find("hubFile_" + gated_.path));
+        click("hubDownloadButton");
+        QTRY_VERIFY_WITH_TIMEOUT(variantNamed(gated_.path) != 0, kTimeoutMs);
+        QCOMPARE(storage::VariantStore(gui_.app().database()).get(variantNamed(gated_.path)).sha256, gated_.sha256);
+        QCOMPARE(hub_->requests().last().authorization, QByteArray("Bearer ") + HubStandIn::kGoodToken);
+        // The CDN host the Hub sends the download to never sees the token.
+        for (const QByteArray& sent : gated_.cdn->authorizationHeaders()) QVERIFY(sent.isEmpty());
     }
 };
 
