@@ -28,13 +28,34 @@ QString stateName(DownloadState state) {
 
 HubFileListModel::HubFileListModel(DownloadManager& manager, QObject* parent)
     : QAbstractListModel(parent), manager_(manager) {
-    const auto refresh = [this](const QString& id) {
+    connect(&manager_, &DownloadManager::stateChanged, this, [this](const QString& id) {
         const int row = rowOf(id);
         if (row >= 0) emit dataChanged(index(row), index(row));
-    };
-    connect(&manager_, &DownloadManager::stateChanged, this, refresh);
-    connect(&manager_, &DownloadManager::progressChanged, this, refresh);
-    connect(&manager_, &DownloadManager::modelAdded, this, refresh);
+    });
+    // Progress repaints only what moves: no library lookups at the transfer's pace.
+    connect(&manager_, &DownloadManager::progressChanged, this, [this](const QString& id) {
+        const int row = rowOf(id);
+        if (row >= 0) emit dataChanged(index(row), index(row), {ProgressRole, ProgressTextRole});
+    });
+    connect(&manager_, &DownloadManager::modelAdded, this, [this](const QString& id) {
+        const int row = rowOf(id);
+        if (row < 0) return;
+        inLibrary_.insert(id, manager_.isInLibrary(id));
+        emit dataChanged(index(row), index(row));
+    });
+}
+
+void HubFileListModel::refresh() {
+    refreshInLibrary();
+    if (rowCount() > 0) emit dataChanged(index(0), index(rowCount() - 1));
+}
+
+void HubFileListModel::refreshInLibrary() {
+    inLibrary_.clear();
+    for (const HubFile& file : files_.files) {
+        const QString id = DownloadManager::hubDownloadId(repo_, file.fileName);
+        inLibrary_.insert(id, manager_.isInLibrary(id));
+    }
 }
 
 int HubFileListModel::rowCount(const QModelIndex& parent) const {
@@ -68,7 +89,7 @@ QVariant HubFileListModel::data(const QModelIndex& index, int role) const {
     case SizeTextRole: return bytes(file.sizeBytes);
     case PartsRole: return int(file.parts.size());
     case StateRole: return stateName(state);
-    case InLibraryRole: return state != DownloadState::Failed && manager_.isInLibrary(id);
+    case InLibraryRole: return state != DownloadState::Failed && inLibrary_.value(id);
     case ProgressRole: return task && file.sizeBytes > 0 ? double(task->receivedBytes()) / double(file.sizeBytes) : 0.0;
     case ProgressTextRole:
         return task ? tr("%1 of %2").arg(bytes(task->receivedBytes()), bytes(file.sizeBytes)) : QString();
@@ -103,6 +124,7 @@ void HubFileListModel::open(const QString& repo) {
         if (!alive || generation != generation_) return;
         beginResetModel();
         if (answer.value) files_ = *answer.value;
+        refreshInLibrary();
         endResetModel();
         busy_ = false;
         error_ = answer.error;

@@ -7,6 +7,7 @@
 #include "downloads/hub_client.h"
 
 #include <QAbstractListModel>
+#include <QHash>
 #include <QList>
 
 namespace nibble::app {
@@ -58,12 +59,15 @@ public:
     Q_INVOKABLE void download(const QString& fileName);
     Q_INVOKABLE void pause(const QString& fileName);
     Q_INVOKABLE void cancel(const QString& fileName);
+    // Asks the library again which files it holds (after one was removed or imported).
+    void refresh();
 
 signals:
     void changed();
 
 private:
     int rowOf(const QString& entryId) const;
+    void refreshInLibrary();
 
     DownloadManager& manager_;
     QString repo_;
@@ -71,6 +75,7 @@ private:
     bool busy_ = false;
     QString error_;
     int generation_ = 0;
+    QHash<QString, bool> inLibrary_;  // by download id; asked of the library when the list comes
 };
 
 }  // namespace nibble::app

@@ -112,6 +112,7 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     hubFiles_ = std::make_unique<HubFileListModel>(*downloads_);
     connect(downloads_.get(), &DownloadManager::modelAdded, variants_.get(), &VariantListModel::reload);
     connect(variants_.get(), &QAbstractItemModel::modelReset, downloadList_.get(), &DownloadListModel::refresh);
+    connect(variants_.get(), &QAbstractItemModel::modelReset, hubFiles_.get(), &HubFileListModel::refresh);
     api_ = std::make_unique<ApiServer>(db_, *engine_, *settings_, *variants_);
     connect(settings_.get(), &AppSettings::changed, api_.get(), &ApiServer::applySettings);
     api_->applySettings();
