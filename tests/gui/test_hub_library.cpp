@@ -5,6 +5,7 @@
 // pair beside an 8-bit variant Nibble made from the 4-bit file, which says
 // so. Screenshots land in <build>/screenshots.
 #include "../app/hub_stand_in.h"
+#include "chat/chat_controller.h"
 #include "downloads/download_manager.h"
 #include "downloads/hub_client.h"
 #include "library/variant_builder.h"
@@ -122,6 +123,16 @@ private slots:
     void cleanupTestCase() {
         gui_.stop();
         qunsetenv("NIBBLE_HUB_URL");
+    }
+
+    // stories260K, the bundled model here, is a base model: the chat says so in one line.
+    void baseModelHintOnChatPage() {
+        gui_.clickItem(gui_.item("navChat"));
+        QCOMPARE(gui_.app().variants().kindOf(gui_.app().chat().variantId()), QStringLiteral("base"));
+        QQuickItem* hint = nullptr;
+        QTRY_VERIFY((hint = find("baseModelHint")));
+        QVERIFY(hint->property("text").toString().startsWith("This is a base model"));
+        gui_.screenshot("chat-base-model-hint");
     }
 
     void searchListDownloadAndChoosePrecision() {
