@@ -556,16 +556,19 @@ private slots:
 
     // A catalog model names repo and file only: its size and checksum come
     // from the Hub, and its card says what the model needs.
-    void catalogDownloadTakesSizeAndChecksumFromTheHub() {
-        const QByteArray json = QStringLiteral(R"({"schema": 2, "models": [{
+    QByteArray smolCatalog() const {
+        return QStringLiteral(R"({"schema": 2, "models": [{
             "id": "smol", "name": "SmolLM2 135M Instruct", "repo": "%1", "architecture": "llama",
             "purpose": "Tests.", "license": "Apache-2.0", "parameters": 134515008, "instruct": true,
             "layers": 30, "kvHeads": 3, "headDim": 64, "contextLength": 8192,
             "files": [{"fileName": "%2", "precision": "Q4_1", "bits": 4},
                       {"fileName": "SmolLM2-135M-Instruct.Q8_0.gguf", "precision": "Q8_0", "bits": 8}]}]})")
-                                   .arg(kSmolRepo, smolFile_.path)
-                                   .toUtf8();
-        DownloadManager downloads(*db_, ModelCatalog::parse(json), modelsDir_, testOptions());
+            .arg(kSmolRepo, smolFile_.path)
+            .toUtf8();
+    }
+
+    void catalogDownloadTakesSizeAndChecksumFromTheHub() {
+        DownloadManager downloads(*db_, ModelCatalog::parse(smolCatalog()), modelsDir_, testOptions());
         downloads.setHubBaseUrl(hub_->baseUrl());
         // 30 layers x 3 heads x 128 values x 4 bytes x 4096 tokens = 180 MiB of cache.
         DownloadListModel list(downloads, qint64(150) * 1000 * 1000);
@@ -604,6 +607,32 @@ private slots:
                                   QStringLiteral("failed"), kTimeoutMs);
         QVERIFY2(list.data(list.index(1), DownloadListModel::MessageRole).toString().contains("no longer lists"),
                  qPrintable(list.data(list.index(1), DownloadListModel::MessageRole).toString()));
+    }
+
+    // A part file an earlier run left shows as paused, and Resume asks the
+    // Hub again and continues it from where it stopped.
+    void catalogPartFileFromAnEarlierRunResumes() {
+        QVERIFY(QDir().mkpath(modelsDir_));
+        const qsizetype kept = smol_.size() / 3;
+        {
+            QFile part(modelPath(smolFile_.path) + ".part");
+            QVERIFY(part.open(QIODevice::WriteOnly));
+            part.write(smol_.left(kept));
+        }
+        DownloadManager downloads(*db_, ModelCatalog::parse(smolCatalog()), modelsDir_, testOptions());
+        downloads.setHubBaseUrl(hub_->baseUrl());
+        DownloadListModel list(downloads, std::nullopt);
+        const QModelIndex row = list.index(0);
+        QCOMPARE(list.data(row, DownloadListModel::StateRole).toString(), QStringLiteral("paused"));
+        QVERIFY(list.data(row, DownloadListModel::ProgressRole).toDouble() > 0.2);
+        QCOMPARE(list.data(row, DownloadListModel::FitsRole).toBool(), true);  // nothing known: not held back
+
+        const qsizetype before = smolFile_.cdn->rangeHeaders().size();
+        list.resume(list.data(row, DownloadListModel::EntryIdRole).toString());
+        QTRY_COMPARE_WITH_TIMEOUT(list.data(row, DownloadListModel::StateRole).toString(), QStringLiteral("finished"),
+                                  kTimeoutMs);
+        QCOMPARE(readAll(modelPath(smolFile_.path)), smol_);
+        QCOMPARE(smolFile_.cdn->rangeHeaders().mid(before).first(), "bytes=" + QByteArray::number(kept) + '-');
     }
 
     void fileListModelDownloadsFromTheOpenRepository() {
