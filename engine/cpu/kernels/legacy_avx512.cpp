@@ -1,12 +1,17 @@
 // Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 against Q8_0 activations, with AVX-512 VNNI.
 //
-// As the AVX2 kernels, with vpdpbusd doing the unsigned-by-signed byte
-// products and their sums in one instruction, without the int16 step. Every
-// type decodes to unsigned bytes: Q8_0 flips its sign bits (w + 128) and,
-// like the 4- and 5-bit types' -8 / -16 and minimums, corrects that through
-// the input block sums. Activations come from the AVX2 quantizer. A refined
-// input's remainder row goes into the same int32 lanes, after the 8-bit
-// row's sums are shifted up by 8 bits (kernel_table.h).
+// Two blocks at a time in one 512-bit register, so every instruction after
+// the byte products (int32 to float, the scale, the accumulation) also
+// serves 64 weights. vpdpbusd multiplies unsigned by signed bytes and sums
+// in one instruction, so every type decodes to unsigned bytes: Q8_0 flips
+// its sign bits (w + 128). A fixed offset (Q4_0's -8, Q5_0's -16, Q8_0's
+// -128) is taken out in the int32 lanes, through the inputs' byte sums
+// formed once per input row and pair of blocks; a minimum (Q4_1, Q5_1) meets
+// the inputs' float block sums. A refined input's remainder row goes into
+// the same int32 lanes after the 8-bit row's sums are shifted up by 8 bits
+// (kernel_table.h). Each lane's scale is formed from the weight row's and
+// the input row's once per pair of blocks and tile cell. Activations come
+// from the AVX2 quantizer.
 #include "cpu/kernel_table.h"
 #include "tensor/ggml_type.h"
 
@@ -22,135 +27,188 @@ namespace {
 
 constexpr int kBlock = 32;
 
-float loadHalf(const uint8_t* p) {
+uint16_t loadU16(const uint8_t* p) {
     uint16_t h;
     std::memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
+    return h;
 }
 
-float loadFloat(const uint8_t* p) {
-    float v;
-    std::memcpy(&v, p, 4);
-    return v;
-}
-
-__m256i loadBytes(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
-
-// qs[j] low nibble -> byte j, high nibble -> byte j + 16.
-__m256i unpackNibbles(const uint8_t* qs) {
-    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
-    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(15));
-}
-
-// 16 in byte j where bit j of the little-endian u32 at qh is set.
-__m256i fifthBits(const uint8_t* qh) {
+uint32_t loadU32(const uint8_t* p) {
     uint32_t h;
-    std::memcpy(&h, qh, 4);
-    return _mm256_maskz_mov_epi8(__mmask32(h), _mm256_set1_epi8(16));
+    std::memcpy(&h, p, 4);
+    return h;
 }
 
-// One weight block: w[j] = d * q[j] + offset.
-struct DecodedBlock {
-    __m256i q;
-    float d;
-    float offset;
+// Eight lanes of the half at p0, then eight of the one at p1, as floats.
+__m512 pairOfHalves(const uint8_t* p0, const uint8_t* p1) {
+    const __m256i halves =
+        _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi16(short(loadU16(p0)))),
+                                _mm_set1_epi16(short(loadU16(p1))), 1);
+    return _mm512_cvtph_ps(halves);
+}
+
+// Eight lanes of the float at p0, then eight of the one at p1.
+__m512 pairOfFloats(const uint8_t* p0, const uint8_t* p1) {
+    float a, b;
+    std::memcpy(&a, p0, 4);
+    std::memcpy(&b, p1, 4);
+    return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm256_set1_ps(a))),
+                                                 _mm256_castps_pd(_mm256_set1_ps(b)), 1));
+}
+
+// 32 bytes from p0, then 32 from p1.
+__m512i pairOfRows(const uint8_t* p0, const uint8_t* p1) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p0))),
+                              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p1)), 1);
+}
+
+// Block 0's qs[j] low nibble -> byte j, high nibble -> byte j + 16; block
+// 1's the same in bytes 32..63.
+__m512i unpackNibbles(const uint8_t* qs0, const uint8_t* qs1) {
+    const __m512i packed = _mm512_mask_broadcast_i32x4(
+        _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs0))), 0xff00,
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs1)));
+    const __m512i shifts = _mm512_set_epi64(4, 4, 0, 0, 4, 4, 0, 0);
+    return _mm512_and_si512(_mm512_srlv_epi64(packed, shifts), _mm512_set1_epi8(15));
+}
+
+// 16 in byte j where bit j of block 0's little-endian u32 at qh0 is set,
+// and in byte 32 + j for block 1's.
+__m512i fifthBits(const uint8_t* qh0, const uint8_t* qh1) {
+    const uint64_t bits = uint64_t(loadU32(qh0)) | uint64_t(loadU32(qh1)) << 32;
+    return _mm512_maskz_mov_epi8(__mmask64(bits), _mm512_set1_epi8(16));
+}
+
+// A pair of weight blocks: w[j] = d * q[j] - kOffset * d, or + m for the
+// types with a minimum, lane by lane (eight int32 lanes per block).
+struct DecodedPair {
+    __m512i q;
+    __m512 d;
+    __m512 m;
 };
 
 struct Q4_0 {
     static constexpr size_t kBytes = 18;
-    static DecodedBlock decode(const uint8_t* p) {
-        const float d = loadHalf(p);
-        return {unpackNibbles(p + 2), d, -8.0f * d};
+    static constexpr int kOffset = 8;
+    static DecodedPair decode(const uint8_t* p0, const uint8_t* p1) {
+        return {unpackNibbles(p0 + 2, p1 + 2), pairOfHalves(p0, p1), _mm512_setzero_ps()};
     }
 };
 
 struct Q4_1 {
     static constexpr size_t kBytes = 20;
-    static DecodedBlock decode(const uint8_t* p) { return {unpackNibbles(p + 4), loadHalf(p), loadHalf(p + 2)}; }
+    static constexpr int kOffset = 0;
+    static DecodedPair decode(const uint8_t* p0, const uint8_t* p1) {
+        return {unpackNibbles(p0 + 4, p1 + 4), pairOfHalves(p0, p1), pairOfHalves(p0 + 2, p1 + 2)};
+    }
 };
 
 struct Q5_0 {
     static constexpr size_t kBytes = 22;
-    static DecodedBlock decode(const uint8_t* p) {
-        const float d = loadHalf(p);
-        return {_mm256_or_si256(unpackNibbles(p + 6), fifthBits(p + 2)), d, -16.0f * d};
+    static constexpr int kOffset = 16;
+    static DecodedPair decode(const uint8_t* p0, const uint8_t* p1) {
+        return {_mm512_or_si512(unpackNibbles(p0 + 6, p1 + 6), fifthBits(p0 + 2, p1 + 2)), pairOfHalves(p0, p1),
+                _mm512_setzero_ps()};
     }
 };
 
 struct Q5_1 {
     static constexpr size_t kBytes = 24;
-    static DecodedBlock decode(const uint8_t* p) {
-        return {_mm256_or_si256(unpackNibbles(p + 8), fifthBits(p + 4)), loadHalf(p), loadHalf(p + 2)};
+    static constexpr int kOffset = 0;
+    static DecodedPair decode(const uint8_t* p0, const uint8_t* p1) {
+        return {_mm512_or_si512(unpackNibbles(p0 + 8, p1 + 8), fifthBits(p0 + 4, p1 + 4)), pairOfHalves(p0, p1),
+                pairOfHalves(p0 + 2, p1 + 2)};
     }
 };
 
 struct Q8_0 {
     static constexpr size_t kBytes = 34;
-    static DecodedBlock decode(const uint8_t* p) {
-        const float d = loadHalf(p);
-        return {_mm256_xor_si256(loadBytes(p + 2), _mm256_set1_epi8(char(0x80))), d, -128.0f * d};
+    static constexpr int kOffset = 128;
+    static DecodedPair decode(const uint8_t* p0, const uint8_t* p1) {
+        return {_mm512_xor_si512(pairOfRows(p0 + 2, p1 + 2), _mm512_set1_epi8(char(0x80))), pairOfHalves(p0, p1),
+                _mm512_setzero_ps()};
     }
 };
 
-// Eight int32 partial sums of unsigned w[j] times signed x[j].
-__m256i dot32(__m256i w, __m256i x) { return _mm256_dpbusd_epi32(_mm256_setzero_si256(), w, x); }
+float horizontalSum(__m512 v) { return _mm512_reduce_add_ps(v); }
 
-float horizontalSum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
+// One input row's pair of blocks, ready for every weight row of the tile.
+// Inlined by force: returned from a call, its registers would go through memory.
+struct InputPair {
+    __m512i q;       // the 8-bit row
+    __m512i r;       // the remainder row (refined only)
+    __m512 d;        // the scale of the row whose sums reach the float step
+    __m512i negOffset;  // -kOffset * the 8-bit row's byte sums, the int32 lanes' start
+    __m512i offsetR;    // kOffset * the remainder row's byte sums (refined only)
+    __m512 sum;      // the inputs' float block sum / 8 per lane (types with a minimum)
+};
 
 // Refined: input c is the pair of rows 2c and 2c + 1 (kernel_table.h).
+// Pair false: only block b, the upper lanes zero (an odd block count's last).
+template <class Format, bool Refined, bool Pair>
+[[gnu::always_inline]] inline InputPair loadInput(const uint8_t* x, size_t xStride, int c, int64_t b) {
+    const uint8_t* xb0 = x + (Refined ? 2 * c : c) * xStride + size_t(b) * sizeof(ActivationQ8_0);
+    const uint8_t* xb1 = Pair ? xb0 + sizeof(ActivationQ8_0) : xb0;
+    const uint8_t* fb0 = xb0 + xStride;
+    const uint8_t* fb1 = xb1 + xStride;
+    constexpr __mmask16 kLanes = Pair ? 0xffff : 0x00ff;
+    constexpr __mmask64 kBytesMask = Pair ? ~__mmask64(0) : __mmask64(0xffffffff);
+    InputPair in{};
+    in.q = _mm512_maskz_mov_epi8(kBytesMask, pairOfRows(xb0 + offsetof(ActivationQ8_0, q), xb1 + offsetof(ActivationQ8_0, q)));
+    if constexpr (Refined)
+        in.r = _mm512_maskz_mov_epi8(kBytesMask, pairOfRows(fb0 + offsetof(ActivationQ8_0, q), fb1 + offsetof(ActivationQ8_0, q)));
+    // The fine row's step is exactly the coarse one's / 256.
+    in.d = _mm512_maskz_mov_ps(kLanes, Refined ? pairOfFloats(fb0, fb1) : pairOfFloats(xb0, xb1));
+    if constexpr (Format::kOffset != 0) {
+        const __m512i u = _mm512_set1_epi8(char(Format::kOffset));
+        in.negOffset = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, in.q));
+        if constexpr (Refined) in.offsetR = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, in.r);
+    } else {
+        __m512 sum = pairOfFloats(xb0 + offsetof(ActivationQ8_0, sum), xb1 + offsetof(ActivationQ8_0, sum));
+        if constexpr (Refined)
+            sum = _mm512_add_ps(sum, pairOfFloats(fb0 + offsetof(ActivationQ8_0, sum), fb1 + offsetof(ActivationQ8_0, sum)));
+        // Eight lanes carry each block's sum, so each carries an eighth.
+        in.sum = _mm512_maskz_mul_ps(kLanes, sum, _mm512_set1_ps(0.125f));
+    }
+    return in;
+}
+
 template <class Format, int Rows, int Cols, bool Refined>
 void tile(int64_t blocks, const uint8_t* w, size_t wStride, const uint8_t* x, size_t xStride, float* y,
           size_t ldy) {
-    constexpr int kSets = Rows * Cols <= 2 ? 2 : 1;
-    __m256 acc[kSets][Cols][Rows] = {};
-    float offsets[Cols][Rows] = {};
+    __m512 acc[Cols][Rows] = {};
 
     // -O2 does not unroll these short loops by itself; unrolled, the arrays
     // become registers.
-    const auto step = [&](int64_t b, int s) {
-        DecodedBlock weights[Rows];
+    const auto step = [&]<bool Pair>(int64_t b) {
+        DecodedPair weights[Rows];
         #pragma GCC unroll 4
-        for (int r = 0; r < Rows; ++r) weights[r] = Format::decode(w + r * wStride + size_t(b) * Format::kBytes);
+        for (int r = 0; r < Rows; ++r) {
+            const uint8_t* p0 = w + r * wStride + size_t(b) * Format::kBytes;
+            weights[r] = Format::decode(p0, Pair ? p0 + Format::kBytes : p0);
+        }
         #pragma GCC unroll 4
         for (int c = 0; c < Cols; ++c) {
-            const uint8_t* xb = x + (Refined ? 2 * c : c) * xStride + size_t(b) * sizeof(ActivationQ8_0);
-            const uint8_t* fine = xb + xStride;
-            // The fine row's step is exactly the coarse one's / 256.
-            const float dx = loadFloat((Refined ? fine : xb) + offsetof(ActivationQ8_0, d));
-            const __m256i qx = loadBytes(xb + offsetof(ActivationQ8_0, q));
-            __m256i rx = _mm256_setzero_si256();
-            if constexpr (Refined) rx = loadBytes(fine + offsetof(ActivationQ8_0, q));
+            const InputPair in = loadInput<Format, Refined, Pair>(x, xStride, c, b);
             #pragma GCC unroll 4
             for (int r = 0; r < Rows; ++r) {
-                __m256i sums = dot32(weights[r].q, qx);
-                if constexpr (Refined) sums = _mm256_dpbusd_epi32(_mm256_slli_epi32(sums, 8), weights[r].q, rx);
-                const __m256 products = _mm256_cvtepi32_ps(sums);
-                acc[s][c][r] = _mm256_fmadd_ps(products, _mm256_set1_ps(weights[r].d * dx), acc[s][c][r]);
+                __m512i sums = _mm512_dpbusd_epi32(Format::kOffset != 0 ? in.negOffset : _mm512_setzero_si512(),
+                                                   weights[r].q, in.q);
+                if constexpr (Refined) {
+                    sums = _mm512_dpbusd_epi32(_mm512_slli_epi32(sums, 8), weights[r].q, in.r);
+                    if constexpr (Format::kOffset != 0) sums = _mm512_sub_epi32(sums, in.offsetR);
+                }
+                acc[c][r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), _mm512_mul_ps(weights[r].d, in.d), acc[c][r]);
+                if constexpr (Format::kOffset == 0) acc[c][r] = _mm512_fmadd_ps(weights[r].m, in.sum, acc[c][r]);
             }
-            float sx = loadFloat(xb + offsetof(ActivationQ8_0, sum));
-            if constexpr (Refined) sx += loadFloat(fine + offsetof(ActivationQ8_0, sum));
-            #pragma GCC unroll 4
-            for (int r = 0; r < Rows; ++r) offsets[c][r] += weights[r].offset * sx;
         }
     };
     int64_t b = 0;
-    for (; b + kSets <= blocks; b += kSets) {
-        #pragma GCC unroll 4
-        for (int s = 0; s < kSets; ++s) step(b + s, s);
-    }
-    for (; b < blocks; ++b) step(b, 0);
+    for (; b + 2 <= blocks; b += 2) step.template operator()<true>(b);
+    if (b < blocks) step.template operator()<false>(b);
 
     for (int c = 0; c < Cols; ++c)
-        for (int r = 0; r < Rows; ++r) {
-            __m256 total = acc[0][c][r];
-            for (int s = 1; s < kSets; ++s) total = _mm256_add_ps(total, acc[s][c][r]);
-            y[c * ldy + r] = horizontalSum(total) + offsets[c][r];
-        }
+        for (int r = 0; r < Rows; ++r) y[c * ldy + r] = horizontalSum(acc[c][r]);
 }
 
 using TileFn = void (*)(int64_t, const uint8_t*, size_t, const uint8_t*, size_t, float*, size_t);
