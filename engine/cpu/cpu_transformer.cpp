@@ -3,6 +3,7 @@
 #include "cpu/cpu_ops.h"
 #include "model/tensor_values.h"
 #include "nibble/error.h"
+#include "tensor/ggml_type.h"
 
 #include <algorithm>
 #include <cmath>
@@ -79,6 +80,57 @@ void CpuTransformer::rotate(float* head, const RopePlan& rope, int pos, const fl
         for (uint32_t i = 0; i < rope.dims; ++i) head[i] *= rope.attnFactor;
 }
 
+float CpuTransformer::scaleScore(const LayerPlan& P, float s) {
+    s *= P.attentionScale;
+    if (P.attnSoftcap > 0) s = P.attnSoftcap * std::tanh(s / P.attnSoftcap);
+    return s;
+}
+
+void CpuTransformer::attendFast(const LayerPlan& P, const float* q, const float* kLayer, const float* vLayer,
+                                int startPos, int batch, float* attn) {
+    const int H = int(c_.nHead), Hkv = int(c_.nHeadKv), Dk = int(c_.headDimK), Dv = int(c_.headDimV);
+    const int qDim = H * Dk, kDim = Hkv * Dk, oDim = H * Dv, groups = H / Hkv;
+    // Scores and weighted sums are products of float matrices, so the float
+    // weight kernels compute them: the keys are a matrix of cached rows, the
+    // transposed values (their cache layout) one of rows over positions, and
+    // the query heads that share a key-value head are the inputs of one tile,
+    // so each cached row is read once for all of them.
+    const cpu::DotTileFn dot = fast_->kernels().weights[static_cast<int>(GgmlType::F32)].dot;
+    const size_t kStride = size_t(kDim) * sizeof(float), vStride = size_t(context_) * sizeof(float);
+    pool_.parallelFor(size_t(batch) * Hkv, [&](size_t begin, size_t end) {
+        std::vector<float> scores(size_t(groups) * size_t(startPos + batch));
+        for (size_t job = begin; job < end; ++job) {
+            const int b = int(job / Hkv), kvh = int(job % Hkv);
+            const int pos = startPos + b;
+            const int first = P.window > 0 ? std::max(0, pos - int(P.window) + 1) : 0;
+            const int n = pos - first + 1;
+            const auto* keys = reinterpret_cast<const uint8_t*>(kLayer + size_t(first) * kDim + size_t(kvh) * Dk);
+            const auto* values = reinterpret_cast<const uint8_t*>(vLayer + size_t(kvh) * Dv * context_ + first);
+            const float* qHeads = q + size_t(b) * qDim + size_t(kvh) * groups * Dk;
+            float* out = attn + size_t(b) * oDim + size_t(kvh) * groups * Dv;
+            for (int g = 0; g < groups; g += cpu::kMaxTileCols) {
+                const int cols = std::min(cpu::kMaxTileCols, groups - g);
+                const auto* x = reinterpret_cast<const uint8_t*>(qHeads + size_t(g) * Dk);
+                for (int t = 0; t < n; t += cpu::kMaxTileRows)
+                    dot(Dk, keys + size_t(t) * kStride, kStride, std::min(cpu::kMaxTileRows, n - t), x,
+                        size_t(Dk) * sizeof(float), cols, &scores[size_t(g) * n + t], size_t(n));
+            }
+            for (int g = 0; g < groups; ++g) {
+                float* s = &scores[size_t(g) * n];
+                for (int t = 0; t < n; ++t) s[t] = scaleScore(P, s[t]);
+                cpu::softmax(s, n);
+            }
+            for (int g = 0; g < groups; g += cpu::kMaxTileCols) {
+                const int cols = std::min(cpu::kMaxTileCols, groups - g);
+                const auto* p = reinterpret_cast<const uint8_t*>(&scores[size_t(g) * n]);
+                for (int i = 0; i < Dv; i += cpu::kMaxTileRows)
+                    dot(n, values + size_t(i) * vStride, vStride, std::min(cpu::kMaxTileRows, Dv - i), p,
+                        size_t(n) * sizeof(float), cols, out + size_t(g) * Dv + i, size_t(Dv));
+            }
+        }
+    });
+}
+
 void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool allLogits, std::vector<float>& logits) {
     const int batch = static_cast<int>(tokens.size());
     if (batch == 0) return;
@@ -138,37 +190,37 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
                 rotate(head, P.rope, pos, factors);
             }
             std::copy(kb, kb + kDim, kLayer + size_t(pos) * kDim);
-            std::copy(vb, vb + vDim, vLayer + size_t(pos) * vDim);
+            for (int i = 0; i < vDim; ++i) vLayer[size_t(i) * context_ + pos] = vb[i];
         }
 
         const int groups = H / Hkv;
-        pool_.parallelFor(size_t(batch) * H, [&](size_t begin, size_t end) {
-            std::vector<float> scores(size_t(startPos + batch));
-            for (size_t job = begin; job < end; ++job) {
-                const int b = int(job / H), h = int(job % H), kvh = h / groups;
-                const int pos = startPos + b;
-                const int first = P.window > 0 ? std::max(0, pos - int(P.window) + 1) : 0;
-                const float* qh = &q[size_t(b) * qDim + size_t(h) * Dk];
-                const int n = pos - first + 1;
-                for (int t = 0; t < n; ++t) {
-                    const float* kt = kLayer + size_t(first + t) * kDim + size_t(kvh) * Dk;
-                    float s = 0;
+        if (fast_) attendFast(P, q.data(), kLayer, vLayer, startPos, batch, attn.data());
+        else
+            pool_.parallelFor(size_t(batch) * H, [&](size_t begin, size_t end) {
+                std::vector<float> scores(size_t(startPos + batch));
+                for (size_t job = begin; job < end; ++job) {
+                    const int b = int(job / H), h = int(job % H), kvh = h / groups;
+                    const int pos = startPos + b;
+                    const int first = P.window > 0 ? std::max(0, pos - int(P.window) + 1) : 0;
+                    const float* qh = &q[size_t(b) * qDim + size_t(h) * Dk];
+                    const int n = pos - first + 1;
+                    for (int t = 0; t < n; ++t) {
+                        const float* kt = kLayer + size_t(first + t) * kDim + size_t(kvh) * Dk;
+                        float s = 0;
 #pragma omp simd reduction(+ : s)
-                    for (int i = 0; i < Dk; ++i) s += qh[i] * kt[i];
-                    s *= P.attentionScale;
-                    if (P.attnSoftcap > 0) s = P.attnSoftcap * std::tanh(s / P.attnSoftcap);
-                    scores[t] = s;
+                        for (int i = 0; i < Dk; ++i) s += qh[i] * kt[i];
+                        scores[t] = scaleScore(P, s);
+                    }
+                    cpu::softmax(scores.data(), n);
+                    float* out = &attn[size_t(b) * oDim + size_t(h) * Dv];
+                    std::fill(out, out + Dv, 0.0f);
+                    const float* vHead = vLayer + size_t(kvh) * Dv * context_ + first;
+                    for (int t = 0; t < n; ++t) {
+                        const float p = scores[t];
+                        for (int i = 0; i < Dv; ++i) out[i] += p * vHead[size_t(i) * context_ + t];
+                    }
                 }
-                cpu::softmax(scores.data(), n);
-                float* out = &attn[size_t(b) * oDim + size_t(h) * Dv];
-                std::fill(out, out + Dv, 0.0f);
-                for (int t = 0; t < n; ++t) {
-                    const float* vt = vLayer + size_t(first + t) * vDim + size_t(kvh) * Dv;
-                    const float p = scores[t];
-                    for (int i = 0; i < Dv; ++i) out[i] += p * vt[i];
-                }
-            }
-        });
+            });
 
         mul(*L.wo, attn.data(), batch, proj.data());
         for (int b = 0; b < batch; ++b) {

@@ -48,6 +48,12 @@ public:
 
 private:
     void mul(const Tensor& w, const float* x, int batch, float* y);
+    // Attention of a batch of query rows over one layer's cache, on the fast
+    // path's float kernels.
+    void attendFast(const LayerPlan& P, const float* q, const float* kLayer, const float* vLayer, int startPos,
+                    int batch, float* attn);
+    // A query-key product, scaled and soft-capped as the layer says.
+    static float scaleScore(const LayerPlan& P, float s);
 
     struct LayerNorms {
         std::vector<float> attn, ffn, q, k, postAttn, postFfn, bq, bk, bv;
@@ -58,7 +64,10 @@ private:
     std::vector<LayerPlan> plan_;
     ThreadPool& pool_;
     int context_;
-    // [layer][position][kv heads * head size], committed as positions are first written.
+    // Keys [layer][position][kv heads * head size], values transposed
+    // [layer][kv heads * head size][position] (so a weighted sum over
+    // positions is a product with rows, as the float kernels compute it);
+    // memory is committed as pages are first written.
     LazyFloats kCache_, vCache_;
     std::vector<float> outputNorm_, ropeFreqs_;
     std::vector<LayerNorms> norms_;
