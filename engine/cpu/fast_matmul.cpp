@@ -26,11 +26,11 @@ FormatLayout layoutOf(ActivationFormat format) {
     return {1, sizeof(float), 0};
 }
 
-// Quantizes what the blocks of `coarse` leave of x to `out`, in the same
-// format, with each block's scale 1/256 of the coarse block's: the rounding
-// leaves at most half a coarse step, so the remainder's values fit
-// -128..128 and only a value exactly on the edge is clamped, by 1/256 of a
-// coarse step. A fixed ratio is what lets a kernel add the two rows'
+}  // namespace
+
+// The rounding leaves at most half a coarse step, so the remainder's values
+// fit -128..128 and only a value exactly on the edge is clamped, by 1/256 of
+// a coarse step. A fixed ratio is what lets a kernel add the two rows'
 // integer sums before converting (WeightKernel::refinedDot).
 void quantizeRemainder(const float* x, const uint8_t* coarse, ActivationFormat format, int64_t k, uint8_t* out) {
     const FormatLayout layout = layoutOf(format);
@@ -66,6 +66,8 @@ void quantizeRemainder(const float* x, const uint8_t* coarse, ActivationFormat f
     }
 }
 
+namespace {
+
 // Quantizing a row costs about as much as one weight row's product, so a
 // small batch is cheaper quantized on the calling thread than handed out.
 constexpr int kParallelQuantizeRows = 8;
@@ -90,6 +92,8 @@ void FastMatmul::multiply(ThreadPool& pool, const Tensor& w, const float* x, int
     const FormatLayout layout = layoutOf(kernel.activation);
     // A refined input b is rows 2b (its 8-bit blocks) and 2b + 1 (their remainder).
     const bool refined = quantize && precision == InputPrecision::Refined;
+    const QuantizeRefinedFn quantizeRefined =
+        refined ? kernels_.quantizeRefined[static_cast<int>(kernel.activation)] : nullptr;
     const DotTileFn dot = refined ? kernel.refinedDot : kernel.dot;
     if (!dot || (kernel.activation != ActivationFormat::F32 && !quantize) || k % layout.block != 0) {
         matmul(pool, w, x, batch, y);
@@ -109,6 +113,10 @@ void FastMatmul::multiply(ThreadPool& pool, const Tensor& w, const float* x, int
                     continue;
                 }
                 uint8_t* coarse = buffer + 2 * b * xStride;
+                if (quantizeRefined) {
+                    quantizeRefined(row, coarse, coarse + xStride, k);
+                    continue;
+                }
                 quantize(row, coarse, k);
                 quantizeRemainder(row, coarse, kernel.activation, k, coarse + xStride);
             }

@@ -24,6 +24,11 @@ enum class InputPrecision {
     Refined,
 };
 
+// Quantizes what the 8-bit blocks of `coarse` (x quantized in `format`)
+// leave of x into `out`, in the same format, each block's scale 1/256 of
+// the coarse block's: the second row of a refined input.
+void quantizeRemainder(const float* x, const uint8_t* coarse, ActivationFormat format, int64_t k, uint8_t* out);
+
 class FastMatmul {
 public:
     explicit FastMatmul(const KernelTable& kernels) : kernels_(kernels) {}

@@ -56,6 +56,11 @@ static_assert(sizeof(ActivationQ8_K) == 292);
 
 // Quantizes k inputs (a multiple of the format's block size) into `out`.
 using QuantizeRowFn = void (*)(const float* x, void* out, int64_t k);
+// Quantizes k inputs into a refined pair (WeightKernel::refinedDot): the
+// 8-bit row into `coarse`, its remainder into `fine`, the same bytes as the
+// format's QuantizeRowFn followed by cpu::quantizeRemainder (fast_matmul.h)
+// in one pass over the inputs.
+using QuantizeRefinedFn = void (*)(const float* x, void* coarse, void* fine, int64_t k);
 
 // The largest tile a DotTileFn is asked for.
 inline constexpr int kMaxTileRows = 4;
@@ -90,6 +95,8 @@ struct KernelTable {
     Isa isa = Isa::Portable;
     WeightKernel weights[kTypeSlots] = {};
     QuantizeRowFn quantize[kActivationFormats] = {};
+    // Null: the format's quantize, then cpu::quantizeRemainder.
+    QuantizeRefinedFn quantizeRefined[kActivationFormats] = {};
 };
 
 // Each kernel file adds its entries to a table; kernels.cpp composes them,

@@ -5,6 +5,7 @@
 // sum of both rows' values, where a set has a kernel for them). That pins down the
 // arithmetic exactly; how much 8-bit activations cost in accuracy is measured
 // on real models by test_fast_cpu_inference.
+#include "cpu/fast_matmul.h"
 #include "cpu/kernels.h"
 #include "tensor/ggml_type.h"
 #include "kernel_checks.h"
@@ -70,6 +71,43 @@ private slots:
         QVERIFY2(format >= 0, "the portable set has no activation quantizer");
         const std::string error = checkQuantizer(kernelTable(isa), static_cast<ActivationFormat>(format));
         QVERIFY2(error.empty(), error.c_str());
+    }
+
+    // A set's one-pass quantizer of refined inputs writes the same bytes as
+    // its 8-bit quantizer followed by the generic remainder, which the tile
+    // checks below and test_fast_matmul rest on.
+    void refinedQuantizersEqualTheTwoPasses_data() {
+        QTest::addColumn<Isa>("isa");
+        QTest::addColumn<int>("format");
+        for (Isa isa : supportedIsas())
+            for (ActivationFormat format : {ActivationFormat::Q8_0, ActivationFormat::Q8_K})
+                if (kernelTable(isa).quantizeRefined[static_cast<int>(format)])
+                    QTest::addRow("%s/%s", isaName(isa).data(), format == ActivationFormat::Q8_0 ? "q8_0" : "q8_k")
+                        << isa << static_cast<int>(format);
+        bool any = false;
+        for (Isa isa : supportedIsas()) any = any || kernelTable(isa).quantizeRefined[0] || kernelTable(isa).quantizeRefined[1];
+        if (!any) QTest::addRow("none") << Isa::Portable << -1;
+    }
+
+    void refinedQuantizersEqualTheTwoPasses() {
+        QFETCH(Isa, isa);
+        QFETCH(int, format);
+        if (format < 0) QSKIP("no kernel set on this processor has a one-pass quantizer of refined inputs");
+        const KernelTable& table = kernelTable(isa);
+        const auto fmt = static_cast<ActivationFormat>(format);
+        std::mt19937 rng(11);
+        const int64_t k = 1024;
+        std::vector<float> x = randomFloats(rng, size_t(k), 3.0f);
+        for (int64_t i = 0; i < blockOf(fmt); ++i) x[size_t(i)] = 0.0f;  // an all-zero block
+        x[300] = 40.0f;                                                   // an outlier
+        const size_t bytes = activationRowBytes(fmt, k);
+        std::vector<uint8_t> coarse(bytes), fine(bytes), twoPassCoarse(bytes), twoPassFine(bytes);
+        table.quantizeRefined[format](x.data(), coarse.data(), fine.data(), k);
+        table.quantize[format](x.data(), twoPassCoarse.data(), k);
+        quantizeRemainder(x.data(), twoPassCoarse.data(), fmt, k, twoPassFine.data());
+        QVERIFY2(coarse == twoPassCoarse, "the 8-bit row differs");
+        for (size_t i = 0; i < bytes; ++i)
+            QVERIFY2(fine[i] == twoPassFine[i], qPrintable(QString("remainder byte %1 differs").arg(i)));
     }
 
     void tilesEqualTheDequantizedProduct_data() {

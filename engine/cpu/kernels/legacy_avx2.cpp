@@ -190,10 +190,29 @@ void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_
     kTiles<Format, Refined>[rows - 1][cols - 1](k / kBlock, w, wStride, x, xStride, y, ldy);
 }
 
-void quantizeQ8_0(const float* x, void* out, int64_t k) {
-    auto* dst = static_cast<uint8_t*>(out);
+// Eight int32 lanes summed.
+int32_t horizontalSum(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+
+// Four registers of int32 values in -128..127 as 32 bytes in input order:
+// the packs work within 128-bit lanes, the permute puts the 4-byte groups
+// back.
+void storeBytes(const __m256i q[4], int8_t* out) {
+    const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+    const __m256i ordered = _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), ordered);
+}
+
+// Refined: also the remainder row into `fine`, with the same arithmetic as
+// the generic remainder (cpu::quantizeRemainder) so both give the same bytes.
+template <bool Refined>
+void quantizeBlocks(const float* x, uint8_t* dst, uint8_t* fine, int64_t k) {
     const __m256 signBit = _mm256_set1_ps(-0.0f);
-    for (int64_t b = 0; b < k / kBlock; ++b, x += kBlock, dst += sizeof(ActivationQ8_0)) {
+    for (int64_t b = 0; b < k / kBlock; ++b, x += kBlock) {
         __m256 v[4];
         for (int i = 0; i < 4; ++i) v[i] = _mm256_loadu_ps(x + 8 * i);
         __m256 maxAbs = _mm256_andnot_ps(signBit, v[0]);
@@ -210,20 +229,41 @@ void quantizeQ8_0(const float* x, void* out, int64_t k) {
         for (int i = 0; i < 4; ++i)
             q[i] = _mm256_cvtps_epi32(
                 _mm256_round_ps(_mm256_mul_ps(v[i], inverse), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-
-        const __m256i sums = _mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
-        __m128i s = _mm_add_epi32(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
-        s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
-        s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
-        block.sum = block.d * float(_mm_cvtsi128_si32(s));
-
-        // The packs work within 128-bit lanes; the permute puts the 4-byte
-        // groups back in input order.
-        const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
-        const __m256i ordered = _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(block.q), ordered);
-        std::memcpy(dst, &block, sizeof block);
+        block.sum = block.d * float(horizontalSum(_mm256_add_epi32(_mm256_add_epi32(q[0], q[1]),
+                                                                   _mm256_add_epi32(q[2], q[3]))));
+        storeBytes(q, block.q);
+        std::memcpy(dst + size_t(b) * sizeof(ActivationQ8_0), &block, sizeof block);
+        if constexpr (Refined) {
+            ActivationQ8_0 remainder;
+            const float d = block.d;
+            remainder.d = d / 256.0f;
+            const __m256 scale = _mm256_set1_ps(d), fineInverse = _mm256_set1_ps(d != 0.0f ? 256.0f / d : 0.0f);
+            const __m256 low = _mm256_set1_ps(-127.0f), high = _mm256_set1_ps(127.0f), half = _mm256_set1_ps(0.5f);
+            __m256i r[4];
+            for (int i = 0; i < 4; ++i) {
+                // A multiply, then a subtract, as the generic code: the empty
+                // asm keeps the compiler from fusing them into one rounding.
+                __m256 product = _mm256_mul_ps(scale, _mm256_cvtepi32_ps(q[i]));
+                asm("" : "+x"(product));
+                const __m256 left = _mm256_sub_ps(v[i], product);
+                const __m256 t = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(left, fineInverse), low), high);
+                // Half away from zero, then truncation.
+                r[i] = _mm256_cvttps_epi32(_mm256_add_ps(t, _mm256_or_ps(half, _mm256_and_ps(t, signBit))));
+            }
+            remainder.sum = remainder.d * float(horizontalSum(_mm256_add_epi32(_mm256_add_epi32(r[0], r[1]),
+                                                                               _mm256_add_epi32(r[2], r[3]))));
+            storeBytes(r, remainder.q);
+            std::memcpy(fine + size_t(b) * sizeof(ActivationQ8_0), &remainder, sizeof remainder);
+        }
     }
+}
+
+void quantizeQ8_0(const float* x, void* out, int64_t k) {
+    quantizeBlocks<false>(x, static_cast<uint8_t*>(out), nullptr, k);
+}
+
+void quantizeRefinedQ8_0(const float* x, void* coarse, void* fine, int64_t k) {
+    quantizeBlocks<true>(x, static_cast<uint8_t*>(coarse), static_cast<uint8_t*>(fine), k);
 }
 
 template <class Format>
@@ -235,6 +275,7 @@ void set(KernelTable& table, GgmlType type) {
 
 void addLegacyAvx2(KernelTable& table) {
     table.quantize[static_cast<int>(ActivationFormat::Q8_0)] = quantizeQ8_0;
+    table.quantizeRefined[static_cast<int>(ActivationFormat::Q8_0)] = quantizeRefinedQ8_0;
     set<Q4_0>(table, GgmlType::Q4_0);
     set<Q4_1>(table, GgmlType::Q4_1);
     set<Q5_0>(table, GgmlType::Q5_0);
