@@ -39,12 +39,27 @@ uint32_t loadU32(const uint8_t* p) {
     return h;
 }
 
-// Eight lanes of the half at p0, then eight of the one at p1, as floats.
+// Lanes 0-7 of the result take float j of `four`, lanes 8-15 float k.
+__m512 spread(__m128 four, int j, int k) {
+    const __m512i index = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi32(j)), _mm256_set1_epi32(k), 1);
+    return _mm512_permutexvar_ps(index, _mm512_castps128_ps512(four));
+}
+
+// Eight lanes of the half at p0, then eight of the one at p1, as floats:
+// both halves go through one register and one conversion, as the shuffle
+// port is what the scales of a decode's one-input tiles wait on.
 __m512 pairOfHalves(const uint8_t* p0, const uint8_t* p1) {
-    const __m256i halves =
-        _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi16(short(loadU16(p0)))),
-                                _mm_set1_epi16(short(loadU16(p1))), 1);
-    return _mm512_cvtph_ps(halves);
+    const uint32_t both = uint32_t(loadU16(p0)) | uint32_t(loadU16(p1)) << 16;
+    return spread(_mm_cvtph_ps(_mm_cvtsi32_si128(int(both))), 0, 1);
+}
+
+// The same for the two adjacent halves at each of p0 and p1 (a scale and a
+// minimum): the first pair into `first`, the second into `second`.
+void pairsOfHalves(const uint8_t* p0, const uint8_t* p1, __m512& first, __m512& second) {
+    const uint64_t all = uint64_t(loadU32(p0)) | uint64_t(loadU32(p1)) << 32;
+    const __m128 four = _mm_cvtph_ps(_mm_cvtsi64_si128(int64_t(all)));  // p0's two, then p1's
+    first = spread(four, 0, 2);
+    second = spread(four, 1, 3);
 }
 
 // Eight lanes of the float at p0, then eight of the one at p1.
@@ -99,7 +114,10 @@ struct Q4_1 {
     static constexpr size_t kBytes = 20;
     static constexpr int kOffset = 0;
     static DecodedPair decode(const uint8_t* p0, const uint8_t* p1) {
-        return {unpackNibbles(p0 + 4, p1 + 4), pairOfHalves(p0, p1), pairOfHalves(p0 + 2, p1 + 2)};
+        DecodedPair pair;
+        pair.q = unpackNibbles(p0 + 4, p1 + 4);
+        pairsOfHalves(p0, p1, pair.d, pair.m);
+        return pair;
     }
 };
 
@@ -116,8 +134,10 @@ struct Q5_1 {
     static constexpr size_t kBytes = 24;
     static constexpr int kOffset = 0;
     static DecodedPair decode(const uint8_t* p0, const uint8_t* p1) {
-        return {_mm512_or_si512(unpackNibbles(p0 + 8, p1 + 8), fifthBits(p0 + 4, p1 + 4)), pairOfHalves(p0, p1),
-                pairOfHalves(p0 + 2, p1 + 2)};
+        DecodedPair pair;
+        pair.q = _mm512_or_si512(unpackNibbles(p0 + 8, p1 + 8), fifthBits(p0 + 4, p1 + 4));
+        pairsOfHalves(p0, p1, pair.d, pair.m);
+        return pair;
     }
 };
 
