@@ -6,7 +6,9 @@
 // decode_fraction_of_bandwidth_limit says how close we come. For a GPU, the
 // implied bandwidth (weight bytes per token x decode tokens/s) compares with
 // its copy bandwidth (bench_mat_vec) or data sheet; --cpu-baseline runs the
-// CPU backend on the same model in the same run.
+// CPU backend on the same model in the same run. prefill_ and
+// decode_tokens_per_cpu_second divide by this process's CPU time instead of
+// the wall clock: with one thread (taskset -c 0) they hold on a busy machine.
 //
 //   bench_inference [--backend cpu|reference|vulkan] [--device NAME] [--prompt-tokens N] [--decode-tokens N]
 //                   [--synthetic llama-1b|llama-8b|tiny --type Q4_0|Q4_K|Q8_0 [--dir DIR]]
@@ -22,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <numeric>
 #include <string>
@@ -31,6 +34,12 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+double processCpuSeconds() {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
+}
 
 // Bytes per second that all cores together read from memory, best of three.
 double memoryReadBandwidth() {
@@ -111,7 +120,18 @@ void benchmark(const std::filesystem::path& path, const Options& o, double bandw
     g.maxTokens = o.decodeTokens;
     g.stop = {};
     // The model may end its text early; decode speed counts what it generated.
-    nibble::GenerationResult r = session.complete(text, g, {});
+    // Process CPU time per phase as well: on a shared machine other
+    // processes stretch the wall clock, not this process's CPU time, so with
+    // one thread (taskset -c 0) the CPU rates compare runs across loads.
+    // (With more threads they count the workers' waiting spins too.)
+    const double cpuStart = processCpuSeconds();
+    double cpuFirstToken = 0;
+    nibble::GenerationResult r = session.complete(text, g, [&](std::string_view) {
+        if (cpuFirstToken == 0) cpuFirstToken = processCpuSeconds();
+        return true;
+    });
+    const double cpuEnd = processCpuSeconds();
+    const double prefillCpu = cpuFirstToken - cpuStart, decodeCpu = cpuEnd - cpuFirstToken;
     const nibble::ModelImpl& impl = nibble::modelImpl(*model);
     const double weightBytes = double(weightBytesPerToken(impl.weights));
     const double limit = bandwidth / weightBytes;
@@ -124,11 +144,14 @@ void benchmark(const std::filesystem::path& path, const Options& o, double bandw
                 "\"prompt_tokens\":%d,\"prefill_tokens_per_second\":%.2f,\"time_to_first_token_s\":%.4f,"
                 "\"decode_tokens\":%d,\"decode_tokens_per_second\":%.2f,\"weight_bytes_per_token\":%.0f,"
                 "\"implied_bandwidth_bytes_per_second\":%.0f,\"device_memory_bytes\":%.0f,"
-                "\"decode_cpu_bandwidth_limit_tokens_per_second\":%.2f,\"decode_fraction_of_cpu_bandwidth_limit\":%.4f}\n",
+                "\"decode_cpu_bandwidth_limit_tokens_per_second\":%.2f,\"decode_fraction_of_cpu_bandwidth_limit\":%.4f,"
+                "\"prefill_tokens_per_cpu_second\":%.2f,\"decode_tokens_per_cpu_second\":%.2f}\n",
                 path.filename().c_str(), backendName(o.backend), model->backendDescription().c_str(),
                 model->info().fileType.c_str(), double(model->info().fileSize), r.promptTokens,
                 r.promptTokensPerSecond(), r.promptSeconds, r.generatedTokens, r.tokensPerSecond(), weightBytes,
-                weightBytes * r.tokensPerSecond(), deviceBytes, limit, r.tokensPerSecond() / limit);
+                weightBytes * r.tokensPerSecond(), deviceBytes, limit, r.tokensPerSecond() / limit,
+                prefillCpu > 0 ? r.promptTokens / prefillCpu : 0.0,
+                decodeCpu > 0 && r.generatedTokens > 1 ? (r.generatedTokens - 1) / decodeCpu : 0.0);
     std::fflush(stdout);
 }
 
