@@ -225,7 +225,12 @@ void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_
     SuperBlock sb;
     for (int64_t i = 0; i < blocks; ++i)
         for (int r = 0; r < rows; ++r) {
-            Decode(w + size_t(r) * wStride + size_t(i) * BlockBytes, sb);
+            const uint8_t* block = w + size_t(r) * wStride + size_t(i) * BlockBytes;
+            // The same place in the next tile's rows, as in the legacy
+            // kernels: a decode's tiles wait on memory otherwise.
+            for (size_t line = 0; line < BlockBytes; line += 64)
+                _mm_prefetch(reinterpret_cast<const char*>(block + kMaxTileRows * wStride + line), _MM_HINT_T0);
+            Decode(block, sb);
             for (int c = 0; c < cols; ++c) {
                 const uint8_t* xb = x + size_t(Refined ? 2 * c : c) * xStride + size_t(i) * sizeof(ActivationQ8_K);
                 acc[c][r] = superBlockDot<Refined>(sb, xb, xb + xStride, acc[c][r]);

@@ -134,7 +134,13 @@ void tile(int64_t blocks, const uint8_t* w, size_t wStride, const uint8_t* x, si
     const auto step = [&](int64_t b, int s) {
         DecodedBlock weights[Rows];
         #pragma GCC unroll 4
-        for (int r = 0; r < Rows; ++r) weights[r] = Format::decode(w + r * wStride + size_t(b) * Format::kBytes);
+        for (int r = 0; r < Rows; ++r) {
+            const uint8_t* block = w + r * wStride + size_t(b) * Format::kBytes;
+            // The same place in the next tile's rows: a decode's tiles wait
+            // on memory otherwise (legacy_avx512.cpp).
+            _mm_prefetch(reinterpret_cast<const char*>(block + Rows * wStride), _MM_HINT_T0);
+            weights[r] = Format::decode(block);
+        }
         #pragma GCC unroll 4
         for (int c = 0; c < Cols; ++c) {
             const uint8_t* xb = x + (Refined ? 2 * c : c) * xStride + size_t(b) * sizeof(ActivationQ8_0);
