@@ -12,7 +12,7 @@
 //
 //   bench_inference [--backend cpu|reference|vulkan] [--device NAME] [--prompt-tokens N] [--decode-tokens N]
 //                   [--synthetic llama-1b|llama-8b|tiny --type Q4_0|Q4_K|Q8_0 [--dir DIR]]
-//                   [--cpu-baseline] [MODEL...]
+//                   [--kv-cache f32|f16] [--cpu-baseline] [MODEL...]
 #include "api/model_access.h"
 #include "nibble/engine.h"
 #include "nibble/error.h"
@@ -95,6 +95,7 @@ struct Options {
     nibble::BackendKind backend = nibble::BackendKind::Cpu;
     std::string device;
     int promptTokens = 128, decodeTokens = 64;
+    nibble::KvCacheType kvCache = nibble::KvCacheType::F32;
 };
 
 const char* backendName(nibble::BackendKind backend) {
@@ -106,6 +107,7 @@ void benchmark(const std::filesystem::path& path, const Options& o, double bandw
     options.backend = o.backend;
     options.device = o.device;
     options.contextLength = uint32_t(o.promptTokens + o.decodeTokens + 8);
+    options.kvCache = o.kvCache;
     auto model = nibble::Model::open(path, options);
     // A prompt of exactly promptTokens tokens: repeat a sentence and cut.
     std::vector<int32_t> sentence = model->tokenize(" The little robot walked to the market to buy apples.", false);
@@ -197,6 +199,8 @@ int main(int argc, char** argv) {
         else if (a == "--synthetic" && hasValue) synthetic = argv[++i];
         else if (a == "--type" && hasValue) type = argv[++i];
         else if (a == "--dir" && hasValue) dir = argv[++i];
+        else if (a == "--kv-cache" && hasValue)
+            o.kvCache = std::string(argv[++i]) == "f16" ? nibble::KvCacheType::F16 : nibble::KvCacheType::F32;
         else if (a == "--cpu-baseline") cpuBaseline = true;
         else models.emplace_back(a);
     }

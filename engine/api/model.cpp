@@ -164,7 +164,8 @@ std::unique_ptr<InferenceBackend> ModelImpl::createBackend() const {
         }
         return std::make_unique<vulkan::VulkanTransformer>(config, std::move(shared), contextLength);
     }
-    return std::make_unique<CpuTransformer>(config, weights, int(info.contextLength), pool, cpuKernels(options));
+    return std::make_unique<CpuTransformer>(config, weights, int(info.contextLength), pool, cpuKernels(options),
+                                            options.kvCache);
 }
 
 Model::Model(std::unique_ptr<ModelImpl> impl) : impl_(std::move(impl)) {}
@@ -178,7 +179,7 @@ const ModelInfo& Model::info() const { return impl_->info; }
 
 std::string Model::backendDescription() const {
     if (!impl_->vulkanDevice.empty()) return "Vulkan, " + impl_->vulkanDevice;
-    return CpuTransformer::describe(cpuKernels(impl_->options), impl_->pool.size());
+    return CpuTransformer::describe(cpuKernels(impl_->options), impl_->pool.size(), impl_->options.kvCache);
 }
 
 std::string Model::vulkanDevice() const { return impl_->vulkanDevice; }

@@ -4,6 +4,7 @@
 #include "model/tensor_values.h"
 #include "nibble/error.h"
 #include "tensor/ggml_type.h"
+#include "tensor/half.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,13 +12,16 @@
 namespace nibble {
 
 CpuTransformer::CpuTransformer(const ModelConfig& config, const ModelWeights& weights, int contextLength,
-                               ThreadPool& pool, const cpu::KernelTable* kernels)
+                               ThreadPool& pool, const cpu::KernelTable* kernels, KvCacheType kvCache)
     : c_(config), w_(weights), plan_(planLayers(config)), pool_(pool), context_(contextLength) {
     if (kernels) fast_.emplace(*kernels);
     if (contextLength <= 0) throw Error(ErrorKind::InvalidArgument, "the context length must be positive");
+    halfCache_ = kernels && kvCache == KvCacheType::F16;
+    cacheBytes_ = halfCache_ ? sizeof(uint16_t) : sizeof(float);
     const size_t kvRow = size_t(c_.nHeadKv) * c_.headDimK, vRow = size_t(c_.nHeadKv) * c_.headDimV;
-    kCache_ = LazyFloats(size_t(c_.nLayer) * context_ * kvRow);
-    vCache_ = LazyFloats(size_t(c_.nLayer) * context_ * vRow);
+    const auto slots = [&](size_t elements) { return (elements * cacheBytes_ + sizeof(float) - 1) / sizeof(float); };
+    kCache_ = LazyFloats(slots(size_t(c_.nLayer) * context_ * kvRow));
+    vCache_ = LazyFloats(slots(size_t(c_.nLayer) * context_ * vRow));
     outputNorm_ = tensorToFloat(*w_.outputNorm);
     if (const Tensor* factors = w_.ropeFactors(c_, contextLength)) ropeFreqs_ = tensorToFloat(*factors);
     for (const LayerWeights& L : w_.layers) {
@@ -56,7 +60,7 @@ uint64_t CpuTransformer::sessionBytes(const ModelConfig& c, int contextLength) {
     return (cache + activations) * sizeof(float);
 }
 
-std::string CpuTransformer::describe(const cpu::KernelTable* kernels, unsigned threads) {
+std::string CpuTransformer::describe(const cpu::KernelTable* kernels, unsigned threads, KvCacheType kvCache) {
     const std::string count = std::to_string(threads) + (threads == 1 ? " thread" : " threads");
     if (!kernels) return "CPU reference, " + count;
     std::string set;
@@ -66,11 +70,12 @@ std::string CpuTransformer::describe(const cpu::KernelTable* kernels, unsigned t
     case cpu::Isa::Avx512Vnni: set = "AVX-512"; break;
     case cpu::Isa::NeonDot: set = "NEON"; break;
     }
-    return "CPU, " + set + " kernels, " + count;
+    return "CPU, " + set + " kernels, " + count + (kvCache == KvCacheType::F16 ? ", F16 KV cache" : "");
 }
 
 std::string CpuTransformer::description() const {
-    return describe(fast_ ? &fast_->kernels() : nullptr, pool_.size());
+    return describe(fast_ ? &fast_->kernels() : nullptr, pool_.size(),
+                    halfCache_ ? KvCacheType::F16 : KvCacheType::F32);
 }
 
 void CpuTransformer::rotate(float* head, const RopePlan& rope, int pos, const float* freqFactors) {
@@ -86,7 +91,7 @@ float CpuTransformer::scaleScore(const LayerPlan& P, float s) {
     return s;
 }
 
-void CpuTransformer::attendFast(const LayerPlan& P, const float* q, const float* kLayer, const float* vLayer,
+void CpuTransformer::attendFast(const LayerPlan& P, const float* q, const uint8_t* kLayer, const uint8_t* vLayer,
                                 int startPos, int batch, float* attn) {
     const int H = int(c_.nHead), Hkv = int(c_.nHeadKv), Dk = int(c_.headDimK), Dv = int(c_.headDimV);
     const int qDim = H * Dk, kDim = Hkv * Dk, oDim = H * Dv, groups = H / Hkv;
@@ -94,9 +99,11 @@ void CpuTransformer::attendFast(const LayerPlan& P, const float* q, const float*
     // weight kernels compute them: the keys are a matrix of cached rows, the
     // transposed values (their cache layout) one of rows over positions, and
     // the query heads that share a key-value head are the inputs of one tile,
-    // so each cached row is read once for all of them.
-    const cpu::DotTileFn dot = fast_->kernels().weights[static_cast<int>(GgmlType::F32)].dot;
-    const size_t kStride = size_t(kDim) * sizeof(float), vStride = size_t(context_) * sizeof(float);
+    // so each cached row is read once for all of them. An F16 cache is a
+    // matrix of F16 weights to them.
+    const GgmlType element = halfCache_ ? GgmlType::F16 : GgmlType::F32;
+    const cpu::DotTileFn dot = fast_->kernels().weights[static_cast<int>(element)].dot;
+    const size_t kStride = size_t(kDim) * cacheBytes_, vStride = size_t(context_) * cacheBytes_;
     pool_.parallelFor(size_t(batch) * Hkv, [&](size_t begin, size_t end) {
         std::vector<float> scores(size_t(groups) * size_t(startPos + batch));
         for (size_t job = begin; job < end; ++job) {
@@ -104,8 +111,8 @@ void CpuTransformer::attendFast(const LayerPlan& P, const float* q, const float*
             const int pos = startPos + b;
             const int first = P.window > 0 ? std::max(0, pos - int(P.window) + 1) : 0;
             const int n = pos - first + 1;
-            const auto* keys = reinterpret_cast<const uint8_t*>(kLayer + size_t(first) * kDim + size_t(kvh) * Dk);
-            const auto* values = reinterpret_cast<const uint8_t*>(vLayer + size_t(kvh) * Dv * context_ + first);
+            const uint8_t* keys = kLayer + (size_t(first) * kDim + size_t(kvh) * Dk) * cacheBytes_;
+            const uint8_t* values = vLayer + (size_t(kvh) * Dv * context_ + first) * cacheBytes_;
             const float* qHeads = q + size_t(b) * qDim + size_t(kvh) * groups * Dk;
             float* out = attn + size_t(b) * oDim + size_t(kvh) * groups * Dv;
             for (int g = 0; g < groups; g += cpu::kMaxTileCols) {
@@ -167,8 +174,11 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
         mul(*L.wk, xn.data(), batch, k.data());
         mul(*L.wv, xn.data(), batch, v.data());
 
-        float* kLayer = &kCache_[size_t(l) * context_ * kDim];
-        float* vLayer = &vCache_[size_t(l) * context_ * vDim];
+        uint8_t* kBytes = reinterpret_cast<uint8_t*>(kCache_.data()) + size_t(l) * context_ * kDim * cacheBytes_;
+        uint8_t* vBytes = reinterpret_cast<uint8_t*>(vCache_.data()) + size_t(l) * context_ * vDim * cacheBytes_;
+        // The reference path's view (its cache is always f32).
+        const float* kLayer = reinterpret_cast<const float*>(kBytes);
+        const float* vLayer = reinterpret_cast<const float*>(vBytes);
         for (int b = 0; b < batch; ++b) {
             const int pos = startPos + b;
             float* qb = &q[size_t(b) * qDim];
@@ -189,12 +199,21 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
                 if (P.qkNorm) cpu::rmsNorm(head, N.k.data(), head, Dk, c_.rmsEps);
                 rotate(head, P.rope, pos, factors);
             }
-            std::copy(kb, kb + kDim, kLayer + size_t(pos) * kDim);
-            for (int i = 0; i < vDim; ++i) vLayer[size_t(i) * context_ + pos] = vb[i];
+            if (halfCache_) {
+                auto* kHalves = reinterpret_cast<uint16_t*>(kBytes) + size_t(pos) * kDim;
+                auto* vHalves = reinterpret_cast<uint16_t*>(vBytes);
+                for (int i = 0; i < kDim; ++i) kHalves[i] = floatToHalf(kb[i]);
+                for (int i = 0; i < vDim; ++i) vHalves[size_t(i) * context_ + pos] = floatToHalf(vb[i]);
+            } else {
+                auto* kFloats = reinterpret_cast<float*>(kBytes);
+                auto* vFloats = reinterpret_cast<float*>(vBytes);
+                std::copy(kb, kb + kDim, kFloats + size_t(pos) * kDim);
+                for (int i = 0; i < vDim; ++i) vFloats[size_t(i) * context_ + pos] = vb[i];
+            }
         }
 
         const int groups = H / Hkv;
-        if (fast_) attendFast(P, q.data(), kLayer, vLayer, startPos, batch, attn.data());
+        if (fast_) attendFast(P, q.data(), kBytes, vBytes, startPos, batch, attn.data());
         else
             pool_.parallelFor(size_t(batch) * H, [&](size_t begin, size_t end) {
                 std::vector<float> scores(size_t(startPos + batch));

@@ -6,6 +6,7 @@
 // integer kernels over inputs quantized to 8 bits plus an 8-bit remainder
 // (cpu/fast_matmul.h), within a tiny KL divergence of the reference.
 #include "model/inference_backend.h"
+#include "nibble/engine.h"
 #include "cpu/fast_matmul.h"
 #include "cpu/lazy_floats.h"
 #include "model/layer_plan.h"
@@ -22,16 +23,19 @@ namespace nibble {
 class CpuTransformer final : public InferenceBackend {
 public:
     // The weights (and the file they point into) must outlive this object.
-    // Without kernels it runs the exact reference path, otherwise the fast
-    // path on those kernels (a table from cpu::kernelTable).
+    // Without kernels it runs the exact reference path (whose cache is f32
+    // whatever kvCache says), otherwise the fast path on those kernels (a
+    // table from cpu::kernelTable).
     CpuTransformer(const ModelConfig& config, const ModelWeights& weights, int contextLength, ThreadPool& pool,
-                   const cpu::KernelTable* kernels = nullptr);
+                   const cpu::KernelTable* kernels = nullptr, KvCacheType kvCache = KvCacheType::F32);
 
     void forward(std::span<const int32_t> tokens, int startPos, bool allLogits, std::vector<float>& logits) override;
     int contextLength() const override { return context_; }
     std::string description() const override;
-    // "CPU, AVX2 kernels, 4 threads" or "CPU reference, 4 threads".
-    static std::string describe(const cpu::KernelTable* kernels, unsigned threads);
+    // "CPU, AVX2 kernels, 4 threads" (", F16 KV cache" after it where the
+    // cache is F16) or "CPU reference, 4 threads".
+    static std::string describe(const cpu::KernelTable* kernels, unsigned threads,
+                                KvCacheType kvCache = KvCacheType::F32);
 
     // Host memory one session takes besides the weights once its context is
     // full: the KV cache and the activations of a prompt chunk.
@@ -50,7 +54,8 @@ private:
     void mul(const Tensor& w, const float* x, int batch, float* y);
     // Attention of a batch of query rows over one layer's cache, on the fast
     // path's float kernels.
-    void attendFast(const LayerPlan& P, const float* q, const float* kLayer, const float* vLayer, int startPos,
+    // kLayer and vLayer are the layer's caches, in elements of cacheBytes_.
+    void attendFast(const LayerPlan& P, const float* q, const uint8_t* kLayer, const uint8_t* vLayer, int startPos,
                     int batch, float* attn);
     // A query-key product, scaled and soft-capped as the layer says.
     static float scaleScore(const LayerPlan& P, float s);
@@ -67,8 +72,11 @@ private:
     // Keys [layer][position][kv heads * head size], values transposed
     // [layer][kv heads * head size][position] (so a weighted sum over
     // positions is a product with rows, as the float kernels compute it);
-    // memory is committed as pages are first written.
+    // memory is committed as pages are first written. F32 or, for an F16
+    // cache, halves packed two to a float slot.
     LazyFloats kCache_, vCache_;
+    bool halfCache_ = false;
+    size_t cacheBytes_ = sizeof(float);  // of one element
     std::vector<float> outputNorm_, ropeFreqs_;
     std::vector<LayerNorms> norms_;
     ActivationObserver observer_;

@@ -29,6 +29,11 @@ namespace nibble {
 // app does not. Auto runs on Vulkan when a real GPU holds the model, else Cpu.
 enum class BackendKind { Auto, Cpu, Vulkan, Reference };
 
+// The element of the CPU fast path's KV cache. F16 halves the cache's
+// memory and what attention reads of it, for keys and values rounded to
+// half precision; the reference path and Vulkan keep f32 whatever is asked.
+enum class KvCacheType { F32, F16 };
+
 struct ModelInfo {
     std::string name;            // general.name, or the file name
     std::string architecture;    // general.architecture
@@ -56,6 +61,7 @@ struct LoadOptions {
     uint32_t contextLength = 0;
     // Called with 0..1 while weights load; returning false cancels (Error kind Cancelled).
     std::function<bool(float)> progress;
+    KvCacheType kvCache = KvCacheType::F32;  // the CPU fast path's; backendDescription says which
 };
 
 struct ChatMessage {
