@@ -240,9 +240,71 @@ void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_
         for (int r = 0; r < rows; ++r) y[size_t(c) * ldy + size_t(r)] = horizontalSum(acc[c][r]);
 }
 
+int32_t horizontalSum(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+
+// Two registers of int32 values in -128..127 as 16 bytes in input order.
+void store16Bytes(__m256i a, __m256i b, int8_t* out) {
+    const __m256i words = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), _MM_SHUFFLE(3, 1, 2, 0));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out),
+                     _mm_packs_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1)));
+}
+
+// A refined Q8_K pair in one pass (QuantizeRefinedFn): the portable
+// quantizer's 8-bit row and the generic remainder (cpu::quantizeRemainder)
+// with the same arithmetic, so the bytes are the same.
+void quantizeRefinedQ8K(const float* x, void* coarseOut, void* fineOut, int64_t k) {
+    const __m256 signBit = _mm256_set1_ps(-0.0f), half = _mm256_set1_ps(0.5f);
+    const __m256 low = _mm256_set1_ps(-127.0f), high = _mm256_set1_ps(127.0f);
+    for (int64_t i = 0; i < k / 256; ++i) {
+        const float* v = x + i * 256;
+        __m256 maxAbs = _mm256_setzero_ps();
+        for (int j = 0; j < 32; ++j) maxAbs = _mm256_max_ps(maxAbs, _mm256_andnot_ps(signBit, _mm256_loadu_ps(v + 8 * j)));
+        __m128 m = _mm_max_ps(_mm256_castps256_ps128(maxAbs), _mm256_extractf128_ps(maxAbs, 1));
+        m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+        m = _mm_max_ss(m, _mm_movehdup_ps(m));
+        const float amax = _mm_cvtss_f32(m);
+
+        ActivationQ8_K coarse, fine;
+        coarse.d = amax / 127.0f;
+        fine.d = coarse.d / 256.0f;
+        const __m256 inverse = _mm256_set1_ps(amax > 0.0f ? 127.0f / amax : 0.0f);
+        const __m256 scale = _mm256_set1_ps(coarse.d);
+        const __m256 fineInverse = _mm256_set1_ps(coarse.d != 0.0f ? 256.0f / coarse.d : 0.0f);
+        for (int g = 0; g < 16; ++g) {
+            __m256i q[2], r[2];
+            for (int h = 0; h < 2; ++h) {
+                const __m256 value = _mm256_loadu_ps(v + 16 * g + 8 * h);
+                const __m256 clamped = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(value, inverse), low), high);
+                const __m256 rounded = _mm256_round_ps(clamped, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+                q[h] = _mm256_cvtps_epi32(rounded);
+                // A multiply, then a subtract, as the generic code: the empty
+                // asm keeps the compiler from fusing them into one rounding.
+                __m256 product = _mm256_mul_ps(scale, rounded);
+                asm("" : "+x"(product));
+                const __m256 t =
+                    _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(_mm256_sub_ps(value, product), fineInverse), low), high);
+                // Half away from zero, then truncation.
+                r[h] = _mm256_cvttps_epi32(_mm256_add_ps(t, _mm256_or_ps(half, _mm256_and_ps(t, signBit))));
+            }
+            coarse.bsums[g] = int16_t(horizontalSum(_mm256_add_epi32(q[0], q[1])));
+            fine.bsums[g] = int16_t(horizontalSum(_mm256_add_epi32(r[0], r[1])));
+            store16Bytes(q[0], q[1], coarse.q + 16 * g);
+            store16Bytes(r[0], r[1], fine.q + 16 * g);
+        }
+        std::memcpy(static_cast<uint8_t*>(coarseOut) + size_t(i) * sizeof coarse, &coarse, sizeof coarse);
+        std::memcpy(static_cast<uint8_t*>(fineOut) + size_t(i) * sizeof fine, &fine, sizeof fine);
+    }
+}
+
 }  // namespace
 
 void addKQuantAvx2(KernelTable& table) {
+    table.quantizeRefined[static_cast<int>(ActivationFormat::Q8_K)] = quantizeRefinedQ8K;
     const auto set = [&](GgmlType type, DotTileFn dot, DotTileFn refinedDot) {
         table.weights[static_cast<int>(type)] = WeightKernel{ActivationFormat::Q8_K, dot, refinedDot};
     };
