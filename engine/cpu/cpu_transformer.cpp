@@ -253,10 +253,21 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
         throwIfCancelled();
         mul(*L.gate, xn.data(), batch, gate.data());
         mul(*L.up, xn.data(), batch, up.data());
-        for (size_t i = 0; i < gate.size(); ++i) {
-            const float g = P.activation == Activation::SiLU ? cpu::silu(gate[i]) : cpu::geluTanh(gate[i]);
-            gate[i] = g * up[i];
-        }
+        // The activation's exp or tanh per element is a few per cent of a
+        // prompt; split between the threads, it does not leave one idle.
+        const auto activate = [&](size_t begin, size_t end) {
+            for (size_t i = begin; i < end; ++i) {
+                const float g = P.activation == Activation::SiLU ? cpu::silu(gate[i]) : cpu::geluTanh(gate[i]);
+                gate[i] = g * up[i];
+            }
+        };
+        constexpr size_t kActivationChunk = 4096;
+        const size_t chunks = gate.size() / kActivationChunk;
+        if (chunks >= 4)
+            pool_.parallelFor(chunks, [&](size_t begin, size_t end) {
+                activate(begin * kActivationChunk, end == chunks ? gate.size() : end * kActivationChunk);
+            });
+        else activate(0, gate.size());
         mul(*L.down, gate.data(), batch, proj.data());
         for (int b = 0; b < batch; ++b) {
             float* pb = &proj[size_t(b) * E];
