@@ -51,6 +51,19 @@ void CpuTransformer::mul(const Tensor& w, const float* x, int batch, float* y) {
     else cpu::matmul(pool_, w, x, batch, y);
 }
 
+void CpuTransformer::mulGroup(std::initializer_list<const Tensor*> ws, const float* x, int batch,
+                              std::initializer_list<float*> ys) {
+    if (!fast_) {
+        auto y = ys.begin();
+        for (const Tensor* w : ws) mul(*w, x, batch, *y++);
+        return;
+    }
+    if (observer_)
+        for (const Tensor* w : ws) observer_(*w, x, batch);
+    fast_->multiplyGroup(pool_, std::span(ws.begin(), ws.size()), x, batch, std::span(ys.begin(), ys.size()),
+                         cpu::InputPrecision::Refined);
+}
+
 uint64_t CpuTransformer::sessionBytes(const ModelConfig& c, int contextLength) {
     // A prompt runs in chunks of up to 64 tokens; evaluate() keeps every chunk's logits.
     const uint64_t chunk = 64;
@@ -170,9 +183,7 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
         const LayerPlan& P = plan_[l];
 
         for (int b = 0; b < batch; ++b) cpu::rmsNorm(&x[size_t(b) * E], N.attn.data(), &xn[size_t(b) * E], E, c_.rmsEps);
-        mul(*L.wq, xn.data(), batch, q.data());
-        mul(*L.wk, xn.data(), batch, k.data());
-        mul(*L.wv, xn.data(), batch, v.data());
+        mulGroup({L.wq, L.wk, L.wv}, xn.data(), batch, {q.data(), k.data(), v.data()});
 
         uint8_t* kBytes = reinterpret_cast<uint8_t*>(kCache_.data()) + size_t(l) * context_ * kDim * cacheBytes_;
         uint8_t* vBytes = reinterpret_cast<uint8_t*>(vCache_.data()) + size_t(l) * context_ * vDim * cacheBytes_;
@@ -251,8 +262,7 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
         }
 
         throwIfCancelled();
-        mul(*L.gate, xn.data(), batch, gate.data());
-        mul(*L.up, xn.data(), batch, up.data());
+        mulGroup({L.gate, L.up}, xn.data(), batch, {gate.data(), up.data()});
         // The activation's exp or tanh per element is a few per cent of a
         // prompt; split between the threads, it does not leave one idle.
         const auto activate = [&](size_t begin, size_t end) {

@@ -15,6 +15,7 @@
 #include "cpu/thread_pool.h"
 
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <vector>
 
@@ -52,6 +53,9 @@ public:
 
 private:
     void mul(const Tensor& w, const float* x, int batch, float* y);
+    // mul() of each matrix with the same inputs, on the fast path in one
+    // pass of the pool (cpu::FastMatmul::multiplyGroup).
+    void mulGroup(std::initializer_list<const Tensor*> ws, const float* x, int batch, std::initializer_list<float*> ys);
     // Attention of a batch of query rows over one layer's cache, on the fast
     // path's float kernels.
     // kLayer and vLayer are the layer's caches, in elements of cacheBytes_.

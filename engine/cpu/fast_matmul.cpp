@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <vector>
 
 namespace nibble::cpu {
 namespace {
@@ -82,63 +83,96 @@ uint8_t* FastMatmul::activations(size_t bytes) {
     return activations_.get();
 }
 
-void FastMatmul::multiply(ThreadPool& pool, const Tensor& w, const float* x, int batch, float* y,
-                          InputPrecision precision) {
+FastMatmul::Plan FastMatmul::plan(const Tensor& w, InputPrecision precision) const {
     const int type = static_cast<int>(w.type);
     const WeightKernel kernel = type >= 0 && type < kTypeSlots ? kernels_.weights[type] : WeightKernel{};
-    const QuantizeRowFn quantize =
-        kernel.activation == ActivationFormat::F32 ? nullptr : kernels_.quantize[static_cast<int>(kernel.activation)];
-    const int64_t k = static_cast<int64_t>(w.shape[0]);
-    const FormatLayout layout = layoutOf(kernel.activation);
+    Plan p;
+    p.format = kernel.activation;
+    p.quantize = kernel.activation == ActivationFormat::F32 ? nullptr : kernels_.quantize[static_cast<int>(p.format)];
+    p.k = static_cast<int64_t>(w.shape[0]);
+    const FormatLayout layout = layoutOf(p.format);
     // A refined input b is rows 2b (its 8-bit blocks) and 2b + 1 (their remainder).
-    const bool refined = quantize && precision == InputPrecision::Refined;
-    const QuantizeRefinedFn quantizeRefined =
-        refined ? kernels_.quantizeRefined[static_cast<int>(kernel.activation)] : nullptr;
-    const DotTileFn dot = refined ? kernel.refinedDot : kernel.dot;
-    if (!dot || (kernel.activation != ActivationFormat::F32 && !quantize) || k % layout.block != 0) {
-        matmul(pool, w, x, batch, y);
+    p.refined = p.quantize && precision == InputPrecision::Refined;
+    p.quantizeRefined = p.refined ? kernels_.quantizeRefined[static_cast<int>(p.format)] : nullptr;
+    p.dot = p.refined ? kernel.refinedDot : kernel.dot;
+    p.fast = p.dot && (p.format == ActivationFormat::F32 || p.quantize) && p.k % layout.block == 0;
+    p.xStride = size_t(p.k / layout.block) * layout.blockBytes;
+    return p;
+}
+
+const uint8_t* FastMatmul::prepareInputs(ThreadPool& pool, const Plan& p, const float* x, int batch) {
+    if (!p.quantize) return reinterpret_cast<const uint8_t*>(x);
+    const int64_t k = p.k;
+    const size_t xStride = p.xStride;
+    uint8_t* buffer = activations(xStride * size_t(p.refined ? 2 * batch : batch));
+    const auto quantizeRows = [&](size_t begin, size_t end) {
+        for (size_t b = begin; b < end; ++b) {
+            const float* row = x + int64_t(b) * k;
+            if (!p.refined) {
+                p.quantize(row, buffer + b * xStride, k);
+                continue;
+            }
+            uint8_t* coarse = buffer + 2 * b * xStride;
+            if (p.quantizeRefined) {
+                p.quantizeRefined(row, coarse, coarse + xStride, k);
+                continue;
+            }
+            p.quantize(row, coarse, k);
+            quantizeRemainder(row, coarse, p.format, k, coarse + xStride);
+        }
+    };
+    if (batch >= kParallelQuantizeRows) pool.parallelFor(size_t(batch), quantizeRows);
+    else quantizeRows(0, size_t(batch));
+    return buffer;
+}
+
+void FastMatmul::multiply(ThreadPool& pool, const Tensor& w, const float* x, int batch, float* y,
+                          InputPrecision precision) {
+    const Tensor* const ws[] = {&w};
+    float* const ys[] = {y};
+    multiplyGroup(pool, ws, x, batch, ys, precision);
+}
+
+void FastMatmul::multiplyGroup(ThreadPool& pool, std::span<const Tensor* const> ws, const float* x, int batch,
+                               std::span<float* const> ys, InputPrecision precision) {
+    if (ws.empty()) return;
+    std::vector<Plan> plans;
+    for (const Tensor* w : ws) plans.push_back(plan(*w, precision));
+    const Plan& first = plans[0];
+    bool together = true;
+    for (const Plan& p : plans)
+        together = together && p.fast && p.format == first.format && p.refined == first.refined && p.k == first.k;
+    if (!together) {
+        if (ws.size() == 1) {
+            matmul(pool, *ws[0], x, batch, ys[0]);
+            return;
+        }
+        for (size_t m = 0; m < ws.size(); ++m) multiply(pool, *ws[m], x, batch, ys[m], precision);
         return;
     }
-
-    const int inputRows = refined ? 2 * batch : batch;
-    const size_t xStride = size_t(k / layout.block) * layout.blockBytes;
-    const uint8_t* input = reinterpret_cast<const uint8_t*>(x);
-    if (quantize) {
-        uint8_t* buffer = activations(xStride * size_t(inputRows));
-        const auto quantizeRows = [&](size_t begin, size_t end) {
-            for (size_t b = begin; b < end; ++b) {
-                const float* row = x + int64_t(b) * k;
-                if (!refined) {
-                    quantize(row, buffer + b * xStride, k);
-                    continue;
-                }
-                uint8_t* coarse = buffer + 2 * b * xStride;
-                if (quantizeRefined) {
-                    quantizeRefined(row, coarse, coarse + xStride, k);
-                    continue;
-                }
-                quantize(row, coarse, k);
-                quantizeRemainder(row, coarse, kernel.activation, k, coarse + xStride);
-            }
-        };
-        if (batch >= kParallelQuantizeRows) pool.parallelFor(size_t(batch), quantizeRows);
-        else quantizeRows(0, size_t(batch));
-        input = buffer;
-    }
+    const uint8_t* input = prepareInputs(pool, first, x, batch);
 
     // Tiles of kMaxTileRows weight rows, each multiplied with every input
     // row before the next: a weight row is read from memory once per call.
-    const uint64_t rows = w.rows();
-    const size_t wStride = w.byteSize / rows;
-    const size_t tiles = (rows + kMaxTileRows - 1) / kMaxTileRows;
-    pool.parallelFor(tiles, [&](size_t begin, size_t end) {
+    // The matrices' tiles are numbered one after another, so one pass of
+    // the pool covers them all.
+    std::vector<size_t> firstTile(ws.size() + 1, 0);
+    for (size_t m = 0; m < ws.size(); ++m)
+        firstTile[m + 1] = firstTile[m] + (ws[m]->rows() + kMaxTileRows - 1) / kMaxTileRows;
+    const size_t xStep = (first.refined ? 2 : 1) * first.xStride;
+    pool.parallelFor(firstTile.back(), [&](size_t begin, size_t end) {
+        size_t m = 0;
         for (size_t tile = begin; tile < end; ++tile) {
-            const uint64_t r = tile * kMaxTileRows;
+            while (tile >= firstTile[m + 1]) ++m;
+            const Tensor& w = *ws[m];
+            const uint64_t rows = w.rows();
+            const size_t wStride = w.byteSize / rows;
+            const uint64_t r = (tile - firstTile[m]) * kMaxTileRows;
             const int tileRows = int(std::min<uint64_t>(kMaxTileRows, rows - r));
             for (int c = 0; c < batch; c += kMaxTileCols) {
                 const int cols = std::min(kMaxTileCols, batch - c);
-                dot(k, w.data + r * wStride, wStride, tileRows, input + size_t(c) * (refined ? 2 : 1) * xStride,
-                    xStride, cols, y + size_t(c) * rows + r, rows);
+                plans[m].dot(first.k, w.data + r * wStride, wStride, tileRows, input + size_t(c) * xStep,
+                             first.xStride, cols, ys[m] + size_t(c) * rows + r, rows);
             }
         }
     });

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 
 namespace nibble::cpu {
 
@@ -41,7 +42,31 @@ public:
     void multiply(ThreadPool& pool, const Tensor& w, const float* x, int batch, float* y,
                   InputPrecision precision = InputPrecision::Byte);
 
+    // The products of several matrices with the same inputs (a layer's q, k
+    // and v, or gate and up), ys[m] as multiply(ws[m]) gives it, in one pass
+    // of the pool: the inputs are quantized once and the threads meet once,
+    // not once per matrix (on a busy machine a meeting waits for a thread
+    // to be scheduled). Matrices whose kernels take other inputs than the
+    // first's (a Q5_0 matrix beside Q4_K ones) go one by one.
+    void multiplyGroup(ThreadPool& pool, std::span<const Tensor* const> ws, const float* x, int batch,
+                       std::span<float* const> ys, InputPrecision precision = InputPrecision::Byte);
+
 private:
+    // How one matrix's product runs: its kernel and its inputs' format.
+    struct Plan {
+        ActivationFormat format = ActivationFormat::F32;
+        QuantizeRowFn quantize = nullptr;
+        QuantizeRefinedFn quantizeRefined = nullptr;
+        DotTileFn dot = nullptr;
+        bool refined = false;
+        bool fast = false;  // false: the exact product (cpu::matmul) instead
+        int64_t k = 0;
+        size_t xStride = 0;  // bytes per quantized input row
+    };
+    Plan plan(const Tensor& w, InputPrecision precision) const;
+    // The inputs in the plan's format (in the scratch buffer), or x itself.
+    const uint8_t* prepareInputs(ThreadPool& pool, const Plan& p, const float* x, int batch);
+
     // The scratch of the quantized inputs, grown to the largest batch seen.
     uint8_t* activations(size_t bytes);
 

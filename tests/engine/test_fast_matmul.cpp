@@ -89,6 +89,61 @@ private slots:
             QVERIFY2(refinedError < byteError / 30 && refinedError < 1e-4, qPrintable(facts));
         }
     }
+
+    // A group of matrices with the same inputs gives what each matrix's own
+    // product gives, to the bit (the same kernels on the same inputs), in
+    // one pass or, for kernels taking other inputs, one by one.
+    void groupsEqualTheirMembersProducts_data() {
+        QTest::addColumn<Isa>("isa");
+        for (Isa isa : supportedIsas()) QTest::addRow("%s", isaName(isa).data()) << isa;
+    }
+
+    void groupsEqualTheirMembersProducts() {
+        QFETCH(Isa, isa);
+        std::mt19937 rng(5);
+        constexpr int64_t k = 512;
+        struct Matrix {
+            std::vector<uint8_t> bytes;
+            Tensor tensor;
+        };
+        // Q4_0 with two row counts (whole and partial tiles), then Q4_K: its
+        // kernels take Q8_K inputs, so a group with it goes one by one.
+        const std::pair<GgmlType, int> shapes[] = {{GgmlType::Q4_0, 11}, {GgmlType::Q4_0, 8}, {GgmlType::Q4_0, 5},
+                                                   {GgmlType::Q4_K, 6}};
+        std::vector<Matrix> matrices(std::size(shapes));
+        for (size_t m = 0; m < matrices.size(); ++m) {
+            Matrix& matrix = matrices[m];
+            matrix.bytes = randomWeightRows(rng, shapes[m].first, shapes[m].second, k);
+            matrix.tensor.name = "test.weight";
+            matrix.tensor.shape = {uint64_t(k), uint64_t(shapes[m].second)};
+            matrix.tensor.type = shapes[m].first;
+            matrix.tensor.byteSize = matrix.bytes.size();
+            matrix.tensor.data = matrix.bytes.data();
+        }
+        ThreadPool pool(2);
+        FastMatmul fast(kernelTable(isa));
+        for (size_t members : {size_t(3), size_t(4)})
+            for (int batch : {1, 6}) {
+                const std::vector<float> x = randomFloats(rng, size_t(batch) * k, 1.0f);
+                std::vector<std::vector<float>> alone(members), grouped(members);
+                std::vector<const Tensor*> ws;
+                std::vector<float*> ys;
+                for (size_t m = 0; m < members; ++m) {
+                    const size_t size = size_t(batch) * matrices[m].tensor.rows();
+                    alone[m].resize(size);
+                    grouped[m].assign(size, -1.0f);
+                    fast.multiply(pool, matrices[m].tensor, x.data(), batch, alone[m].data(), InputPrecision::Refined);
+                    ws.push_back(&matrices[m].tensor);
+                    ys.push_back(grouped[m].data());
+                }
+                fast.multiplyGroup(pool, ws, x.data(), batch, ys, InputPrecision::Refined);
+                for (size_t m = 0; m < members; ++m)
+                    QVERIFY2(grouped[m] == alone[m], qPrintable(QString("group of %1, batch %2: matrix %3 differs")
+                                                                    .arg(members)
+                                                                    .arg(batch)
+                                                                    .arg(m)));
+            }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestFastMatmul)
