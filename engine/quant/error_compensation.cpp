@@ -1,0 +1,120 @@
+#include "quant/error_compensation.h"
+
+#include "cpu/thread_pool.h"
+#include "nibble/error.h"
+#include "quant/block_grid.h"
+#include "tensor/quantize.h"
+
+#include <cmath>
+#include <string>
+
+namespace nibble::quant {
+namespace {
+
+// In-place Cholesky: a (n x n, row-major, symmetric) becomes L with a = L L^T
+// in its lower triangle; returns false when a is not positive definite.
+bool choleskyLower(std::vector<double>& a, int64_t n) {
+    for (int64_t j = 0; j < n; ++j) {
+        double* rj = &a[size_t(j * n)];
+        double d = rj[j];
+        for (int64_t p = 0; p < j; ++p) d -= rj[p] * rj[p];
+        if (!(d > 0)) return false;
+        d = std::sqrt(d);
+        rj[j] = d;
+        for (int64_t i = j + 1; i < n; ++i) {
+            double* ri = &a[size_t(i * n)];
+            double s = ri[j];
+            for (int64_t p = 0; p < j; ++p) s -= ri[p] * rj[p];
+            ri[j] = s / d;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+bool canCompensate(GgmlType type) { return hasElementGrid(type); }
+
+std::vector<double> inverseCholeskyFactor(std::vector<double> h, int64_t n, double damp) {
+    double meanDiag = 0;
+    for (int64_t i = 0; i < n; ++i) meanDiag += h[size_t(i * n + i)];
+    meanDiag /= double(n);
+    if (!(meanDiag > 0)) meanDiag = 1;
+    for (int64_t i = 0; i < n; ++i) {
+        double& d = h[size_t(i * n + i)];
+        if (d <= 0) d = meanDiag;  // a dead input: any weight there is as good as another
+        d += damp * meanDiag;
+    }
+    if (!choleskyLower(h, n))
+        throw Error(ErrorKind::Internal, "the calibration statistics of a weight matrix are not positive definite");
+    // H^-1 = L^-T L^-1. Invert L (lower) in place into M = L^-1, then form H^-1.
+    std::vector<double> m(size_t(n * n), 0.0);
+    for (int64_t i = 0; i < n; ++i) {
+        m[size_t(i * n + i)] = 1.0 / h[size_t(i * n + i)];
+        for (int64_t j = 0; j < i; ++j) {
+            double s = 0;
+            for (int64_t p = j; p < i; ++p) s += h[size_t(i * n + p)] * m[size_t(p * n + j)];
+            m[size_t(i * n + j)] = -s / h[size_t(i * n + i)];
+        }
+    }
+    std::vector<double> inv(size_t(n * n), 0.0);
+    for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = 0; j <= i; ++j) {
+            double s = 0;
+            for (int64_t p = i; p < n; ++p) s += m[size_t(p * n + i)] * m[size_t(p * n + j)];
+            inv[size_t(i * n + j)] = inv[size_t(j * n + i)] = s;
+        }
+    // Upper factor U with H^-1 = U^T U: the transpose of the lower Cholesky
+    // factor of the reversed matrix would do too; directly: U = chol(H^-1)^T.
+    if (!choleskyLower(inv, n))
+        throw Error(ErrorKind::Internal, "the inverse calibration statistics of a weight matrix are not positive definite");
+    std::vector<double> u(size_t(n * n), 0.0);
+    for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = 0; j <= i; ++j) u[size_t(j * n + i)] = inv[size_t(i * n + j)];
+    return u;
+}
+
+void errorCompensatedQuantize(GgmlType type, const float* weights, uint64_t rows, int64_t k,
+                              const std::vector<double>& u, const float* importance, uint8_t* dst, ThreadPool& pool) {
+    if (!canCompensate(type))
+        throw Error(ErrorKind::Unsupported,
+                    "error-compensating quantization cannot write " + std::string(typeName(type)) + " yet");
+    if (u.size() != size_t(k * k)) throw Error(ErrorKind::InvalidArgument, "the error factor does not match the matrix width");
+    const auto traits = typeTraits(type);
+    const int64_t block = traits->blockSize;
+    const size_t blockBytes = traits->blockBytes;
+    const size_t rowBytes = quantizedRowBytes(type, k);
+    pool.parallelFor(rows, [&](size_t begin, size_t end) {
+        std::vector<double> w(static_cast<size_t>(k));
+        std::vector<float> segment(static_cast<size_t>(block));
+        std::vector<double> errors(static_cast<size_t>(block));
+        for (size_t r = begin; r < end; ++r) {
+            for (int64_t c = 0; c < k; ++c) w[size_t(c)] = weights[r * size_t(k) + size_t(c)];
+            uint8_t* out = dst + r * rowBytes;
+            for (int64_t g = 0; g < k; g += block) {
+                // The block's scales, from its weights as the earlier blocks left them.
+                for (int64_t j = 0; j < block; ++j) segment[size_t(j)] = float(w[size_t(g + j)]);
+                uint8_t* b = out + size_t(g / block) * blockBytes;
+                quantizeRow(type, segment.data(), b, block, importance ? importance + g : nullptr);
+                for (int64_t j = 0; j < block; ++j) {
+                    const int64_t c = g + j;
+                    const ElementGrid grid = elementGrid(type, b, int(j));
+                    const int level = grid.nearest(float(w[size_t(c)]));
+                    setElementLevel(type, b, int(j), level);
+                    const double* uc = &u[size_t(c * k)];
+                    const double e = (w[size_t(c)] - double(grid.value(level))) / uc[c];
+                    errors[size_t(j)] = e;
+                    for (int64_t t = c + 1; t < g + block; ++t) w[size_t(t)] -= e * uc[t];
+                }
+                // The block's errors reach the later blocks in one pass (the lazy batch update).
+                for (int64_t j = 0; j < block; ++j) {
+                    const double e = errors[size_t(j)];
+                    const double* uc = &u[size_t((g + j) * k)];
+                    for (int64_t t = g + block; t < k; ++t) w[size_t(t)] -= e * uc[t];
+                }
+            }
+        }
+    });
+}
+
+}  // namespace nibble::quant
