@@ -3,6 +3,7 @@
 #include "gguf/gguf_writer.h"
 #include "model/model_config.h"
 #include "cpu/thread_pool.h"
+#include "quant/error_compensation.h"
 #include "quant/importance.h"
 #include "quant/quant_recipe.h"
 #include "tensor/dequantize.h"
@@ -17,6 +18,10 @@
 
 namespace nibble {
 namespace {
+
+// Added to H's diagonal, relative to its mean: enough to keep the factor
+// well conditioned on little calibration text (the OPTQ paper's 1 %).
+constexpr double kCompensationDamping = 0.01;
 
 bool isQuantized(GgmlType t) { return t != GgmlType::F32 && t != GgmlType::F16 && t != GgmlType::BF16; }
 
@@ -44,15 +49,27 @@ QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std:
     result.sourceBytes = source.fileSize();
 
     // Calibration takes the first fifth of the progress bar, quantization the rest.
-    const float calibrationShare = options.calibrate ? 0.2f : 0.0f;
+    const bool calibrate = options.calibrate || options.compensate;
+    const float calibrationShare = calibrate ? 0.2f : 0.0f;
     auto report = [&](float fraction) { return !options.progress || options.progress(fraction); };
 
     std::optional<ImportanceMatrix> importance;
+    if (options.compensate) {
+        if (!options.importanceFile.empty())
+            throw Error(ErrorKind::InvalidArgument,
+                        "error compensation needs calibration text, not an importance file (it lacks the correlations between inputs)");
+        constexpr uint64_t kMomentBudget = uint64_t(8) << 30;
+        if (const uint64_t bytes = ImportanceMatrix::secondMomentBytes(source); bytes > kMomentBudget)
+            throw Error(ErrorKind::Unsupported, "error compensation of this model would need " +
+                                                    std::to_string(bytes >> 20) + " MiB of calibration statistics (limit " +
+                                                    std::to_string(kMomentBudget >> 20) + " MiB)");
+    }
     if (!options.importanceFile.empty()) {
         importance = ImportanceMatrix::load(options.importanceFile);
-    } else if (options.calibrate) {
+    } else if (calibrate) {
         const std::string& text = options.calibrationText.empty() ? defaultCalibrationText() : options.calibrationText;
-        importance = ImportanceMatrix::calibrate(source, text, 512, [&](float f) { return report(f * calibrationShare); });
+        importance = ImportanceMatrix::calibrate(source, text, 512, [&](float f) { return report(f * calibrationShare); },
+                                                 options.compensate);
     }
 
     const std::string sourceType(typeName(source.mostCommonWeightType()));
@@ -63,6 +80,7 @@ QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std:
     writer.setString("general.quantized_by", "Nibble");
     writer.setString("nibble.quantization.recipe", recipe->name);
     writer.setString("nibble.quantization.source_type", sourceType);
+    if (options.compensate) writer.setString("nibble.quantization.method", "error-compensated (GPTQ)");
     if (importance)
         writer.setString("nibble.quantization.importance",
                          options.importanceFile.empty() ? "calibration text, " + std::to_string(importance->tokens()) + " tokens"
@@ -76,6 +94,10 @@ QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std:
         if (!canQuantize(type))
             throw Error(ErrorKind::Unsupported, "tensor " + std::string(t.name) + " cannot be written as " + std::string(typeName(type)));
         const float* weights = importance ? importance->find(std::string(t.name), t.shape[0]) : nullptr;
+        const std::vector<double>* moments =
+            options.compensate && quant::canCompensate(type) && type != t.type
+                ? importance->secondMoments(std::string(t.name), t.shape[0])
+                : nullptr;
         if (type != t.type && isQuantized(t.type)) requantized = true;
         ++result.tensorTypes[std::string(typeName(type))];
         result.parameterCount += t.elementCount();
@@ -84,7 +106,7 @@ QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std:
             quantizedElements += t.elementCount();
             quantizedBytes += rowBytes * t.rows();
         }
-        writer.addTensor(std::string(t.name), t.shape, type, [&, tensor = &t, type, weights, rowBytes] {
+        writer.addTensor(std::string(t.name), t.shape, type, [&, tensor = &t, type, weights, moments, rowBytes] {
             const gguf::TensorInfo& src = *tensor;
             const int64_t n = int64_t(src.shape[0]);
             std::vector<uint8_t> out(rowBytes * src.rows());
@@ -93,6 +115,15 @@ QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std:
                 return out;
             }
             const uint64_t srcRowBytes = src.byteSize / src.rows();
+            if (moments) {
+                // One matrix at a time: its K x K factor and its f32 copy live only here.
+                std::vector<float> matrix(size_t(n) * src.rows());
+                for (uint64_t r = 0; r < src.rows(); ++r)
+                    dequantizeRow(src.type, src.data + r * srcRowBytes, matrix.data() + r * size_t(n), n);
+                const std::vector<double> factor = quant::inverseCholeskyFactor(*moments, n, kCompensationDamping);
+                quant::errorCompensatedQuantize(type, matrix.data(), src.rows(), n, factor, weights, out.data(), pool);
+                return out;
+            }
             pool.parallelFor(src.rows(), [&](size_t begin, size_t end) {
                 std::vector<float> row(static_cast<size_t>(n));
                 for (size_t r = begin; r < end && !cancelled.load(); ++r) {
@@ -106,7 +137,7 @@ QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std:
     }
     if (requantized)
         result.warnings.push_back("derived from " + sourceType + ": cannot be better than its source");
-    if (options.calibrate && importance && importance->size() == 0)
+    if (calibrate && importance && importance->size() == 0)
         result.warnings.push_back("calibration saw no weight matrices; quantized without importance");
 
     writer.write(output, [&](size_t done, size_t total) {

@@ -22,6 +22,13 @@ struct QuantizeOptions {
     bool calibrate = false;
     std::string calibrationText;
     std::filesystem::path importanceFile;
+    // Error compensation (the GPTQ / OPTQ idea): each matrix is rounded one
+    // input column at a time and the error is passed on to the columns not
+    // yet rounded, steered by the calibration activations' correlations. The
+    // file keeps the recipe's standard types. Implies calibrate (an
+    // imatrix.dat lacks the correlations); needs 8 K^2 bytes of memory for
+    // every weight matrix K inputs wide.
+    bool compensate = false;
     // Called with 0..1; returning false cancels (Error kind Cancelled, no file left behind).
     std::function<bool(float)> progress;
 };
