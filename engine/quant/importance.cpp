@@ -52,7 +52,8 @@ ImportanceMatrix ImportanceMatrix::calibrate(const gguf::GgufFile& file, const s
         const size_t take = std::min(tokens.size() - start, room);
         std::vector<int32_t> chunk(tokens.begin() + start, tokens.begin() + start + take);
         if (bos >= 0) chunk.insert(chunk.begin(), bos);
-        model.forward(chunk, 0, false, logits);
+        // All logits, so the output matrix sees every token too when its correlations are wanted.
+        model.forward(chunk, 0, secondMoments, logits);
         result.tokens_ += int(chunk.size());
         if (progress && !progress(float(start + take) / float(tokens.size())))
             throw Error(ErrorKind::Cancelled, "quantization was cancelled");
