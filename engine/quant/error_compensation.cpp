@@ -5,11 +5,14 @@
 #include "quant/block_grid.h"
 #include "tensor/quantize.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
 namespace nibble::quant {
 namespace {
+
+constexpr size_t kTileRows = 16;
 
 // In-place Cholesky: a (n x n, row-major, symmetric) becomes L with a = L L^T
 // in its lower triangle; returns false when a is not positive definite.
@@ -47,21 +50,26 @@ std::vector<double> inverseCholeskyFactor(std::vector<double> h, int64_t n, doub
     }
     if (!choleskyLower(h, n))
         throw Error(ErrorKind::Internal, "the calibration statistics of a weight matrix are not positive definite");
-    // H^-1 = L^-T L^-1. Invert L (lower) in place into M = L^-1, then form H^-1.
-    std::vector<double> m(size_t(n * n), 0.0);
+    // H^-1 = L^-T L^-1. mt holds (L^-1)^T, upper triangular, so that both
+    // the inversion and the product below read rows, not columns.
+    std::vector<double> mt(size_t(n * n), 0.0);
     for (int64_t i = 0; i < n; ++i) {
-        m[size_t(i * n + i)] = 1.0 / h[size_t(i * n + i)];
+        const double* li = &h[size_t(i * n)];
+        mt[size_t(i * n + i)] = 1.0 / li[i];
         for (int64_t j = 0; j < i; ++j) {
+            const double* mj = &mt[size_t(j * n)];
             double s = 0;
-            for (int64_t p = j; p < i; ++p) s += h[size_t(i * n + p)] * m[size_t(p * n + j)];
-            m[size_t(i * n + j)] = -s / h[size_t(i * n + i)];
+            for (int64_t p = j; p < i; ++p) s += li[p] * mj[p];
+            mt[size_t(j * n + i)] = -s / li[i];
         }
     }
     std::vector<double> inv(size_t(n * n), 0.0);
     for (int64_t i = 0; i < n; ++i)
         for (int64_t j = 0; j <= i; ++j) {
+            const double* mi = &mt[size_t(i * n)];
+            const double* mj = &mt[size_t(j * n)];
             double s = 0;
-            for (int64_t p = i; p < n; ++p) s += m[size_t(p * n + i)] * m[size_t(p * n + j)];
+            for (int64_t p = i; p < n; ++p) s += mi[p] * mj[p];
             inv[size_t(i * n + j)] = inv[size_t(j * n + i)] = s;
         }
     // Upper factor U with H^-1 = U^T U: the transpose of the lower Cholesky
@@ -84,33 +92,43 @@ void errorCompensatedQuantize(GgmlType type, const float* weights, uint64_t rows
     const int64_t block = traits->blockSize;
     const size_t blockBytes = traits->blockBytes;
     const size_t rowBytes = quantizedRowBytes(type, k);
-    pool.parallelFor(rows, [&](size_t begin, size_t end) {
-        std::vector<double> w(static_cast<size_t>(k));
+    // Rows go in tiles so that each row of the K x K factor, read once per
+    // block, serves a whole tile: the factor is what the time is spent reading.
+    const size_t tiles = (rows + kTileRows - 1) / kTileRows;
+    pool.parallelFor(tiles, [&](size_t beginTile, size_t endTile) {
+        std::vector<double> w(kTileRows * size_t(k));
         std::vector<float> segment(static_cast<size_t>(block));
-        std::vector<double> errors(static_cast<size_t>(block));
-        for (size_t r = begin; r < end; ++r) {
-            for (int64_t c = 0; c < k; ++c) w[size_t(c)] = weights[r * size_t(k) + size_t(c)];
-            uint8_t* out = dst + r * rowBytes;
+        std::vector<double> errors(kTileRows * size_t(block));
+        for (size_t tile = beginTile; tile < endTile; ++tile) {
+            const size_t first = tile * kTileRows, count = std::min<size_t>(kTileRows, rows - first);
+            for (size_t i = 0; i < count * size_t(k); ++i) w[i] = weights[first * size_t(k) + i];
             for (int64_t g = 0; g < k; g += block) {
-                // The block's scales, from its weights as the earlier blocks left them.
-                for (int64_t j = 0; j < block; ++j) segment[size_t(j)] = float(w[size_t(g + j)]);
-                uint8_t* b = out + size_t(g / block) * blockBytes;
-                quantizeRow(type, segment.data(), b, block, importance ? importance + g : nullptr);
-                for (int64_t j = 0; j < block; ++j) {
-                    const int64_t c = g + j;
-                    const ElementGrid grid = elementGrid(type, b, int(j));
-                    const int level = grid.nearest(float(w[size_t(c)]));
-                    setElementLevel(type, b, int(j), level);
-                    const double* uc = &u[size_t(c * k)];
-                    const double e = (w[size_t(c)] - double(grid.value(level))) / uc[c];
-                    errors[size_t(j)] = e;
-                    for (int64_t t = c + 1; t < g + block; ++t) w[size_t(t)] -= e * uc[t];
+                for (size_t i = 0; i < count; ++i) {
+                    double* wi = &w[i * size_t(k)];
+                    double* ei = &errors[i * size_t(block)];
+                    // The block's scales, from its weights as the earlier blocks left them.
+                    for (int64_t j = 0; j < block; ++j) segment[size_t(j)] = float(wi[g + j]);
+                    uint8_t* b = dst + (first + i) * rowBytes + size_t(g / block) * blockBytes;
+                    quantizeRow(type, segment.data(), b, block, importance ? importance + g : nullptr);
+                    for (int64_t j = 0; j < block; ++j) {
+                        const int64_t c = g + j;
+                        const ElementGrid grid = elementGrid(type, b, int(j));
+                        const int level = grid.nearest(float(wi[c]));
+                        setElementLevel(type, b, int(j), level);
+                        const double* uc = &u[size_t(c * k)];
+                        const double e = (wi[c] - double(grid.value(level))) / uc[c];
+                        ei[j] = e;
+                        for (int64_t t = c + 1; t < g + block; ++t) wi[t] -= e * uc[t];
+                    }
                 }
                 // The block's errors reach the later blocks in one pass (the lazy batch update).
                 for (int64_t j = 0; j < block; ++j) {
-                    const double e = errors[size_t(j)];
                     const double* uc = &u[size_t((g + j) * k)];
-                    for (int64_t t = g + block; t < k; ++t) w[size_t(t)] -= e * uc[t];
+                    for (size_t i = 0; i < count; ++i) {
+                        const double e = errors[i * size_t(block) + size_t(j)];
+                        double* wi = &w[i * size_t(k)];
+                        for (int64_t t = g + block; t < k; ++t) wi[t] -= e * uc[t];
+                    }
                 }
             }
         }
