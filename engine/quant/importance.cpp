@@ -63,7 +63,7 @@ ImportanceMatrix ImportanceMatrix::calibrate(const gguf::GgufFile& file, const s
         out.resize(s.squares.size());
         for (size_t i = 0; i < out.size(); ++i) out[i] = float(s.squares[i] / double(s.rows));
         const size_t n = s.squares.size();
-        if (s.moments.empty() || s.rows < n) continue;
+        if (s.moments.empty()) continue;
         std::vector<double>& m = result.moments_[std::string(tensor->name)];
         m = std::move(s.moments);
         for (size_t i = 0; i < n; ++i)

@@ -26,9 +26,7 @@ public:
     // nullptr when the tensor was never seen, or its width differs.
     const float* find(const std::string& tensorName, uint64_t columns) const;
     // The K x K row-major mean of x x^T over calibration tokens; nullptr when
-    // not collected, never seen, of another width, or seen on fewer than K
-    // tokens (then it is mostly guesswork: the output matrix sees only the
-    // last token of each chunk).
+    // not collected, never seen, or of another width.
     const std::vector<double>* secondMoments(const std::string& tensorName, uint64_t columns) const;
     // Bytes secondMoments would take for the weight matrices of this file.
     static uint64_t secondMomentBytes(const gguf::GgufFile& file);
@@ -37,7 +35,7 @@ public:
 
 private:
     std::map<std::string, std::vector<float>> columns_;
-    std::map<std::string, std::vector<double>> moments_;  // only of matrices seen on at least K tokens
+    std::map<std::string, std::vector<double>> moments_;
     int tokens_ = 0;
 };
 
