@@ -48,13 +48,18 @@ std::vector<double> inverseCholeskyFactor(std::vector<double> h, int64_t n, doub
         if (d <= 0) d = meanDiag;  // a dead input: any weight there is as good as another
         d += damp * meanDiag;
     }
-    if (!choleskyLower(h, n))
+    // With P the order-reversing permutation and P H P = Lr Lr^T, the factor
+    // is U = P Lr^-1 P: upper triangular, and U^T U = P Lr^-T Lr^-1 P = H^-1.
+    // One Cholesky and one triangular inverse, no explicit H^-1.
+    std::vector<double> r(size_t(n * n));
+    for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = 0; j < n; ++j) r[size_t(i * n + j)] = h[size_t((n - 1 - i) * n + (n - 1 - j))];
+    if (!choleskyLower(r, n))
         throw Error(ErrorKind::Internal, "the calibration statistics of a weight matrix are not positive definite");
-    // H^-1 = L^-T L^-1. mt holds (L^-1)^T, upper triangular, so that both
-    // the inversion and the product below read rows, not columns.
+    // mt holds (Lr^-1)^T, upper triangular, so the inversion reads rows, not columns.
     std::vector<double> mt(size_t(n * n), 0.0);
     for (int64_t i = 0; i < n; ++i) {
-        const double* li = &h[size_t(i * n)];
+        const double* li = &r[size_t(i * n)];
         mt[size_t(i * n + i)] = 1.0 / li[i];
         for (int64_t j = 0; j < i; ++j) {
             const double* mj = &mt[size_t(j * n)];
@@ -63,22 +68,9 @@ std::vector<double> inverseCholeskyFactor(std::vector<double> h, int64_t n, doub
             mt[size_t(j * n + i)] = -s / li[i];
         }
     }
-    std::vector<double> inv(size_t(n * n), 0.0);
-    for (int64_t i = 0; i < n; ++i)
-        for (int64_t j = 0; j <= i; ++j) {
-            const double* mi = &mt[size_t(i * n)];
-            const double* mj = &mt[size_t(j * n)];
-            double s = 0;
-            for (int64_t p = i; p < n; ++p) s += mi[p] * mj[p];
-            inv[size_t(i * n + j)] = inv[size_t(j * n + i)] = s;
-        }
-    // Upper factor U with H^-1 = U^T U: the transpose of the lower Cholesky
-    // factor of the reversed matrix would do too; directly: U = chol(H^-1)^T.
-    if (!choleskyLower(inv, n))
-        throw Error(ErrorKind::Internal, "the inverse calibration statistics of a weight matrix are not positive definite");
     std::vector<double> u(size_t(n * n), 0.0);
     for (int64_t i = 0; i < n; ++i)
-        for (int64_t j = 0; j <= i; ++j) u[size_t(j * n + i)] = inv[size_t(i * n + j)];
+        for (int64_t j = i; j < n; ++j) u[size_t(i * n + j)] = mt[size_t((n - 1 - j) * n + (n - 1 - i))];
     return u;
 }
 
