@@ -35,14 +35,17 @@ ImportanceMatrix ImportanceMatrix::calibrate(const gguf::GgufFile& file, const s
         s.rows += uint64_t(batch);
         if (!secondMoments) return;
         s.moments.resize(n * n, 0.0);
-        for (int b = 0; b < batch; ++b) {
-            const float* xb = x + size_t(b) * n;
-            for (size_t i = 0; i < n; ++i) {
-                const double xi = xb[i];
+        // K^2 / 2 products a token: spread over the pool, each thread owning whole rows.
+        pool.parallelFor(n, [&](size_t begin, size_t end) {
+            for (size_t i = begin; i < end; ++i) {
                 double* row = &s.moments[i * n];
-                for (size_t j = 0; j <= i; ++j) row[j] += xi * double(xb[j]);
+                for (int b = 0; b < batch; ++b) {
+                    const float* xb = x + size_t(b) * n;
+                    const double xi = xb[i];
+                    for (size_t j = 0; j <= i; ++j) row[j] += xi * double(xb[j]);
+                }
             }
-        }
+        });
     });
     const int32_t bos = tokenizer->bos();
     std::vector<float> logits;
