@@ -9,22 +9,6 @@
 #include <cmath>
 
 namespace nibble::app {
-namespace {
-
-QString stateName(DownloadState state) {
-    switch (state) {
-    case DownloadState::Idle: return QStringLiteral("idle");
-    case DownloadState::Preparing: return QStringLiteral("preparing");
-    case DownloadState::Downloading: return QStringLiteral("downloading");
-    case DownloadState::Paused: return QStringLiteral("paused");
-    case DownloadState::Verifying: return QStringLiteral("verifying");
-    case DownloadState::Finished: return QStringLiteral("finished");
-    case DownloadState::Failed: return QStringLiteral("failed");
-    }
-    return {};
-}
-
-}  // namespace
 
 QString timeLeftText(qint64 remainingBytes, double bytesPerSecond) {
     if (bytesPerSecond <= 0 || remainingBytes <= 0) return {};

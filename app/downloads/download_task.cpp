@@ -92,6 +92,19 @@ bool isSslFailure(QNetworkReply::NetworkError error) {
 
 }  // namespace
 
+QString stateName(DownloadState state) {
+    switch (state) {
+    case DownloadState::Idle: return QStringLiteral("idle");
+    case DownloadState::Preparing: return QStringLiteral("preparing");
+    case DownloadState::Downloading: return QStringLiteral("downloading");
+    case DownloadState::Paused: return QStringLiteral("paused");
+    case DownloadState::Verifying: return QStringLiteral("verifying");
+    case DownloadState::Finished: return QStringLiteral("finished");
+    case DownloadState::Failed: return QStringLiteral("failed");
+    }
+    return {};
+}
+
 std::chrono::milliseconds retryDelay(int failedAttempts, const DownloadOptions& options, double jitter) {
     const double doublings = std::min(failedAttempts - 1, 30);
     const double base =

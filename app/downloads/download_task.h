@@ -69,6 +69,9 @@ inline constexpr int kMaxDownloadRedirects = 5;
 
 enum class DownloadState { Idle, Preparing, Downloading, Paused, Verifying, Finished, Failed };
 
+// The state as the QML download rows name it: "idle", "downloading", ...
+QString stateName(DownloadState state);
+
 class DownloadTask : public QObject {
     Q_OBJECT
 

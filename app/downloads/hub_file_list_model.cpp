@@ -9,22 +9,6 @@
 #include <QPointer>
 
 namespace nibble::app {
-namespace {
-
-QString stateName(DownloadState state) {
-    switch (state) {
-    case DownloadState::Idle: return QStringLiteral("idle");
-    case DownloadState::Preparing: return QStringLiteral("preparing");
-    case DownloadState::Downloading: return QStringLiteral("downloading");
-    case DownloadState::Paused: return QStringLiteral("paused");
-    case DownloadState::Verifying: return QStringLiteral("verifying");
-    case DownloadState::Finished: return QStringLiteral("finished");
-    case DownloadState::Failed: return QStringLiteral("failed");
-    }
-    return {};
-}
-
-}  // namespace
 
 HubFileListModel::HubFileListModel(DownloadManager& manager, QObject* parent)
     : QAbstractListModel(parent), manager_(manager) {
