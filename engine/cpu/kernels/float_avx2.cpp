@@ -15,6 +15,8 @@
 
 #pragma GCC target("avx2,fma,f16c")
 
+#include "cpu/kernels/avx2_lanes.h"
+
 namespace nibble::cpu {
 namespace {
 
@@ -58,13 +60,6 @@ struct BF16 {
         return v;
     }
 };
-
-float horizontalSum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 
 template <class Format, int Rows, int Cols>
 void tile(int64_t k, const uint8_t* w, size_t wStride, const uint8_t* x, size_t xStride, float* y, size_t ldy) {

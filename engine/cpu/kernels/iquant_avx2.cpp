@@ -17,6 +17,8 @@
 
 #pragma GCC target("avx2,fma,f16c")
 
+#include "cpu/kernels/avx2_lanes.h"
+
 namespace nibble::cpu {
 namespace {
 
@@ -43,18 +45,6 @@ __m256i levels(const uint8_t* qs) {
     const __m256i indices =
         _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(15));
     return _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(table), indices);
-}
-
-// Sixteen 16-bit sums of pairs of signed w[j] * x[j].
-__m256i pairSums(__m256i w, __m256i x) {
-    return _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
-}
-
-float horizontalSum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
 }
 
 // IQ4_NL. Refined: input c is the pair of rows 2c and 2c + 1

@@ -19,6 +19,8 @@
 
 #pragma GCC target("avx2,fma,f16c")
 
+#include "cpu/kernels/avx2_lanes.h"
+
 namespace nibble::cpu {
 namespace {
 
@@ -205,13 +207,6 @@ __m256 superBlockDot(const SuperBlock& w, const uint8_t* x, const uint8_t* fine,
     }
     acc = _mm256_fmadd_ps(products, _mm256_set1_ps(w.d * dx), acc);
     return _mm256_fnmadd_ps(mins, _mm256_set1_ps(w.dmin * dx), acc);
-}
-
-float horizontalSum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
 }
 
 // Refined: input c is the pair of rows 2c and 2c + 1 (kernel_table.h).

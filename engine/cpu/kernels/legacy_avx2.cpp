@@ -20,6 +20,8 @@
 
 #pragma GCC target("avx2,fma,f16c")
 
+#include "cpu/kernels/avx2_lanes.h"
+
 namespace nibble::cpu {
 namespace {
 
@@ -108,17 +110,10 @@ template <bool Signed>
 __m256i dot32(__m256i w, __m256i x) {
     __m256i pairs;
     if constexpr (Signed)
-        pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
+        pairs = pairSums(w, x);
     else
         pairs = _mm256_maddubs_epi16(w, x);
     return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
-}
-
-float horizontalSum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
 }
 
 // Refined: input c is the pair of rows 2c and 2c + 1 (kernel_table.h).
