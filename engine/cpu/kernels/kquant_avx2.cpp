@@ -20,6 +20,7 @@
 #pragma GCC target("avx2,fma,f16c")
 
 #include "cpu/kernels/avx2_lanes.h"
+#include "cpu/kernels/kquant_x86_scales.h"
 
 namespace nibble::cpu {
 namespace {
@@ -35,24 +36,12 @@ struct SuperBlock {
     float dmin;
 };
 
-float loadHalf(const uint8_t* p) {
-    uint16_t h;
-    std::memcpy(&h, p, sizeof h);
-    return _cvtsh_ss(h);
-}
-
 __m256i load32(const uint8_t* p) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
 }
 
 void store32(uint8_t* p, __m256i v) {
     _mm256_store_si256(reinterpret_cast<__m256i*>(p), v);
-}
-
-uint32_t loadWord(const uint8_t* p) {
-    uint32_t v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
 }
 
 // Sets the per-chunk scale vectors from the 16 signed byte scales of the
@@ -88,15 +77,7 @@ void decodeQ2K(const uint8_t* b, SuperBlock& out) {
 }
 
 void decodeQ3K(const uint8_t* b, SuperBlock& out) {
-    // The 16 scales' low nibbles and high 2-bit pairs, four to a word (as ggml).
-    const uint8_t* packed = b + offsetof(BlockQ3_K, scales);
-    const uint32_t w0 = loadWord(packed), w1 = loadWord(packed + 4), w2 = loadWord(packed + 8);
-    const uint32_t nibbles = 0x0f0f0f0fu, pairs = 0x03030303u;
-    const __m128i biased = _mm_setr_epi32(int((w0 & nibbles) | ((w2 & pairs) << 4)),
-                                          int((w1 & nibbles) | (((w2 >> 2) & pairs) << 4)),
-                                          int(((w0 >> 4) & nibbles) | (((w2 >> 4) & pairs) << 4)),
-                                          int(((w1 >> 4) & nibbles) | (((w2 >> 6) & pairs) << 4)));
-    const __m128i scales8 = _mm_sub_epi8(biased, _mm_set1_epi8(32));
+    const __m128i scales8 = q3Scales(b);
     setScales(scales8, out);
     out.mins = _mm256_slli_epi16(_mm256_cvtepi8_epi16(scales8), 2);
     const __m256i three = _mm256_set1_epi8(3);
@@ -113,16 +94,9 @@ void decodeQ3K(const uint8_t* b, SuperBlock& out) {
 }
 
 void q4q5Scales(const uint8_t* b, SuperBlock& out) {
-    static_assert(offsetof(BlockQ5_K, scales) == offsetof(BlockQ4_K, scales));
-    // The 8 scales then the 8 mins as bytes, unpacked a word at a time (as ggml).
-    const uint8_t* packed = b + offsetof(BlockQ4_K, scales);
-    const uint32_t w0 = loadWord(packed), w1 = loadWord(packed + 4), w2 = loadWord(packed + 8);
-    const uint32_t six = 0x3f3f3f3fu, nibbles = 0x0f0f0f0fu, pairs = 0x03030303u;
-    const __m128i unpacked = _mm_setr_epi32(int(w0 & six), int((w2 & nibbles) | (((w0 >> 6) & pairs) << 4)),
-                                            int(w1 & six), int(((w2 >> 4) & nibbles) | (((w1 >> 6) & pairs) << 4)));
-    setScales(_mm_shuffle_epi8(unpacked, _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7)), out);
-    out.mins = _mm256_cvtepu8_epi16(
-        _mm_shuffle_epi8(unpacked, _mm_setr_epi8(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15)));
+    const __m128i unpacked = q4q5ScalesAndMins(b);
+    setScales(doubled(unpacked), out);
+    out.mins = _mm256_cvtepu8_epi16(doubled(_mm_srli_si128(unpacked, 8)));
     out.d = loadHalf(b + offsetof(BlockQ4_K, d));
     out.dmin = loadHalf(b + offsetof(BlockQ4_K, dmin));
 }
