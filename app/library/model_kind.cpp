@@ -1,8 +1,5 @@
 #include "library/model_kind.h"
 
-#include <nibble/error.h>
-#include <nibble/model_file.h>
-
 #include <QFileInfo>
 #include <QRegularExpression>
 
@@ -14,13 +11,9 @@ bool nameSaysInstruct(const QString& name) {
     return marker.match(name).hasMatch();
 }
 
-ModelKind modelKindOf(const QString& name, const QString& filePath) {
+ModelKind modelKindOf(const QString& name, const QString& filePath, std::optional<bool> hasChatTemplate) {
     if (nameSaysInstruct(name) || nameSaysInstruct(QFileInfo(filePath).completeBaseName())) return ModelKind::Instruct;
-    try {
-        return inspectModelFile(filePath.toStdString()).hasChatTemplate ? ModelKind::Unknown : ModelKind::Base;
-    } catch (const Error&) {
-        return ModelKind::Unknown;
-    }
+    return hasChatTemplate == false ? ModelKind::Base : ModelKind::Unknown;
 }
 
 QString modelKindName(ModelKind kind) {

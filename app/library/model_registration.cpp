@@ -64,12 +64,15 @@ storage::Variant registerModelFile(const storage::Database& db, const QString& f
     qint64 modelId = 0;
     if (existing != all.end()) {
         modelId = existing->id;
+        // A model from before the store kept this learns it from its next file.
+        if (!existing->hasChatTemplate) models.setHasChatTemplate(modelId, summary.hasChatTemplate);
     } else {
         storage::Model model;
         model.name = name;
         model.architecture = architecture;
         model.parameterCount = qint64(summary.parameterCount);
         model.license = QString::fromStdString(summary.license);
+        model.hasChatTemplate = summary.hasChatTemplate;
         modelId = models.add(model).id;
     }
     storage::Variant variant;

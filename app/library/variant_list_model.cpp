@@ -23,13 +23,9 @@ void VariantListModel::reload() {
     const storage::VariantStore variants(db_);
     for (const storage::Model& model : storage::ModelStore(db_).list()) {
         const QList<storage::Variant> ofModel = variants.forModel(model.id);
-        ModelKind kind = ModelKind::Unknown;
-        if (const auto known = kinds_.constFind(model.id); known != kinds_.cend()) {
-            kind = *known;
-        } else if (!ofModel.isEmpty()) {
-            kind = modelKindOf(model.name, ofModel.first().filePath);
-            kinds_.insert(model.id, kind);
-        }
+        // From the store alone: reload runs on the UI thread, which never waits on a file.
+        const ModelKind kind = ofModel.isEmpty() ? ModelKind::Unknown
+                                                 : modelKindOf(model.name, ofModel.first().filePath, model.hasChatTemplate);
         for (const storage::Variant& variant : ofModel) {
             const storage::Variant* source = nullptr;
             for (const storage::Variant& other : ofModel)

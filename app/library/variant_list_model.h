@@ -81,8 +81,6 @@ private:
 
     const storage::Database& db_;
     QList<Row> rows_;
-    // By model id: telling needs the file's header, read once.
-    QHash<qint64, ModelKind> kinds_;
 };
 
 // "91.7 MB"

@@ -16,6 +16,7 @@
 #include "engine_bridge/engine_host.h"
 #include "shell/gpu_notice.h"
 #include "shell/load_marker.h"
+#include "library/model_header_backfill.h"
 #include "library/model_library.h"
 #include "quality/quality_evaluator.h"
 #include "shell/startup_notice.h"
@@ -67,6 +68,11 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     // Measured before any model is loaded; where the platform cannot say, jobs are not held back.
     arbiter_ = std::make_unique<EngineArbiter>(*engine_, nibble::availableMemoryBytes().value_or(std::numeric_limits<uint64_t>::max()));
     variants_ = std::make_unique<VariantListModel>(db_);
+    headerBackfill_ = std::make_unique<ModelHeaderBackfill>(db_);
+    connect(headerBackfill_.get(), &ModelHeaderBackfill::finished, variants_.get(), [this](int filled) {
+        if (filled > 0) variants_->reload();
+    });
+    headerBackfill_->start();
     if (interrupted) {
         const QString name = !interrupted->label.isEmpty() ? interrupted->label
                                                            : QFileInfo(interrupted->filePath).fileName();

@@ -31,6 +31,7 @@ class GpuNotice;
 class HubFileListModel;
 class HubSearchModel;
 class LoadMarker;
+class ModelHeaderBackfill;
 class ModelLibrary;
 class QualityEvaluator;
 class StartupNotice;
@@ -92,6 +93,7 @@ private:
     // Before the jobs that hold its leases.
     std::unique_ptr<EngineArbiter> arbiter_;
     std::unique_ptr<VariantListModel> variants_;
+    std::unique_ptr<ModelHeaderBackfill> headerBackfill_;
     std::unique_ptr<ConversationsController> conversations_;
     std::unique_ptr<ChatController> chat_;
     // Before compare_, which hands it the prompts it measures on.

@@ -19,6 +19,8 @@ struct Model {
     QString license;
     QString source;  // where it came from, e.g. a download URL
     QDateTime createdAt;
+    // Whether its file has tokenizer.chat_template; unset until a file's header was read.
+    std::optional<bool> hasChatTemplate;
 };
 
 class ModelStore {
@@ -30,6 +32,8 @@ public:
     std::optional<Model> find(qint64 id) const;
     Model get(qint64 id) const;  // throws NotFound
     QList<Model> list() const;   // by name
+    // Records what the model's file header says (see Model::hasChatTemplate).
+    void setHasChatTemplate(qint64 id, bool hasChatTemplate);
     // Removes the model and its variants.
     void remove(qint64 id);
 

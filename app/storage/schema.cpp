@@ -114,7 +114,15 @@ WHEN old.status <> 'streaming' BEGIN
 END;
 )sql";
 
-constexpr const char* kMigrations[] = {kMigration1, kMigration2};
+// Whether a model's file carries a chat template, as its header said when
+// the model was registered: the library tells base from chat models without
+// opening files on the UI thread. NULL until read; rows from before this
+// migration are filled in off the UI thread at the next start.
+constexpr const char* kMigration3 = R"sql(
+ALTER TABLE models ADD COLUMN has_chat_template INTEGER CHECK (has_chat_template IN (0, 1));
+)sql";
+
+constexpr const char* kMigrations[] = {kMigration1, kMigration2, kMigration3};
 
 }  // namespace
 

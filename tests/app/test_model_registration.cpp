@@ -118,14 +118,19 @@ private slots:
     }
 
     void instructOrBaseFromNameAndChatTemplate() {
-        const QString base = writeModelFile(dir_, QStringLiteral("gemma-3-270m-q4_k_m.gguf"), {});
-        const QString templated = writeModelFile(dir_, QStringLiteral("Qwen3-4B-Q4_K_M.gguf"), {.chatTemplate = true});
-        const QString instruct = writeModelFile(dir_, QStringLiteral("SmolLM2-135M-Instruct.Q4_1.gguf"), {});
-        QCOMPARE(app::modelKindOf(QStringLiteral("gemma 3 270m"), base), app::ModelKind::Base);
+        const storage::Variant base = registerFile(QStringLiteral("gemma-3-270m-q4_k_m.gguf"), {});
+        const storage::Variant templated = registerFile(QStringLiteral("Qwen3-4B-Q4_K_M.gguf"), {.chatTemplate = true});
+        const storage::Variant instruct = registerFile(QStringLiteral("SmolLM2-135M-Instruct.Q4_1.gguf"), {});
+        const auto kindOf = [this](const storage::Variant& variant, const QString& name) {
+            return app::modelKindOf(name, variant.filePath, modelOf(variant).hasChatTemplate);
+        };
+        QCOMPARE(kindOf(base, QStringLiteral("gemma 3 270m")), app::ModelKind::Base);
         // A chat template alone does not make it a chat model, nor its lack in the name a base one.
-        QCOMPARE(app::modelKindOf(QStringLiteral("Qwen3 4B"), templated), app::ModelKind::Unknown);
-        QCOMPARE(app::modelKindOf(QStringLiteral("SmolLM2 135M Instruct"), instruct), app::ModelKind::Instruct);
-        QCOMPARE(app::modelKindOf(QStringLiteral("gemma 3 1b it"), base), app::ModelKind::Instruct);
+        QCOMPARE(kindOf(templated, QStringLiteral("Qwen3 4B")), app::ModelKind::Unknown);
+        QCOMPARE(kindOf(instruct, QStringLiteral("SmolLM2 135M Instruct")), app::ModelKind::Instruct);
+        QCOMPARE(kindOf(base, QStringLiteral("gemma 3 1b it")), app::ModelKind::Instruct);
+        // A header not read yet tells nothing.
+        QCOMPARE(app::modelKindOf(QStringLiteral("gemma 3 270m"), base.filePath, std::nullopt), app::ModelKind::Unknown);
         QVERIFY(app::nameSaysInstruct(QStringLiteral("bartowski/google_gemma-3-1b-it-GGUF")));
         QVERIFY(!app::nameSaysInstruct(QStringLiteral("unsloth/gemma-3-270m-GGUF")));
         QVERIFY(!app::nameSaysInstruct(QStringLiteral("Qwen/Qwen2.5-3B-GGUF")));
