@@ -3,6 +3,7 @@
 #include "nibble/error.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <sstream>
@@ -251,15 +252,60 @@ uint64_t TensorInfo::elementCount() const {
     return n;
 }
 
-GgufFile::GgufFile(const std::filesystem::path& path) : name_(path.filename().string()) {
+GgufFile::GgufFile(PartTag, const std::filesystem::path& path) : name_(path.filename().string()) {
     map_.emplace(path);
     bytes_ = map_->bytes();
+    totalSize_ = bytes_.size();
     parse();
+}
+
+GgufFile::GgufFile(const std::filesystem::path& path) : GgufFile(PartTag{}, path) {
+    if (getInt("split.count").value_or(1) > 1) openOtherParts(path);
 }
 
 GgufFile::GgufFile(std::span<const uint8_t> bytes, std::string displayName)
     : bytes_(bytes), name_(std::move(displayName)) {
+    totalSize_ = bytes_.size();
     parse();
+}
+
+void GgufFile::openOtherParts(const std::filesystem::path& firstPart) {
+    const auto fail = [this](const std::string& what) { throw Error(ErrorKind::InvalidFile, name_ + ": " + what); };
+    const int64_t count = *getInt("split.count");
+    const int64_t number = getInt("split.no").value_or(0);
+    if (count > 99999) fail("claims to be split into " + std::to_string(count) + " parts");
+    // Parts are named as llama.cpp's gguf-split names them: <prefix>-00002-of-00003.gguf.
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, "-%05d-of-%05d.gguf", 1, int(count));
+    if (number != 0)
+        fail("is part " + std::to_string(number + 1) + " of " + std::to_string(count) +
+             " of a split model; open its first part (" + suffix + ")");
+    const std::string stem = firstPart.filename().string();
+    if (stem.size() <= std::strlen(suffix) || stem.compare(stem.size() - std::strlen(suffix), std::string::npos, suffix) != 0)
+        fail("is the first of " + std::to_string(count) + " parts but is not named \"<name>" + suffix +
+             "\", so its other parts cannot be found");
+    const std::string prefix = stem.substr(0, stem.size() - std::strlen(suffix));
+    for (int64_t k = 1; k < count; ++k) {
+        std::snprintf(suffix, sizeof suffix, "-%05d-of-%05d.gguf", int(k + 1), int(count));
+        const std::filesystem::path partPath = firstPart.parent_path() / (prefix + suffix);
+        if (!std::filesystem::exists(partPath))
+            fail("part " + std::to_string(k + 1) + " of " + std::to_string(count) + " (" + partPath.filename().string() +
+                 ") is missing");
+        auto part = std::unique_ptr<GgufFile>(new GgufFile(PartTag{}, partPath));
+        if (part->getInt("split.count") != count || part->getInt("split.no").value_or(-1) != k)
+            fail(partPath.filename().string() + " is not part " + std::to_string(k + 1) + " of " +
+                 std::to_string(count) + " of this model");
+        totalSize_ += part->totalSize_;
+        for (const TensorInfo& t : part->tensors_) {
+            if (!tensorIndex_.emplace(t.name, tensors_.size()).second)
+                fail("tensor " + std::string(t.name) + " appears in more than one part");
+            tensors_.push_back(t);
+        }
+        parts_.push_back(std::move(part));
+    }
+    if (const auto expected = getInt("split.tensors.count"); expected && uint64_t(*expected) != tensors_.size())
+        fail("its parts hold " + std::to_string(tensors_.size()) + " tensors, not the " + std::to_string(*expected) +
+             " split.tensors.count says");
 }
 
 void GgufFile::parse() {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -64,6 +65,10 @@ struct TensorInfo {
 class GgufFile {
 public:
     // Opens and validates the whole file. Throws Error(InvalidFile) or Error(Io).
+    // A model split into parts as llama.cpp's gguf-split writes them
+    // ("name-00001-of-00003.gguf": split.count, split.no, split.tensors.count)
+    // is opened from its first part: the metadata is the first part's, the
+    // tensors those of every part, each read from the part that holds it.
     explicit GgufFile(const std::filesystem::path& path);
     // Parses an in-memory image (fuzzing, tests). The bytes must outlive the object.
     GgufFile(std::span<const uint8_t> bytes, std::string displayName);
@@ -72,7 +77,8 @@ public:
     uint32_t version() const { return version_; }
     uint32_t alignment() const { return alignment_; }
     uint64_t dataOffset() const { return dataOffset_; }
-    uint64_t fileSize() const { return bytes_.size(); }
+    uint64_t fileSize() const { return totalSize_; }  // every part of a split model together
+    size_t partCount() const { return 1 + parts_.size(); }
 
     const std::vector<std::pair<std::string_view, Value>>& metadata() const { return metadata_; }
     const Value* find(std::string_view key) const;
@@ -88,9 +94,14 @@ public:
     GgmlType mostCommonWeightType() const;
 
 private:
+    struct PartTag {};
+    GgufFile(PartTag, const std::filesystem::path& path);
     void parse();
+    void openOtherParts(const std::filesystem::path& firstPart);
 
     std::optional<MappedFile> map_;
+    std::vector<std::unique_ptr<GgufFile>> parts_;  // a split model's parts after the first
+    uint64_t totalSize_ = 0;
     std::span<const uint8_t> bytes_;
     std::string name_;
     uint32_t version_ = 0;

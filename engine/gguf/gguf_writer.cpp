@@ -105,6 +105,13 @@ void GgufWriter::setString(const std::string& key, const std::string& value) {
     set(key, std::move(v));
 }
 
+void GgufWriter::setUInt16(const std::string& key, uint16_t value) {
+    Value v;
+    v.type = ValueType::UInt16;
+    v.u = value;
+    set(key, std::move(v));
+}
+
 void GgufWriter::setUInt32(const std::string& key, uint32_t value) {
     Value v;
     v.type = ValueType::UInt32;

@@ -21,6 +21,7 @@ public:
     // Copies every metadata entry of the source (which must stay open until write()).
     void copyMetadata(const GgufFile& source);
     void setString(const std::string& key, const std::string& value);
+    void setUInt16(const std::string& key, uint16_t value);
     void setUInt32(const std::string& key, uint32_t value);
     void setFloat32(const std::string& key, float value);
     void setStringArray(const std::string& key, const std::vector<std::string>& values);
