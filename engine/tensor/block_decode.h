@@ -202,4 +202,11 @@ inline void decode(const BlockIQ4_XS& b, float* out) {
     }
 }
 
+inline void decode(const BlockTQ2_0& b, float* out) {
+    const float d = halfToFloat(b.d);
+    for (int h = 0; h < 2; ++h)
+        for (int k = 0; k < 4; ++k)
+            for (int l = 0; l < 32; ++l) out[128 * h + 32 * k + l] = float(((b.qs[32 * h + l] >> (2 * k)) & 3) - 1) * d;
+}
+
 }  // namespace nibble::blocks

@@ -213,10 +213,27 @@ inline int iq4xsScale(const uint8_t* scalesL, uint16_t scalesH, int s) {
 }
 inline int iq4xsScale(const BlockIQ4_XS& b, int s) { return iq4xsScale(b.scales_l, b.scales_h, s); }
 
+// ---------------------------------------------------------------- ternary, 256 weights
+//
+// TQ1_0 and TQ2_0 hold weights that are -1, 0 or +1 times one scale per
+// super-block (models trained ternary, such as BitNet b1.58).
+
+// TQ2_0, 66 bytes. w[j] = d * (q[j] - 1), q 2 bits (0..3: a 3 decodes as +2, which no quantizer writes)
+//   0   u8   qs[64]      weights 128*h + 32*k + l (h < 2, k < 4, l < 32) are
+//                        bits 2k..2k+1 of qs[32*h + l]  (Q2_K's placement)
+//   64  half d
+struct BlockTQ2_0 {
+    static constexpr GgmlType kType = GgmlType::TQ2_0;
+    static constexpr int kWeights = kSuperBlock;
+    uint8_t qs[64];
+    uint16_t d;
+};
+
 static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20 && sizeof(BlockQ5_0) == 22);
 static_assert(sizeof(BlockQ5_1) == 24 && sizeof(BlockQ8_0) == 34);
 static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110 && sizeof(BlockQ4_K) == 144);
 static_assert(sizeof(BlockQ5_K) == 176 && sizeof(BlockQ6_K) == 210);
 static_assert(sizeof(BlockIQ4_NL) == 18 && sizeof(BlockIQ4_XS) == 136);
+static_assert(sizeof(BlockTQ2_0) == 66);
 
 }  // namespace nibble::blocks

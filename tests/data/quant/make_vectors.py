@@ -9,6 +9,9 @@ Files (all little-endian):
                       fp16 scales), n f32: gguf-py's dequantization.
   quant_<TYPE>.bin    u32 n, n f32 inputs, the row's bytes as gguf-py
                       quantizes them (the types gguf-py can quantize).
+  blocks_<TYPE>.bin   u32 n, the row's bytes as gguf-py quantizes n weights from
+                      N(0, 0.08) (types we have no quantizer for: the blocks
+                      test_iquant_model builds its model files from).
   model_rows.bin      u32 count, then per record: u32 len + model file name,
                       u32 len + tensor name, u32 type, u64 row, u32 n, n f32:
                       rows of real model tensors dequantized by gguf-py.
@@ -34,7 +37,7 @@ rng = np.random.default_rng(20240611)
 HALF_FIELDS = {
     T.Q4_0: [0], T.Q4_1: [0, 2], T.Q5_0: [0], T.Q5_1: [0, 2], T.Q8_0: [0],
     T.Q2_K: [80, 82], T.Q3_K: [108], T.Q4_K: [0, 2], T.Q5_K: [0, 2], T.Q6_K: [208],
-    T.IQ4_NL: [0], T.IQ4_XS: [0],
+    T.IQ4_NL: [0], T.IQ4_XS: [0], T.TQ2_0: [64],
 }
 
 
@@ -63,6 +66,13 @@ def write_dequant(qtype, blocks):
 def write_dequant_plain(qtype, bits):
     values = dequantize(bits.view(np.uint8), qtype).astype(np.float32)
     (OUT / f"dequant_{qtype.name}.bin").write_bytes(struct.pack("<I", bits.size) + bits.tobytes() + values.tobytes())
+
+
+def write_reference_blocks(qtype, blocks):
+    block_size, _ = GGML_QUANT_SIZES[qtype]
+    x = rng.normal(0, 0.08, blocks * block_size).astype(np.float32)
+    q = quantize(x.reshape(1, -1), qtype).reshape(-1)
+    (OUT / f"blocks_{qtype.name}.bin").write_bytes(struct.pack("<I", x.size) + q.view(np.uint8).tobytes())
 
 
 def quant_input(blocks):
@@ -176,6 +186,8 @@ def main():
     # After the others, so their random streams (and files) stay as they were.
     write_dequant(T.IQ4_NL, 48)
     write_dequant(T.IQ4_XS, 6)
+    write_dequant(T.TQ2_0, 6)
+    write_reference_blocks(T.TQ2_0, 64)
     write_model_rows(model_dir)
     total = sum(f.stat().st_size for f in OUT.glob("*.bin"))
     print(f"wrote {len(list(OUT.glob('*.bin')))} files, {total} bytes")
