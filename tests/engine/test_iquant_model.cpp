@@ -1,11 +1,14 @@
 // Model files in IQ4_NL and IQ4_XS, written by our GGUF writer from blocks
-// our quantizer made (their decoding is checked bit-exact against gguf-py in
-// test_dequantize), load and generate: the exact path gives the same logits
-// as a twin file holding the decoded weights as F32, and the fast CPU path's
-// integer kernels predict what the exact path predicts.
+// our quantizer made, and in TQ2_0, from blocks gguf-py's quantizer made
+// (tests/data/quant/blocks_<TYPE>.bin; we have no quantizer for it), load
+// and generate (the decoding is checked bit-exact against gguf-py in
+// test_dequantize): the exact path gives the same logits as a twin file
+// holding the decoded weights as F32, and the fast CPU path predicts what
+// the exact path predicts.
 #include "gguf/gguf_writer.h"
 #include "nibble/engine.h"
 #include "nibble/error.h"
+#include "quant_test_data.h"
 #include "tensor/dequantize.h"
 #include "tensor/quantize.h"
 #include "tiny_llama_layout.h"
@@ -18,6 +21,8 @@
 #include <cstring>
 #include <optional>
 #include <random>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 using namespace nibble;
@@ -33,6 +38,19 @@ std::vector<uint8_t> asBytes(const std::vector<float>& values) {
     std::vector<uint8_t> bytes(values.size() * sizeof(float));
     std::memcpy(bytes.data(), values.data(), bytes.size());
     return bytes;
+}
+
+// The blocks of a row gguf-py quantized into `type` (make_vectors.py).
+std::vector<uint8_t> referenceBlocks(GgmlType type) {
+    const auto path = test::quantVectorDir() / ("blocks_" + std::string(typeName(type)) + ".bin");
+    const std::vector<uint8_t> bytes = test::readBytes(path);
+    if (bytes.size() < 4) throw std::runtime_error("missing " + path.string());
+    uint32_t n;
+    std::memcpy(&n, bytes.data(), 4);
+    const TypeTraits traits = *typeTraits(type);
+    if (n % traits.blockSize != 0 || bytes.size() != 4 + n / traits.blockSize * traits.blockBytes)
+        throw std::runtime_error(path.string() + " does not hold whole " + std::string(traits.name) + " blocks");
+    return {bytes.begin() + 4, bytes.end()};
 }
 
 // Writes the model with its matrices in `type`, and its twin with the same
@@ -51,24 +69,34 @@ void writeModels(GgmlType type, const std::filesystem::path& quantized, const st
     gguf::GgufWriter wq, wf;
     for (gguf::GgufWriter* w : {&wq, &wf}) test::writeTinyLlamaHeader(*w, shape, "tiny i-quant model");
     std::mt19937 rng{static_cast<uint32_t>(type)};
+    const TypeTraits traits = *typeTraits(type);
+    // Without a quantizer of ours, each matrix block is one of gguf-py's, picked at random.
+    const std::vector<uint8_t> pool = traits.quantize ? std::vector<uint8_t>{} : referenceBlocks(type);
     const auto matrix = [&](const std::string& name, uint64_t rowLength, uint64_t rows) {
-        std::normal_distribution<float> normal(0.f, 1.5f / std::sqrt(float(rowLength)));
-        std::vector<float> values(rowLength * rows);
-        for (float& v : values) v = normal(rng);
         const size_t rowBytes = quantizedRowBytes(type, int64_t(rowLength));
         std::vector<uint8_t> blocks(rowBytes * rows);
-        std::vector<float> back(values.size());
-        for (uint64_t r = 0; r < rows; ++r) {
-            quantizeRow(type, values.data() + r * rowLength, blocks.data() + r * rowBytes, int64_t(rowLength));
-            dequantizeRow(type, blocks.data() + r * rowBytes, back.data() + r * rowLength, int64_t(rowLength));
+        std::vector<float> back(rowLength * rows);
+        if (traits.quantize) {
+            std::normal_distribution<float> normal(0.f, 1.5f / std::sqrt(float(rowLength)));
+            std::vector<float> values(rowLength * rows);
+            for (float& v : values) v = normal(rng);
+            for (uint64_t r = 0; r < rows; ++r)
+                quantizeRow(type, values.data() + r * rowLength, blocks.data() + r * rowBytes, int64_t(rowLength));
+        } else {
+            std::uniform_int_distribution<size_t> pick(0, pool.size() / traits.blockBytes - 1);
+            for (size_t b = 0; b < blocks.size() / traits.blockBytes; ++b)
+                std::memcpy(blocks.data() + b * traits.blockBytes, pool.data() + pick(rng) * traits.blockBytes,
+                            traits.blockBytes);
         }
+        for (uint64_t r = 0; r < rows; ++r)
+            dequantizeRow(type, blocks.data() + r * rowBytes, back.data() + r * rowLength, int64_t(rowLength));
         wq.addTensor(name, {rowLength, rows}, type, [blocks] { return blocks; });
         wf.addTensor(name, {rowLength, rows}, GgmlType::F32, [bytes = asBytes(back)] { return bytes; });
     };
     const auto matrixOrUnsupported = [&](const std::string& name, uint64_t rowLength, uint64_t rows) {
         if (!unsupported || name != "blk.0.ffn_down.weight") return matrix(name, rowLength, rows);
-        const TypeTraits traits = *typeTraits(*unsupported);
-        std::vector<uint8_t> bytes(rowLength / traits.blockSize * traits.blockBytes * rows, 1);
+        const TypeTraits other = *typeTraits(*unsupported);
+        std::vector<uint8_t> bytes(rowLength / other.blockSize * other.blockBytes * rows, 1);
         wq.addTensor(name, {rowLength, rows}, *unsupported, [bytes] { return bytes; });
     };
     const auto norm = [&](const std::string& name, uint64_t length) {
@@ -109,6 +137,7 @@ private slots:
         QTest::addColumn<GgmlType>("type");
         QTest::newRow("IQ4_NL") << GgmlType::IQ4_NL;
         QTest::newRow("IQ4_XS") << GgmlType::IQ4_XS;
+        QTest::newRow("TQ2_0") << GgmlType::TQ2_0;
     }
 
     void loadsAndGenerates() {
