@@ -78,7 +78,7 @@ private slots:
         addOperandColumns();
         for (GgmlType type : kAllProductTypes) {
             // K an odd number of the format's blocks.
-            const uint32_t block = isKQuant(type) ? 256 : 32;
+            const uint32_t block = hasSuperBlocks(type) ? 256 : 32;
             std::vector<ProductOperands> cases = {{type, 3 * block, 100, 1}, {type, 7 * block, 70, 17},
                                                   {type, block, 130, 64}, {type, 5 * block, 1, 3}};
             if (isFloatType(type)) {
@@ -121,7 +121,7 @@ private slots:
         QFETCH(uint32_t, TM);
         QFETCH(uint32_t, TN);
         for (const GgmlType type : {GgmlType::Q5_1, GgmlType::Q6_K}) {
-            const uint32_t K = isKQuant(type) ? 768 : 416;
+            const uint32_t K = hasSuperBlocks(type) ? 768 : 416;
             const double error = randomError({type, K, 150, 21}, {BM, BN, TM, TN});
             QVERIFY2(error < kMaxRelativeError,
                      qPrintable(QString("%1: relative error %2").arg(typeLabel(type)).arg(error)));
@@ -136,7 +136,7 @@ private slots:
     }
     void unalignedOffsetsMatchCpu() {
         QFETCH(GgmlType, type);
-        const uint32_t K = isKQuant(type) ? 512 : 160;
+        const uint32_t K = hasSuperBlocks(type) ? 512 : 160;
         const double error = randomError({type, K, 19, 10, 34, 12, 20});
         QVERIFY2(error < kMaxRelativeError, qPrintable(QString("relative error %1").arg(error)));
     }

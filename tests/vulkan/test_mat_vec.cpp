@@ -91,7 +91,7 @@ private slots:
         QTest::addColumn<uint32_t>("batch");
         for (GgmlType type : kAllProductTypes) {
             std::vector<Case> cases;
-            if (isKQuant(type)) {
+            if (hasSuperBlocks(type)) {
                 cases = {{type, 256, 1, 1}, {type, 256, 7, 3}, {type, 1536, 33, 1}, {type, 512, 1000, 1},
                          {type, 1536, 7, 13}, {type, 256, 33, 8}};
             } else {
@@ -140,7 +140,7 @@ private slots:
         QFETCH(bool, subgroups);
         QFETCH(uint32_t, batch);
         const MatVecConfig config{workgroup, rows, subgroups};
-        const uint32_t K = isKQuant(type) ? 1536 : 1440;
+        const uint32_t K = hasSuperBlocks(type) ? 1536 : 1440;
         const double error = randomError({type, K, 37, batch}, config);
         QVERIFY2(error < kMaxRelativeError, qPrintable(QString("relative error %1").arg(error)));
     }
@@ -153,7 +153,7 @@ private slots:
     }
     void unalignedOffsetsMatchCpu() {
         QFETCH(GgmlType, type);
-        const uint32_t K = isKQuant(type) ? 512 : 160;
+        const uint32_t K = hasSuperBlocks(type) ? 512 : 160;
         const double error = randomError({type, K, 19, 10}, {}, 34, 12, 20);
         QVERIFY2(error < kMaxRelativeError, qPrintable(QString("relative error %1").arg(error)));
     }
