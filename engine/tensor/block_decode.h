@@ -209,4 +209,14 @@ inline void decode(const BlockTQ2_0& b, float* out) {
             for (int l = 0; l < 32; ++l) out[128 * h + 32 * k + l] = float(((b.qs[32 * h + l] >> (2 * k)) & 3) - 1) * d;
 }
 
+inline void decode(const BlockTQ1_0& b, float* out) {
+    const float d = halfToFloat(b.d);
+    for (int n = 0; n < 5; ++n)
+        for (int m = 0; m < 32; ++m) out[32 * n + m] = float(tq1Digit(b.qs[m], n) - 1) * d;
+    for (int n = 0; n < 5; ++n)
+        for (int m = 0; m < 16; ++m) out[160 + 16 * n + m] = float(tq1Digit(b.qs[32 + m], n) - 1) * d;
+    for (int n = 0; n < 4; ++n)
+        for (int j = 0; j < 4; ++j) out[240 + 4 * n + j] = float(tq1Digit(b.qh[j], n) - 1) * d;
+}
+
 }  // namespace nibble::blocks

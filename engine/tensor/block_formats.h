@@ -218,6 +218,27 @@ inline int iq4xsScale(const BlockIQ4_XS& b, int s) { return iq4xsScale(b.scales_
 // TQ1_0 and TQ2_0 hold weights that are -1, 0 or +1 times one scale per
 // super-block (models trained ternary, such as BitNet b1.58).
 
+// TQ1_0, 54 bytes. Five weights to a byte in base 3, stored as a fraction of
+// 256 so a multiply brings each digit to the top: digit n of byte b is
+// t = ((uint8_t)(b * 3^n) * 3) >> 8, and w = d * (t - 1).
+//   0   u8   qs[48]      weights 32*n + m (n < 5, m < 32): digit n of qs[m];
+//                        weights 160 + 16*n + m (n < 5, m < 16): digit n of qs[32 + m]
+//   48  u8   qh[4]       weights 240 + 4*n + j (n < 4, j < 4): digit n of qh[j]
+//   52  half d
+struct BlockTQ1_0 {
+    static constexpr GgmlType kType = GgmlType::TQ1_0;
+    static constexpr int kWeights = kSuperBlock;
+    uint8_t qs[48];
+    uint8_t qh[4];
+    uint16_t d;
+};
+
+// Digit n (0..4) of a TQ1_0 byte, 0..2.
+inline int tq1Digit(uint8_t byte, int n) {
+    constexpr uint8_t kPow3[5] = {1, 3, 9, 27, 81};
+    return (int(uint8_t(byte * kPow3[n])) * 3) >> 8;
+}
+
 // TQ2_0, 66 bytes. w[j] = d * (q[j] - 1), q 2 bits (0..3: a 3 decodes as +2, which no quantizer writes)
 //   0   u8   qs[64]      weights 128*h + 32*k + l (h < 2, k < 4, l < 32) are
 //                        bits 2k..2k+1 of qs[32*h + l]  (Q2_K's placement)
@@ -234,6 +255,6 @@ static_assert(sizeof(BlockQ5_1) == 24 && sizeof(BlockQ8_0) == 34);
 static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110 && sizeof(BlockQ4_K) == 144);
 static_assert(sizeof(BlockQ5_K) == 176 && sizeof(BlockQ6_K) == 210);
 static_assert(sizeof(BlockIQ4_NL) == 18 && sizeof(BlockIQ4_XS) == 136);
-static_assert(sizeof(BlockTQ2_0) == 66);
+static_assert(sizeof(BlockTQ1_0) == 54 && sizeof(BlockTQ2_0) == 66);
 
 }  // namespace nibble::blocks

@@ -32,6 +32,7 @@ inline const std::map<GgmlType, std::vector<size_t>>& halfFields() {
         {GgmlType::Q6_K, {offsetof(BlockQ6_K, d)}},
         {GgmlType::IQ4_NL, {offsetof(BlockIQ4_NL, d)}},
         {GgmlType::IQ4_XS, {offsetof(BlockIQ4_XS, d)}},
+        {GgmlType::TQ1_0, {offsetof(BlockTQ1_0, d)}},
         {GgmlType::TQ2_0, {offsetof(BlockTQ2_0, d)}},
     };
     return fields;

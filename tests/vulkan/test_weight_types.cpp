@@ -169,6 +169,7 @@ private slots:
         QCOMPARE(fileTypeName(25), std::optional<std::string_view>("IQ4_NL"));
         QCOMPARE(fileTypeName(30), std::optional<std::string_view>("IQ4_XS"));
         QCOMPARE(fileTypeName(32), std::optional<std::string_view>("BF16"));
+        QCOMPARE(fileTypeName(36), std::optional<std::string_view>("TQ1_0"));
         QCOMPARE(fileTypeName(37), std::optional<std::string_view>("TQ2_0"));
         QCOMPARE(fileTypeName(38), std::optional<std::string_view>("MXFP4_MOE"));
         // 4 was Q4_1 with some F16 tensors, which no current tool writes; -1 no tool ever did.

@@ -37,7 +37,7 @@ rng = np.random.default_rng(20240611)
 HALF_FIELDS = {
     T.Q4_0: [0], T.Q4_1: [0, 2], T.Q5_0: [0], T.Q5_1: [0, 2], T.Q8_0: [0],
     T.Q2_K: [80, 82], T.Q3_K: [108], T.Q4_K: [0, 2], T.Q5_K: [0, 2], T.Q6_K: [208],
-    T.IQ4_NL: [0], T.IQ4_XS: [0], T.TQ2_0: [64],
+    T.IQ4_NL: [0], T.IQ4_XS: [0], T.TQ1_0: [52], T.TQ2_0: [64],
 }
 
 
@@ -188,6 +188,8 @@ def main():
     write_dequant(T.IQ4_XS, 6)
     write_dequant(T.TQ2_0, 6)
     write_reference_blocks(T.TQ2_0, 64)
+    write_dequant(T.TQ1_0, 6)
+    write_reference_blocks(T.TQ1_0, 64)
     write_model_rows(model_dir)
     total = sum(f.stat().st_size for f in OUT.glob("*.bin"))
     print(f"wrote {len(list(OUT.glob('*.bin')))} files, {total} bytes")
