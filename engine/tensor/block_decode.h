@@ -219,4 +219,20 @@ inline void decode(const BlockTQ1_0& b, float* out) {
         for (int j = 0; j < 4; ++j) out[240 + 4 * n + j] = float(tq1Digit(b.qh[j], n) - 1) * d;
 }
 
+// 2^(e - 128) as ggml_e8m0_to_fp32_half builds it: exponents 0 and 1 give subnormals.
+inline float e8m0Half(uint8_t e) {
+    const uint32_t bits = e < 2 ? 0x00200000u << e : uint32_t(e - 1) << 23;
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+inline void decode(const BlockMXFP4& b, float* out) {
+    const float d = e8m0Half(b.e);
+    for (int j = 0; j < 16; ++j) {
+        out[j] = float(kMxfp4Values[b.qs[j] & 0x0f]) * d;
+        out[j + 16] = float(kMxfp4Values[b.qs[j] >> 4]) * d;
+    }
+}
+
 }  // namespace nibble::blocks

@@ -250,11 +250,27 @@ struct BlockTQ2_0 {
     uint16_t d;
 };
 
+// ---------------------------------------------------------------- microscaling, 32 weights
+
+// The FP4 (E2M1) values MXFP4 indexes, doubled to integers (ggml's kvalues_mxfp4).
+inline constexpr int8_t kMxfp4Values[16] = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12};
+
+// MXFP4, 17 bytes. w[j] = kMxfp4Values[q[j]] * 2^(e - 128)  (half the E8M0 scale 2^(e - 127),
+// as the values are doubled)
+//   0  u8   e        E8M0 exponent
+//   1  u8   qs[16]   q[j] = nibble lo of qs[j], q[j+16] = nibble hi of qs[j]  (j < 16)
+struct BlockMXFP4 {
+    static constexpr GgmlType kType = GgmlType::MXFP4;
+    static constexpr int kWeights = 32;
+    uint8_t e;
+    uint8_t qs[16];
+};
+
 static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20 && sizeof(BlockQ5_0) == 22);
 static_assert(sizeof(BlockQ5_1) == 24 && sizeof(BlockQ8_0) == 34);
 static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110 && sizeof(BlockQ4_K) == 144);
 static_assert(sizeof(BlockQ5_K) == 176 && sizeof(BlockQ6_K) == 210);
 static_assert(sizeof(BlockIQ4_NL) == 18 && sizeof(BlockIQ4_XS) == 136);
-static_assert(sizeof(BlockTQ1_0) == 54 && sizeof(BlockTQ2_0) == 66);
+static_assert(sizeof(BlockTQ1_0) == 54 && sizeof(BlockTQ2_0) == 66 && sizeof(BlockMXFP4) == 17);
 
 }  // namespace nibble::blocks

@@ -67,7 +67,7 @@ inline constexpr std::array kGgmlTypes = std::to_array<TypeTraits>({
     {GgmlType::BF16,    "BF16",     1,   2,   true,  true,  true,  "bf16"},
     {GgmlType::TQ1_0,   "TQ1_0",    256, 54,  true,  false, true,  "tq1_0"},
     {GgmlType::TQ2_0,   "TQ2_0",    256, 66,  true,  false, true,  "tq2_0"},
-    {GgmlType::MXFP4,   "MXFP4",    32,  17,  false, false, false, "mxfp4"},
+    {GgmlType::MXFP4,   "MXFP4",    32,  17,  true,  false, true,  "mxfp4"},
 });
 
 // The row of a type number, or nullopt for a number no format revision

@@ -1,5 +1,5 @@
 // Model files in IQ4_NL and IQ4_XS, written by our GGUF writer from blocks
-// our quantizer made, and in TQ1_0 and TQ2_0, from blocks gguf-py's quantizer made
+// our quantizer made, and in TQ1_0, TQ2_0 and MXFP4, from blocks gguf-py's quantizer made
 // (tests/data/quant/blocks_<TYPE>.bin; we have no quantizer for it), load
 // and generate (the decoding is checked bit-exact against gguf-py in
 // test_dequantize): the exact path gives the same logits as a twin file
@@ -139,6 +139,7 @@ private slots:
         QTest::newRow("IQ4_XS") << GgmlType::IQ4_XS;
         QTest::newRow("TQ1_0") << GgmlType::TQ1_0;
         QTest::newRow("TQ2_0") << GgmlType::TQ2_0;
+        QTest::newRow("MXFP4") << GgmlType::MXFP4;
     }
 
     void loadsAndGenerates() {

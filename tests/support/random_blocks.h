@@ -60,6 +60,13 @@ inline std::vector<uint8_t> randomRow(GgmlType type, int64_t n, std::mt19937& rn
     }
     std::uniform_int_distribution<int> byte(0, 255);
     for (auto& b : row) b = uint8_t(byte(rng));
+    if (type == GgmlType::MXFP4) {
+        // The scale is a power of two, 2^(e - 128): around 0.01 too.
+        std::uniform_int_distribution<int> exponent(118, 124);
+        for (size_t block = 0; block < row.size() / traits.blockBytes; ++block)
+            row[block * traits.blockBytes] = uint8_t(exponent(rng));
+        return row;
+    }
     for (size_t block = 0; block < row.size() / traits.blockBytes; ++block) {
         for (size_t offset : halfFields().at(type)) {
             const uint16_t bits = floatToHalf(0.01f * normal(rng));

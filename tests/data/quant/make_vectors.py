@@ -63,6 +63,15 @@ def write_dequant(qtype, blocks):
     (OUT / f"dequant_{qtype.name}.bin").write_bytes(struct.pack("<I", n) + raw.tobytes() + values.tobytes())
 
 
+def write_dequant_mxfp4(blocks):
+    """MXFP4 has no fp16 field: its E8M0 exponents stay where 12 * 2^(e - 128) is finite."""
+    raw = rng.integers(0, 256, (blocks, 17), dtype=np.uint8)
+    raw[:, 0] = rng.integers(0, 160, blocks)
+    raw[:4, 0] = [0, 1, 2, 127]  # the subnormal scales, the first normal one, 1/2
+    values = dequantize(raw.reshape(-1), T.MXFP4).astype(np.float32)
+    (OUT / "dequant_MXFP4.bin").write_bytes(struct.pack("<I", blocks * 32) + raw.tobytes() + values.tobytes())
+
+
 def write_dequant_plain(qtype, bits):
     values = dequantize(bits.view(np.uint8), qtype).astype(np.float32)
     (OUT / f"dequant_{qtype.name}.bin").write_bytes(struct.pack("<I", bits.size) + bits.tobytes() + values.tobytes())
@@ -190,6 +199,8 @@ def main():
     write_reference_blocks(T.TQ2_0, 64)
     write_dequant(T.TQ1_0, 6)
     write_reference_blocks(T.TQ1_0, 64)
+    write_dequant_mxfp4(48)
+    write_reference_blocks(T.MXFP4, 256)
     write_model_rows(model_dir)
     total = sum(f.stat().st_size for f in OUT.glob("*.bin"))
     print(f"wrote {len(list(OUT.glob('*.bin')))} files, {total} bytes")
