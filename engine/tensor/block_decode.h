@@ -6,6 +6,7 @@
 // compiler vectorises them.
 #include "tensor/block_formats.h"
 #include "tensor/half.h"
+#include "tensor/iq_grids.h"
 
 #include <cstdint>
 #include <cstring>
@@ -198,6 +199,27 @@ inline void decode(const BlockIQ4_XS& b, float* out) {
         for (int j = 0; j < 16; ++j) {
             y[j] = dl * float(kIq4nlValues[qs[j] & 0x0f]);
             y[j + 16] = dl * float(kIq4nlValues[qs[j] >> 4]);
+        }
+    }
+}
+
+// The grid types multiply db * grid value first, then the sign, as ggml.
+inline float iqSign(uint32_t signBits, int t) { return (signBits >> t) & 1 ? -1.f : 1.f; }
+
+inline void decode(const BlockIQ3_XXS& b, float* out) {
+    const float d = halfToFloat(b.d);
+    for (int s = 0; s < 8; ++s) {
+        const uint32_t a = loadU32(b.signs + 4 * s);
+        const float db = d * (0.5f + float(a >> 28)) * 0.5f;
+        for (int l = 0; l < 4; ++l) {
+            const uint32_t signs = iqSignBits((a >> (7 * l)) & 127);
+            const uint8_t* low = kIq3xxsGrid[b.qs[8 * s + 2 * l]];
+            const uint8_t* high = kIq3xxsGrid[b.qs[8 * s + 2 * l + 1]];
+            float* y = out + 32 * s + 8 * l;
+            for (int t = 0; t < 4; ++t) {
+                y[t] = db * float(low[t]) * iqSign(signs, t);
+                y[t + 4] = db * float(high[t]) * iqSign(signs, t + 4);
+            }
         }
     }
 }

@@ -76,6 +76,7 @@ const GgmlType kSupported[] = {
     GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q4_1,
     GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K,
     GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS,
+    GgmlType::IQ3_XXS,
 };
 
 // The fp16 value of h computed the textbook way, to check halfToFloat against.

@@ -29,13 +29,12 @@ inline constexpr double kEps = 1e-6;
 inline constexpr GgmlType kAllProductTypes[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0,
                                                 GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
                                                 GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K,
-                                                GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS};
+                                                GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS,
+                                                GgmlType::IQ3_XXS,
+};
 
 // Types stored in super-blocks of 256 weights.
-inline bool isKQuant(GgmlType type) {
-    return type == GgmlType::Q2_K || type == GgmlType::Q3_K || type == GgmlType::Q4_K || type == GgmlType::Q5_K ||
-           type == GgmlType::Q6_K || type == GgmlType::IQ4_XS;
-}
+inline bool isKQuant(GgmlType type) { return typeTraits(type)->blockSize == 256; }
 
 inline bool isFloatType(GgmlType type) {
     return type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::BF16;
