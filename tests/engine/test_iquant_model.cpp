@@ -1,13 +1,18 @@
-// Model files in IQ4_NL and IQ4_XS, written by our GGUF writer from blocks
-// our quantizer made (their decoding is checked bit-exact against gguf-py in
-// test_dequantize), load and generate: the exact path gives the same logits
-// as a twin file holding the decoded weights as F32, and the fast CPU path's
-// integer kernels predict what the exact path predicts.
+// Model files in the i-quants, written by our GGUF writer, load and generate:
+// the exact path gives the same logits as a twin file holding the decoded
+// weights as F32, and the fast CPU path predicts what the exact path
+// predicts. IQ4_NL and IQ4_XS hold blocks our quantizer made; the grid types
+// we have no quantizer for (IQ3_XXS, ...) hold random blocks, scaled to the
+// same spread, in the layout whose decoding test_dequantize checks
+// bit-exact against gguf-py. The fast path has no kernels for those and must
+// fall back to the exact product.
 #include "gguf/gguf_writer.h"
 #include "nibble/engine.h"
 #include "nibble/error.h"
 #include "tensor/dequantize.h"
 #include "tensor/quantize.h"
+#include "random_blocks.h"
+#include "tensor/half.h"
 #include "tiny_llama_layout.h"
 
 #include <QTemporaryDir>
@@ -35,6 +40,27 @@ std::vector<uint8_t> asBytes(const std::vector<float>& values) {
     return bytes;
 }
 
+// Fills `row` (rowLength weights of `type`) with random blocks whose scales
+// are set so the decoded weights have about the standard deviation `spread`.
+void randomRowWithSpread(GgmlType type, uint8_t* row, uint64_t rowLength, float spread, std::mt19937& rng) {
+    const std::vector<uint8_t> random = test::randomRow(type, int64_t(rowLength), rng);
+    std::copy(random.begin(), random.end(), row);
+    const TypeTraits traits = *typeTraits(type);
+    const auto setScales = [&](float d) {
+        for (size_t block = 0; block < random.size() / traits.blockBytes; ++block)
+            for (size_t offset : test::halfFields().at(type)) {
+                const uint16_t bits = floatToHalf(d);
+                std::memcpy(row + block * traits.blockBytes + offset, &bits, 2);
+            }
+    };
+    setScales(1.f);
+    std::vector<float> unit(rowLength);
+    dequantizeRow(type, row, unit.data(), int64_t(rowLength));
+    double squares = 0;
+    for (float v : unit) squares += double(v) * v;
+    setScales(spread / float(std::sqrt(squares / double(rowLength))));
+}
+
 // Writes the model with its matrices in `type`, and its twin with the same
 // matrices decoded back to F32. unsupported: ffn_down instead in that type,
 // as random bytes.
@@ -59,8 +85,10 @@ void writeModels(GgmlType type, const std::filesystem::path& quantized, const st
         std::vector<uint8_t> blocks(rowBytes * rows);
         std::vector<float> back(values.size());
         for (uint64_t r = 0; r < rows; ++r) {
-            quantizeRow(type, values.data() + r * rowLength, blocks.data() + r * rowBytes, int64_t(rowLength));
-            dequantizeRow(type, blocks.data() + r * rowBytes, back.data() + r * rowLength, int64_t(rowLength));
+            uint8_t* row = blocks.data() + r * rowBytes;
+            if (typeTraits(type)->quantize) quantizeRow(type, values.data() + r * rowLength, row, int64_t(rowLength));
+            else randomRowWithSpread(type, row, rowLength, normal.stddev(), rng);
+            dequantizeRow(type, row, back.data() + r * rowLength, int64_t(rowLength));
         }
         wq.addTensor(name, {rowLength, rows}, type, [blocks] { return blocks; });
         wf.addTensor(name, {rowLength, rows}, GgmlType::F32, [bytes = asBytes(back)] { return bytes; });
@@ -109,6 +137,7 @@ private slots:
         QTest::addColumn<GgmlType>("type");
         QTest::newRow("IQ4_NL") << GgmlType::IQ4_NL;
         QTest::newRow("IQ4_XS") << GgmlType::IQ4_XS;
+        QTest::newRow("IQ3_XXS") << GgmlType::IQ3_XXS;
     }
 
     void loadsAndGenerates() {
