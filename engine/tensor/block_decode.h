@@ -224,4 +224,19 @@ inline void decode(const BlockIQ3_XXS& b, float* out) {
     }
 }
 
+inline void decode(const BlockIQ2_XXS& b, float* out) {
+    const float d = halfToFloat(b.d);
+    for (int s = 0; s < 8; ++s) {
+        const uint8_t* group = b.qs + 8 * s;
+        const uint32_t a = loadU32(group + 4);
+        const float db = d * (0.5f + float(a >> 28)) * 0.25f;
+        for (int l = 0; l < 4; ++l) {
+            const uint32_t signs = iqSignBits((a >> (7 * l)) & 127);
+            const uint8_t* grid = kIq2xxsGrid[group[l]];
+            float* y = out + 32 * s + 8 * l;
+            for (int t = 0; t < 8; ++t) y[t] = db * float(grid[t]) * iqSign(signs, t);
+        }
+    }
+}
+
 }  // namespace nibble::blocks

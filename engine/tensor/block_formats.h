@@ -239,11 +239,24 @@ struct BlockIQ3_XXS {
     uint8_t signs[32];
 };
 
+// IQ2_XXS, 66 bytes. Sub-block s = j / 32, each 4 groups l of 8 weights.
+//   0   half d
+//   2   u8   qs[64]      8 bytes per sub-block s: bytes 8s + l (l < 4) the grid entries (kIq2xxsGrid) of
+//                        groups l; bytes 8s+4..8s+7 a little-endian u32 a: bits 7l..7l+6 the sign index
+//                        of group l (iqSignBits), bits 28..31 the scale
+//   w[j] = (d * (0.5 + scale) * 0.25) * grid * (sign bit j % 8 ? -1 : 1)
+struct BlockIQ2_XXS {
+    static constexpr GgmlType kType = GgmlType::IQ2_XXS;
+    static constexpr int kWeights = kSuperBlock;
+    uint16_t d;
+    uint8_t qs[64];
+};
+
 static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20 && sizeof(BlockQ5_0) == 22);
 static_assert(sizeof(BlockQ5_1) == 24 && sizeof(BlockQ8_0) == 34);
 static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110 && sizeof(BlockQ4_K) == 144);
 static_assert(sizeof(BlockQ5_K) == 176 && sizeof(BlockQ6_K) == 210);
 static_assert(sizeof(BlockIQ4_NL) == 18 && sizeof(BlockIQ4_XS) == 136);
-static_assert(sizeof(BlockIQ3_XXS) == 98);
+static_assert(sizeof(BlockIQ3_XXS) == 98 && sizeof(BlockIQ2_XXS) == 66);
 
 }  // namespace nibble::blocks

@@ -138,6 +138,7 @@ private slots:
         QTest::newRow("IQ4_NL") << GgmlType::IQ4_NL;
         QTest::newRow("IQ4_XS") << GgmlType::IQ4_XS;
         QTest::newRow("IQ3_XXS") << GgmlType::IQ3_XXS;
+        QTest::newRow("IQ2_XXS") << GgmlType::IQ2_XXS;
     }
 
     void loadsAndGenerates() {

@@ -33,6 +33,7 @@ inline const std::map<GgmlType, std::vector<size_t>>& halfFields() {
         {GgmlType::IQ4_NL, {offsetof(BlockIQ4_NL, d)}},
         {GgmlType::IQ4_XS, {offsetof(BlockIQ4_XS, d)}},
         {GgmlType::IQ3_XXS, {offsetof(BlockIQ3_XXS, d)}},
+        {GgmlType::IQ2_XXS, {offsetof(BlockIQ2_XXS, d)}},
     };
     return fields;
 }

@@ -31,6 +31,7 @@ inline constexpr GgmlType kAllProductTypes[] = {GgmlType::F32,  GgmlType::F16,  
                                                 GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K,
                                                 GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS,
                                                 GgmlType::IQ3_XXS,
+                                                GgmlType::IQ2_XXS,
 };
 
 // Types stored in super-blocks of 256 weights.

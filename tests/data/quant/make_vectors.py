@@ -36,6 +36,7 @@ HALF_FIELDS = {
     T.Q2_K: [80, 82], T.Q3_K: [108], T.Q4_K: [0, 2], T.Q5_K: [0, 2], T.Q6_K: [208],
     T.IQ4_NL: [0], T.IQ4_XS: [0],
     T.IQ3_XXS: [0],
+    T.IQ2_XXS: [0],
 }
 
 
@@ -185,6 +186,7 @@ def main():
     write_dequant(T.IQ4_XS, 6)
     # The grid i-quants (tables from gguf-py, as engine/tensor/gen_iq_grids.py uses them).
     write_dequant(T.IQ3_XXS, 8, own_stream=True)
+    write_dequant(T.IQ2_XXS, 8, own_stream=True)
     write_model_rows(model_dir)
     total = sum(f.stat().st_size for f in OUT.glob("*.bin"))
     print(f"wrote {len(list(OUT.glob('*.bin')))} files, {total} bytes")
