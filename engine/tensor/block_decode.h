@@ -239,4 +239,21 @@ inline void decode(const BlockIQ2_XXS& b, float* out) {
     }
 }
 
+inline void decode(const BlockIQ3_S& b, float* out) {
+    const float d = halfToFloat(b.d);
+    for (int s = 0; s < 8; ++s) {
+        const float db = d * float(1 + 2 * ((b.scales[s / 2] >> (4 * (s % 2))) & 0x0f));
+        for (int l = 0; l < 4; ++l) {
+            const uint32_t signs = b.signs[4 * s + l];
+            const uint8_t* low = kIq3sGrid[b.qs[8 * s + 2 * l] | (((b.qh[s] >> (2 * l)) & 1) << 8)];
+            const uint8_t* high = kIq3sGrid[b.qs[8 * s + 2 * l + 1] | (((b.qh[s] >> (2 * l + 1)) & 1) << 8)];
+            float* y = out + 32 * s + 8 * l;
+            for (int t = 0; t < 4; ++t) {
+                y[t] = db * float(low[t]) * iqSign(signs, t);
+                y[t + 4] = db * float(high[t]) * iqSign(signs, t + 4);
+            }
+        }
+    }
+}
+
 }  // namespace nibble::blocks

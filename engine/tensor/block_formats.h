@@ -252,11 +252,30 @@ struct BlockIQ2_XXS {
     uint8_t qs[64];
 };
 
+// IQ3_S, 110 bytes. Sub-block s = j / 32, each 4 groups l of 8 weights, each
+// group two grid entries of 4 (kIq3sGrid, 512 entries: 9-bit indices).
+//   0   half d
+//   2   u8   qs[64]      low 8 bits of the entries: weights 32s + 8l + 4h + t (h < 2, t < 4) are
+//                        entry qs[8s + 2l + h] | (bit 2l + h of qh[s]) << 8, value t
+//   66  u8   qh[8]
+//   74  u8   signs[32]   bit t of signs[4s + l]: weight 32s + 8l + t is negated
+//   106 u8   scales[4]   the 4-bit scale of sub-block s: nibble lo / hi of scales[s/2] for s even / odd
+//   w[j] = (d * (1 + 2 * scale)) * grid * (sign ? -1 : 1)
+struct BlockIQ3_S {
+    static constexpr GgmlType kType = GgmlType::IQ3_S;
+    static constexpr int kWeights = kSuperBlock;
+    uint16_t d;
+    uint8_t qs[64];
+    uint8_t qh[8];
+    uint8_t signs[32];
+    uint8_t scales[4];
+};
+
 static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20 && sizeof(BlockQ5_0) == 22);
 static_assert(sizeof(BlockQ5_1) == 24 && sizeof(BlockQ8_0) == 34);
 static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110 && sizeof(BlockQ4_K) == 144);
 static_assert(sizeof(BlockQ5_K) == 176 && sizeof(BlockQ6_K) == 210);
 static_assert(sizeof(BlockIQ4_NL) == 18 && sizeof(BlockIQ4_XS) == 136);
-static_assert(sizeof(BlockIQ3_XXS) == 98 && sizeof(BlockIQ2_XXS) == 66);
+static_assert(sizeof(BlockIQ3_XXS) == 98 && sizeof(BlockIQ2_XXS) == 66 && sizeof(BlockIQ3_S) == 110);
 
 }  // namespace nibble::blocks

@@ -78,6 +78,7 @@ const GgmlType kSupported[] = {
     GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS,
     GgmlType::IQ3_XXS,
     GgmlType::IQ2_XXS,
+    GgmlType::IQ3_S,
 };
 
 // The fp16 value of h computed the textbook way, to check halfToFloat against.
@@ -247,7 +248,7 @@ private slots:
 
     void unsupportedTypesAreRefused_data() {
         QTest::addColumn<uint32_t>("type");
-        for (GgmlType t : {GgmlType::IQ3_S, GgmlType::Q8_K, GgmlType::TQ1_0, GgmlType::MXFP4,
+        for (GgmlType t : {GgmlType::IQ2_S, GgmlType::Q8_K, GgmlType::TQ1_0, GgmlType::MXFP4,
                            GgmlType::F64, GgmlType::I32})
             QTest::newRow(typeName(t).data()) << static_cast<uint32_t>(t);
         QTest::newRow("unknown") << 99u;

@@ -139,6 +139,7 @@ private slots:
         QTest::newRow("IQ4_XS") << GgmlType::IQ4_XS;
         QTest::newRow("IQ3_XXS") << GgmlType::IQ3_XXS;
         QTest::newRow("IQ2_XXS") << GgmlType::IQ2_XXS;
+        QTest::newRow("IQ3_S") << GgmlType::IQ3_S;
     }
 
     void loadsAndGenerates() {
@@ -189,13 +190,13 @@ private slots:
     // The i-quants not yet run are refused at load, naming the format.
     void otherIQuantsAreRefusedByName() {
         const std::string stem = dir_.path().toStdString() + "/refused";
-        writeModels(GgmlType::IQ4_XS, stem + ".gguf", stem + "-f32.gguf", GgmlType::IQ3_S);
+        writeModels(GgmlType::IQ4_XS, stem + ".gguf", stem + "-f32.gguf", GgmlType::IQ2_S);
         try {
             open(stem + ".gguf", BackendKind::Cpu);
-            QFAIL("a model with an IQ3_S matrix loaded");
+            QFAIL("a model with an IQ2_S matrix loaded");
         } catch (const Error& e) {
             QCOMPARE(e.kind(), ErrorKind::Unsupported);
-            QVERIFY2(std::string(e.what()).find("blk.0.ffn_down.weight uses the IQ3_S format, which Nibble cannot run "
+            QVERIFY2(std::string(e.what()).find("blk.0.ffn_down.weight uses the IQ2_S format, which Nibble cannot run "
                                                 "yet") != std::string::npos,
                      e.what());
         }

@@ -34,6 +34,7 @@ inline const std::map<GgmlType, std::vector<size_t>>& halfFields() {
         {GgmlType::IQ4_XS, {offsetof(BlockIQ4_XS, d)}},
         {GgmlType::IQ3_XXS, {offsetof(BlockIQ3_XXS, d)}},
         {GgmlType::IQ2_XXS, {offsetof(BlockIQ2_XXS, d)}},
+        {GgmlType::IQ3_S, {offsetof(BlockIQ3_S, d)}},
     };
     return fields;
 }

@@ -32,6 +32,7 @@ inline constexpr GgmlType kAllProductTypes[] = {GgmlType::F32,  GgmlType::F16,  
                                                 GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS,
                                                 GgmlType::IQ3_XXS,
                                                 GgmlType::IQ2_XXS,
+                                                GgmlType::IQ3_S,
 };
 
 // Types stored in super-blocks of 256 weights.

@@ -37,6 +37,7 @@ HALF_FIELDS = {
     T.IQ4_NL: [0], T.IQ4_XS: [0],
     T.IQ3_XXS: [0],
     T.IQ2_XXS: [0],
+    T.IQ3_S: [0],
 }
 
 
@@ -187,6 +188,7 @@ def main():
     # The grid i-quants (tables from gguf-py, as engine/tensor/gen_iq_grids.py uses them).
     write_dequant(T.IQ3_XXS, 8, own_stream=True)
     write_dequant(T.IQ2_XXS, 8, own_stream=True)
+    write_dequant(T.IQ3_S, 8, own_stream=True)
     write_model_rows(model_dir)
     total = sum(f.stat().st_size for f in OUT.glob("*.bin"))
     print(f"wrote {len(list(OUT.glob('*.bin')))} files, {total} bytes")
