@@ -256,4 +256,18 @@ inline void decode(const BlockIQ3_S& b, float* out) {
     }
 }
 
+inline void decode(const BlockIQ2_XS& b, float* out) {
+    const float d = halfToFloat(b.d);
+    for (int s = 0; s < 8; ++s) {
+        const float db[2] = {d * (0.5f + float(b.scales[s] & 0x0f)) * 0.25f, d * (0.5f + float(b.scales[s] >> 4)) * 0.25f};
+        for (int l = 0; l < 4; ++l) {
+            const uint32_t q = b.qs[4 * s + l];
+            const uint32_t signs = iqSignBits(q >> 9);
+            const uint8_t* grid = kIq2xsGrid[q & 511];
+            float* y = out + 32 * s + 8 * l;
+            for (int t = 0; t < 8; ++t) y[t] = db[l / 2] * float(grid[t]) * iqSign(signs, t);
+        }
+    }
+}
+
 }  // namespace nibble::blocks

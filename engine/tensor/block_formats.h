@@ -271,11 +271,26 @@ struct BlockIQ3_S {
     uint8_t scales[4];
 };
 
+// IQ2_XS, 74 bytes. Sub-block s = j / 32, each 4 groups l of 8 weights.
+//   0   half d
+//   2   u16  qs[32]      group l of sub-block s: qs[4s + l], bits 0..8 the grid entry (kIq2xsGrid),
+//                        bits 9..15 the sign index (iqSignBits)
+//   66  u8   scales[8]   scales[s]: nibble lo the scale of groups 0, 1, nibble hi of groups 2, 3
+//   w[j] = (d * (0.5 + scale) * 0.25) * grid * (sign bit j % 8 ? -1 : 1)
+struct BlockIQ2_XS {
+    static constexpr GgmlType kType = GgmlType::IQ2_XS;
+    static constexpr int kWeights = kSuperBlock;
+    uint16_t d;
+    uint16_t qs[32];
+    uint8_t scales[8];
+};
+
 static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20 && sizeof(BlockQ5_0) == 22);
 static_assert(sizeof(BlockQ5_1) == 24 && sizeof(BlockQ8_0) == 34);
 static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110 && sizeof(BlockQ4_K) == 144);
 static_assert(sizeof(BlockQ5_K) == 176 && sizeof(BlockQ6_K) == 210);
 static_assert(sizeof(BlockIQ4_NL) == 18 && sizeof(BlockIQ4_XS) == 136);
 static_assert(sizeof(BlockIQ3_XXS) == 98 && sizeof(BlockIQ2_XXS) == 66 && sizeof(BlockIQ3_S) == 110);
+static_assert(sizeof(BlockIQ2_XS) == 74);
 
 }  // namespace nibble::blocks

@@ -51,7 +51,7 @@ inline constexpr std::array kGgmlTypes = std::to_array<TypeTraits>({
     {GgmlType::Q6_K,    "Q6_K",     256, 210, true,  true,  true,  "q6_k"},
     {GgmlType::Q8_K,    "Q8_K",     256, 292, false, false, false, "q8_k"},
     {GgmlType::IQ2_XXS, "IQ2_XXS",  256, 66,  true,  false, true,  "iq2_xxs"},
-    {GgmlType::IQ2_XS,  "IQ2_XS",   256, 74,  false, false, false, "iq2_xs"},
+    {GgmlType::IQ2_XS,  "IQ2_XS",   256, 74,  true,  false, true,  "iq2_xs"},
     {GgmlType::IQ3_XXS, "IQ3_XXS",  256, 98,  true,  false, true,  "iq3_xxs"},
     {GgmlType::IQ1_S,   "IQ1_S",    256, 50,  false, false, false, "iq1_s"},
     {GgmlType::IQ4_NL,  "IQ4_NL",   32,  18,  true,  true,  true,  "iq4_nl"},

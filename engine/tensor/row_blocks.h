@@ -28,7 +28,8 @@ using DecodedBlocks = std::tuple<BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ5_1, Blo
                                  BlockQ4_K, BlockQ5_K, BlockQ6_K, BlockIQ4_NL, BlockIQ4_XS,
                                  BlockIQ3_XXS,
                                  BlockIQ2_XXS,
-                                 BlockIQ3_S>;
+                                 BlockIQ3_S,
+                                 BlockIQ2_XS>;
 
 // Calls fn(Block{}) with a value of the block struct of a quantized type;
 // returns false for types that are not block-quantized.

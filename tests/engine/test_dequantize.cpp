@@ -79,6 +79,7 @@ const GgmlType kSupported[] = {
     GgmlType::IQ3_XXS,
     GgmlType::IQ2_XXS,
     GgmlType::IQ3_S,
+    GgmlType::IQ2_XS,
 };
 
 // The fp16 value of h computed the textbook way, to check halfToFloat against.

@@ -151,7 +151,8 @@ private slots:
     // weights is the exact one, bit for bit, in either input precision.
     void typesWithoutKernelsFallBackToTheExactProduct() {
         for (Isa isa : supportedIsas())
-            for (GgmlType type : {GgmlType::IQ3_XXS, GgmlType::IQ2_XXS, GgmlType::IQ3_S}) {
+            for (GgmlType type : {GgmlType::IQ3_XXS, GgmlType::IQ2_XXS, GgmlType::IQ3_S,
+                                  GgmlType::IQ2_XS}) {
                 QVERIFY(!kernelTable(isa).weights[static_cast<int>(type)].dot);
                 std::mt19937 rng(static_cast<uint32_t>(type));
                 constexpr int64_t k = 512;

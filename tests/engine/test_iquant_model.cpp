@@ -140,6 +140,7 @@ private slots:
         QTest::newRow("IQ3_XXS") << GgmlType::IQ3_XXS;
         QTest::newRow("IQ2_XXS") << GgmlType::IQ2_XXS;
         QTest::newRow("IQ3_S") << GgmlType::IQ3_S;
+        QTest::newRow("IQ2_XS") << GgmlType::IQ2_XS;
     }
 
     void loadsAndGenerates() {

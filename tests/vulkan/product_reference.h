@@ -33,6 +33,7 @@ inline constexpr GgmlType kAllProductTypes[] = {GgmlType::F32,  GgmlType::F16,  
                                                 GgmlType::IQ3_XXS,
                                                 GgmlType::IQ2_XXS,
                                                 GgmlType::IQ3_S,
+                                                GgmlType::IQ2_XS,
 };
 
 // Types stored in super-blocks of 256 weights.

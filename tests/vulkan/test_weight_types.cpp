@@ -171,6 +171,7 @@ private slots:
         QCOMPARE(fileTypeName(23), std::optional<std::string_view>("IQ3_XXS"));
         QCOMPARE(fileTypeName(19), std::optional<std::string_view>("IQ2_XXS"));
         QCOMPARE(fileTypeName(26), std::optional<std::string_view>("IQ3_S"));
+        QCOMPARE(fileTypeName(20), std::optional<std::string_view>("IQ2_XS"));
         QCOMPARE(fileTypeName(32), std::optional<std::string_view>("BF16"));
         // 4 was Q4_1 with some F16 tensors, which no current tool writes; -1 no tool ever did.
         QVERIFY(!fileTypeName(4));
