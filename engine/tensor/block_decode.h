@@ -6,6 +6,7 @@
 // compiler vectorises them.
 #include "tensor/block_formats.h"
 #include "tensor/half.h"
+#include "tensor/iq_grids.h"
 
 #include <cstdint>
 #include <cstring>
@@ -232,6 +233,73 @@ inline void decode(const BlockMXFP4& b, float* out) {
     for (int j = 0; j < 16; ++j) {
         out[j] = float(kMxfp4Values[b.qs[j] & 0x0f]) * d;
         out[j + 16] = float(kMxfp4Values[b.qs[j] >> 4]) * d;
+    }
+}
+
+// The grid types multiply db * grid value first, then the sign, as ggml.
+inline float iqSign(uint32_t signBits, int t) { return (signBits >> t) & 1 ? -1.f : 1.f; }
+
+inline void decode(const BlockIQ3_XXS& b, float* out) {
+    const float d = halfToFloat(b.d);
+    for (int s = 0; s < 8; ++s) {
+        const uint32_t a = loadU32(b.signs + 4 * s);
+        const float db = d * (0.5f + float(a >> 28)) * 0.5f;
+        for (int l = 0; l < 4; ++l) {
+            const uint32_t signs = iqSignBits((a >> (7 * l)) & 127);
+            const uint8_t* low = kIq3xxsGrid[b.qs[8 * s + 2 * l]];
+            const uint8_t* high = kIq3xxsGrid[b.qs[8 * s + 2 * l + 1]];
+            float* y = out + 32 * s + 8 * l;
+            for (int t = 0; t < 4; ++t) {
+                y[t] = db * float(low[t]) * iqSign(signs, t);
+                y[t + 4] = db * float(high[t]) * iqSign(signs, t + 4);
+            }
+        }
+    }
+}
+
+inline void decode(const BlockIQ2_XXS& b, float* out) {
+    const float d = halfToFloat(b.d);
+    for (int s = 0; s < 8; ++s) {
+        const uint8_t* group = b.qs + 8 * s;
+        const uint32_t a = loadU32(group + 4);
+        const float db = d * (0.5f + float(a >> 28)) * 0.25f;
+        for (int l = 0; l < 4; ++l) {
+            const uint32_t signs = iqSignBits((a >> (7 * l)) & 127);
+            const uint8_t* grid = kIq2xxsGrid[group[l]];
+            float* y = out + 32 * s + 8 * l;
+            for (int t = 0; t < 8; ++t) y[t] = db * float(grid[t]) * iqSign(signs, t);
+        }
+    }
+}
+
+inline void decode(const BlockIQ3_S& b, float* out) {
+    const float d = halfToFloat(b.d);
+    for (int s = 0; s < 8; ++s) {
+        const float db = d * float(1 + 2 * ((b.scales[s / 2] >> (4 * (s % 2))) & 0x0f));
+        for (int l = 0; l < 4; ++l) {
+            const uint32_t signs = b.signs[4 * s + l];
+            const uint8_t* low = kIq3sGrid[b.qs[8 * s + 2 * l] | (((b.qh[s] >> (2 * l)) & 1) << 8)];
+            const uint8_t* high = kIq3sGrid[b.qs[8 * s + 2 * l + 1] | (((b.qh[s] >> (2 * l + 1)) & 1) << 8)];
+            float* y = out + 32 * s + 8 * l;
+            for (int t = 0; t < 4; ++t) {
+                y[t] = db * float(low[t]) * iqSign(signs, t);
+                y[t + 4] = db * float(high[t]) * iqSign(signs, t + 4);
+            }
+        }
+    }
+}
+
+inline void decode(const BlockIQ2_XS& b, float* out) {
+    const float d = halfToFloat(b.d);
+    for (int s = 0; s < 8; ++s) {
+        const float db[2] = {d * (0.5f + float(b.scales[s] & 0x0f)) * 0.25f, d * (0.5f + float(b.scales[s] >> 4)) * 0.25f};
+        for (int l = 0; l < 4; ++l) {
+            const uint32_t q = b.qs[4 * s + l];
+            const uint32_t signs = iqSignBits(q >> 9);
+            const uint8_t* grid = kIq2xsGrid[q & 511];
+            float* y = out + 32 * s + 8 * l;
+            for (int t = 0; t < 8; ++t) y[t] = db[l / 2] * float(grid[t]) * iqSign(signs, t);
+        }
     }
 }
 

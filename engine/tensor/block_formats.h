@@ -12,6 +12,7 @@
 // tensor data of a row carries no alignment guarantee beyond one byte.
 #include "tensor/ggml_type.h"
 
+#include <bit>
 #include <cstdint>
 
 namespace nibble::blocks {
@@ -266,11 +267,84 @@ struct BlockMXFP4 {
     uint8_t qs[16];
 };
 
+// The grid i-quants (IQ3_XXS, ...) store each group of 8 (or 4) weights as an
+// index into a fixed grid of magnitude vectors (tensor/iq_grids.h, generated
+// from gguf-py at build time), a sign pattern, and a small per-sub-block
+// scale. Sign patterns of 8 weights are stored as 7 bits: the 8th sign is
+// the one that makes the number of minus signs even (iqSignBits).
+
+// The 8 sign bits (bit t set: weight t of the group is negated) a 7-bit
+// sign index stands for; ggml's ksigns_iq2xs table.
+constexpr uint32_t iqSignBits(uint32_t index7) { return index7 | (uint32_t(std::popcount(index7) & 1) << 7); }
+
+// IQ3_XXS, 98 bytes. Sub-block s = j / 32 (8 of 32 weights), each 4 groups
+// l of 8 weights, each group two grid entries of 4.
+//   0   half d
+//   2   u8   qs[64]      weights 32s + 8l + 4h + t (l < 4, h < 2, t < 4) are kIq3xxsGrid[qs[8s + 2l + h]][t]
+//   66  u8   signs[32]   bytes 4s..4s+3, a little-endian u32 a: bits 7l..7l+6 the sign index
+//                        of group l (iqSignBits), bits 28..31 the scale
+//   w[j] = (d * (0.5 + scale) * 0.5) * grid * (sign bit j % 8 ? -1 : 1)
+struct BlockIQ3_XXS {
+    static constexpr GgmlType kType = GgmlType::IQ3_XXS;
+    static constexpr int kWeights = kSuperBlock;
+    uint16_t d;
+    uint8_t qs[64];
+    uint8_t signs[32];
+};
+
+// IQ2_XXS, 66 bytes. Sub-block s = j / 32, each 4 groups l of 8 weights.
+//   0   half d
+//   2   u8   qs[64]      8 bytes per sub-block s: bytes 8s + l (l < 4) the grid entries (kIq2xxsGrid) of
+//                        groups l; bytes 8s+4..8s+7 a little-endian u32 a: bits 7l..7l+6 the sign index
+//                        of group l (iqSignBits), bits 28..31 the scale
+//   w[j] = (d * (0.5 + scale) * 0.25) * grid * (sign bit j % 8 ? -1 : 1)
+struct BlockIQ2_XXS {
+    static constexpr GgmlType kType = GgmlType::IQ2_XXS;
+    static constexpr int kWeights = kSuperBlock;
+    uint16_t d;
+    uint8_t qs[64];
+};
+
+// IQ3_S, 110 bytes. Sub-block s = j / 32, each 4 groups l of 8 weights, each
+// group two grid entries of 4 (kIq3sGrid, 512 entries: 9-bit indices).
+//   0   half d
+//   2   u8   qs[64]      low 8 bits of the entries: weights 32s + 8l + 4h + t (h < 2, t < 4) are
+//                        entry qs[8s + 2l + h] | (bit 2l + h of qh[s]) << 8, value t
+//   66  u8   qh[8]
+//   74  u8   signs[32]   bit t of signs[4s + l]: weight 32s + 8l + t is negated
+//   106 u8   scales[4]   the 4-bit scale of sub-block s: nibble lo / hi of scales[s/2] for s even / odd
+//   w[j] = (d * (1 + 2 * scale)) * grid * (sign ? -1 : 1)
+struct BlockIQ3_S {
+    static constexpr GgmlType kType = GgmlType::IQ3_S;
+    static constexpr int kWeights = kSuperBlock;
+    uint16_t d;
+    uint8_t qs[64];
+    uint8_t qh[8];
+    uint8_t signs[32];
+    uint8_t scales[4];
+};
+
+// IQ2_XS, 74 bytes. Sub-block s = j / 32, each 4 groups l of 8 weights.
+//   0   half d
+//   2   u16  qs[32]      group l of sub-block s: qs[4s + l], bits 0..8 the grid entry (kIq2xsGrid),
+//                        bits 9..15 the sign index (iqSignBits)
+//   66  u8   scales[8]   scales[s]: nibble lo the scale of groups 0, 1, nibble hi of groups 2, 3
+//   w[j] = (d * (0.5 + scale) * 0.25) * grid * (sign bit j % 8 ? -1 : 1)
+struct BlockIQ2_XS {
+    static constexpr GgmlType kType = GgmlType::IQ2_XS;
+    static constexpr int kWeights = kSuperBlock;
+    uint16_t d;
+    uint16_t qs[32];
+    uint8_t scales[8];
+};
+
 static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20 && sizeof(BlockQ5_0) == 22);
 static_assert(sizeof(BlockQ5_1) == 24 && sizeof(BlockQ8_0) == 34);
 static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110 && sizeof(BlockQ4_K) == 144);
 static_assert(sizeof(BlockQ5_K) == 176 && sizeof(BlockQ6_K) == 210);
 static_assert(sizeof(BlockIQ4_NL) == 18 && sizeof(BlockIQ4_XS) == 136);
 static_assert(sizeof(BlockTQ1_0) == 54 && sizeof(BlockTQ2_0) == 66 && sizeof(BlockMXFP4) == 17);
+static_assert(sizeof(BlockIQ3_XXS) == 98 && sizeof(BlockIQ2_XXS) == 66 && sizeof(BlockIQ3_S) == 110);
+static_assert(sizeof(BlockIQ2_XS) == 74);
 
 }  // namespace nibble::blocks

@@ -4,10 +4,9 @@
 // row with an f32 vector without materialising the row (the CPU matmul's
 // inner loop).
 //
-// Supported: the types marked cpu in tensor/ggml_type.h's table (F32, F16,
-// BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL,
-// IQ4_XS, TQ1_0, TQ2_0, MXFP4). Other types throw Error(Unsupported); an n that is not a multiple
-// of the type's block size throws Error(InvalidArgument).
+// Supported: the types marked cpu in tensor/ggml_type.h's table. Other types
+// throw Error(Unsupported); an n that is not a multiple of the type's block
+// size throws Error(InvalidArgument).
 #include "tensor/ggml_type.h"
 
 #include <cstdint>

@@ -25,7 +25,11 @@ inline Block loadBlock(const uint8_t* row, int64_t i) {
 
 // The block structs of the quantized types the CPU reference decodes.
 using DecodedBlocks = std::tuple<BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ5_1, BlockQ8_0, BlockQ2_K, BlockQ3_K,
-                                 BlockQ4_K, BlockQ5_K, BlockQ6_K, BlockIQ4_NL, BlockIQ4_XS, BlockTQ1_0, BlockTQ2_0, BlockMXFP4>;
+                                 BlockQ4_K, BlockQ5_K, BlockQ6_K, BlockIQ4_NL, BlockIQ4_XS,
+                                 BlockIQ3_XXS,
+                                 BlockIQ2_XXS,
+                                 BlockIQ3_S,
+                                 BlockIQ2_XS, BlockTQ1_0, BlockTQ2_0, BlockMXFP4>;
 
 // Calls fn(Block{}) with a value of the block struct of a quantized type;
 // returns false for types that are not block-quantized.

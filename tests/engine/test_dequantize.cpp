@@ -77,6 +77,10 @@ const GgmlType kSupported[] = {
     GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K,
     GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS,
     GgmlType::TQ1_0, GgmlType::TQ2_0, GgmlType::MXFP4,
+    GgmlType::IQ3_XXS,
+    GgmlType::IQ2_XXS,
+    GgmlType::IQ3_S,
+    GgmlType::IQ2_XS,
 };
 
 // The fp16 value of h computed the textbook way, to check halfToFloat against.
@@ -246,7 +250,7 @@ private slots:
 
     void unsupportedTypesAreRefused_data() {
         QTest::addColumn<uint32_t>("type");
-        for (GgmlType t : {GgmlType::IQ2_XXS, GgmlType::IQ3_S, GgmlType::Q8_K, GgmlType::IQ1_S, GgmlType::IQ2_S,
+        for (GgmlType t : {GgmlType::IQ2_S, GgmlType::Q8_K, GgmlType::IQ1_S, GgmlType::IQ1_M,
                            GgmlType::F64, GgmlType::I32})
             QTest::newRow(typeName(t).data()) << static_cast<uint32_t>(t);
         QTest::newRow("unknown") << 99u;

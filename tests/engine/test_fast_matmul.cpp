@@ -7,10 +7,12 @@
 #include "cpu/fast_matmul.h"
 #include "cpu/kernels.h"
 #include "kernel_checks.h"
+#include "random_blocks.h"
 #include "tensor/ggml_type.h"
 
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -142,6 +144,40 @@ private slots:
                                                                     .arg(members)
                                                                     .arg(batch)
                                                                     .arg(m)));
+            }
+    }
+
+    // The grid i-quants have no integer kernels: the fast product of their
+    // weights is the exact one, bit for bit, in either input precision.
+    void typesWithoutKernelsFallBackToTheExactProduct() {
+        for (Isa isa : supportedIsas())
+            for (GgmlType type : {GgmlType::IQ3_XXS, GgmlType::IQ2_XXS, GgmlType::IQ3_S,
+                                  GgmlType::IQ2_XS}) {
+                QVERIFY(!kernelTable(isa).weights[static_cast<int>(type)].dot);
+                std::mt19937 rng(static_cast<uint32_t>(type));
+                constexpr int64_t k = 512;
+                constexpr int rows = 6, batch = 3;
+                std::vector<uint8_t> weights;
+                for (int r = 0; r < rows; ++r) {
+                    const std::vector<uint8_t> row = randomRow(type, k, rng);
+                    weights.insert(weights.end(), row.begin(), row.end());
+                }
+                Tensor w;
+                w.name = "test.weight";
+                w.shape = {uint64_t(k), uint64_t(rows)};
+                w.type = type;
+                w.byteSize = weights.size();
+                w.data = weights.data();
+                const std::vector<float> x = randomFloats(rng, size_t(batch) * k, 1.0f);
+                ThreadPool pool(2);
+                FastMatmul fast(kernelTable(isa));
+                std::vector<float> exact(size_t(batch) * rows), byte(exact.size()), refined(exact.size());
+                matmul(pool, w, x.data(), batch, exact.data());
+                fast.multiply(pool, w, x.data(), batch, byte.data(), InputPrecision::Byte);
+                fast.multiply(pool, w, x.data(), batch, refined.data(), InputPrecision::Refined);
+                QVERIFY(std::any_of(exact.begin(), exact.end(), [](float v) { return v != 0.f; }));
+                QCOMPARE(byte, exact);
+                QCOMPARE(refined, exact);
             }
     }
 };

@@ -1,16 +1,21 @@
-// Model files in IQ4_NL and IQ4_XS, written by our GGUF writer from blocks
-// our quantizer made, and in TQ1_0, TQ2_0 and MXFP4, from blocks gguf-py's quantizer made
-// (tests/data/quant/blocks_<TYPE>.bin; we have no quantizer for it), load
-// and generate (the decoding is checked bit-exact against gguf-py in
-// test_dequantize): the exact path gives the same logits as a twin file
-// holding the decoded weights as F32, and the fast CPU path predicts what
-// the exact path predicts.
+// Model files in the i-quants, TQ1_0, TQ2_0 and MXFP4, written by our GGUF
+// writer, load and generate: the exact path gives the same logits as a twin
+// file holding the decoded weights as F32, and the fast CPU path predicts
+// what the exact path predicts. IQ4_NL and IQ4_XS hold blocks our quantizer
+// made; TQ1_0, TQ2_0 and MXFP4 blocks gguf-py's quantizer made
+// (tests/data/quant/blocks_<TYPE>.bin); the grid types gguf-py cannot
+// quantize (IQ3_XXS, ...) random blocks, scaled to the same spread, in the
+// layout whose decoding test_dequantize checks bit-exact against gguf-py.
+// The fast path has no kernels for the last two groups and must fall back
+// to the exact product.
 #include "gguf/gguf_writer.h"
 #include "nibble/engine.h"
 #include "nibble/error.h"
 #include "quant_test_data.h"
 #include "tensor/dequantize.h"
 #include "tensor/quantize.h"
+#include "random_blocks.h"
+#include "tensor/half.h"
 #include "tiny_llama_layout.h"
 
 #include <QTemporaryDir>
@@ -19,6 +24,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -40,9 +46,11 @@ std::vector<uint8_t> asBytes(const std::vector<float>& values) {
     return bytes;
 }
 
-// The blocks of a row gguf-py quantized into `type` (make_vectors.py).
+// The blocks of a row gguf-py quantized into `type` (make_vectors.py), or
+// none for the types gguf-py cannot quantize.
 std::vector<uint8_t> referenceBlocks(GgmlType type) {
     const auto path = test::quantVectorDir() / ("blocks_" + std::string(typeName(type)) + ".bin");
+    if (!std::filesystem::exists(path)) return {};
     const std::vector<uint8_t> bytes = test::readBytes(path);
     if (bytes.size() < 4) throw std::runtime_error("missing " + path.string());
     uint32_t n;
@@ -51,6 +59,27 @@ std::vector<uint8_t> referenceBlocks(GgmlType type) {
     if (n % traits.blockSize != 0 || bytes.size() != 4 + n / traits.blockSize * traits.blockBytes)
         throw std::runtime_error(path.string() + " does not hold whole " + std::string(traits.name) + " blocks");
     return {bytes.begin() + 4, bytes.end()};
+}
+
+// Fills `row` (rowLength weights of `type`) with random blocks whose scales
+// are set so the decoded weights have about the standard deviation `spread`.
+void randomRowWithSpread(GgmlType type, uint8_t* row, uint64_t rowLength, float spread, std::mt19937& rng) {
+    const std::vector<uint8_t> random = test::randomRow(type, int64_t(rowLength), rng);
+    std::copy(random.begin(), random.end(), row);
+    const TypeTraits traits = *typeTraits(type);
+    const auto setScales = [&](float d) {
+        for (size_t block = 0; block < random.size() / traits.blockBytes; ++block)
+            for (size_t offset : test::halfFields().at(type)) {
+                const uint16_t bits = floatToHalf(d);
+                std::memcpy(row + block * traits.blockBytes + offset, &bits, 2);
+            }
+    };
+    setScales(1.f);
+    std::vector<float> unit(rowLength);
+    dequantizeRow(type, row, unit.data(), int64_t(rowLength));
+    double squares = 0;
+    for (float v : unit) squares += double(v) * v;
+    setScales(spread / float(std::sqrt(squares / double(rowLength))));
 }
 
 // Writes the model with its matrices in `type`, and its twin with the same
@@ -70,26 +99,29 @@ void writeModels(GgmlType type, const std::filesystem::path& quantized, const st
     for (gguf::GgufWriter* w : {&wq, &wf}) test::writeTinyLlamaHeader(*w, shape, "tiny i-quant model");
     std::mt19937 rng{static_cast<uint32_t>(type)};
     const TypeTraits traits = *typeTraits(type);
-    // Without a quantizer of ours, each matrix block is one of gguf-py's, picked at random.
+    // Without a quantizer of ours, each matrix block is one of gguf-py's, picked at random, where it has them.
     const std::vector<uint8_t> pool = traits.quantize ? std::vector<uint8_t>{} : referenceBlocks(type);
     const auto matrix = [&](const std::string& name, uint64_t rowLength, uint64_t rows) {
+        std::normal_distribution<float> normal(0.f, 1.5f / std::sqrt(float(rowLength)));
+        std::vector<float> values(rowLength * rows);
+        for (float& v : values) v = normal(rng);
         const size_t rowBytes = quantizedRowBytes(type, int64_t(rowLength));
         std::vector<uint8_t> blocks(rowBytes * rows);
-        std::vector<float> back(rowLength * rows);
-        if (traits.quantize) {
-            std::normal_distribution<float> normal(0.f, 1.5f / std::sqrt(float(rowLength)));
-            std::vector<float> values(rowLength * rows);
-            for (float& v : values) v = normal(rng);
-            for (uint64_t r = 0; r < rows; ++r)
-                quantizeRow(type, values.data() + r * rowLength, blocks.data() + r * rowBytes, int64_t(rowLength));
-        } else {
-            std::uniform_int_distribution<size_t> pick(0, pool.size() / traits.blockBytes - 1);
-            for (size_t b = 0; b < blocks.size() / traits.blockBytes; ++b)
-                std::memcpy(blocks.data() + b * traits.blockBytes, pool.data() + pick(rng) * traits.blockBytes,
-                            traits.blockBytes);
+        std::vector<float> back(values.size());
+        for (uint64_t r = 0; r < rows; ++r) {
+            uint8_t* row = blocks.data() + r * rowBytes;
+            if (traits.quantize) {
+                quantizeRow(type, values.data() + r * rowLength, row, int64_t(rowLength));
+            } else if (!pool.empty()) {
+                std::uniform_int_distribution<size_t> pick(0, pool.size() / traits.blockBytes - 1);
+                for (size_t b = 0; b < rowBytes / traits.blockBytes; ++b)
+                    std::memcpy(row + b * traits.blockBytes, pool.data() + pick(rng) * traits.blockBytes,
+                                traits.blockBytes);
+            } else {
+                randomRowWithSpread(type, row, rowLength, normal.stddev(), rng);
+            }
+            dequantizeRow(type, row, back.data() + r * rowLength, int64_t(rowLength));
         }
-        for (uint64_t r = 0; r < rows; ++r)
-            dequantizeRow(type, blocks.data() + r * rowBytes, back.data() + r * rowLength, int64_t(rowLength));
         wq.addTensor(name, {rowLength, rows}, type, [blocks] { return blocks; });
         wf.addTensor(name, {rowLength, rows}, GgmlType::F32, [bytes = asBytes(back)] { return bytes; });
     };
@@ -140,6 +172,10 @@ private slots:
         QTest::newRow("TQ1_0") << GgmlType::TQ1_0;
         QTest::newRow("TQ2_0") << GgmlType::TQ2_0;
         QTest::newRow("MXFP4") << GgmlType::MXFP4;
+        QTest::newRow("IQ3_XXS") << GgmlType::IQ3_XXS;
+        QTest::newRow("IQ2_XXS") << GgmlType::IQ2_XXS;
+        QTest::newRow("IQ3_S") << GgmlType::IQ3_S;
+        QTest::newRow("IQ2_XS") << GgmlType::IQ2_XS;
     }
 
     void loadsAndGenerates() {
@@ -190,13 +226,13 @@ private slots:
     // The i-quants not yet run are refused at load, naming the format.
     void otherIQuantsAreRefusedByName() {
         const std::string stem = dir_.path().toStdString() + "/refused";
-        writeModels(GgmlType::IQ4_XS, stem + ".gguf", stem + "-f32.gguf", GgmlType::IQ3_S);
+        writeModels(GgmlType::IQ4_XS, stem + ".gguf", stem + "-f32.gguf", GgmlType::IQ2_S);
         try {
             open(stem + ".gguf", BackendKind::Cpu);
-            QFAIL("a model with an IQ3_S matrix loaded");
+            QFAIL("a model with an IQ2_S matrix loaded");
         } catch (const Error& e) {
             QCOMPARE(e.kind(), ErrorKind::Unsupported);
-            QVERIFY2(std::string(e.what()).find("blk.0.ffn_down.weight uses the IQ3_S format, which Nibble cannot run "
+            QVERIFY2(std::string(e.what()).find("blk.0.ffn_down.weight uses the IQ2_S format, which Nibble cannot run "
                                                 "yet") != std::string::npos,
                      e.what());
         }

@@ -34,6 +34,10 @@ inline const std::map<GgmlType, std::vector<size_t>>& halfFields() {
         {GgmlType::IQ4_XS, {offsetof(BlockIQ4_XS, d)}},
         {GgmlType::TQ1_0, {offsetof(BlockTQ1_0, d)}},
         {GgmlType::TQ2_0, {offsetof(BlockTQ2_0, d)}},
+        {GgmlType::IQ3_XXS, {offsetof(BlockIQ3_XXS, d)}},
+        {GgmlType::IQ2_XXS, {offsetof(BlockIQ2_XXS, d)}},
+        {GgmlType::IQ3_S, {offsetof(BlockIQ3_S, d)}},
+        {GgmlType::IQ2_XS, {offsetof(BlockIQ2_XS, d)}},
     };
     return fields;
 }

@@ -30,7 +30,10 @@ inline constexpr GgmlType kAllProductTypes[] = {GgmlType::F32,  GgmlType::F16,  
                                                 GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
                                                 GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K,
                                                 GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS,
-                                                GgmlType::TQ1_0, GgmlType::TQ2_0, GgmlType::MXFP4};
+                                                GgmlType::IQ3_XXS,
+                                                GgmlType::IQ2_XXS,
+                                                GgmlType::IQ3_S,
+                                                GgmlType::IQ2_XS, GgmlType::TQ1_0, GgmlType::TQ2_0, GgmlType::MXFP4};
 
 // Types stored in super-blocks of 256 weights.
 inline bool hasSuperBlocks(GgmlType type) { return typeTraits(type)->blockSize == 256; }

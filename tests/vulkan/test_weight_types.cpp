@@ -168,6 +168,10 @@ private slots:
         QCOMPARE(fileTypeName(17), std::optional<std::string_view>("Q5_K_M"));
         QCOMPARE(fileTypeName(25), std::optional<std::string_view>("IQ4_NL"));
         QCOMPARE(fileTypeName(30), std::optional<std::string_view>("IQ4_XS"));
+        QCOMPARE(fileTypeName(23), std::optional<std::string_view>("IQ3_XXS"));
+        QCOMPARE(fileTypeName(19), std::optional<std::string_view>("IQ2_XXS"));
+        QCOMPARE(fileTypeName(26), std::optional<std::string_view>("IQ3_S"));
+        QCOMPARE(fileTypeName(20), std::optional<std::string_view>("IQ2_XS"));
         QCOMPARE(fileTypeName(32), std::optional<std::string_view>("BF16"));
         QCOMPARE(fileTypeName(36), std::optional<std::string_view>("TQ1_0"));
         QCOMPARE(fileTypeName(37), std::optional<std::string_view>("TQ2_0"));

@@ -38,6 +38,10 @@ HALF_FIELDS = {
     T.Q4_0: [0], T.Q4_1: [0, 2], T.Q5_0: [0], T.Q5_1: [0, 2], T.Q8_0: [0],
     T.Q2_K: [80, 82], T.Q3_K: [108], T.Q4_K: [0, 2], T.Q5_K: [0, 2], T.Q6_K: [208],
     T.IQ4_NL: [0], T.IQ4_XS: [0], T.TQ1_0: [52], T.TQ2_0: [64],
+    T.IQ3_XXS: [0],
+    T.IQ2_XXS: [0],
+    T.IQ3_S: [0],
+    T.IQ2_XS: [0],
 }
 
 
@@ -52,11 +56,17 @@ def random_halves(count):
     return h.view(np.uint8).reshape(-1, 2)
 
 
-def write_dequant(qtype, blocks):
+def write_dequant(qtype, blocks, own_stream=False):
+    """own_stream: draw from a generator seeded by the type, so adding a type leaves the other files as they were."""
+    global rng
+    shared = rng
+    if own_stream:
+        rng = np.random.default_rng(20240611 + int(qtype))
     block_size, type_size = GGML_QUANT_SIZES[qtype]
     raw = rng.integers(0, 256, (blocks, type_size), dtype=np.uint8)
     for off in HALF_FIELDS[qtype]:
         raw[:, off:off + 2] = random_halves(blocks)
+    rng = shared
     values = dequantize(raw.reshape(-1), qtype).astype(np.float32)
     n = blocks * block_size
     assert values.size == n
@@ -201,6 +211,11 @@ def main():
     write_reference_blocks(T.TQ1_0, 64)
     write_dequant_mxfp4(48)
     write_reference_blocks(T.MXFP4, 256)
+    # The grid i-quants (tables from gguf-py, as engine/tensor/gen_iq_grids.py uses them).
+    write_dequant(T.IQ3_XXS, 8, own_stream=True)
+    write_dequant(T.IQ2_XXS, 8, own_stream=True)
+    write_dequant(T.IQ3_S, 8, own_stream=True)
+    write_dequant(T.IQ2_XS, 8, own_stream=True)
     write_model_rows(model_dir)
     total = sum(f.stat().st_size for f in OUT.glob("*.bin"))
     print(f"wrote {len(list(OUT.glob('*.bin')))} files, {total} bytes")
