@@ -6,6 +6,7 @@
 // registers; tiles of one or two products keep two sets of them to
 // hide the latency of the fused multiply-adds.
 #include "cpu/kernel_table.h"
+#include "cpu/kernels/tile_shapes.h"
 #include "tensor/ggml_type.h"
 
 #include <immintrin.h>
@@ -98,21 +99,14 @@ void tile(int64_t k, const uint8_t* w, size_t wStride, const uint8_t* x, size_t 
         }
 }
 
-using TileFn = void (*)(int64_t, const uint8_t*, size_t, const uint8_t*, size_t, float*, size_t);
-
 template <class Format>
-constexpr TileFn kTiles[kMaxTileRows][kMaxTileCols] = {
-    {tile<Format, 1, 1>, tile<Format, 1, 2>, tile<Format, 1, 3>, tile<Format, 1, 4>},
-    {tile<Format, 2, 1>, tile<Format, 2, 2>, tile<Format, 2, 3>, tile<Format, 2, 4>},
-    {tile<Format, 3, 1>, tile<Format, 3, 2>, tile<Format, 3, 3>, tile<Format, 3, 4>},
-    {tile<Format, 4, 1>, tile<Format, 4, 2>, tile<Format, 4, 3>, tile<Format, 4, 4>},
+struct Tiles {
+    template <int Rows, int Cols>
+    static constexpr TileFn fn = tile<Format, Rows, Cols>;
 };
 
 template <class Format>
-void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
-             float* y, size_t ldy) {
-    kTiles<Format>[rows - 1][cols - 1](k, w, wStride, x, xStride, y, ldy);
-}
+constexpr DotTileFn dotTile = dotTileOf<Tiles<Format>, 1>;
 
 void set(KernelTable& table, GgmlType type, DotTileFn dot) {
     table.weights[static_cast<int>(type)] = {ActivationFormat::F32, dot};

@@ -18,6 +18,7 @@
 // 16 * 31 * 63 * 127 * 257 < 2^31 for Q5_K. Q6_K's (64 * 128 scales) can,
 // so its two rows meet in float as in the AVX2 set.
 #include "cpu/kernel_table.h"
+#include "cpu/kernels/tile_shapes.h"
 #include "tensor/block_formats.h"
 
 #include <immintrin.h>
@@ -249,25 +250,16 @@ void tile(int64_t blocks, const uint8_t* w, size_t wStride, const uint8_t* x, si
         for (int r = 0; r < Rows; ++r) y[size_t(c) * ldy + size_t(r)] = _mm512_reduce_add_ps(acc[c][r]);
 }
 
-using TileFn = void (*)(int64_t, const uint8_t*, size_t, const uint8_t*, size_t, float*, size_t);
-
 template <class Format, bool Refined>
-constexpr TileFn kTiles[kMaxTileRows][kMaxTileCols] = {
-    {tile<Format, 1, 1, Refined>, tile<Format, 1, 2, Refined>, tile<Format, 1, 3, Refined>, tile<Format, 1, 4, Refined>},
-    {tile<Format, 2, 1, Refined>, tile<Format, 2, 2, Refined>, tile<Format, 2, 3, Refined>, tile<Format, 2, 4, Refined>},
-    {tile<Format, 3, 1, Refined>, tile<Format, 3, 2, Refined>, tile<Format, 3, 3, Refined>, tile<Format, 3, 4, Refined>},
-    {tile<Format, 4, 1, Refined>, tile<Format, 4, 2, Refined>, tile<Format, 4, 3, Refined>, tile<Format, 4, 4, Refined>},
+struct Tiles {
+    template <int Rows, int Cols>
+    static constexpr TileFn fn = tile<Format, Rows, Cols, Refined>;
 };
-
-template <class Format, bool Refined>
-void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
-             float* y, size_t ldy) {
-    kTiles<Format, Refined>[rows - 1][cols - 1](k / kSuperBlock, w, wStride, x, xStride, y, ldy);
-}
 
 template <class Format>
 void set(KernelTable& table, GgmlType type) {
-    table.weights[static_cast<int>(type)] = {ActivationFormat::Q8_K, dotTile<Format, false>, dotTile<Format, true>};
+    table.weights[static_cast<int>(type)] = {ActivationFormat::Q8_K, dotTileOf<Tiles<Format, false>, kSuperBlock>,
+                                             dotTileOf<Tiles<Format, true>, kSuperBlock>};
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 // input's two rows meet in int32 lanes, the 8-bit row's sums times 256 plus
 // the remainder row's (kernel_table.h), before the one float multiply.
 #include "cpu/kernel_table.h"
+#include "cpu/kernels/tile_shapes.h"
 #include "tensor/ggml_type.h"
 
 #include <immintrin.h>
@@ -175,21 +176,11 @@ void tile(int64_t blocks, const uint8_t* w, size_t wStride, const uint8_t* x, si
         }
 }
 
-using TileFn = void (*)(int64_t, const uint8_t*, size_t, const uint8_t*, size_t, float*, size_t);
-
 template <class Format, bool Refined>
-constexpr TileFn kTiles[kMaxTileRows][kMaxTileCols] = {
-    {tile<Format, 1, 1, Refined>, tile<Format, 1, 2, Refined>, tile<Format, 1, 3, Refined>, tile<Format, 1, 4, Refined>},
-    {tile<Format, 2, 1, Refined>, tile<Format, 2, 2, Refined>, tile<Format, 2, 3, Refined>, tile<Format, 2, 4, Refined>},
-    {tile<Format, 3, 1, Refined>, tile<Format, 3, 2, Refined>, tile<Format, 3, 3, Refined>, tile<Format, 3, 4, Refined>},
-    {tile<Format, 4, 1, Refined>, tile<Format, 4, 2, Refined>, tile<Format, 4, 3, Refined>, tile<Format, 4, 4, Refined>},
+struct Tiles {
+    template <int Rows, int Cols>
+    static constexpr TileFn fn = tile<Format, Rows, Cols, Refined>;
 };
-
-template <class Format, bool Refined>
-void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
-             float* y, size_t ldy) {
-    kTiles<Format, Refined>[rows - 1][cols - 1](k / kBlock, w, wStride, x, xStride, y, ldy);
-}
 
 // Eight int32 lanes summed.
 int32_t horizontalSum(__m256i v) {
@@ -269,7 +260,8 @@ void quantizeRefinedQ8_0(const float* x, void* coarse, void* fine, int64_t k) {
 
 template <class Format>
 void set(KernelTable& table, GgmlType type) {
-    table.weights[static_cast<int>(type)] = {ActivationFormat::Q8_0, dotTile<Format, false>, dotTile<Format, true>};
+    table.weights[static_cast<int>(type)] = {ActivationFormat::Q8_0, dotTileOf<Tiles<Format, false>, kBlock>,
+                                             dotTileOf<Tiles<Format, true>, kBlock>};
 }
 
 }  // namespace
