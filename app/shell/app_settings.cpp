@@ -106,6 +106,8 @@ LoadOptions AppSettings::loadOptions() const {
     const QString chosen = device();
     if (chosen == "cpu") {
         options.backend = BackendKind::Cpu;
+    } else if (chosen == "cpu-exact") {
+        options.backend = BackendKind::Reference;
     } else if (chosen != "auto" && !chosen.isEmpty()) {
         options.backend = BackendKind::Vulkan;
         options.device = chosen.toStdString();

@@ -38,7 +38,7 @@ public:
     // "system", "light" or "dark"
     QString theme() const;
     void setTheme(const QString& theme);
-    // "auto", "cpu", or a Vulkan device's name
+    // "auto", "cpu", "cpu-exact" (the float32 reference path), or a Vulkan device's name
     QString device() const;
     void setDevice(const QString& device);
     int contextLength() const;  // 0: the model's own, capped by the engine

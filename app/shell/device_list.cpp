@@ -18,7 +18,9 @@ QVariantList baseEntries() {
     return {QVariantMap{{"value", "auto"}, {"label", DeviceList::tr("Automatic")},
                         {"detail", DeviceList::tr("Let Nibble pick the fastest device")}},
             QVariantMap{{"value", "cpu"}, {"label", DeviceList::tr("CPU")},
-                        {"detail", DeviceList::tr("Works everywhere")}}};
+                        {"detail", DeviceList::tr("Works everywhere")}},
+            QVariantMap{{"value", "cpu-exact"}, {"label", DeviceList::tr("CPU, exact arithmetic")},
+                        {"detail", DeviceList::tr("Several times slower; the reference other devices are checked against")}}};
 }
 
 }  // namespace

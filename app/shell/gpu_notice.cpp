@@ -62,7 +62,9 @@ void GpuNotice::update(const std::vector<DeviceInfo>& devices, const QString& er
     cpuReason_ = now.cpuReason;
     surveyed_ = true;
     // Someone who chose the CPU in the settings needs no telling.
-    if (news && !now.notice.isEmpty() && settings_.device() != QLatin1String("cpu")) text_ = now.notice;
+    if (news && !now.notice.isEmpty() && settings_.device() != QLatin1String("cpu") &&
+        settings_.device() != QLatin1String("cpu-exact"))
+        text_ = now.notice;
     if (now.notice.isEmpty()) text_.clear();
     emit changed();
 }
