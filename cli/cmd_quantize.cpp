@@ -99,26 +99,26 @@ int compareCommand(const Argv& argv) {
         std::printf("[");
         for (size_t i = 0; i < results.size(); ++i) {
             const VariantQuality& q = results[i];
-            std::printf("%s{\"path\":\"%s\",\"reference\":%s,\"file_type\":\"%s\",\"file_bytes\":%llu,\"weight_bytes\":%llu,\"scored_tokens\":%d,"
+            std::printf("%s{\"path\":\"%s\",\"reference\":%s,\"file_type\":\"%s\",\"file_bytes\":%llu,\"weight_bytes\":%llu,\"bits_per_weight\":%.4f,\"scored_tokens\":%d,"
                         "\"ppl\":%.6f,\"ppl_error\":%.6f,\"kld_mean\":%.8f,\"kld_mean_error\":%.8f,\"kld_p99\":%.8f,"
                         "\"kld_max\":%.8f,\"same_top_percent\":%.4f,\"same_top_error\":%.4f,\"rms_delta_p\":%.6f,"
                         "\"rms_delta_p_error\":%.6f,\"decode_tokens_per_second\":%.3f}",
                         i ? "," : "", jsonEscape(q.path).c_str(), i == 0 ? "true" : "false", q.fileType.c_str(),
-                        static_cast<unsigned long long>(q.fileBytes), static_cast<unsigned long long>(q.weightBytes), q.scoredTokens, q.perplexity, q.perplexityError,
+                        static_cast<unsigned long long>(q.fileBytes), static_cast<unsigned long long>(q.weightBytes), q.bitsPerWeight, q.scoredTokens, q.perplexity, q.perplexityError,
                         q.kldMean, q.kldMeanError, q.kldP99, q.kldMax, q.sameTopPercent, q.sameTopError, q.rmsDeltaP,
                         q.rmsDeltaPError, q.decodeTokensPerSecond);
         }
         std::printf("]\n");
         return 0;
     }
-    std::printf("%-32s %8s %11s %18s %18s %10s %16s %14s %8s\n", "model", "type", "weights MiB", "PPL", "mean KLD", "p99 KLD",
-                "same top %", "RMS dp", "tok/s");
+    std::printf("%-32s %8s %11s %6s %18s %18s %10s %16s %14s %8s\n", "model", "type", "weights MiB", "bits/w", "PPL",
+                "mean KLD", "p99 KLD", "same top %", "RMS dp", "tok/s");
     for (size_t i = 0; i < results.size(); ++i) {
         const VariantQuality& q = results[i];
         std::string name = std::filesystem::path(q.path).filename().string();
         if (i == 0) name += " (ref)";
-        std::printf("%-32s %8s %11.2f %9.4f ± %6.4f %9.6f ± %6.6f %10.6f %7.2f ± %5.2f %7.4f ± %5.4f %8.1f\n",
-                    name.c_str(), q.fileType.c_str(), double(q.weightBytes) / (1 << 20), q.perplexity, q.perplexityError,
+        std::printf("%-32s %8s %11.2f %6.2f %9.4f ± %6.4f %9.6f ± %6.6f %10.6f %7.2f ± %5.2f %7.4f ± %5.4f %8.1f\n",
+                    name.c_str(), q.fileType.c_str(), double(q.weightBytes) / (1 << 20), q.bitsPerWeight, q.perplexity, q.perplexityError,
                     q.kldMean, q.kldMeanError, q.kldP99, q.sameTopPercent, q.sameTopError, q.rmsDeltaP, q.rmsDeltaPError,
                     q.decodeTokensPerSecond);
     }

@@ -17,6 +17,11 @@ Rectangle {
                                        Evaluator.savedTurnCount(turns.value))
 
     function number(value, digits) { return value === undefined ? "—" : Number(value).toFixed(digits) }
+    // Evaluations saved before bits per weight were measured show the size alone.
+    function sizeWithBits(size, bits) {
+        if (!size) return "—"
+        return bits ? qsTr("%1 · %2 bits/weight").arg(size).arg(Number(bits).toFixed(2)) : size
+    }
     // " ± 0.4" where the measurement has an error bar (enough tokens), else nothing.
     function error(value, digits) { return value === undefined ? "" : " ± " + Number(value).toFixed(digits) }
 
@@ -153,7 +158,7 @@ Rectangle {
                 font.pixelSize: 12
                 font.weight: Font.DemiBold
             }
-            Label { text: panel.result.referenceSizeText || "—"; color: Theme.text; font.pixelSize: 12 }
+            Label { text: panel.sizeWithBits(panel.result.referenceSizeText, panel.result.referenceBitsPerWeight); color: Theme.text; font.pixelSize: 12 }
             Label { text: qsTr("%1 tokens/s").arg(panel.number(panel.result.referenceTokensPerSecond, 1)); color: Theme.text; font.pixelSize: 12 }
             Label { text: panel.number(panel.result.referencePerplexity, 2); color: Theme.text; font.pixelSize: 12 }
             Label { text: "0"; color: Theme.mutedText; font.pixelSize: 12 }
@@ -165,7 +170,7 @@ Rectangle {
                 font.pixelSize: 12
                 font.weight: Font.DemiBold
             }
-            Label { text: panel.result.sizeText || "—"; color: Theme.text; font.pixelSize: 12 }
+            Label { objectName: "variantSizeFigure"; text: panel.sizeWithBits(panel.result.sizeText, panel.result.bitsPerWeight); color: Theme.text; font.pixelSize: 12 }
             Label { text: qsTr("%1 tokens/s").arg(panel.number(panel.result.tokensPerSecond, 1)); color: Theme.text; font.pixelSize: 12 }
             Label { text: panel.number(panel.result.perplexity, 2); color: Theme.text; font.pixelSize: 12 }
             Label {

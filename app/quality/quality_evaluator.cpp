@@ -243,6 +243,8 @@ void QualityEvaluator::onJobFinished() {
             {"bytes", qint64(var.fileBytes)},
             {"referenceSizeText", fileSizeText(qint64(ref.fileBytes))},
             {"sizeText", fileSizeText(qint64(var.fileBytes))},
+            {"referenceBitsPerWeight", ref.bitsPerWeight},
+            {"bitsPerWeight", var.bitsPerWeight},
             {"verdict", qualityVerdict(verdictName(varPrecision, refPrecision), verdictName(refPrecision, varPrecision),
                                        var.sameTopPercent, variantSpeed, referenceSpeed)},
         };

@@ -177,6 +177,8 @@ std::vector<VariantQuality> compareModels(const std::filesystem::path& reference
         q.fileType = models[k].model->info().fileType;
         q.fileBytes = models[k].model->info().fileSize;
         q.weightBytes = models[k].model->info().weightBytes;
+        if (const uint64_t params = models[k].model->info().parameterCount)
+            q.bitsPerWeight = 8.0 * double(q.weightBytes) / double(params);
         models[k].stats.finish(q);
         if (options.speedTokens > 0) {
             GenerateOptions g;

@@ -296,6 +296,12 @@ void TestModelVariants::compareMeasuresQualityOnPrompt() {
     QVERIFY(result["referencePerplexity"].toDouble() > 1);
     QVERIFY(result["tokensPerSecond"].toDouble() > 0);
     QVERIFY(result["bytes"].toLongLong() < result["referenceBytes"].toLongLong());
+    // Every KLD comes with the size it was bought at: Q4_1 holds 4.5 bits per
+    // weight in its blocks, Q8_0 8.5 (a few tensors of each file differ).
+    QVERIFY2(result["bitsPerWeight"].toDouble() > 4.4 && result["bitsPerWeight"].toDouble() < 6.5,
+             qPrintable(result["bitsPerWeight"].toString()));
+    QVERIFY2(result["referenceBitsPerWeight"].toDouble() > 8.0 && result["referenceBitsPerWeight"].toDouble() < 9.0,
+             qPrintable(result["referenceBitsPerWeight"].toString()));
     QVERIFY2(result["verdict"].toString().startsWith("4-bit answers like 8-bit on "), qPrintable(result["verdict"].toString()));
 
     // On screen.
@@ -303,6 +309,8 @@ void TestModelVariants::compareMeasuresQualityOnPrompt() {
     QCOMPARE(find("qualityVerdict")->property("text").toString(), result["verdict"].toString());
     QVERIFY(find("kldFigure")->property("text").toString().startsWith(QString::number(result["kldMean"].toDouble(), 'f', 4)));
     QVERIFY(find("sameTopFigure")->property("text").toString().startsWith(QString::number(result["sameTopPercent"].toDouble(), 'f', 1)));
+    QVERIFY(find("variantSizeFigure")->property("text").toString().endsWith(
+        QString::number(result["bitsPerWeight"].toDouble(), 'f', 2) + " bits/weight"));
 
     // Kept in the database, without becoming the variant's library figures (one prompt is too little).
     const auto stored = storage::EvaluationStore(app_->database()).latest(eightBitId_, bundledId_);

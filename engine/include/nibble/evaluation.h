@@ -29,6 +29,9 @@ struct VariantQuality {
     std::string fileType;
     uint64_t fileBytes = 0;
     uint64_t weightBytes = 0;
+    // Of all tensors, the way quantization tables state size, so a lower KLD
+    // is always compared at a stated size.
+    double bitsPerWeight = 0;
     double perplexity = 0, perplexityError = 0;
     double kldMean = 0, kldMeanError = 0, kldP99 = 0, kldMax = 0;  // KL(reference || variant), nats
     double sameTopPercent = 0, sameTopError = 0;                   // argmax agrees with the reference
