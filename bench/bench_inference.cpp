@@ -16,6 +16,7 @@
 #include "api/model_access.h"
 #include "nibble/engine.h"
 #include "nibble/error.h"
+#include "nibble/memory_bandwidth.h"
 #include "synthetic_model.h"
 #include "vulkan/vulkan_transformer.h"
 
@@ -26,7 +27,6 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <numeric>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,47 +39,6 @@ double processCpuSeconds() {
     timespec t{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
-}
-
-// Sum of n 64-bit words, n a multiple of 8, read 16 bytes at a time into
-// four independent sums: one scalar running sum is bound by the adder, not by
-// memory (about a third of the rate here), and decoding, whose kernels read
-// with wide loads, would then seem faster than the bound.
-uint64_t sumWords(const uint64_t* words, size_t n) {
-    using Pair = uint64_t __attribute__((vector_size(16)));
-    Pair s0{}, s1{}, s2{}, s3{};
-    for (size_t i = 0; i < n; i += 8) {
-        Pair v[4];
-        std::memcpy(v, words + i, sizeof v);
-        s0 += v[0];
-        s1 += v[1];
-        s2 += v[2];
-        s3 += v[3];
-    }
-    const Pair s = s0 + s1 + s2 + s3;
-    return s[0] + s[1];
-}
-
-// Bytes per second that all cores together read from memory, best of five
-// passes over 1 GiB.
-double memoryReadBandwidth() {
-    const size_t bytes = size_t(1) << 30;
-    std::vector<uint64_t> data(bytes / sizeof(uint64_t), 1);
-    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-    const size_t per = data.size() / threads / 8 * 8;
-    double best = 0;
-    for (int pass = 0; pass < 5; ++pass) {
-        std::vector<uint64_t> sums(threads);
-        const auto start = Clock::now();
-        std::vector<std::thread> pool;
-        for (unsigned t = 0; t < threads; ++t)
-            pool.emplace_back([&, t] { sums[t] = sumWords(data.data() + t * per, per); });
-        for (auto& th : pool) th.join();
-        const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-        if (std::accumulate(sums.begin(), sums.end(), uint64_t(0)) != per * threads) std::abort();
-        best = std::max(best, double(per * threads * sizeof(uint64_t)) / seconds);
-    }
-    return best;
 }
 
 std::vector<std::filesystem::path> defaultModels() {
@@ -229,7 +188,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (models.empty()) models = defaultModels();
-    const double bandwidth = memoryReadBandwidth();
+    const double bandwidth = nibble::measureMemoryReadBandwidth(size_t(1) << 30, 0, 5);
     std::printf("{\"baseline\":\"memory_read\",\"bytes_per_second\":%.0f,\"threads\":%u}\n", bandwidth,
                 std::thread::hardware_concurrency());
     std::vector<nibble::BackendKind> backends = {o.backend};

@@ -5,6 +5,7 @@
 #include "api/model_access.h"
 #include "cpu/cpu_transformer.h"
 #include "nibble/engine.h"
+#include "nibble/memory_bandwidth.h"
 #include "test_models.h"
 #include "tiny_model.h"
 
@@ -12,6 +13,7 @@
 #include <QTest>
 
 #include <fstream>
+#include <stdexcept>
 #include <unistd.h>
 
 using namespace nibble;
@@ -155,6 +157,18 @@ private slots:
         const uint64_t growth = after > before ? after - before : 0;
         qInfo("a %.0f MiB cache: resident memory grew by %.1f MiB", double(cacheBytes) / kMiB, double(growth) / kMiB);
         QVERIFY2(growth < cacheBytes / 10, qPrintable(QString("grew by %1 MiB").arg(growth / kMiB)));
+    }
+
+    // What the app's speed estimates divide by: a plausible rate for any
+    // computer (above 100 MB/s, below 10 TB/s), from one thread or several,
+    // and a clear refusal of nothing to read.
+    void memoryReadBandwidthIsMeasured() {
+        for (unsigned threads : {1u, 2u}) {
+            const double rate = measureMemoryReadBandwidth(size_t(64) << 20, threads, 2);
+            QVERIFY2(rate > 1e8 && rate < 1e13, qPrintable(QString::number(rate)));
+        }
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, measureMemoryReadBandwidth(0));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, measureMemoryReadBandwidth(size_t(1) << 20, 1, 0));
     }
 };
 
