@@ -52,6 +52,7 @@ ColumnLayout {
             required property string memoryText
             required property bool fits
             required property string fitText
+            required property string speedEstimateText
             readonly property bool running: downloadState === "preparing" || downloadState === "downloading"
                                             || downloadState === "verifying"
             readonly property bool paused: downloadState === "paused"
@@ -109,10 +110,11 @@ ColumnLayout {
                             objectName: "memoryNote"
                             Layout.fillWidth: true
                             text: card.joined([card.memoryText,
-                                               card.fitText])
+                                               card.fitText,
+                                               card.speedEstimateText])
                             color: card.fits ? Theme.mutedText : Theme.danger
                             font.pixelSize: 12
-                            elide: Text.ElideRight
+                            wrapMode: Text.Wrap
                         }
                     }
                     Label {

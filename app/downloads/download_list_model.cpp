@@ -19,6 +19,14 @@ QString timeLeftText(qint64 remainingBytes, double bytesPerSecond) {
     return DownloadListModel::tr("about %1 h %2 min left").arg(minutes / 60).arg(minutes % 60);
 }
 
+QString decodeSpeedEstimateText(qint64 fileBytes, double memoryBytesPerSecond) {
+    if (fileBytes <= 0 || memoryBytesPerSecond <= 0) return {};
+    const double tokensPerSecond = memoryBytesPerSecond / double(fileBytes);
+    const QString rate = tokensPerSecond >= 10 ? QString::number(std::lround(tokensPerSecond))
+                                               : QLocale().toString(tokensPerSecond, 'f', 1);
+    return DownloadListModel::tr("about %1 tokens/s on this computer's processor").arg(rate);
+}
+
 DownloadListModel::DownloadListModel(DownloadManager& manager, std::optional<qint64> availableMemory, QObject* parent)
     : QAbstractListModel(parent), manager_(manager), availableMemory_(availableMemory) {
     for (const CatalogModel& model : manager_.catalog().models())
@@ -90,6 +98,7 @@ QVariant DownloadListModel::data(const QModelIndex& index, int role) const {
         if (!availableMemory_) return QString();
         return memory <= *availableMemory_ ? tr("fits in the %1 this computer has free").arg(bytes(*availableMemory_))
                                            : tr("too big for now: this computer has %1 free").arg(bytes(*availableMemory_));
+    case SpeedEstimateTextRole: return decodeSpeedEstimateText(size, memoryReadBandwidth_);
     case StateRole: return failureMoot ? stateName(DownloadState::Idle) : stateName(state);
     case InLibraryRole: return inLibrary_.value(row.id);
     case ProgressRole: return size > 0 ? double(received) / double(size) : 0.0;
@@ -114,7 +123,7 @@ QHash<int, QByteArray> DownloadListModel::roleNames() const {
         {MessageRole, "message"},     {ModelIdRole, "modelId"},
         {PurposeRole, "purpose"},     {InstructRole, "instruct"},
         {ArchitectureRole, "architecture"}, {RepoRole, "repo"},
-        {MemoryTextRole, "memoryText"}, {FitsRole, "fits"},
+        {MemoryTextRole, "memoryText"}, {FitsRole, "fits"}, {SpeedEstimateTextRole, "speedEstimateText"},
         {FitTextRole, "fitText"},
     };
 }
@@ -135,6 +144,12 @@ void DownloadListModel::refreshRow(const QString& entryId) {
 void DownloadListModel::refresh() {
     for (const Row& row : rows_) inLibrary_[row.id] = manager_.isInLibrary(row.id);
     if (rowCount() > 0) emit dataChanged(index(0), index(rowCount() - 1));
+}
+
+void DownloadListModel::setMemoryReadBandwidth(double bytesPerSecond) {
+    if (bytesPerSecond == memoryReadBandwidth_) return;
+    memoryReadBandwidth_ = bytesPerSecond;
+    if (rowCount() > 0) emit dataChanged(index(0), index(rowCount() - 1), {SpeedEstimateTextRole});
 }
 
 void DownloadListModel::flushProgress() {

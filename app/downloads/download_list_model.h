@@ -49,6 +49,9 @@ public:
         MemoryTextRole,  // "Needs about 1.2 GB of memory with a 4096-token context"
         FitsRole,        // whether this computer has that much free
         FitTextRole,     // "fits in the 6.1 GB free" / "this computer has 3.0 GB free"
+        // "about 25 tokens/s on this computer's processor"; empty until the
+        // memory bandwidth is known
+        SpeedEstimateTextRole,
     };
 
     // availableMemory: bytes free for a model; nullopt where the platform cannot say.
@@ -66,6 +69,10 @@ public:
     // Re-reads every row, e.g. after the library changed (a downloaded
     // variant removed shows the Download button again).
     void refresh();
+    // The memory read rate the speed estimates divide by a file's size:
+    // decoding reads every weight once per token, and the fast CPU path
+    // decodes at about this bound (see the README's benchmarks).
+    void setMemoryReadBandwidth(double bytesPerSecond);
 
 private:
     struct Row {
@@ -80,11 +87,16 @@ private:
 
     DownloadManager& manager_;
     std::optional<qint64> availableMemory_;
+    double memoryReadBandwidth_ = 0;
     QList<Row> rows_;
     QHash<QString, bool> inLibrary_;  // by entry id; a query per repaint would be wasteful
     QSet<QString> progressed_;
     QTimer progressTimer_;
 };
+
+// "about 25 tokens/s on this computer's processor": decode speed estimated
+// as bandwidth / file size; empty when either is unknown.
+QString decodeSpeedEstimateText(qint64 fileBytes, double memoryBytesPerSecond);
 
 // "about 2 min left"; empty when the speed is not known yet.
 QString timeLeftText(qint64 remainingBytes, double bytesPerSecond);

@@ -62,6 +62,10 @@ void AppSettings::setBundledVariantDerived() { store("library/bundledVariantDeri
 
 QString AppSettings::gpuSituation() const { return settings_.value("notices/gpuSituation").toString(); }
 void AppSettings::setGpuSituation(const QString& situation) { store("notices/gpuSituation", situation); }
+double AppSettings::memoryReadBandwidth() const { return settings_.value("hardware/memoryReadBandwidth", 0.0).toDouble(); }
+void AppSettings::setMemoryReadBandwidth(double bytesPerSecond) {
+    store("hardware/memoryReadBandwidth", bytesPerSecond);
+}
 
 bool AppSettings::apiEnabled() const { return settings_.value("api/enabled", false).toBool(); }
 void AppSettings::setApiEnabled(bool enabled) {

@@ -94,6 +94,9 @@ public:
     // The GPU situation GpuNotice last told the user about ("gpu", "none", "cpu:<device>").
     QString gpuSituation() const;
     void setGpuSituation(const QString& situation);
+    // Bytes per second this computer reads memory at, measured once (0: not yet).
+    double memoryReadBandwidth() const;
+    void setMemoryReadBandwidth(double bytesPerSecond);
 
     LoadOptions loadOptions() const;
     // What a new conversation starts with: the global system prompt, and for

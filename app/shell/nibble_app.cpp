@@ -2,6 +2,7 @@
 
 #include "api_server/api_server.h"
 #include "nibble/available_memory.h"
+#include "nibble/memory_bandwidth.h"
 #include "shell/app_settings.h"
 #include "chat/chat_controller.h"
 #include "chat/conversations_controller.h"
@@ -31,8 +32,11 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QQuickStyle>
 #include <QQuickWindow>
+#include <QTimer>
+#include <QtConcurrent>
 
 #include <limits>
 
@@ -114,6 +118,7 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     const std::optional<uint64_t> freeMemory = nibble::availableMemoryBytes();
     downloadList_ = std::make_unique<DownloadListModel>(
         *downloads_, freeMemory ? std::optional<qint64>(qint64(*freeMemory)) : std::nullopt);
+    measureMemoryBandwidthOnce();
     hubSearch_ = std::make_unique<HubSearchModel>(downloads_->hub());
     hubFiles_ = std::make_unique<HubFileListModel>(*downloads_);
     connect(downloads_.get(), &DownloadManager::modelAdded, variants_.get(), &VariantListModel::reload);
@@ -127,6 +132,34 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     // The engine's parent is how the Nibble.App singletons find this app.
     qml_ = std::make_unique<QQmlApplicationEngine>(this);
     deriveBundledVariantOnFirstRun();
+}
+
+// The catalog's speed estimates need this computer's memory read rate. It is
+// measured once, on a worker thread, and kept in the settings; the delay keeps
+// it from competing with the first model load, which would skew it.
+void NibbleApp::measureMemoryBandwidthOnce() {
+    if (const double known = settings_->memoryReadBandwidth(); known > 0) {
+        downloadList_->setMemoryReadBandwidth(known);
+        return;
+    }
+    QTimer::singleShot(std::chrono::seconds(20), this, [this] {
+        auto* watcher = new QFutureWatcher<double>(this);
+        connect(watcher, &QFutureWatcher<double>::finished, this, [this, watcher] {
+            watcher->deleteLater();
+            if (const double measured = watcher->result(); measured > 0) {
+                settings_->setMemoryReadBandwidth(measured);
+                downloadList_->setMemoryReadBandwidth(measured);
+            }
+        });
+        watcher->setFuture(QtConcurrent::run([]() -> double {
+            try {
+                return measureMemoryReadBandwidth(size_t(256) << 20);
+            } catch (const std::exception& e) {
+                spdlog::warn("could not measure the memory read rate: {}", e.what());
+                return 0;
+            }
+        }));
+    });
 }
 
 void NibbleApp::deriveBundledVariantOnFirstRun() {

@@ -80,6 +80,7 @@ public:
 private:
     // On first run, the bundled model gets an 8-bit variant in the background.
     void deriveBundledVariantOnFirstRun();
+    void measureMemoryBandwidthOnce();
     void onVariantRemoved(qint64 variantId);
 
     DataFolder folder_;

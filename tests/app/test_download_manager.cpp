@@ -374,6 +374,14 @@ private slots:
         QCOMPARE(timeLeftText(150'000, 1000), QStringLiteral("about 3 min left"));
         QCOMPARE(timeLeftText(7'200'000, 1000), QStringLiteral("about 2 h 0 min left"));
     }
+
+    void decodeSpeedEstimateIsBandwidthOverFileSize() {
+        QCOMPARE(decodeSpeedEstimateText(1'000'000'000, 0), QString());
+        QCOMPARE(decodeSpeedEstimateText(0, 20e9), QString());
+        QCOMPARE(decodeSpeedEstimateText(800'000'000, 20e9), QStringLiteral("about 25 tokens/s on this computer's processor"));
+        QCOMPARE(decodeSpeedEstimateText(4'000'000'000, 20e9),
+                 QStringLiteral("about %1 tokens/s on this computer's processor").arg(QLocale().toString(5.0, 'f', 1)));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestDownloadManager)

@@ -583,6 +583,14 @@ private slots:
         QCOMPARE(list.data(row, DownloadListModel::FitsRole).toBool(), false);
         QVERIFY2(list.data(row, DownloadListModel::FitTextRole).toString().contains("150.0 MB free"),
                  qPrintable(list.data(row, DownloadListModel::FitTextRole).toString()));
+        // No speed estimate until the memory read rate is known, then one for every row.
+        QCOMPARE(list.data(row, DownloadListModel::SpeedEstimateTextRole).toString(), QString());
+        QSignalSpy estimated(&list, &QAbstractItemModel::dataChanged);
+        list.setMemoryReadBandwidth(20e9);
+        QCOMPARE(estimated.size(), 1);
+        QVERIFY2(list.data(list.index(1), DownloadListModel::SpeedEstimateTextRole).toString().endsWith(
+                     "tokens/s on this computer's processor"),
+                 qPrintable(list.data(list.index(1), DownloadListModel::SpeedEstimateTextRole).toString()));
 
         QSignalSpy added(&downloads, &DownloadManager::modelAdded);
         list.download(id);

@@ -7,6 +7,7 @@
 #include "quality/compare_controller.h"
 #include "engine_bridge/engine_host.h"
 #include "chat/message_list_model.h"
+#include "downloads/download_list_model.h"
 #include "offscreen_app.h"
 #include "library/variant_builder.h"
 #include "storage/message_store.h"
@@ -252,6 +253,20 @@ void TestChatWindow::modelLibraryListsVariants() {
     QVERIFY(list && list->isVisible());
     QTRY_COMPARE(list->property("count").toInt(), 2);
     screenshot("model-library");
+    // The catalog below the list says how fast each file would decode here
+    // once the memory read rate is known (the app measures it a while after starting).
+    app_->downloadList().setMemoryReadBandwidth(20e9);
+    QVERIFY(QMetaObject::invokeMethod(list, "positionViewAtEnd"));
+    // The list's footer is its visual child only.
+    const auto firstMemoryNote = [list]() -> QString {
+        for (QQuickItem* descendant : visualDescendants(list))
+            if (descendant->objectName() == "memoryNote") return descendant->property("text").toString();
+        return {};
+    };
+    QTRY_VERIFY2(firstMemoryNote().endsWith("tokens/s on this computer's processor"), qPrintable(firstMemoryNote()));
+    QTest::qWait(150);
+    screenshot("model-library-downloads");
+    QVERIFY(QMetaObject::invokeMethod(list, "positionViewAtBeginning"));
 }
 
 void TestChatWindow::compareGeneratesBothVariants() {
