@@ -30,8 +30,8 @@ enum class Isa : uint8_t {
 
 // How an input row is quantized before a product.
 enum class ActivationFormat : uint8_t {
-    Q8_0,  // blocks of 32, for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL
-    Q8_K,  // blocks of 256, for Q2_K .. Q6_K, IQ4_XS
+    Q8_0,  // blocks of 32, for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL, MXFP4
+    Q8_K,  // blocks of 256, for Q2_K .. Q6_K, IQ4_XS, the grid i-quants, TQ1_0, TQ2_0
     F32,   // left as floats, for F32, F16, BF16
 };
 inline constexpr int kActivationFormats = 3;
@@ -106,6 +106,7 @@ void addLegacyPortable(KernelTable& table);
 void addKQuantPortable(KernelTable& table);
 void addFloatPortable(KernelTable& table);
 void addIQuantPortable(KernelTable& table);
+void addLowBitPortable(KernelTable& table);
 void addLegacyAvx2(KernelTable& table);
 void addKQuantAvx2(KernelTable& table);
 void addFloatAvx2(KernelTable& table);

@@ -88,7 +88,10 @@ private slots:
                                       .arg(batch)
                                       .arg(byteError, 0, 'g', 3)
                                       .arg(refinedError, 0, 'g', 3);
-            QVERIFY2(refinedError < byteError / 30 && refinedError < 1e-4, qPrintable(facts));
+            // The remainder's steps are 1/256 of the 8-bit row's; 50 leaves room for how
+            // unevenly the error lands. The grid i-quants, whose few large weights make
+            // 8-bit inputs cost them the most (IQ2_XS up to 0.014), come closest to 1e-4.
+            QVERIFY2(refinedError < byteError / 50 && refinedError < 2e-4, qPrintable(facts));
         }
     }
 
@@ -147,13 +150,13 @@ private slots:
             }
     }
 
-    // The grid i-quants have no integer kernels: the fast product of their
-    // weights is the exact one, bit for bit, in either input precision.
+    // A type a kernel set has no kernel for (here: one taken out of the
+    // set) gets the exact product, bit for bit, in either input precision.
     void typesWithoutKernelsFallBackToTheExactProduct() {
         for (Isa isa : supportedIsas())
-            for (GgmlType type : {GgmlType::IQ3_XXS, GgmlType::IQ2_XXS, GgmlType::IQ3_S,
-                                  GgmlType::IQ2_XS}) {
-                QVERIFY(!kernelTable(isa).weights[static_cast<int>(type)].dot);
+            for (GgmlType type : {GgmlType::IQ3_XXS, GgmlType::Q4_K, GgmlType::MXFP4}) {
+                KernelTable withoutIt = kernelTable(isa);
+                withoutIt.weights[static_cast<int>(type)] = {};
                 std::mt19937 rng(static_cast<uint32_t>(type));
                 constexpr int64_t k = 512;
                 constexpr int rows = 6, batch = 3;
@@ -170,7 +173,7 @@ private slots:
                 w.data = weights.data();
                 const std::vector<float> x = randomFloats(rng, size_t(batch) * k, 1.0f);
                 ThreadPool pool(2);
-                FastMatmul fast(kernelTable(isa));
+                FastMatmul fast(withoutIt);
                 std::vector<float> exact(size_t(batch) * rows), byte(exact.size()), refined(exact.size());
                 matmul(pool, w, x.data(), batch, exact.data());
                 fast.multiply(pool, w, x.data(), batch, byte.data(), InputPrecision::Byte);

@@ -9,6 +9,7 @@
 #include "tensor/ggml_type.h"
 #include "tensor/half.h"
 #include "tensor/quantize.h"
+#include "random_blocks.h"
 
 #include <algorithm>
 #include <cmath>
@@ -29,7 +30,9 @@ using cpu::ActivationQ8_K;
 inline constexpr GgmlType kMatrixTypes[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0,
                                      GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0,
                                      GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K,
-                                     GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS};
+                                     GgmlType::Q6_K, GgmlType::IQ4_NL, GgmlType::IQ4_XS, GgmlType::IQ3_XXS,
+                                     GgmlType::IQ2_XXS, GgmlType::IQ3_S, GgmlType::IQ2_XS, GgmlType::TQ1_0,
+                                     GgmlType::TQ2_0, GgmlType::MXFP4};
 
 inline int blockOf(ActivationFormat format) {
     switch (format) {
@@ -81,36 +84,24 @@ inline std::vector<float> randomFloats(std::mt19937& rng, size_t n, float scale)
 }
 
 // Quantized from random floats where we have a quantizer, otherwise random
-// bytes with sane super-block scales.
+// blocks with sane scales (random_blocks.h).
 inline std::vector<uint8_t> randomWeightRows(std::mt19937& rng, GgmlType type, int rows, int64_t k) {
     const TypeTraits traits = *typeTraits(type);
     const size_t rowBytes = size_t(k / traits.blockSize) * traits.blockBytes;
-    std::vector<uint8_t> bytes(rowBytes * size_t(rows));
-    if (canQuantize(type)) {
-        for (int r = 0; r < rows; ++r) {
+    std::vector<uint8_t> bytes;
+    bytes.reserve(rowBytes * size_t(rows));
+    for (int r = 0; r < rows; ++r) {
+        std::vector<uint8_t> row(rowBytes);
+        if (canQuantize(type)) {
             const std::vector<float> values = randomFloats(rng, size_t(k), 0.05f);
-            quantizeRow(type, values.data(), bytes.data() + size_t(r) * rowBytes, k);
-        }
-        return bytes;
-    }
-    std::uniform_int_distribution<int> byte(0, 255);
-    for (uint8_t& b : bytes) b = uint8_t(byte(rng));
-    std::uniform_real_distribution<float> scale(0.001f, 0.01f);
-    for (size_t block = 0; block < bytes.size() / traits.blockBytes; ++block) {
-        uint8_t* p = bytes.data() + block * traits.blockBytes;
-        const uint16_t d = floatToHalf(scale(rng)), dmin = floatToHalf(scale(rng));
-        if (type == GgmlType::Q2_K) {
-            std::memcpy(p + 80, &d, 2);
-            std::memcpy(p + 82, &dmin, 2);
-        } else if (type == GgmlType::Q3_K) {
-            std::memcpy(p + 108, &d, 2);
+            quantizeRow(type, values.data(), row.data(), k);
         } else {
-            throw std::invalid_argument("no random-block recipe for this type");
+            row = randomRow(type, k, rng);
         }
+        bytes.insert(bytes.end(), row.begin(), row.end());
     }
     return bytes;
 }
-
 
 // Each check returns its first failure in words, or an empty string.
 

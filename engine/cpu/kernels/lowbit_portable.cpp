@@ -1,0 +1,206 @@
+// The grid i-quants (IQ3_XXS, IQ2_XXS, IQ3_S, IQ2_XS) and the ternary TQ1_0,
+// TQ2_0 against Q8_K activations, and MXFP4 against Q8_0, in plain C++.
+//
+// Every one of them is, per super-block, small signed integers times an
+// integer scale per group of 16 times one float: the grids hold magnitudes
+// up to 62 and the signs are bits, the ternary digits are -1..1, and the
+// i-quants' fractional scales (0.5 + s) * 0.25 are (2s + 1) / 8, so the
+// 1/8 (or 1/4) moves into the float. A super-block is decoded once into
+// that form and multiplied with each input's bytes in integer arithmetic,
+// as for IQ4_XS (iquant_portable.cpp); floats meet once per super-block.
+// MXFP4 is IQ4_NL's shape with its own 16 levels and a power-of-two scale.
+#include "cpu/kernel_table.h"
+#include "tensor/block_decode.h"
+#include "tensor/block_formats.h"
+
+#include <cstddef>
+#include <cstring>
+
+namespace nibble::cpu {
+namespace {
+
+using namespace nibble::blocks;
+
+struct SuperBlock {
+    int8_t q[256];
+    int32_t scales[16];  // one per 16 weights
+    float d;
+};
+
+// A group of 8 grid magnitudes with their sign bits applied.
+void signedGrid(const uint8_t* grid, uint32_t signs, int8_t* q, int n) {
+    for (int t = 0; t < n; ++t) q[t] = int8_t((signs >> t) & 1 ? -int(grid[t]) : int(grid[t]));
+}
+
+void setScale(SuperBlock& out, int s32, int32_t scale) { out.scales[2 * s32] = out.scales[2 * s32 + 1] = scale; }
+
+void decodeInto(const BlockIQ3_XXS& b, SuperBlock& out) {
+    out.d = halfToFloat(b.d) * 0.25f;
+    for (int s = 0; s < 8; ++s) {
+        const uint32_t a = loadU32(b.signs + 4 * s);
+        setScale(out, s, int32_t(2 * (a >> 28) + 1));
+        for (int l = 0; l < 4; ++l) {
+            const uint32_t signs = iqSignBits((a >> (7 * l)) & 127);
+            int8_t* q = out.q + 32 * s + 8 * l;
+            signedGrid(kIq3xxsGrid[b.qs[8 * s + 2 * l]], signs, q, 4);
+            signedGrid(kIq3xxsGrid[b.qs[8 * s + 2 * l + 1]], signs >> 4, q + 4, 4);
+        }
+    }
+}
+
+void decodeInto(const BlockIQ2_XXS& b, SuperBlock& out) {
+    out.d = halfToFloat(b.d) * 0.125f;
+    for (int s = 0; s < 8; ++s) {
+        const uint8_t* group = b.qs + 8 * s;
+        const uint32_t a = loadU32(group + 4);
+        setScale(out, s, int32_t(2 * (a >> 28) + 1));
+        for (int l = 0; l < 4; ++l)
+            signedGrid(kIq2xxsGrid[group[l]], iqSignBits((a >> (7 * l)) & 127), out.q + 32 * s + 8 * l, 8);
+    }
+}
+
+void decodeInto(const BlockIQ3_S& b, SuperBlock& out) {
+    out.d = halfToFloat(b.d);
+    for (int s = 0; s < 8; ++s) {
+        setScale(out, s, 1 + 2 * ((b.scales[s / 2] >> (4 * (s % 2))) & 0x0f));
+        for (int l = 0; l < 4; ++l) {
+            const uint32_t signs = b.signs[4 * s + l];
+            int8_t* q = out.q + 32 * s + 8 * l;
+            signedGrid(kIq3sGrid[b.qs[8 * s + 2 * l] | (((b.qh[s] >> (2 * l)) & 1) << 8)], signs, q, 4);
+            signedGrid(kIq3sGrid[b.qs[8 * s + 2 * l + 1] | (((b.qh[s] >> (2 * l + 1)) & 1) << 8)], signs >> 4, q + 4, 4);
+        }
+    }
+}
+
+void decodeInto(const BlockIQ2_XS& b, SuperBlock& out) {
+    out.d = halfToFloat(b.d) * 0.125f;
+    for (int s = 0; s < 8; ++s) {
+        out.scales[2 * s] = 2 * (b.scales[s] & 0x0f) + 1;
+        out.scales[2 * s + 1] = 2 * (b.scales[s] >> 4) + 1;
+        for (int l = 0; l < 4; ++l) {
+            const uint32_t q = b.qs[4 * s + l];
+            signedGrid(kIq2xsGrid[q & 511], iqSignBits(q >> 9), out.q + 32 * s + 8 * l, 8);
+        }
+    }
+}
+
+void decodeInto(const BlockTQ2_0& b, SuperBlock& out) {
+    out.d = halfToFloat(b.d);
+    for (int32_t& scale : out.scales) scale = 1;
+    for (int h = 0; h < 2; ++h)
+        for (int k = 0; k < 4; ++k)
+            for (int l = 0; l < 32; ++l) out.q[128 * h + 32 * k + l] = int8_t(((b.qs[32 * h + l] >> (2 * k)) & 3) - 1);
+}
+
+void decodeInto(const BlockTQ1_0& b, SuperBlock& out) {
+    out.d = halfToFloat(b.d);
+    for (int32_t& scale : out.scales) scale = 1;
+    for (int n = 0; n < 5; ++n)
+        for (int m = 0; m < 32; ++m) out.q[32 * n + m] = int8_t(tq1Digit(b.qs[m], n) - 1);
+    for (int n = 0; n < 5; ++n)
+        for (int m = 0; m < 16; ++m) out.q[160 + 16 * n + m] = int8_t(tq1Digit(b.qs[32 + m], n) - 1);
+    for (int n = 0; n < 4; ++n)
+        for (int j = 0; j < 4; ++j) out.q[240 + 4 * n + j] = int8_t(tq1Digit(b.qh[j], n) - 1);
+}
+
+int32_t dot16(const int8_t* a, const int8_t* b) {
+    int32_t sum = 0;
+    for (int j = 0; j < 16; ++j) sum += int32_t(a[j]) * int32_t(b[j]);
+    return sum;
+}
+
+// At most 16 groups * 31 * 16 * 62 * 127 in magnitude, which fits int32.
+int32_t scaledSum(const SuperBlock& w, const ActivationQ8_K& x) {
+    int32_t sum = 0;
+    for (int g = 0; g < 16; ++g) sum += w.scales[g] * dot16(w.q + 16 * g, x.q + 16 * g);
+    return sum;
+}
+
+// Refined: input c is rows 2c and 2c + 1 (kernel_table.h); their sums meet
+// in int64, since 256 times one can pass int32.
+template <typename Block, bool Refined>
+void dotTileSuper(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
+                  float* y, size_t ldy) {
+    float acc[kMaxTileCols][kMaxTileRows] = {};
+    SuperBlock sb;
+    Block block;
+    ActivationQ8_K coarse, fine;
+    for (int64_t i = 0; i < k / 256; ++i)
+        for (int r = 0; r < rows; ++r) {
+            std::memcpy(&block, w + size_t(r) * wStride + size_t(i) * sizeof(Block), sizeof block);
+            decodeInto(block, sb);
+            for (int c = 0; c < cols; ++c) {
+                const uint8_t* xb = x + size_t(Refined ? 2 * c : c) * xStride + size_t(i) * sizeof(ActivationQ8_K);
+                // Activation rows carry no alignment guarantee, so each block is copied out.
+                std::memcpy(&coarse, xb, sizeof coarse);
+                int64_t sum = scaledSum(sb, coarse);
+                float step = coarse.d;
+                if constexpr (Refined) {
+                    std::memcpy(&fine, xb + xStride, sizeof fine);
+                    sum = 256 * sum + scaledSum(sb, fine);
+                    step = fine.d;  // exactly the coarse step / 256
+                }
+                acc[c][r] += sb.d * step * float(sum);
+            }
+        }
+    for (int c = 0; c < cols; ++c)
+        for (int r = 0; r < rows; ++r) y[size_t(c) * ldy + size_t(r)] = acc[c][r];
+}
+
+int32_t dot32(const int8_t* a, const int8_t* b) { return dot16(a, b) + dot16(a + 16, b + 16); }
+
+// Refined sums meet in int32: |256 * 32 * 12 * 127| < 2^31.
+template <bool Refined>
+void dotTileMxfp4(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
+                  float* y, size_t ldy) {
+    float acc[kMaxTileCols][kMaxTileRows] = {};
+    for (int64_t b = 0; b < k / 32; ++b) {
+        int8_t q[kMaxTileRows][32];
+        float d[kMaxTileRows];
+        for (int r = 0; r < rows; ++r) {
+            BlockMXFP4 block;
+            std::memcpy(&block, w + size_t(r) * wStride + size_t(b) * sizeof(BlockMXFP4), sizeof block);
+            d[r] = e8m0Half(block.e);
+            for (int j = 0; j < 16; ++j) {
+                q[r][j] = kMxfp4Values[block.qs[j] & 0x0f];
+                q[r][j + 16] = kMxfp4Values[block.qs[j] >> 4];
+            }
+        }
+        for (int c = 0; c < cols; ++c) {
+            const uint8_t* xb = x + size_t(Refined ? 2 * c : c) * xStride + size_t(b) * sizeof(ActivationQ8_0);
+            ActivationQ8_0 coarse, fine;
+            std::memcpy(&coarse, xb, sizeof coarse);
+            float step = coarse.d;
+            if constexpr (Refined) {
+                std::memcpy(&fine, xb + xStride, sizeof fine);
+                step = fine.d;
+            }
+            for (int r = 0; r < rows; ++r) {
+                int32_t dot = dot32(q[r], coarse.q);
+                if constexpr (Refined) dot = 256 * dot + dot32(q[r], fine.q);
+                acc[c][r] += d[r] * step * float(dot);
+            }
+        }
+    }
+    for (int c = 0; c < cols; ++c)
+        for (int r = 0; r < rows; ++r) y[size_t(c) * ldy + size_t(r)] = acc[c][r];
+}
+
+template <typename Block>
+constexpr WeightKernel superKernel() {
+    return {ActivationFormat::Q8_K, dotTileSuper<Block, false>, dotTileSuper<Block, true>};
+}
+
+}  // namespace
+
+void addLowBitPortable(KernelTable& table) {
+    table.weights[static_cast<int>(GgmlType::IQ3_XXS)] = superKernel<BlockIQ3_XXS>();
+    table.weights[static_cast<int>(GgmlType::IQ2_XXS)] = superKernel<BlockIQ2_XXS>();
+    table.weights[static_cast<int>(GgmlType::IQ3_S)] = superKernel<BlockIQ3_S>();
+    table.weights[static_cast<int>(GgmlType::IQ2_XS)] = superKernel<BlockIQ2_XS>();
+    table.weights[static_cast<int>(GgmlType::TQ2_0)] = superKernel<BlockTQ2_0>();
+    table.weights[static_cast<int>(GgmlType::TQ1_0)] = superKernel<BlockTQ1_0>();
+    table.weights[static_cast<int>(GgmlType::MXFP4)] = {ActivationFormat::Q8_0, dotTileMxfp4<false>, dotTileMxfp4<true>};
+}
+
+}  // namespace nibble::cpu
