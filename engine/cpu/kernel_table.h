@@ -106,7 +106,6 @@ void addLegacyPortable(KernelTable& table);
 void addKQuantPortable(KernelTable& table);
 void addFloatPortable(KernelTable& table);
 void addIQuantPortable(KernelTable& table);
-void addLowBitPortable(KernelTable& table);
 void addLegacyAvx2(KernelTable& table);
 void addKQuantAvx2(KernelTable& table);
 void addFloatAvx2(KernelTable& table);

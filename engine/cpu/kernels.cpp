@@ -20,7 +20,6 @@ KernelTable compose(Isa isa) {
     addKQuantPortable(table);
     addFloatPortable(table);
     addIQuantPortable(table);
-    addLowBitPortable(table);
 #if defined(__x86_64__)
     if (isa == Isa::Avx2 || isa == Isa::Avx512Vnni) {
         addLegacyAvx2(table);

@@ -1,13 +1,18 @@
-// IQ4_NL against Q8_0 activations and IQ4_XS against Q8_K, in plain C++.
+// The i-quants, the ternary TQ1_0/TQ2_0 and MXFP4 in plain C++, every kernel
+// set's fallback for them.
 //
-// Both store 4-bit indices into one table of 16 signed levels
-// (blocks::kIq4nlValues), so a weight group of 32 decodes to 32 small signed
-// integers, multiplied with the inputs' bytes in int32, and floats meet only
-// once per group (IQ4_NL) or per super-block (IQ4_XS, whose 6-bit sub-block
-// scales multiply the integer sums first, as ggml's vec_dot_iq4_xs_q8_K).
+// Each is small signed integers times integer scales times one float, so
+// floats meet once per block. IQ4_NL and MXFP4 store 32 weights as 4-bit
+// indices into 16 signed levels (kIq4nlValues, kMxfp4Values) with one scale
+// per block, against Q8_0 inputs. The rest are super-blocks of 256 against
+// Q8_K inputs, decoded once into levels and an integer scale per 16 weights:
+// IQ4_XS has 6-bit sub-block scales, the grids of IQ3_XXS, IQ2_XXS, IQ3_S and
+// IQ2_XS hold magnitudes up to 62 with sign bits, and their fractional scales
+// (0.5 + s) * 0.25 are (2s + 1) / 8, the 1/8 moving into the float; the
+// ternary digits are -1..1 with scale 1.
 #include "cpu/kernel_table.h"
+#include "tensor/block_decode.h"
 #include "tensor/block_formats.h"
-#include "tensor/half.h"
 
 #include <cstddef>
 #include <cstring>
@@ -17,39 +22,47 @@ namespace {
 
 using namespace nibble::blocks;
 
-// The 32 levels of a group of 32 stored as IQ4_NL's qs.
-void unpackLevels(const uint8_t* qs, int8_t* q) {
-    for (int j = 0; j < 16; ++j) {
-        q[j] = kIq4nlValues[qs[j] & 0x0f];
-        q[j + 16] = kIq4nlValues[qs[j] >> 4];
-    }
-}
-
-int32_t dot32(const int8_t* a, const int8_t* b) {
+int32_t dot16(const int8_t* a, const int8_t* b) {
     int32_t sum = 0;
-    for (int j = 0; j < 32; ++j) sum += int32_t(a[j]) * int32_t(b[j]);
+    for (int j = 0; j < 16; ++j) sum += int32_t(a[j]) * int32_t(b[j]);
     return sum;
 }
 
-float loadHalf(const uint8_t* p) {
-    uint16_t h;
-    std::memcpy(&h, p, sizeof h);
-    return halfToFloat(h);
+int32_t dot32(const int8_t* a, const int8_t* b) { return dot16(a, b) + dot16(a + 16, b + 16); }
+
+// The 32 levels of a block whose qs hold index j in the low nibble of byte j
+// and index j + 16 in its high nibble.
+void unpackLevels(const uint8_t* qs, const int8_t* levels, int8_t* q) {
+    for (int j = 0; j < 16; ++j) {
+        q[j] = levels[qs[j] & 0x0f];
+        q[j + 16] = levels[qs[j] >> 4];
+    }
+}
+
+// One block of 32: its scale and its levels.
+float decodeBlock(const BlockIQ4_NL& b, int8_t* q) {
+    unpackLevels(b.qs, kIq4nlValues, q);
+    return halfToFloat(b.d);
+}
+
+float decodeBlock(const BlockMXFP4& b, int8_t* q) {
+    unpackLevels(b.qs, kMxfp4Values, q);
+    return e8m0Half(b.e);
 }
 
 // Refined: input c is the pair of rows 2c and 2c + 1 (kernel_table.h); a
 // block's two integer sums meet in int32 (|256 * 32 * 127 * 127| < 2^31).
-template <bool Refined>
-void dotTileNl(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
+template <typename Block, bool Refined>
+void dotTile32(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
                float* y, size_t ldy) {
     float acc[kMaxTileCols][kMaxTileRows] = {};
     for (int64_t b = 0; b < k / 32; ++b) {
         int8_t q[kMaxTileRows][32];
         float d[kMaxTileRows];
         for (int r = 0; r < rows; ++r) {
-            const uint8_t* block = w + size_t(r) * wStride + size_t(b) * sizeof(BlockIQ4_NL);
-            d[r] = loadHalf(block + offsetof(BlockIQ4_NL, d));
-            unpackLevels(block + offsetof(BlockIQ4_NL, qs), q[r]);
+            Block block;
+            std::memcpy(&block, w + size_t(r) * wStride + size_t(b) * sizeof(Block), sizeof block);
+            d[r] = decodeBlock(block, q[r]);
         }
         for (int c = 0; c < cols; ++c) {
             const uint8_t* xb = x + size_t(Refined ? 2 * c : c) * xStride + size_t(b) * sizeof(ActivationQ8_0);
@@ -71,41 +84,117 @@ void dotTileNl(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint
         for (int r = 0; r < rows; ++r) y[size_t(c) * ldy + size_t(r)] = acc[c][r];
 }
 
-// One IQ4_XS super-block: its levels and its sub-block scales without the -32 offset.
 struct SuperBlock {
     int8_t q[256];
-    int32_t scales[8];
+    int32_t scales[16];  // one per 16 weights
     float d;
 };
 
-void decodeXs(const uint8_t* p, SuperBlock& out) {
-    BlockIQ4_XS b;
-    std::memcpy(&b, p, sizeof b);
+void setScale32(SuperBlock& out, int s32, int32_t scale) { out.scales[2 * s32] = out.scales[2 * s32 + 1] = scale; }
+
+void decodeInto(const BlockIQ4_XS& b, SuperBlock& out) {
     out.d = halfToFloat(b.d);
     for (int s = 0; s < 8; ++s) {
-        out.scales[s] = iq4xsScale(b, s) - 32;
-        unpackLevels(b.qs + 16 * s, out.q + 32 * s);
+        setScale32(out, s, iq4xsScale(b, s) - 32);
+        unpackLevels(b.qs + 16 * s, kIq4nlValues, out.q + 32 * s);
     }
 }
 
-// The super-block's scaled integer sum with one row's 256 values: at most
-// 8 * 32 * 32 * 127 * 127 in magnitude, which fits int32.
+// A group of grid magnitudes with their sign bits applied.
+void signedGrid(const uint8_t* grid, uint32_t signs, int8_t* q, int n) {
+    for (int t = 0; t < n; ++t) q[t] = int8_t((signs >> t) & 1 ? -int(grid[t]) : int(grid[t]));
+}
+
+void decodeInto(const BlockIQ3_XXS& b, SuperBlock& out) {
+    out.d = halfToFloat(b.d) * 0.25f;
+    for (int s = 0; s < 8; ++s) {
+        const uint32_t a = loadU32(b.signs + 4 * s);
+        setScale32(out, s, int32_t(2 * (a >> 28) + 1));
+        for (int l = 0; l < 4; ++l) {
+            const uint32_t signs = iqSignBits((a >> (7 * l)) & 127);
+            int8_t* q = out.q + 32 * s + 8 * l;
+            signedGrid(kIq3xxsGrid[b.qs[8 * s + 2 * l]], signs, q, 4);
+            signedGrid(kIq3xxsGrid[b.qs[8 * s + 2 * l + 1]], signs >> 4, q + 4, 4);
+        }
+    }
+}
+
+void decodeInto(const BlockIQ2_XXS& b, SuperBlock& out) {
+    out.d = halfToFloat(b.d) * 0.125f;
+    for (int s = 0; s < 8; ++s) {
+        const uint8_t* group = b.qs + 8 * s;
+        const uint32_t a = loadU32(group + 4);
+        setScale32(out, s, int32_t(2 * (a >> 28) + 1));
+        for (int l = 0; l < 4; ++l)
+            signedGrid(kIq2xxsGrid[group[l]], iqSignBits((a >> (7 * l)) & 127), out.q + 32 * s + 8 * l, 8);
+    }
+}
+
+void decodeInto(const BlockIQ3_S& b, SuperBlock& out) {
+    out.d = halfToFloat(b.d);
+    for (int s = 0; s < 8; ++s) {
+        setScale32(out, s, 1 + 2 * ((b.scales[s / 2] >> (4 * (s % 2))) & 0x0f));
+        for (int l = 0; l < 4; ++l) {
+            const uint32_t signs = b.signs[4 * s + l];
+            int8_t* q = out.q + 32 * s + 8 * l;
+            signedGrid(kIq3sGrid[b.qs[8 * s + 2 * l] | (((b.qh[s] >> (2 * l)) & 1) << 8)], signs, q, 4);
+            signedGrid(kIq3sGrid[b.qs[8 * s + 2 * l + 1] | (((b.qh[s] >> (2 * l + 1)) & 1) << 8)], signs >> 4, q + 4, 4);
+        }
+    }
+}
+
+void decodeInto(const BlockIQ2_XS& b, SuperBlock& out) {
+    out.d = halfToFloat(b.d) * 0.125f;
+    for (int s = 0; s < 8; ++s) {
+        out.scales[2 * s] = 2 * (b.scales[s] & 0x0f) + 1;
+        out.scales[2 * s + 1] = 2 * (b.scales[s] >> 4) + 1;
+        for (int l = 0; l < 4; ++l) {
+            const uint32_t q = b.qs[4 * s + l];
+            signedGrid(kIq2xsGrid[q & 511], iqSignBits(q >> 9), out.q + 32 * s + 8 * l, 8);
+        }
+    }
+}
+
+void decodeInto(const BlockTQ2_0& b, SuperBlock& out) {
+    out.d = halfToFloat(b.d);
+    for (int32_t& scale : out.scales) scale = 1;
+    for (int h = 0; h < 2; ++h)
+        for (int k = 0; k < 4; ++k)
+            for (int l = 0; l < 32; ++l) out.q[128 * h + 32 * k + l] = int8_t(((b.qs[32 * h + l] >> (2 * k)) & 3) - 1);
+}
+
+void decodeInto(const BlockTQ1_0& b, SuperBlock& out) {
+    out.d = halfToFloat(b.d);
+    for (int32_t& scale : out.scales) scale = 1;
+    for (int n = 0; n < 5; ++n)
+        for (int m = 0; m < 32; ++m) out.q[32 * n + m] = int8_t(tq1Digit(b.qs[m], n) - 1);
+    for (int n = 0; n < 5; ++n)
+        for (int m = 0; m < 16; ++m) out.q[160 + 16 * n + m] = int8_t(tq1Digit(b.qs[32 + m], n) - 1);
+    for (int n = 0; n < 4; ++n)
+        for (int j = 0; j < 4; ++j) out.q[240 + 4 * n + j] = int8_t(tq1Digit(b.qh[j], n) - 1);
+}
+
+// At most 16 groups * 32 * 16 * 127 * 127 in magnitude (IQ4_XS; the grid
+// types stay below 16 * 31 * 16 * 62 * 127), which fits int32.
 int32_t scaledSum(const SuperBlock& w, const ActivationQ8_K& x) {
     int32_t sum = 0;
-    for (int s = 0; s < 8; ++s) sum += w.scales[s] * dot32(w.q + 32 * s, x.q + 32 * s);
+    for (int g = 0; g < 16; ++g) sum += w.scales[g] * dot16(w.q + 16 * g, x.q + 16 * g);
     return sum;
 }
 
-// Refined: the two rows' sums meet in int64, since 256 times one can pass int32.
-template <bool Refined>
-void dotTileXs(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
-               float* y, size_t ldy) {
+// Refined: input c is rows 2c and 2c + 1 (kernel_table.h); their sums meet
+// in int64, since 256 times one can pass int32.
+template <typename Block, bool Refined>
+void dotTileSuper(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
+                  float* y, size_t ldy) {
     float acc[kMaxTileCols][kMaxTileRows] = {};
     SuperBlock sb;
+    Block block;
     ActivationQ8_K coarse, fine;
     for (int64_t i = 0; i < k / 256; ++i)
         for (int r = 0; r < rows; ++r) {
-            decodeXs(w + size_t(r) * wStride + size_t(i) * sizeof(BlockIQ4_XS), sb);
+            std::memcpy(&block, w + size_t(r) * wStride + size_t(i) * sizeof(Block), sizeof block);
+            decodeInto(block, sb);
             for (int c = 0; c < cols; ++c) {
                 const uint8_t* xb = x + size_t(Refined ? 2 * c : c) * xStride + size_t(i) * sizeof(ActivationQ8_K);
                 // Activation rows carry no alignment guarantee, so each block is copied out.
@@ -115,7 +204,7 @@ void dotTileXs(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint
                 if constexpr (Refined) {
                     std::memcpy(&fine, xb + xStride, sizeof fine);
                     sum = 256 * sum + scaledSum(sb, fine);
-                    step = fine.d;
+                    step = fine.d;  // exactly the coarse step / 256
                 }
                 acc[c][r] += sb.d * step * float(sum);
             }
@@ -124,11 +213,25 @@ void dotTileXs(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint
         for (int r = 0; r < rows; ++r) y[size_t(c) * ldy + size_t(r)] = acc[c][r];
 }
 
+template <typename Block>
+constexpr WeightKernel superKernel() {
+    return {ActivationFormat::Q8_K, dotTileSuper<Block, false>, dotTileSuper<Block, true>};
+}
+
 }  // namespace
 
 void addIQuantPortable(KernelTable& table) {
-    table.weights[static_cast<int>(GgmlType::IQ4_NL)] = {ActivationFormat::Q8_0, dotTileNl<false>, dotTileNl<true>};
-    table.weights[static_cast<int>(GgmlType::IQ4_XS)] = {ActivationFormat::Q8_K, dotTileXs<false>, dotTileXs<true>};
+    table.weights[static_cast<int>(GgmlType::IQ4_NL)] = {ActivationFormat::Q8_0, dotTile32<BlockIQ4_NL, false>,
+                                                         dotTile32<BlockIQ4_NL, true>};
+    table.weights[static_cast<int>(GgmlType::IQ4_XS)] = superKernel<BlockIQ4_XS>();
+    table.weights[static_cast<int>(GgmlType::IQ3_XXS)] = superKernel<BlockIQ3_XXS>();
+    table.weights[static_cast<int>(GgmlType::IQ2_XXS)] = superKernel<BlockIQ2_XXS>();
+    table.weights[static_cast<int>(GgmlType::IQ3_S)] = superKernel<BlockIQ3_S>();
+    table.weights[static_cast<int>(GgmlType::IQ2_XS)] = superKernel<BlockIQ2_XS>();
+    table.weights[static_cast<int>(GgmlType::TQ2_0)] = superKernel<BlockTQ2_0>();
+    table.weights[static_cast<int>(GgmlType::TQ1_0)] = superKernel<BlockTQ1_0>();
+    table.weights[static_cast<int>(GgmlType::MXFP4)] = {ActivationFormat::Q8_0, dotTile32<BlockMXFP4, false>,
+                                                        dotTile32<BlockMXFP4, true>};
 }
 
 }  // namespace nibble::cpu
