@@ -55,7 +55,6 @@ private:
     test::OffscreenApp gui_;
     app::NibbleApp* app_ = nullptr;
     QQuickWindow* window_ = nullptr;
-    double firstReplyTokensPerSecond_ = 0;
 };
 
 void TestChatWindow::click(const char* objectName) {
@@ -158,8 +157,7 @@ void TestChatWindow::sendStreamsReplyIntoViewAndDatabase() {
     QVERIFY(thread[1].tokenCount.value_or(0) > 0);
     QVERIFY(thread[1].tokenCount.value_or(0) <= 24);
     // A figure for people reading the log (speed is measured by bench/, not asserted here).
-    firstReplyTokensPerSecond_ = *thread[1].tokensPerSecond;
-    qInfo("reply speed in the app: %.1f tokens/s on %s", firstReplyTokensPerSecond_,
+    qInfo("reply speed in the app: %.1f tokens/s on %s", *thread[1].tokensPerSecond,
           qPrintable(app_->engine().backend()));
     // The conversation is listed, titled after the question.
     QCOMPARE(app_->conversations().listModel().rowCount(), 1);
@@ -315,36 +313,45 @@ void TestChatWindow::settingsPage() {
 }
 
 // The exact float32 path is a choice in the settings (for checking the fast
-// one). Asking the first question again there shows, in the log, what the
-// fast path buys in the app itself (issue 16 asks for at least 3x).
+// one). Asking the first question on the fast path and then on the exact one,
+// with nothing else running (the first reply shared the processor with the
+// 8-bit variant being made), shows in the log what the fast path buys in the
+// app itself (issue 16 asks for at least 3x).
 void TestChatWindow::exactArithmeticDeviceRunsReferencePath() {
+    QTRY_VERIFY_WITH_TIMEOUT(!app_->builder().running(), 2 * kReplyTimeoutMs);
     showPage("navSettings");
     QQuickItem* choice = item("deviceChoice");
     QVERIFY(choice);
-    int row = -1;
-    QVERIFY(QMetaObject::invokeMethod(choice, "indexOfValue", Q_RETURN_ARG(int, row), Q_ARG(QVariant, "cpu-exact")));
-    QVERIFY2(row >= 0, "the device list offers no exact-arithmetic CPU");
-    choice->setProperty("currentIndex", row);
-    QVERIFY(QMetaObject::invokeMethod(choice, "activated", Q_ARG(int, row)));
-    QCOMPARE(app_->settings().device(), QString("cpu-exact"));
-
     app::ChatController& chat = app_->chat();
     chat.setVariantId(app_->variants().variantIdAt(0));
-    chat.newConversation();
-    showPage("navChat");
-    typeMessage("What is the capital of France?");
-    click("sendButton");
-    QTRY_VERIFY_WITH_TIMEOUT(!chat.generating(), kReplyTimeoutMs);
-    QVERIFY2(app_->engine().backend().startsWith("CPU reference"), qPrintable(app_->engine().backend()));
-    storage::MessageStore store(app_->database());
-    const QList<storage::Message> thread = store.thread(chat.conversationId());
-    QCOMPARE(thread.size(), 2);
-    QCOMPARE(thread[1].status, storage::MessageStatus::Complete);
-    QVERIFY2(thread[1].content.contains("Paris"), qPrintable(thread[1].content));
-    const double exact = thread[1].tokensPerSecond.value_or(0);
-    QVERIFY(exact > 0);
-    qInfo("reply speed in the app on the exact path: %.1f tokens/s; the fast path's first reply was %.2fx that",
-          exact, firstReplyTokensPerSecond_ / exact);
+    double speed[2] = {};
+    const char* devices[2] = {"cpu", "cpu-exact"};
+    for (int run = 0; run < 2; ++run) {
+        showPage("navSettings");
+        int row = -1;
+        QVERIFY(QMetaObject::invokeMethod(choice, "indexOfValue", Q_RETURN_ARG(int, row), Q_ARG(QVariant, devices[run])));
+        QVERIFY2(row >= 0, devices[run]);
+        choice->setProperty("currentIndex", row);
+        QVERIFY(QMetaObject::invokeMethod(choice, "activated", Q_ARG(int, row)));
+        QCOMPARE(app_->settings().device(), QString(devices[run]));
+
+        chat.newConversation();
+        showPage("navChat");
+        typeMessage("What is the capital of France?");
+        click("sendButton");
+        QTRY_VERIFY_WITH_TIMEOUT(!chat.generating(), kReplyTimeoutMs);
+        const QString backend = app_->engine().backend();
+        QVERIFY2(backend.startsWith(run == 0 ? "CPU, " : "CPU reference"), qPrintable(backend));
+        storage::MessageStore store(app_->database());
+        const QList<storage::Message> thread = store.thread(chat.conversationId());
+        QCOMPARE(thread.size(), 2);
+        QCOMPARE(thread[1].status, storage::MessageStatus::Complete);
+        QVERIFY2(thread[1].content.contains("Paris"), qPrintable(thread[1].content));
+        speed[run] = thread[1].tokensPerSecond.value_or(0);
+        QVERIFY(speed[run] > 0);
+    }
+    qInfo("reply speed in the app with nothing else running: %.1f tokens/s on the fast path, %.1f on the exact "
+          "path (%.2fx)", speed[0], speed[1], speed[0] / speed[1]);
     app_->settings().setDevice("auto");
 }
 
