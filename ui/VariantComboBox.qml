@@ -5,6 +5,8 @@ import Nibble.App
 // A dropdown of every model variant that shows the variant selectedId names.
 // It follows that variant by id, not by row: importing a model or making a
 // variant moves the rows, and a kept row index would then show another model.
+// Each entry says under its name what the precision costs and buys: the
+// file's size and, once measured, how closely it follows its reference.
 ComboBox {
     id: box
     property var selectedId: 0
@@ -16,6 +18,37 @@ ComboBox {
     model: Variants
     textRole: "label"
     valueRole: "variantId"
+    delegate: ItemDelegate {
+        id: entry
+        required property int index
+        required property string label
+        required property string sizeText
+        required property var sameTopPercent
+        required property var kldMean
+        width: ListView.view ? ListView.view.width : box.width
+        highlighted: box.highlightedIndex === index
+        contentItem: Column {
+            spacing: 1
+            Label {
+                width: parent.width
+                text: entry.label
+                elide: Text.ElideRight
+                color: entry.highlighted ? Theme.accentText : Theme.text
+                font.weight: entry.index === box.currentIndex ? Font.DemiBold : Font.Normal
+            }
+            Label {
+                objectName: "variantDetail"
+                width: parent.width
+                elide: Text.ElideRight
+                text: entry.sameTopPercent !== undefined && entry.sameTopPercent !== null
+                      ? qsTr("%1 · same top token %2%, KL divergence %3").arg(entry.sizeText)
+                            .arg(Number(entry.sameTopPercent).toFixed(1)).arg(Number(entry.kldMean).toFixed(4))
+                      : qsTr("%1 · quality not measured yet").arg(entry.sizeText)
+                color: entry.highlighted ? Theme.accentText : Theme.mutedText
+                font.pixelSize: 11
+            }
+        }
+    }
     Component.onCompleted: follow()
     onSelectedIdChanged: follow()
     onActivated: (index) => {

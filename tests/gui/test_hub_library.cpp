@@ -153,6 +153,12 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(find("hubFile_" + kEightBit), kTimeoutMs);
         reveal(find("hubFile_" + kEightBit));
         gui_.screenshot("hub-files");
+        // The same list in the dark theme, where the quantization chips and
+        // the gated and base-model marks must stay readable.
+        gui_.app().settings().setTheme(QStringLiteral("dark"));
+        QTest::qWait(150);
+        gui_.screenshot("hub-files-dark");
+        gui_.app().settings().setTheme(QStringLiteral("light"));
 
         // Both files, one after the other, through the app's own Download buttons.
         for (const QString& fileName : {kFourBit, kEightBit}) {
@@ -192,8 +198,26 @@ private slots:
         gui_.clickItem(picker);
         QTRY_VERIFY(picker->property("popup").value<QObject*>()->property("opened").toBool());
         QTest::qWait(300);
+        // Under each name, its size and whether its quality was measured.
+        auto* entries = picker->property("popup").value<QObject*>()->property("contentItem").value<QQuickItem*>();
+        QVERIFY(entries);
+        QStringList details;
+        for (QQuickItem* item : test::visualDescendants(entries))
+            if (item->objectName() == QLatin1String("variantDetail")) details << item->property("text").toString();
+        QCOMPARE(details.size(), 4);
+        QVERIFY2(details.contains(app::fileSizeText(fourBit_.size) +
+                                  " · quality not measured yet"),
+                 qPrintable(details.join(" | ")));
         gui_.screenshot("hub-precision-dropdown");
         QTest::keyClick(gui_.window(), Qt::Key_Escape);
+        QTRY_VERIFY(!picker->property("popup").value<QObject*>()->property("opened").toBool());
+        gui_.app().settings().setTheme(QStringLiteral("dark"));
+        gui_.clickItem(picker);
+        QTRY_VERIFY(picker->property("popup").value<QObject*>()->property("opened").toBool());
+        QTest::qWait(300);
+        gui_.screenshot("hub-precision-dropdown-dark");
+        QTest::keyClick(gui_.window(), Qt::Key_Escape);
+        gui_.app().settings().setTheme(QStringLiteral("light"));
     }
 
     // A gated model: refused in words without a token; with the token typed
