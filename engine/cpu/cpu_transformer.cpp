@@ -265,7 +265,16 @@ void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool
         mulGroup({L.gate, L.up}, xn.data(), batch, {gate.data(), up.data()});
         // The activation's exp or tanh per element is a few per cent of a
         // prompt; split between the threads, it does not leave one idle.
+        // The fast path's gates approximate exp to a few roundings; the
+        // reference keeps libm's.
+        const cpu::GatedActivationFn fastGate =
+            !fast_ ? nullptr
+                   : P.activation == Activation::SiLU ? fast_->kernels().siluGate : fast_->kernels().geluGate;
         const auto activate = [&](size_t begin, size_t end) {
+            if (fastGate) {
+                fastGate(gate.data() + begin, up.data() + begin, end - begin);
+                return;
+            }
             for (size_t i = begin; i < end; ++i) {
                 const float g = P.activation == Activation::SiLU ? cpu::silu(gate[i]) : cpu::geluTanh(gate[i]);
                 gate[i] = g * up[i];

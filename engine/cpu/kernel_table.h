@@ -62,6 +62,12 @@ using QuantizeRowFn = void (*)(const float* x, void* out, int64_t k);
 // in one pass over the inputs.
 using QuantizeRefinedFn = void (*)(const float* x, void* coarse, void* fine, int64_t k);
 
+// gate[i] = act(gate[i]) * up[i] for i < n: a gated feed-forward layer's
+// activation (GELU with the tanh approximation, or SiLU). Every set
+// computes the same exp approximation (kernels/activation_portable.cpp says
+// which), accurate to a few float roundings, so a set changes only speed.
+using GatedActivationFn = void (*)(float* gate, const float* up, size_t n);
+
 // The largest tile a DotTileFn is asked for.
 inline constexpr int kMaxTileRows = 4;
 inline constexpr int kMaxTileCols = 4;
@@ -97,6 +103,8 @@ struct KernelTable {
     QuantizeRowFn quantize[kActivationFormats] = {};
     // Null: the format's quantize, then cpu::quantizeRemainder.
     QuantizeRefinedFn quantizeRefined[kActivationFormats] = {};
+    GatedActivationFn geluGate = nullptr;
+    GatedActivationFn siluGate = nullptr;
 };
 
 // Each kernel file adds its entries to a table; kernels.cpp composes them,
@@ -106,10 +114,12 @@ void addLegacyPortable(KernelTable& table);
 void addKQuantPortable(KernelTable& table);
 void addFloatPortable(KernelTable& table);
 void addIQuantPortable(KernelTable& table);
+void addActivationPortable(KernelTable& table);
 void addLegacyAvx2(KernelTable& table);
 void addKQuantAvx2(KernelTable& table);
 void addFloatAvx2(KernelTable& table);
 void addIQuantAvx2(KernelTable& table);
+void addActivationAvx2(KernelTable& table);
 void addLegacyAvx512(KernelTable& table);
 void addKQuantAvx512(KernelTable& table);
 void addLegacyNeon(KernelTable& table);

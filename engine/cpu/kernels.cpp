@@ -20,12 +20,14 @@ KernelTable compose(Isa isa) {
     addKQuantPortable(table);
     addFloatPortable(table);
     addIQuantPortable(table);
+    addActivationPortable(table);
 #if defined(__x86_64__)
     if (isa == Isa::Avx2 || isa == Isa::Avx512Vnni) {
         addLegacyAvx2(table);
         addKQuantAvx2(table);
         addFloatAvx2(table);
         addIQuantAvx2(table);
+        addActivationAvx2(table);
     }
     if (isa == Isa::Avx512Vnni) {
         addLegacyAvx512(table);

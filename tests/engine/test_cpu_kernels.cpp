@@ -146,6 +146,48 @@ private slots:
         const std::string error = checkTiles(kernelTable(isa), type, true);
         QVERIFY2(error.empty(), error.c_str());
     }
+
+    void gatesMatchLibm_data() {
+        QTest::addColumn<Isa>("isa");
+        for (Isa isa : supportedIsas()) QTest::addRow("%s", isaName(isa).data()) << isa;
+    }
+
+    // Against the same formulas in double with std::tanh and std::exp,
+    // from the float input. The float argument's own rounding (a few ulps
+    // of u, times |u| in exp's relative error) is the allowance beyond
+    // 1e-6; an odd length exercises the masked tail. exp's argument is
+    // clamped at 88, so far negative inputs give at most |x| e^-88 (under
+    // 1e-35 here) where the true value is smaller still.
+    void gatesMatchLibm() {
+        QFETCH(Isa, isa);
+        const KernelTable& table = kernelTable(isa);
+        QVERIFY(table.geluGate && table.siluGate);
+        std::vector<float> xs;
+        for (float x = -30.0f; x <= 30.0f; x += 0.00731f) xs.push_back(x);
+        for (float x : {0.0f, -0.0f, 1e-20f, -1e-20f, 200.0f, -200.0f}) xs.push_back(x);
+        std::vector<float> up(xs.size());
+        for (size_t i = 0; i < up.size(); ++i) up[i] = 0.5f + float(i % 7) * 0.25f;
+        std::vector<float> gelu = xs, silu = xs;
+        table.geluGate(gelu.data(), up.data(), gelu.size());
+        table.siluGate(silu.data(), up.data(), silu.size());
+        for (size_t i = 0; i < xs.size(); ++i) {
+            const double x = xs[i];
+            const double u = 0.7978845608028654 * x * (1.0 + 0.044715 * x * x);
+            // x / (1 + exp(-2u)), the exact value of x / 2 * (1 + tanh(u)) without its cancellation.
+            const double geluRef = x / (1.0 + std::exp(-2.0 * u)) * up[i];
+            const double siluRef = x / (1.0 + std::exp(-x)) * up[i];
+            const double geluTol = std::fabs(geluRef) * (1e-6 + 4.8e-7 * std::fabs(u)) + 1e-35;
+            const double siluTol = std::fabs(siluRef) * (1e-6 + 2.4e-7 * std::fabs(x)) + 1e-35;
+            QVERIFY2(std::fabs(gelu[i] - geluRef) <= geluTol,
+                     qPrintable(QString("GELU(%1) = %2, expected %3").arg(x).arg(gelu[i]).arg(geluRef)));
+            QVERIFY2(std::fabs(silu[i] - siluRef) <= siluTol,
+                     qPrintable(QString("SiLU(%1) = %2, expected %3").arg(x).arg(silu[i]).arg(siluRef)));
+            // And against libm's float tanh, which the reference path uses.
+            const float tanhGelu = 0.5f * xs[i] * (1.0f + std::tanh(0.7978845608f * xs[i] * (1.0f + 0.044715f * xs[i] * xs[i])));
+            QVERIFY2(std::fabs(gelu[i] - tanhGelu * up[i]) <= 1e-6 * std::max(1.0, std::fabs(x)) * up[i],
+                     qPrintable(QString("GELU(%1) = %2, libm tanh gives %3").arg(x).arg(gelu[i]).arg(tanhGelu * up[i])));
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCpuKernels)
