@@ -4,13 +4,16 @@ import QtQuick.Layouts
 import Nibble.App
 
 // Picks the precision of a new variant of one in the library: 8-bit, 4-bit,
-// or 4-bit importance-aware, with what that calibrates on.
+// 4-bit importance-aware or error-compensated (with what those calibrate on),
+// and says so when the source is too large for a recipe.
 Dialog {
     id: dialog
     property var sourceId: 0
     property string sourceLabel
     property string recipe: "Q8_0"
     property var calibration: ({})
+    // Why the chosen recipe cannot be made from this source; empty when it can.
+    readonly property string refusal: visible ? Builder.refusal(sourceId, recipe) : ""
 
     function openFor(variantId, label) {
         sourceId = variantId
@@ -60,13 +63,22 @@ Dialog {
                         Layout.fillWidth: true
                         leftPadding: choice.indicator.width + choice.spacing
                         text: choice.modelData.detail
-                              + (choice.modelData.key === "Q4_K_M-imat" ? " " + (dialog.calibration.text || "") : "")
+                              + (choice.modelData.key === "Q4_K_M-imat" || choice.modelData.key === "Q4_K_M-comp"
+                                 ? " " + (dialog.calibration.text || "") : "")
                         color: Theme.mutedText
                         font.pixelSize: 12
                         wrapMode: Text.Wrap
                     }
                 }
             }
+        }
+        Label {
+            objectName: "recipeRefusal"
+            Layout.fillWidth: true
+            visible: dialog.refusal.length > 0
+            text: dialog.refusal
+            color: Theme.danger
+            wrapMode: Text.Wrap
         }
     }
 
@@ -78,7 +90,9 @@ Dialog {
         Button {
             objectName: "createVariantConfirm"
             text: qsTr("Create")
-            highlighted: true
+            enabled: dialog.refusal.length === 0
+            // A disabled highlighted button looks the same as an enabled one in the Basic style.
+            highlighted: enabled
             DialogButtonBox.buttonRole: DialogButtonBox.AcceptRole
         }
     }

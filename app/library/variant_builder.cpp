@@ -28,24 +28,32 @@ struct Recipe {
     const char* precision;  // as the library lists it
     const char* quantizer;  // the engine's recipe
     bool calibrate;
+    bool compensate;        // error compensation (GPTQ): needs calibration, takes longer
     const char* label;      // for the dialog (translated in VariantBuilder's context)
     const char* detail;
 };
 
-// Q4_K_M with importance is still Q4_K_M to other tools; the suffix keeps it
-// apart from the plain one in the library and the precision dropdown.
+// Q4_K_M with importance or error compensation is still Q4_K_M to other
+// tools; the suffix keeps it apart from the plain one in the library and the
+// precision dropdown.
 constexpr Recipe kRecipes[] = {
-    {"Q8_0", "Q8_0", "Q8_0", false, QT_TRANSLATE_NOOP("nibble::app::VariantBuilder", "8-bit (Q8_0)"),
+    {"Q8_0", "Q8_0", "Q8_0", false, false, QT_TRANSLATE_NOOP("nibble::app::VariantBuilder", "8-bit (Q8_0)"),
      QT_TRANSLATE_NOOP("nibble::app::VariantBuilder",
                        "About half the size of 16-bit; answers almost exactly like the original.")},
-    {"Q4_K_M", "Q4_K_M", "Q4_K_M", false, QT_TRANSLATE_NOOP("nibble::app::VariantBuilder", "4-bit (Q4_K_M)"),
+    {"Q4_K_M", "Q4_K_M", "Q4_K_M", false, false, QT_TRANSLATE_NOOP("nibble::app::VariantBuilder", "4-bit (Q4_K_M)"),
      QT_TRANSLATE_NOOP("nibble::app::VariantBuilder",
                        "About a quarter of 16-bit and the fastest; answers differ a little more.")},
-    {"Q4_K_M-imat", "Q4_K_M-imat", "Q4_K_M", true,
+    {"Q4_K_M-imat", "Q4_K_M-imat", "Q4_K_M", true, false,
      QT_TRANSLATE_NOOP("nibble::app::VariantBuilder", "4-bit, importance-aware (Q4_K_M)"),
      QT_TRANSLATE_NOOP("nibble::app::VariantBuilder",
                        "4-bit that keeps the weights your kind of text relies on most precise. Takes longer to make.")},
-    {"IQ4_XS", "IQ4_XS", "IQ4_XS", false, QT_TRANSLATE_NOOP("nibble::app::VariantBuilder", "4-bit, smaller (IQ4_XS)"),
+    {"Q4_K_M-comp", "Q4_K_M-comp", "Q4_K_M", true, true,
+     QT_TRANSLATE_NOOP("nibble::app::VariantBuilder", "4-bit, error-compensated (Q4_K_M)"),
+     QT_TRANSLATE_NOOP("nibble::app::VariantBuilder",
+                       "Same size as the 4-bit (Q4_K_M) and usually answers closer to the original: each weight's "
+                       "rounding error is made up for by the weights not yet rounded, as measured on sample text. "
+                       "Takes much longer to make and needs more memory while it runs.")},
+    {"IQ4_XS", "IQ4_XS", "IQ4_XS", false, false, QT_TRANSLATE_NOOP("nibble::app::VariantBuilder", "4-bit, smaller (IQ4_XS)"),
      QT_TRANSLATE_NOOP("nibble::app::VariantBuilder",
                        "About 10 % smaller than Q4_K_M: its 16 levels follow how weights are spread instead of "
                        "being evenly spaced, so it usually answers about as closely.")},
@@ -70,6 +78,7 @@ struct BuildJob : JobControl {
     QString precision;
     std::string quantizer;
     bool calibrate = false;
+    bool compensate = false;
     std::string calibrationText;
     QString sourcePath;
     QString outputPath;
@@ -92,6 +101,7 @@ void build(BuildJob& job) {
         QuantizeOptions options;
         options.recipe = job.quantizer;
         options.calibrate = job.calibrate;
+        options.compensate = job.compensate;
         options.calibrationText = job.calibrationText;
         // The quantizer gives calibration the first fifth of its progress.
         options.progress = [&job](float fraction) {
@@ -152,6 +162,24 @@ QVariantList VariantBuilder::recipes() const {
     return list;
 }
 
+QString VariantBuilder::refusal(qint64 sourceVariantId, const QString& recipeKey) const {
+    const Recipe* recipe = findRecipe(recipeKey);
+    const auto source = variants_.variant(sourceVariantId);
+    if (!recipe || !recipe->compensate || !source) return {};
+    uint64_t bytes = 0;
+    try {
+        bytes = compensationStatisticsBytes(source->filePath.toStdString());
+    } catch (const Error&) {
+        // A file that cannot be read is told when making it starts, with the reader's reason.
+        return {};
+    }
+    if (bytes <= kCompensationStatisticsLimit) return {};
+    return tr("%1 is too large to be made error-compensated: it would need %2 of memory for its statistics, "
+              "and Nibble allows %3. The importance-aware 4-bit makes a file of the same size.")
+        .arg(variants_.labelOf(source->id), fileSizeText(qint64(bytes)),
+             fileSizeText(qint64(kCompensationStatisticsLimit)));
+}
+
 QVariantMap VariantBuilder::calibrationSource() const {
     try {
         const CalibrationText chats = calibrationTextFromChats(db_);
@@ -197,6 +225,10 @@ bool VariantBuilder::create(qint64 sourceVariantId, const QString& recipeKey) {
         setMessage(tr("%1 is already in that precision.").arg(variants_.labelOf(source->id)));
         return false;
     }
+    if (const QString refused = refusal(source->id, recipeKey); !refused.isEmpty()) {
+        setMessage(refused);
+        return false;
+    }
     const QString output = outputPathFor(source->filePath, recipe->precision);
     try {
         if (const auto existing = storage::VariantStore(db_).findByPath(QFileInfo(output).absoluteFilePath())) {
@@ -219,6 +251,7 @@ bool VariantBuilder::create(qint64 sourceVariantId, const QString& recipeKey) {
     job->precision = recipe->precision;
     job->quantizer = recipe->quantizer;
     job->calibrate = recipe->calibrate;
+    job->compensate = recipe->compensate;
     if (recipe->calibrate) {
         try {
             job->calibrationText = calibrationTextFromChats(db_).text;

@@ -1,6 +1,7 @@
 #pragma once
 // Making new variants of a model in the library: 8-bit, 4-bit, or 4-bit with
-// importance measured on the user's own chats. The quantizer and the new
+// importance measured on the user's own chats, or with each rounding error
+// made up for by the weights not yet rounded (error compensation). The quantizer and the new
 // file's checksum run on a worker thread while the app stays usable; the
 // result joins the library as a variant derived from its source. Cancelling
 // leaves no file behind. One variant is made at a time, once an
@@ -54,7 +55,7 @@ public:
     QVariantList recipes() const;
 
     // Starts making a variant of sourceVariantId with a recipe key ("Q8_0",
-    // "Q4_K_M", "Q4_K_M-imat"); false, with the reason in message, when it
+    // "Q4_K_M", "Q4_K_M-imat", "Q4_K_M-comp", "IQ4_XS"); false, with the reason in message, when it
     // cannot start.
     Q_INVOKABLE bool create(qint64 sourceVariantId, const QString& recipe);
     Q_INVOKABLE void cancel();
@@ -62,6 +63,9 @@ public:
     // What importance-aware quantization would calibrate on now:
     // {ownChats (bool), conversations, text (in plain words)}.
     Q_INVOKABLE QVariantMap calibrationSource() const;
+    // Why recipe cannot be made from sourceVariantId, in words, before it
+    // starts (error compensation of a model too large); empty when it can.
+    Q_INVOKABLE QString refusal(qint64 sourceVariantId, const QString& recipe) const;
 
 signals:
     void stateChanged();

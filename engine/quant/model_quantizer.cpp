@@ -31,6 +31,10 @@ std::vector<std::string> quantizeRecipes() {
     return {"F16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_1", "Q5_0", "Q4_K_M", "Q4_1", "Q4_0", "IQ4_XS", "IQ4_NL"};
 }
 
+uint64_t compensationStatisticsBytes(const std::filesystem::path& source) {
+    return ImportanceMatrix::secondMomentBytes(gguf::GgufFile(source));
+}
+
 QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std::filesystem::path& output,
                              const QuantizeOptions& options) {
     const auto start = std::chrono::steady_clock::now();
@@ -58,11 +62,10 @@ QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std:
         if (!options.importanceFile.empty())
             throw Error(ErrorKind::InvalidArgument,
                         "error compensation needs calibration text, not an importance file (it lacks the correlations between inputs)");
-        constexpr uint64_t kMomentBudget = uint64_t(8) << 30;
-        if (const uint64_t bytes = ImportanceMatrix::secondMomentBytes(source); bytes > kMomentBudget)
+        if (const uint64_t bytes = ImportanceMatrix::secondMomentBytes(source); bytes > kCompensationStatisticsLimit)
             throw Error(ErrorKind::Unsupported, "error compensation of this model would need " +
                                                     std::to_string(bytes >> 20) + " MiB of calibration statistics (limit " +
-                                                    std::to_string(kMomentBudget >> 20) + " MiB)");
+                                                    std::to_string(kCompensationStatisticsLimit >> 20) + " MiB)");
     }
     if (!options.importanceFile.empty()) {
         importance = ImportanceMatrix::load(options.importanceFile);

@@ -2,7 +2,8 @@
 // offscreen, as a person would: the 8-bit variant the bundled model gets on
 // first run, "Create variant…" in the model library (and Cancel), deleting a
 // variant with its file, and the quality figures of the comparison page, on
-// one prompt and on the saved chats. Screenshots land in <build>/screenshots.
+// one prompt and on the saved chats; the error-compensated 4-bit, made,
+// cancelled, and refused for a model too large for it. Screenshots land in <build>/screenshots.
 #include "chat/chat_controller.h"
 #include "chat/conversations_controller.h"
 #include "quality/compare_controller.h"
@@ -17,13 +18,16 @@
 #include "storage/message_store.h"
 #include "storage/variant_store.h"
 #include "test_models.h"
+#include "gguf/gguf_writer.h"
 #include "library/variant_builder.h"
 #include "library/variant_list_model.h"
 
 #include <nibble/model_file.h>
+#include <nibble/quantize.h>
 
 #include <QCryptographicHash>
 #include <QFile>
+#include <QTemporaryDir>
 
 #include <algorithm>
 
@@ -60,6 +64,7 @@ private slots:
     void compareMeasuresQualityOnPrompt();
     void runOnChatsStoresQualityFigures();
     void verdictInPlainWords();
+    void compensationRefusedForLargeModel();
 
 private:
     // The visible item named objectName, within the library card of variantId when given.
@@ -223,6 +228,43 @@ void TestModelVariants::createVariantFromLibrary() {
                         [](const auto& type) { return type.first == "IQ4_NL" || type.first == "IQ4_XS"; }));
     app_->library().deleteVariant(iq4Id);
     QTRY_VERIFY(!app_->variants().variant(iq4Id));
+
+    // The error-compensated 4-bit, chosen in the dialog: Q4_K_M's own types
+    // (so other tools read it as Q4_K_M), calibrated and compensated, listed
+    // apart from a plain 4-bit under its own precision.
+    showCard(stories.id);
+    click("createVariantButton", stories.id);
+    QQuickItem* compensated = nullptr;
+    QTRY_VERIFY((compensated = find("recipe_Q4_K_M-comp")));
+    clickItem(compensated);
+    QTRY_VERIFY(compensated->property("checked").toBool());
+    QVERIFY(!find("recipeRefusal"));
+    QVERIFY(find("createVariantConfirm")->isEnabled());
+    QTest::qWait(200);
+    screenshot("create-variant-dialog-compensated");
+    click("createVariantConfirm");
+    QVERIFY(app_->builder().running());
+    QTRY_VERIFY_WITH_TIMEOUT(!app_->builder().running(), kWorkTimeoutMs);
+    QVERIFY2(app_->builder().message().startsWith("Made "), qPrintable(app_->builder().message()));
+    const qint64 compId = variantWithPrecision(stories.modelId, "Q4_K_M-comp");
+    QVERIFY(compId);
+    QVERIFY(!variantWithPrecision(stories.modelId, "Q4_K_M"));
+    const storage::Variant comp = storage::VariantStore(app_->database()).get(compId);
+    QCOMPARE(comp.origin, storage::VariantOrigin::Derived);
+    QCOMPARE(comp.derivedFromVariantId, std::optional<qint64>(stories.id));
+    QCOMPARE(QFileInfo(comp.filePath).fileName(), QString("stories260K.Q4_K_M-comp.gguf"));
+    QCOMPARE(comp.sha256, sha256Of(comp.filePath));
+    const QString compLabel = app_->variants().labelOf(compId);
+    QVERIFY2(compLabel.startsWith("stories260K - 4-bit (Q4_K_M-comp)"), qPrintable(compLabel));
+    const ModelFileSummary compSummary = inspectModelFile(comp.filePath.toStdString());
+    QCOMPARE(QString::fromStdString(compSummary.fileTypeName), QString("Q4_K_M"));
+    const auto method = std::find_if(compSummary.metadata.begin(), compSummary.metadata.end(),
+                                     [](const auto& kv) { return kv.first == "nibble.quantization.method"; });
+    QVERIFY(method != compSummary.metadata.end());
+    QVERIFY2(QString::fromStdString(method->second).contains("error-compensated"), method->second.c_str());
+    app_->library().deleteVariant(compId);
+    QTRY_VERIFY(!app_->variants().variant(compId));
+    QVERIFY(!QFile::exists(comp.filePath));
 }
 
 void TestModelVariants::cancelledVariantLeavesNoFile() {
@@ -235,6 +277,17 @@ void TestModelVariants::cancelledVariantLeavesNoFile() {
     QVERIFY(app_->builder().running());
     QTRY_VERIFY(find("cancelBuildButton", bundledId_));
     click("cancelBuildButton", bundledId_);
+    QTRY_VERIFY_WITH_TIMEOUT(!app_->builder().running(), kWorkTimeoutMs);
+    QVERIFY2(app_->builder().message().startsWith("Cancelled"), qPrintable(app_->builder().message()));
+    QCOMPARE(modelFiles(), before);
+    QCOMPARE(app_->variants().rowCount(), rows);
+
+    // Error compensation checks for a cancel between matrices: cancelled once
+    // calibration is over, it stops well before the model is done.
+    QVERIFY(app_->builder().create(bundledId_, "Q4_K_M-comp"));
+    QTRY_VERIFY_WITH_TIMEOUT(app_->builder().progress() > 0.25, kWorkTimeoutMs);
+    QCOMPARE(app_->builder().phase(), QString("Quantizing"));
+    app_->builder().cancel();
     QTRY_VERIFY_WITH_TIMEOUT(!app_->builder().running(), kWorkTimeoutMs);
     QVERIFY2(app_->builder().message().startsWith("Cancelled"), qPrintable(app_->builder().message()));
     QCOMPARE(modelFiles(), before);
@@ -384,5 +437,53 @@ void TestModelVariants::verdictInPlainWords() {
 }
 
 NIBBLE_GUI_TEST_MAIN(TestModelVariants)
+
+void TestModelVariants::compensationRefusedForLargeModel() {
+    // A header-sized file whose one 33 000-wide matrix would need 8.1 GiB of
+    // statistics: the limit is about the matrices' width, not the file's size.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    constexpr uint64_t kWidth = 33'000;
+    QVERIFY(8 * kWidth * kWidth > kCompensationStatisticsLimit);
+    gguf::GgufWriter writer;
+    writer.setString("general.architecture", "llama");
+    writer.setString("general.name", "Wide");
+    writer.setUInt32("llama.context_length", 2048);
+    writer.addTensor("blk.0.ffn_down.weight", {kWidth, 2}, GgmlType::F32,
+                     [] { return std::vector<uint8_t>(kWidth * 2 * sizeof(float)); });
+    const QString path = dir.filePath("Wide.F32.gguf");
+    writer.write(path.toStdString());
+    const storage::Variant wide = app::registerModelFile(app_->database(), path, storage::VariantOrigin::Imported);
+    app_->variants().reload();
+    QVERIFY(app_->builder().refusal(wide.id, "Q4_K_M-imat").isEmpty());
+    const QString refusal = app_->builder().refusal(wide.id, "Q4_K_M-comp");
+    QVERIFY2(refusal.contains("too large") && refusal.contains("8.7 GB") && refusal.contains("8.6 GB"), qPrintable(refusal));
+
+    // The dialog says so when the recipe is chosen, and will not start it.
+    showPage("navModels");
+    showCard(wide.id);
+    click("createVariantButton", wide.id);
+    click("recipe_Q4_K_M-comp");
+    QQuickItem* shown = nullptr;
+    QTRY_VERIFY((shown = find("recipeRefusal")));
+    QCOMPARE(shown->property("text").toString(), refusal);
+    QVERIFY(!find("createVariantConfirm")->isEnabled());
+    QTest::qWait(200);
+    screenshot("create-variant-dialog-refused");
+    click("recipe_Q4_K_M-imat");
+    QTRY_VERIFY(!find("recipeRefusal"));
+    QVERIFY(find("createVariantConfirm")->isEnabled());
+    QTest::keyClick(window_, Qt::Key_Escape);
+    QTRY_VERIFY(!find("createVariantConfirm"));
+
+    // Started anyway, it is refused with the same words and nothing runs.
+    QVERIFY(!app_->builder().create(wide.id, "Q4_K_M-comp"));
+    QVERIFY(!app_->builder().running());
+    QCOMPARE(app_->builder().message(), refusal);
+    app_->builder().dismissMessage();
+    app_->library().deleteVariant(wide.id);
+    QTRY_VERIFY(!app_->variants().variant(wide.id));
+    QVERIFY(QFile::exists(path));
+}
 
 #include "test_model_variants.moc"

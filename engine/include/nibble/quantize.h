@@ -45,6 +45,13 @@ struct QuantizeResult {
 
 std::vector<std::string> quantizeRecipes();
 
+// Error compensation keeps every weight matrix's K x K statistics for the
+// whole run; models whose statistics would exceed this are refused.
+inline constexpr uint64_t kCompensationStatisticsLimit = uint64_t(8) << 30;
+// The bytes of statistics error compensation of source would hold, so a
+// refusal can be told before any work starts.
+uint64_t compensationStatisticsBytes(const std::filesystem::path& source);
+
 QuantizeResult quantizeModel(const std::filesystem::path& source, const std::filesystem::path& output,
                              const QuantizeOptions& options);
 
