@@ -167,6 +167,10 @@ Item {
                 readonly property bool inUse: variantId === Chat.variantId
                 readonly property bool building: Builder.running && Builder.sourceVariantId === variantId
                 readonly property bool measured: kldMean !== undefined && kldMean !== null
+                // The catalog's real 8-bit file, where this is an 8-bit copy made from 4 bits.
+                readonly property var originalOffer: EightBitOriginal.revision >= 0
+                                                     ? EightBitOriginal.offerFor(variantId) : ({})
+                readonly property string originalState: originalOffer.state || ""
 
                 width: ListView.view.width
                 implicitHeight: cardLayout.implicitHeight + 28
@@ -236,6 +240,27 @@ Item {
                             color: Theme.mutedText
                             font.pixelSize: 12
                             wrapMode: Text.Wrap
+                        }
+                        RowLayout {
+                            objectName: "originalOffer"
+                            Layout.fillWidth: true
+                            visible: card.originalState.length > 0
+                            spacing: 8
+                            Label {
+                                objectName: "originalOfferNote"
+                                Layout.fillWidth: true
+                                text: card.originalOffer.text || ""
+                                color: card.originalState === "failed" ? Theme.danger : Theme.mutedText
+                                font.pixelSize: 12
+                                wrapMode: Text.Wrap
+                            }
+                            Button {
+                                objectName: "downloadOriginalButton"
+                                visible: card.originalState === "offer" || card.originalState === "failed"
+                                text: card.originalState === "failed" ? qsTr("Try the download again")
+                                                                      : qsTr("Download the 8-bit original to compare")
+                                onClicked: EightBitOriginal.download(card.variantId)
+                            }
                         }
                         Label {
                             objectName: "measuredQuality"

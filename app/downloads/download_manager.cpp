@@ -106,7 +106,7 @@ void DownloadManager::startHubFile(const QString& id, const HubModel& model, con
     entry.homepage = hub_.baseUrl();
     entry.homepage.setPath(entry.homepage.path() + QLatin1Char('/') + model.repo);
     entry.precision = file.quantization;
-    entry.fileName = file.fileName.section('/', -1);
+    entry.fileName = unclaimedFileName(file.fileName.section('/', -1), entry.sha256);
     entry.url = hub_.fileUrl(model.repo, file.fileName);
     entry.sizeBytes = file.sizeBytes;
     entry.sha256 = file.partSha256.first();
@@ -122,6 +122,23 @@ void DownloadManager::startHubFile(const QString& id, const HubModel& model, con
     task->setOrigin({tr("the one Hugging Face publishes"), hub_.accessToken().toUtf8(), HubClient::gatedMessage()});
     emit stateChanged(id);
     task->start();
+}
+
+QString DownloadManager::unclaimedFileName(const QString& fileName, const QString& sha256) const {
+    // Nibble names the variants it makes as publishers name theirs
+    // ("SmolLM2-135M-Instruct.Q8_0.gguf" made from the Q4_1 file), so a
+    // download can share its name with a library file that is not the same
+    // file; that one must stay.
+    const QFileInfo info(QDir(modelsDir_).filePath(fileName));
+    try {
+        const auto holder = storage::VariantStore(db_).findByPath(info.absoluteFilePath());
+        if (!holder || holder->sha256 == sha256) return fileName;
+    } catch (const storage::StorageError&) {
+        return fileName;
+    }
+    // Joined to the precision ("...Q8_0_original.gguf"), so the name still
+    // reads as that precision of the same model and the file joins it.
+    return info.completeBaseName() + QStringLiteral("_original.") + info.suffix();
 }
 
 DownloadTask* DownloadManager::find(const QString& id) const {

@@ -78,6 +78,8 @@ signals:
 
 private:
     DownloadTask* find(const QString& id) const;
+    // fileName, or another name when a different library file already has it.
+    QString unclaimedFileName(const QString& fileName, const QString& sha256) const;
     DownloadTask& addTask(const CatalogFile& file);
     void startHubFile(const QString& id, const HubModel& model, const HubFile& file);
     void registerDownload(DownloadTask& task);

@@ -14,6 +14,7 @@
 #include "downloads/hub_file_list_model.h"
 #include "downloads/hub_search_model.h"
 #include "engine_bridge/engine_host.h"
+#include "library/eight_bit_original.h"
 #include "library/model_library.h"
 #include "library/variant_builder.h"
 #include "library/variant_list_model.h"
@@ -135,6 +136,17 @@ struct BuilderSingleton {
 public:
     static VariantBuilder* create(QQmlEngine* engine, QJSEngine*) {
         return keptByApp(NibbleApp::owning(*engine).builder());
+    }
+};
+
+struct EightBitOriginalSingleton {
+    Q_GADGET
+    QML_FOREIGN(nibble::app::EightBitOriginal)
+    QML_NAMED_ELEMENT(EightBitOriginal)
+    QML_SINGLETON
+public:
+    static EightBitOriginal* create(QQmlEngine* engine, QJSEngine*) {
+        return keptByApp(NibbleApp::owning(*engine).eightBitOriginal());
     }
 };
 

@@ -8,6 +8,7 @@
 #include "chat/conversations_controller.h"
 #include "quality/compare_controller.h"
 #include "library/default_model.h"
+#include "library/eight_bit_original.h"
 #include "shell/device_list.h"
 #include "downloads/download_list_model.h"
 #include "downloads/download_manager.h"
@@ -116,6 +117,7 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     applyHubToken();
     connect(settings_.get(), &AppSettings::changed, this, applyHubToken);
     const std::optional<uint64_t> freeMemory = nibble::availableMemoryBytes();
+    eightBitOriginal_ = std::make_unique<EightBitOriginal>(db_, *variants_, *downloads_);
     downloadList_ = std::make_unique<DownloadListModel>(
         *downloads_, freeMemory ? std::optional<qint64>(qint64(*freeMemory)) : std::nullopt);
     measureMemoryBandwidthOnce();
@@ -171,7 +173,9 @@ void NibbleApp::deriveBundledVariantOnFirstRun() {
             if (!variant || variant->origin != storage::VariantOrigin::Bundled || variant->precision == "Q8_0") continue;
             if (!store.derivedFrom(variant->id).isEmpty()) break;
             // A second precision from the start, so the precision dropdown
-            // and the comparison have something to offer.
+            // and the comparison have something to offer without a network;
+            // made from 4 bits it cannot answer better, so its card offers
+            // the catalog's 8-bit original as the download to compare with.
             connect(builder_.get(), &VariantBuilder::finished, this,
                     [this, bundled = variant->id](qint64 source, const QString&, qint64 made, bool cancelled) {
                         if (source == bundled && (made || cancelled)) settings_->setBundledVariantDerived();

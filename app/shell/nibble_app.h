@@ -25,6 +25,7 @@ class CompareController;
 class DeviceList;
 class DownloadListModel;
 class DownloadManager;
+class EightBitOriginal;
 class EngineArbiter;
 class EngineHost;
 class GpuNotice;
@@ -67,6 +68,7 @@ public:
     HubFileListModel& hubFiles() { return *hubFiles_; }
     DeviceList& devices() { return *devices_; }
     VariantBuilder& builder() { return *builder_; }
+    EightBitOriginal& eightBitOriginal() { return *eightBitOriginal_; }
     QualityEvaluator& evaluator() { return *evaluator_; }
     ApiServer& api() { return *api_; }
     GpuNotice& gpuNotice() { return *gpuNotice_; }
@@ -78,7 +80,8 @@ public:
     static constexpr const char* kMainQml = "qrc:/qt/qml/Nibble/Main.qml";
 
 private:
-    // On first run, the bundled model gets an 8-bit variant in the background.
+    // On first run, the bundled model gets an 8-bit variant in the background;
+    // its library card then offers the catalog's real 8-bit file (EightBitOriginal).
     void deriveBundledVariantOnFirstRun();
     void measureMemoryBandwidthOnce();
     void onVariantRemoved(qint64 variantId);
@@ -105,6 +108,7 @@ private:
     std::unique_ptr<DeviceList> devices_;
     std::unique_ptr<GpuNotice> gpuNotice_;
     std::unique_ptr<DownloadManager> downloads_;
+    std::unique_ptr<EightBitOriginal> eightBitOriginal_;
     std::unique_ptr<DownloadListModel> downloadList_;
     std::unique_ptr<HubSearchModel> hubSearch_;
     std::unique_ptr<HubFileListModel> hubFiles_;

