@@ -106,10 +106,10 @@ void DownloadManager::startHubFile(const QString& id, const HubModel& model, con
     entry.homepage = hub_.baseUrl();
     entry.homepage.setPath(entry.homepage.path() + QLatin1Char('/') + model.repo);
     entry.precision = file.quantization;
-    entry.fileName = unclaimedFileName(file.fileName.section('/', -1), entry.sha256);
     entry.url = hub_.fileUrl(model.repo, file.fileName);
     entry.sizeBytes = file.sizeBytes;
     entry.sha256 = file.partSha256.first();
+    entry.fileName = unclaimedFileName(file.fileName.section('/', -1), entry.sha256);
 
     DownloadTask* task = find(id);
     // The Hub now publishes a different file under that name: what was
