@@ -49,8 +49,8 @@ int DownloadListModel::rowCount(const QModelIndex& parent) const { return parent
 QString DownloadListModel::modelsDir() const { return manager_.modelsDir(); }
 
 qint64 DownloadListModel::sizeOf(const Row& row) const {
-    const DownloadTask* task = manager_.task(row.id);
-    return task ? task->file().sizeBytes : row.model->estimatedFileBytes(*row.file);
+    const std::optional<DownloadProgress> progress = manager_.progress(row.id);
+    return progress ? progress->totalBytes : row.model->estimatedFileBytes(*row.file);
 }
 
 QVariant DownloadListModel::data(const QModelIndex& index, int role) const {
@@ -58,11 +58,11 @@ QVariant DownloadListModel::data(const QModelIndex& index, int role) const {
     const Row& row = rows_.at(index.row());
     const CatalogModel& model = *row.model;
     const CatalogModelFile& file = *row.file;
-    const DownloadTask* task = manager_.task(row.id);
+    const std::optional<DownloadProgress> task = manager_.progress(row.id);
     const qint64 size = sizeOf(row);
-    const qint64 received = task ? task->receivedBytes() : manager_.leftoverBytes(file.fileName);
-    DownloadState state = task ? task->state() : received > 0 ? DownloadState::Paused : DownloadState::Idle;
-    QString message = task ? task->message() : QString();
+    const qint64 received = task ? task->receivedBytes : manager_.leftoverBytes(file.fileName);
+    DownloadState state = task ? task->state : received > 0 ? DownloadState::Paused : DownloadState::Idle;
+    QString message = task ? task->message : QString();
     if (manager_.isLookingUp(row.id)) state = DownloadState::Preparing;
     if (const QString failure = manager_.hubFailure(row.id); !failure.isEmpty()) {
         state = DownloadState::Failed;
@@ -104,8 +104,8 @@ QVariant DownloadListModel::data(const QModelIndex& index, int role) const {
     case ProgressRole: return size > 0 ? double(received) / double(size) : 0.0;
     case ProgressTextRole: return task ? tr("%1 of %2").arg(bytes(received), bytes(size)) : bytes(received);
     case SpeedTextRole:
-        return task && task->bytesPerSecond() > 0 ? tr("%1/s").arg(bytes(qint64(task->bytesPerSecond()))) : QString();
-    case TimeLeftTextRole: return task ? timeLeftText(size - received, task->bytesPerSecond()) : QString();
+        return task && task->bytesPerSecond > 0 ? tr("%1/s").arg(bytes(qint64(task->bytesPerSecond))) : QString();
+    case TimeLeftTextRole: return task ? timeLeftText(size - received, task->bytesPerSecond) : QString();
     case MessageRole: return failureMoot ? QString() : message;
     default: return {};
     }

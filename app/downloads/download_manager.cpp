@@ -9,8 +9,10 @@
 #include <nibble/error.h>
 
 #include <QDir>
-
+#include <QFile>
 #include <QFileInfo>
+
+#include <utility>
 
 namespace nibble::app {
 
@@ -40,12 +42,17 @@ qint64 DownloadManager::leftoverBytes(const QString& fileName) const {
     return part.isFile() ? part.size() : 0;
 }
 
-DownloadTask& DownloadManager::addTask(const CatalogFile& file) {
+DownloadTask& DownloadManager::addTask(const CatalogFile& file, const QString& entryId) {
     auto task = std::make_unique<DownloadTask>(network_, file, modelsDir_, options_);
     DownloadTask* raw = task.get();
-    connect(raw, &DownloadTask::stateChanged, this, [this, id = file.id] { emit stateChanged(id); });
-    connect(raw, &DownloadTask::progressChanged, this, [this, id = file.id] { emit progressChanged(id); });
-    connect(raw, &DownloadTask::completed, this, [this, raw] { registerDownload(*raw); });
+    const QString id = entryId.isEmpty() ? file.id : entryId;
+    connect(raw, &DownloadTask::stateChanged, this, [this, id] { emit stateChanged(id); });
+    connect(raw, &DownloadTask::progressChanged, this, [this, id] { emit progressChanged(id); });
+    if (entryId.isEmpty())
+        connect(raw, &DownloadTask::completed, this,
+                [this, raw] { registerDownload(*raw, raw->file().id, raw->finalPath(), raw->file().sha256); });
+    else
+        connect(raw, &DownloadTask::completed, this, [this, entryId] { partCompleted(entryId); });
     tasks_.insert_or_assign(file.id, std::move(task));
     return *raw;
 }
@@ -85,19 +92,13 @@ void DownloadManager::startHubFile(const QString& id, const HubModel& model, con
                                             QString::fromStdString(supportedArchitecturesText())));
         return;
     }
-    // Loading a model split into parts is not supported yet.
-    if (file.isSplit()) {
-        emit hubDownloadFailed(id, tr("%1 comes in %2 parts, which Nibble cannot download yet.")
-                                       .arg(file.fileName)
-                                       .arg(file.parts.size()));
-        return;
-    }
-    if (file.sizeBytes <= 0 || !isSha256Hex(file.partSha256.first())) {
-        emit hubDownloadFailed(id, tr("Hugging Face publishes no checksum for %1, so Nibble cannot check it and "
-                                      "does not download it.")
-                                       .arg(file.fileName));
-        return;
-    }
+    for (int part = 0; part < file.parts.size(); ++part)
+        if (file.partSizes.value(part) <= 0 || !isSha256Hex(file.partSha256.value(part))) {
+            emit hubDownloadFailed(id, tr("Hugging Face publishes no checksum for %1, so Nibble cannot check it and "
+                                          "does not download it.")
+                                           .arg(file.parts.at(part)));
+            return;
+        }
     CatalogFile entry;
     entry.id = id;
     entry.modelName = model.repo.section('/', -1);
@@ -106,6 +107,19 @@ void DownloadManager::startHubFile(const QString& id, const HubModel& model, con
     entry.homepage = hub_.baseUrl();
     entry.homepage.setPath(entry.homepage.path() + QLatin1Char('/') + model.repo);
     entry.precision = file.quantization;
+    if (file.isSplit()) {
+        QList<CatalogFile> parts;
+        for (int part = 0; part < file.parts.size(); ++part) {
+            CatalogFile piece = entry;
+            piece.id = id + QStringLiteral("#%1").arg(part + 1);
+            piece.fileName = file.parts.at(part).section('/', -1);
+            piece.url = hub_.fileUrl(model.repo, file.parts.at(part));
+            piece.sizeBytes = file.partSizes.at(part);
+            piece.sha256 = file.partSha256.at(part);
+            parts.append(piece);
+        }
+        return startSplit(id, std::move(parts));
+    }
     entry.url = hub_.fileUrl(model.repo, file.fileName);
     entry.sizeBytes = file.sizeBytes;
     entry.sha256 = file.partSha256.first();
@@ -141,6 +155,88 @@ QString DownloadManager::unclaimedFileName(const QString& fileName, const QStrin
     return info.completeBaseName() + QStringLiteral("_original.") + info.suffix();
 }
 
+void DownloadManager::startSplit(const QString& id, QList<CatalogFile> parts) {
+    SplitDownload& split = splits_[id];
+    // Parts of an earlier try are kept only where the Hub still publishes the very same parts.
+    bool same = split.partIds.size() == parts.size();
+    for (int part = 0; same && part < parts.size(); ++part) {
+        const DownloadTask* task = find(split.partIds.at(part));
+        same = task && task->file().sha256 == parts.at(part).sha256 && task->file().sizeBytes == parts.at(part).sizeBytes;
+    }
+    if (!same) {
+        for (const QString& partId : std::as_const(split.partIds))
+            if (DownloadTask* task = find(partId)) {
+                task->cancel();
+                QFile::remove(task->finalPath());
+                tasks_.erase(partId);
+            }
+        split.partIds.clear();
+        for (const CatalogFile& part : parts) split.partIds.append(addTask(part, id).file().id);
+    }
+    split.current = 0;
+    while (split.current + 1 < split.partIds.size() &&
+           find(split.partIds.at(split.current))->state() == DownloadState::Finished)
+        ++split.current;
+    const DownloadOrigin origin{tr("the one Hugging Face publishes"), hub_.accessToken().toUtf8(),
+                                HubClient::gatedMessage()};
+    for (const QString& partId : std::as_const(split.partIds)) find(partId)->setOrigin(origin);
+    emit stateChanged(id);
+    find(split.partIds.at(split.current))->start();
+}
+
+void DownloadManager::partCompleted(const QString& entryId) {
+    SplitDownload& split = splits_.at(entryId);
+    if (split.current + 1 < split.partIds.size()) {
+        ++split.current;
+        find(split.partIds.at(split.current))->start();
+        return;
+    }
+    // Every part is verified: the engine opens the model from its first part.
+    const DownloadTask& first = *find(split.partIds.first());
+    registerDownload(*find(split.partIds.last()), entryId, first.finalPath(), first.file().sha256);
+}
+
+std::optional<DownloadProgress> DownloadManager::progress(const QString& id) const {
+    if (const auto split = splits_.find(id); split != splits_.end()) {
+        const QStringList& ids = split->second.partIds;
+        const int current = split->second.current;
+        const DownloadTask& task = *find(ids.at(current));
+        DownloadProgress result{task.state(), task.message(), 0, 0, task.bytesPerSecond()};
+        for (int part = 0; part < ids.size(); ++part) {
+            const qint64 size = find(ids.at(part))->file().sizeBytes;
+            result.totalBytes += size;
+            if (part < current) result.receivedBytes += size;
+        }
+        result.receivedBytes += task.receivedBytes();
+        const QString which = tr("part %1 of %2").arg(current + 1).arg(ids.size());
+        switch (result.state) {
+        case DownloadState::Finished:
+            // Between one part's end and the next one's start, the model is not finished.
+            if (current + 1 < ids.size()) result.state = DownloadState::Downloading;
+            break;
+        case DownloadState::Failed:
+            result.message = tr("Part %1 of %2: %3").arg(current + 1).arg(ids.size()).arg(task.message());
+            break;
+        case DownloadState::Idle:
+            break;
+        default:
+            result.message = task.message().isEmpty() ? which : which + QStringLiteral(" · ") + task.message();
+        }
+        return result;
+    }
+    const DownloadTask* task = find(id);
+    if (!task) return std::nullopt;
+    return DownloadProgress{task->state(), task->message(), task->receivedBytes(), task->file().sizeBytes,
+                            task->bytesPerSecond()};
+}
+
+const CatalogFile* DownloadManager::libraryFile(const QString& id) const {
+    if (const auto split = splits_.find(id); split != splits_.end())
+        return &find(split->second.partIds.first())->file();
+    const DownloadTask* task = find(id);
+    return task ? &task->file() : nullptr;
+}
+
 DownloadTask* DownloadManager::find(const QString& id) const {
     const auto it = tasks_.find(id);
     return it == tasks_.end() ? nullptr : it->second.get();
@@ -150,8 +246,8 @@ const DownloadTask* DownloadManager::task(const QString& id) const { return find
 
 bool DownloadManager::isInLibrary(const QString& id) const {
     CatalogFile file;
-    if (const DownloadTask* task = find(id)) {
-        file = task->file();
+    if (const CatalogFile* known = libraryFile(id)) {
+        file = *known;
     } else {
         // Not downloaded in this run: a catalog or Hub file is known by its name alone.
         if (!id.startsWith(QLatin1String("hf:"))) return false;
@@ -183,21 +279,36 @@ void DownloadManager::start(const QString& id) {
 }
 
 void DownloadManager::pause(const QString& id) {
-    if (DownloadTask* task = find(id)) task->pause();
+    if (const auto split = splits_.find(id); split != splits_.end())
+        find(split->second.partIds.at(split->second.current))->pause();
+    else if (DownloadTask* task = find(id))
+        task->pause();
 }
 
 void DownloadManager::cancel(const QString& id) {
-    if (DownloadTask* task = find(id)) task->cancel();
+    if (const auto split = splits_.find(id); split != splits_.end()) {
+        // Parts already in are of no use alone; none of them is in the library yet.
+        for (const QString& partId : std::as_const(split->second.partIds)) {
+            DownloadTask& task = *find(partId);
+            const bool wasFinished = task.state() == DownloadState::Finished;
+            task.cancel();
+            if (wasFinished) QFile::remove(task.finalPath());
+        }
+        split->second.current = 0;
+        emit stateChanged(id);
+    } else if (DownloadTask* task = find(id)) {
+        task->cancel();
+    }
 }
 
-void DownloadManager::registerDownload(DownloadTask& task) {
+void DownloadManager::registerDownload(DownloadTask& task, const QString& id, const QString& path,
+                                       const QString& sha256) {
     try {
-        const storage::Variant variant =
-            registerModelFile(db_, task.finalPath(), storage::VariantOrigin::Downloaded, task.file().sha256);
-        emit modelAdded(task.file().id, variant.id);
+        const storage::Variant variant = registerModelFile(db_, path, storage::VariantOrigin::Downloaded, sha256);
+        emit modelAdded(id, variant.id);
     } catch (const Error& e) {
         task.markFailed(
-            tr("%1 was downloaded but cannot be used: %2").arg(task.file().fileName, QString::fromUtf8(e.what())));
+            tr("%1 was downloaded but cannot be used: %2").arg(QFileInfo(path).fileName(), QString::fromUtf8(e.what())));
     } catch (const storage::StorageError& e) {
         task.markFailed(e.message());
     }

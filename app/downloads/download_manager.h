@@ -3,7 +3,9 @@
 // 'downloaded' variant with its size and sha256. Files of the built-in catalog
 // and any other file on the Hugging Face Hub are downloaded the same way:
 // checked against the size and sha256 the Hub publishes, fetched when the
-// download starts. A file whose size and sha256 are known in advance can be
+// download starts. A model split into parts is one download: its parts are
+// fetched one after another, each checked against its own size and sha256,
+// and the model enters the library from its first part once all are in. A file whose size and sha256 are known in advance can be
 // added with addFile(). All network work is asynchronous on the owning
 // thread's event loop.
 #include "downloads/download_task.h"
@@ -17,12 +19,23 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 
 namespace nibble::storage {
 class Database;
 }
 
 namespace nibble::app {
+
+// Where a download stands, as the download rows show it; for a split model
+// all its parts together.
+struct DownloadProgress {
+    DownloadState state = DownloadState::Idle;
+    QString message;
+    qint64 receivedBytes = 0;
+    qint64 totalBytes = 0;
+    double bytesPerSecond = 0;
+};
 
 class DownloadManager : public QObject {
     Q_OBJECT
@@ -35,8 +48,11 @@ public:
     const QString& modelsDir() const { return modelsDir_; }
     // A file whose size and sha256 are known in advance; its id is file.id.
     void addFile(const CatalogFile& file);
-    // nullptr while no transfer of that id was started (or added).
+    // nullptr while no transfer of that id was started (or added), and for
+    // a split model, whose parts are transfers of their own.
     const DownloadTask* task(const QString& id) const;
+    // nullopt while no transfer of that id was started (or added).
+    std::optional<DownloadProgress> progress(const QString& id) const;
     // Whether the file is in the library (downloaded now or earlier, or
     // imported under its name).
     bool isInLibrary(const QString& id) const;
@@ -80,9 +96,21 @@ private:
     DownloadTask* find(const QString& id) const;
     // fileName, or another name when a different library file already has it.
     QString unclaimedFileName(const QString& fileName, const QString& sha256) const;
-    DownloadTask& addTask(const CatalogFile& file);
+    // entryId: the split model's download a part belongs to; empty for a whole file.
+    DownloadTask& addTask(const CatalogFile& file, const QString& entryId = {});
     void startHubFile(const QString& id, const HubModel& model, const HubFile& file);
-    void registerDownload(DownloadTask& task);
+    void startSplit(const QString& id, QList<CatalogFile> parts);
+    void partCompleted(const QString& entryId);
+    // Registers the verified file at path; failures land on task.
+    void registerDownload(DownloadTask& task, const QString& id, const QString& path, const QString& sha256);
+    // The file a download's library entry is known by: a split model's first part.
+    const CatalogFile* libraryFile(const QString& id) const;
+
+    // A split model's parts, each a task of its own under "<id>#<part>".
+    struct SplitDownload {
+        QStringList partIds;
+        int current = 0;  // the part being fetched, or the last one
+    };
 
     const storage::Database& db_;
     ModelCatalog catalog_;
@@ -92,6 +120,7 @@ private:
     HubClient hub_{network_};
     // After network_: tasks abort their replies before it goes.
     std::map<QString, std::unique_ptr<DownloadTask>> tasks_;
+    std::map<QString, SplitDownload> splits_;
     QSet<QString> lookingUp_;
     QHash<QString, QString> hubFailures_;
 };

@@ -55,9 +55,9 @@ QVariant HubFileListModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || index.row() >= rowCount()) return {};
     const HubFile& file = files_.files.at(index.row());
     const QString id = DownloadManager::hubDownloadId(repo_, file.fileName);
-    const DownloadTask* task = manager_.task(id);
-    DownloadState state = task ? task->state() : DownloadState::Idle;
-    QString message = task ? task->message() : QString();
+    const std::optional<DownloadProgress> task = manager_.progress(id);
+    DownloadState state = task ? task->state : DownloadState::Idle;
+    QString message = task ? task->message : QString();
     if (manager_.isLookingUp(id)) state = DownloadState::Preparing;
     if (const QString failure = manager_.hubFailure(id); !failure.isEmpty()) {
         state = DownloadState::Failed;
@@ -74,9 +74,9 @@ QVariant HubFileListModel::data(const QModelIndex& index, int role) const {
     case PartsRole: return int(file.parts.size());
     case StateRole: return stateName(state);
     case InLibraryRole: return state != DownloadState::Failed && inLibrary_.value(id);
-    case ProgressRole: return task && file.sizeBytes > 0 ? double(task->receivedBytes()) / double(file.sizeBytes) : 0.0;
+    case ProgressRole: return task && file.sizeBytes > 0 ? double(task->receivedBytes) / double(file.sizeBytes) : 0.0;
     case ProgressTextRole:
-        return task ? tr("%1 of %2").arg(bytes(task->receivedBytes()), bytes(file.sizeBytes)) : QString();
+        return task ? tr("%1 of %2").arg(bytes(task->receivedBytes), bytes(file.sizeBytes)) : QString();
     case MessageRole: return message;
     default: return {};
     }

@@ -4,7 +4,10 @@
 // GGUF files come with sizes, checksums and quantization types, split files
 // as one entry; a download lands verified against the Hub's sha256 and size
 // in models/ and the library, resumes after a dropped connection and after a
-// restart, and a damaged file is deleted with a message. A gated model needs
+// restart, and a damaged file is deleted with a message. A model split into
+// parts downloads part after part, each checked and resumable, and enters the
+// library from its first part only once all are in; a damaged part is deleted
+// with the part named, and cancelling removes the parts. A gated model needs
 // the right token, which never reaches the CDN host; a 429 is retried once
 // after its Retry-After; redirects are bounded; the other failures read as
 // sentences.
@@ -14,6 +17,7 @@
 #include "downloads/hub_file_list_model.h"
 #include "downloads/hub_search_model.h"
 #include "hub_stand_in.h"
+#include "split_model_writer.h"
 #include "storage/database.h"
 #include "storage/variant_store.h"
 #include "test_models.h"
@@ -32,7 +36,9 @@
 #include <QTest>
 #include <QTimeZone>
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 
 using namespace nibble;
 using namespace nibble::app;
@@ -49,6 +55,8 @@ const QString kDamagedRepo = QStringLiteral("nibble-test/Damaged-GGUF");
 const QString kBrokenRepo = QStringLiteral("nibble-test/Broken-JSON-GGUF");
 const QString kLoopRepo = QStringLiteral("nibble-test/Loop-GGUF");
 const QString kMambaRepo = QStringLiteral("nibble-test/Mamba-GGUF");
+const QString kStoriesSplitRepo = QStringLiteral("nibble-test/Stories-Split-GGUF");
+const QString kStoriesFirstPart = QStringLiteral("stories-00001-of-00003.gguf");
 
 QByteArray readAll(const QString& path) {
     QFile file(path);
@@ -77,6 +85,9 @@ class TestHub : public QObject {
     HubStandIn::File smolFile_;
     HubStandIn::File gemmaFile_;
     HubStandIn::File damagedFile_;
+    // stories260K written as three parts, each served by a CDN host of its own.
+    QList<QByteArray> storiesParts_;
+    QList<HubStandIn::File> storiesPartFiles_;
 
     DownloadOptions testOptions() const {
         DownloadOptions options;
@@ -104,17 +115,17 @@ class TestHub : public QObject {
         const QString id = manager.downloadFromHub(repo, fileName);
         const bool ended = QTest::qWaitFor(
             [&] {
-                const DownloadTask* task = manager.task(id);
+                const std::optional<DownloadProgress> task = manager.progress(id);
                 return !failure.isEmpty() ||
-                       (task && (task->state() == DownloadState::Finished || task->state() == DownloadState::Failed));
+                       (task && (task->state == DownloadState::Finished || task->state == DownloadState::Failed));
             },
             kTimeoutMs);
         manager.disconnect(this);
         if (!ended) return QStringLiteral("timed out");
         if (!failure.isEmpty()) return failure;
-        const DownloadTask* task = manager.task(id);
-        if (task->state() != expected) qWarning() << "ended as" << int(task->state()) << task->message();
-        return task->state() == expected ? task->message() : QStringLiteral("unexpected end: ") + task->message();
+        const DownloadProgress task = *manager.progress(id);
+        if (task.state != expected) qWarning() << "ended as" << int(task.state) << task.message;
+        return task.state == expected ? task.message : QStringLiteral("unexpected end: ") + task.message;
     }
 
 private slots:
@@ -206,6 +217,30 @@ private slots:
                        "mamba",
                        {{smolFile_.path, smolFile_.size, smolFile_.sha256, smolFile_.cdn}},
                        {}});
+        NIBBLE_REQUIRE_MODEL(storiesPath, nibble::test::kStories);
+        const QString splitDir = dir_.filePath(QStringLiteral("split-source"));
+        QVERIFY(QDir().mkpath(splitDir));
+        nibble::test::writeSplit(storiesPath, splitDir.toStdString(), "stories", 3);
+        QList<HubStandIn::File> published;
+        for (int part = 1; part <= 3; ++part) {
+            const QString name = QStringLiteral("stories-%1-of-00003.gguf").arg(part, 5, 10, QLatin1Char('0'));
+            storiesParts_.append(readAll(QDir(splitDir).filePath(name)));
+            QVERIFY(!storiesParts_.last().isEmpty());
+            storiesPartFiles_.append(HubStandIn::servedFile(name, storiesParts_.last()));
+            QVERIFY(storiesPartFiles_.last().cdn);
+        }
+        // Listed out of order, as the Hub may.
+        hub_->addRepo({kStoriesSplitRepo,
+                       2,
+                       0,
+                       "2018-01-01T00:00:00.000Z",
+                       "mit",
+                       {},
+                       false,
+                       0,
+                       "llama",
+                       {storiesPartFiles_.at(2), storiesPartFiles_.at(0), storiesPartFiles_.at(1)},
+                       {}});
         hub_->addRepo({kBrokenRepo, 1, 0, "2021-01-01T00:00:00.000Z", {}, {}, false, 0, {}, {}, "{\"id\": [broken"});
     }
 
@@ -279,7 +314,7 @@ private slots:
         const auto byLikes = wait<QList<HubModel>>(
             [&](auto done) { client.searchModels(QStringLiteral("GGUF"), HubSort::Likes, 10, std::move(done)); });
         QVERIFY2(byLikes.value, qPrintable(byLikes.error));
-        QCOMPARE(byLikes.value->size(), 7);
+        QCOMPARE(byLikes.value->size(), 8);
         QCOMPARE(byLikes.value->at(0).repo, kGemmaRepo);
         QVERIFY(hub_->requests().last().path.contains("sort=likes"));
 
@@ -287,7 +322,7 @@ private slots:
             client.searchModels(QStringLiteral("nibble-test"), HubSort::LastModified, 10, std::move(done));
         });
         QVERIFY2(recent.value, qPrintable(recent.error));
-        QCOMPARE(recent.value->size(), 5);
+        QCOMPARE(recent.value->size(), 6);
         QCOMPARE(recent.value->at(0).repo, kSplitRepo);
 
         const auto none = wait<QList<HubModel>>([&](auto done) {
@@ -405,7 +440,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!model.busy(), kTimeoutMs);
         QVERIFY2(model.error().isEmpty(), qPrintable(model.error()));
         QCOMPARE(model.query(), QStringLiteral("GGUF"));
-        QCOMPARE(model.rowCount(), 7);
+        QCOMPARE(model.rowCount(), 8);
         const QModelIndex first = model.index(0);
         QCOMPARE(first.data(HubSearchModel::RepoRole).toString(), kSmolRepo);
         QCOMPARE(first.data(HubSearchModel::ParametersTextRole).toString(), QStringLiteral("135M"));
@@ -534,11 +569,101 @@ private slots:
         QCOMPARE(hub_->requests().size() - before, 1 + 1 + kMaxDownloadRedirects);
     }
 
-    void splitModelsAreRefusedForNow() {
+    void splitModelDownloadsEveryPartThenEntersTheLibrary() {
         auto downloads = manager();
-        const QString message = download(*downloads, kSplitRepo, QStringLiteral("Q8_0/Split-Q8_0-00001-of-00002.gguf"),
-                                         DownloadState::Failed);
-        QVERIFY2(message.contains("2 parts"), qPrintable(message));
+        const QString id = DownloadManager::hubDownloadId(kStoriesSplitRepo, kStoriesFirstPart);
+        qint64 total = 0;
+        for (const QByteArray& part : storiesParts_) total += part.size();
+        QStringList messages;
+        bool addedBeforeTheLastPart = false;
+        QSignalSpy added(downloads.get(), &DownloadManager::modelAdded);
+        connect(downloads.get(), &DownloadManager::stateChanged, this, [&](const QString& changed) {
+            const std::optional<DownloadProgress> now = downloads->progress(changed);
+            if (changed != id || !now) return;
+            if (!messages.contains(now->message)) messages.append(now->message);
+            QCOMPARE(now->totalBytes, total);
+            if (!QFile::exists(modelPath(storiesPartFiles_.at(2).path))) addedBeforeTheLastPart |= !added.isEmpty();
+        });
+        // The second part's connection drops halfway: it resumes from there.
+        const qsizetype before = storiesPartFiles_.at(1).cdn->rangeHeaders().size();
+        storiesPartFiles_.at(1).cdn->dropNextResponseAfter(storiesParts_.at(1).size() / 2);
+
+        const QString message = download(*downloads, kStoriesSplitRepo, kStoriesFirstPart, DownloadState::Finished);
+        QVERIFY2(message.isEmpty(), qPrintable(message));
+        for (int part = 0; part < 3; ++part) {
+            QCOMPARE(readAll(modelPath(storiesPartFiles_.at(part).path)), storiesParts_.at(part));
+            QVERIFY(!QFile::exists(modelPath(storiesPartFiles_.at(part).path) + ".part"));
+        }
+        const QList<QByteArray> ranges = storiesPartFiles_.at(1).cdn->rangeHeaders().mid(before);
+        QVERIFY2(ranges.size() >= 2, qPrintable(QString::number(ranges.size())));
+        QCOMPARE(ranges.at(1), "bytes=" + QByteArray::number(storiesParts_.at(1).size() / 2) + '-');
+        const auto statusWith = [&](const QString& text) {
+            return std::any_of(messages.begin(), messages.end(), [&](const QString& m) { return m.contains(text); });
+        };
+        QVERIFY2(statusWith("part 1 of 3") && statusWith("part 2 of 3") && statusWith("part 3 of 3"),
+                 qPrintable(messages.join(" | ")));
+        const DownloadProgress done = *downloads->progress(id);
+        QCOMPARE(done.receivedBytes, total);
+        QCOMPARE(done.totalBytes, total);
+
+        QTRY_COMPARE_WITH_TIMEOUT(added.size(), 1, kTimeoutMs);
+        QVERIFY(!addedBeforeTheLastPart);
+        QCOMPARE(added.first().at(0).toString(), id);
+        const auto variant =
+            storage::VariantStore(*db_).findByPath(QFileInfo(modelPath(kStoriesFirstPart)).canonicalFilePath());
+        QVERIFY(variant.has_value());
+        QCOMPARE(variant->sha256, storiesPartFiles_.at(0).sha256);
+        QVERIFY(downloads->isInLibrary(id));
+    }
+
+    void damagedSecondPartIsDeletedAndNamed() {
+        auto downloads = manager();
+        const QString id = DownloadManager::hubDownloadId(kStoriesSplitRepo, kStoriesFirstPart);
+        QSignalSpy added(downloads.get(), &DownloadManager::modelAdded);
+        storiesPartFiles_.at(1).cdn->serveDamagedContent(true);
+        const QString message =
+            download(*downloads, kStoriesSplitRepo, kStoriesFirstPart, DownloadState::Failed);
+        storiesPartFiles_.at(1).cdn->serveDamagedContent(false);
+        QVERIFY2(message.startsWith("Part 2 of 3:"), qPrintable(message));
+        QVERIFY2(message.contains("checksum does not match the one Hugging Face publishes"), qPrintable(message));
+        QVERIFY(!QFile::exists(modelPath(storiesPartFiles_.at(1).path)));
+        QVERIFY(!QFile::exists(modelPath(storiesPartFiles_.at(1).path) + ".part"));
+        QVERIFY(!QFile::exists(modelPath(storiesPartFiles_.at(2).path)));
+        // The first part is in, but no model is in the library.
+        QCOMPARE(readAll(modelPath(kStoriesFirstPart)), storiesParts_.at(0));
+        QCOMPARE(added.size(), 0);
+        QVERIFY(!storage::VariantStore(*db_)
+                     .findByPath(QFileInfo(modelPath(kStoriesFirstPart)).canonicalFilePath())
+                     .has_value());
+        QVERIFY(!downloads->isInLibrary(id));
+
+        // Trying again fetches only what is missing.
+        const qsizetype firstPartRequests = storiesPartFiles_.at(0).cdn->rangeHeaders().size();
+        downloads->downloadFromHub(kStoriesSplitRepo, kStoriesFirstPart);
+        QTRY_COMPARE_WITH_TIMEOUT(downloads->progress(id)->state, DownloadState::Finished, kTimeoutMs);
+        QCOMPARE(storiesPartFiles_.at(0).cdn->rangeHeaders().size(), firstPartRequests);
+        QCOMPARE(readAll(modelPath(storiesPartFiles_.at(1).path)), storiesParts_.at(1));
+        QTRY_COMPARE_WITH_TIMEOUT(added.size(), 1, kTimeoutMs);
+    }
+
+    void cancelledSplitLeavesNoParts() {
+        auto downloads = manager();
+        const QString id = DownloadManager::hubDownloadId(kStoriesSplitRepo, kStoriesFirstPart);
+        QSignalSpy added(downloads.get(), &DownloadManager::modelAdded);
+        storiesPartFiles_.at(2).cdn->serveDamagedContent(true);
+        const QString message =
+            download(*downloads, kStoriesSplitRepo, kStoriesFirstPart, DownloadState::Failed);
+        storiesPartFiles_.at(2).cdn->serveDamagedContent(false);
+        QVERIFY2(message.startsWith("Part 3 of 3:"), qPrintable(message));
+        QVERIFY(QFile::exists(modelPath(storiesPartFiles_.at(1).path)));
+        downloads->cancel(id);
+        QCOMPARE(downloads->progress(id)->state, DownloadState::Idle);
+        for (const HubStandIn::File& part : storiesPartFiles_) {
+            QVERIFY(!QFile::exists(modelPath(part.path)));
+            QVERIFY(!QFile::exists(modelPath(part.path) + ".part"));
+        }
+        QCOMPARE(added.size(), 0);
+        QVERIFY(!downloads->isInLibrary(id));
     }
 
     void unsupportedArchitectureIsRefusedBeforeDownloading() {
