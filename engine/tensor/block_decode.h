@@ -303,4 +303,17 @@ inline void decode(const BlockIQ2_XS& b, float* out) {
     }
 }
 
+inline void decode(const BlockIQ2_S& b, float* out) {
+    const float d = halfToFloat(b.d);
+    for (int s = 0; s < 8; ++s) {
+        const float db[2] = {d * (0.5f + float(b.scales[s] & 0x0f)) * 0.25f, d * (0.5f + float(b.scales[s] >> 4)) * 0.25f};
+        for (int l = 0; l < 4; ++l) {
+            const uint8_t* grid = kIq2sGrid[b.qs[4 * s + l] | (((b.qh[s] >> (2 * l)) & 3) << 8)];
+            const uint32_t signs = b.signs[4 * s + l];
+            float* y = out + 32 * s + 8 * l;
+            for (int t = 0; t < 8; ++t) y[t] = db[l / 2] * float(grid[t]) * iqSign(signs, t);
+        }
+    }
+}
+
 }  // namespace nibble::blocks

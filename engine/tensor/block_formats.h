@@ -338,6 +338,24 @@ struct BlockIQ2_XS {
     uint8_t scales[8];
 };
 
+// IQ2_S, 82 bytes. Sub-block s = j / 32, each 4 groups l of 8 weights
+// (kIq2sGrid, 1024 entries: 10-bit indices).
+//   0   half d
+//   2   u8   qs[32]      group l of sub-block s: grid entry qs[4s + l] | ((qh[s] >> 2l) & 3) << 8
+//   34  u8   signs[32]   bit t of signs[4s + l]: weight 32s + 8l + t is negated
+//   66  u8   qh[8]
+//   74  u8   scales[8]   scales[s]: nibble lo the scale of groups 0, 1, nibble hi of groups 2, 3
+//   w[j] = (d * (0.5 + scale) * 0.25) * grid * (sign ? -1 : 1)
+struct BlockIQ2_S {
+    static constexpr GgmlType kType = GgmlType::IQ2_S;
+    static constexpr int kWeights = kSuperBlock;
+    uint16_t d;
+    uint8_t qs[32];
+    uint8_t signs[32];
+    uint8_t qh[8];
+    uint8_t scales[8];
+};
+
 static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20 && sizeof(BlockQ5_0) == 22);
 static_assert(sizeof(BlockQ5_1) == 24 && sizeof(BlockQ8_0) == 34);
 static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110 && sizeof(BlockQ4_K) == 144);
@@ -345,6 +363,6 @@ static_assert(sizeof(BlockQ5_K) == 176 && sizeof(BlockQ6_K) == 210);
 static_assert(sizeof(BlockIQ4_NL) == 18 && sizeof(BlockIQ4_XS) == 136);
 static_assert(sizeof(BlockTQ1_0) == 54 && sizeof(BlockTQ2_0) == 66 && sizeof(BlockMXFP4) == 17);
 static_assert(sizeof(BlockIQ3_XXS) == 98 && sizeof(BlockIQ2_XXS) == 66 && sizeof(BlockIQ3_S) == 110);
-static_assert(sizeof(BlockIQ2_XS) == 74);
+static_assert(sizeof(BlockIQ2_XS) == 74 && sizeof(BlockIQ2_S) == 82);
 
 }  // namespace nibble::blocks

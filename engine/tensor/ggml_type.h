@@ -56,7 +56,7 @@ inline constexpr std::array kGgmlTypes = std::to_array<TypeTraits>({
     {GgmlType::IQ1_S,   "IQ1_S",    256, 50,  false, false, false, "iq1_s"},
     {GgmlType::IQ4_NL,  "IQ4_NL",   32,  18,  true,  true,  true,  "iq4_nl"},
     {GgmlType::IQ3_S,   "IQ3_S",    256, 110, true,  false, true,  "iq3_s"},
-    {GgmlType::IQ2_S,   "IQ2_S",    256, 82,  false, false, false, "iq2_s"},
+    {GgmlType::IQ2_S,   "IQ2_S",    256, 82,  true,  false, true,  "iq2_s"},
     {GgmlType::IQ4_XS,  "IQ4_XS",   256, 136, true,  true,  true,  "iq4_xs"},
     {GgmlType::I8,      "I8",       1,   1,   false, false, false, "i8"},
     {GgmlType::I16,     "I16",      1,   2,   false, false, false, "i16"},

@@ -38,6 +38,7 @@ inline const std::map<GgmlType, std::vector<size_t>>& halfFields() {
         {GgmlType::IQ2_XXS, {offsetof(BlockIQ2_XXS, d)}},
         {GgmlType::IQ3_S, {offsetof(BlockIQ3_S, d)}},
         {GgmlType::IQ2_XS, {offsetof(BlockIQ2_XS, d)}},
+        {GgmlType::IQ2_S, {offsetof(BlockIQ2_S, d)}},
     };
     return fields;
 }

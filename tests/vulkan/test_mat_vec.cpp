@@ -81,7 +81,7 @@ private slots:
     void supportsTheTypesModelsUse() {
         for (GgmlType type : kAllProductTypes) QVERIFY2(matVecSupports(type), typeName(type).data());
         QVERIFY(!matVecSupports(GgmlType::Q8_K));
-        QVERIFY(!matVecSupports(GgmlType::IQ2_S));
+        QVERIFY(!matVecSupports(GgmlType::Q8_1));
     }
 
     void matchesCpu_data() {

@@ -172,6 +172,8 @@ private slots:
         QCOMPARE(fileTypeName(19), std::optional<std::string_view>("IQ2_XXS"));
         QCOMPARE(fileTypeName(26), std::optional<std::string_view>("IQ3_S"));
         QCOMPARE(fileTypeName(20), std::optional<std::string_view>("IQ2_XS"));
+        QCOMPARE(fileTypeName(28), std::optional<std::string_view>("IQ2_S"));
+        QCOMPARE(fileTypeName(29), std::optional<std::string_view>("IQ2_M"));
         QCOMPARE(fileTypeName(32), std::optional<std::string_view>("BF16"));
         QCOMPARE(fileTypeName(36), std::optional<std::string_view>("TQ1_0"));
         QCOMPARE(fileTypeName(37), std::optional<std::string_view>("TQ2_0"));

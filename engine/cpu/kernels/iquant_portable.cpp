@@ -9,7 +9,8 @@
 // IQ4_XS has 6-bit sub-block scales, the grids of IQ3_XXS, IQ2_XXS, IQ3_S and
 // IQ2_XS hold magnitudes up to 62 with sign bits, and their fractional scales
 // (0.5 + s) * 0.25 are (2s + 1) / 8, the 1/8 moving into the float; the
-// ternary digits are -1..1 with scale 1.
+// ternary digits are -1..1 with scale 1. IQ2_S is IQ2_XS with 10-bit grid
+// entries and explicit sign bytes.
 #include "cpu/kernel_table.h"
 #include "tensor/block_decode.h"
 #include "tensor/block_formats.h"
@@ -155,6 +156,17 @@ void decodeInto(const BlockIQ2_XS& b, SuperBlock& out) {
     }
 }
 
+void decodeInto(const BlockIQ2_S& b, SuperBlock& out) {
+    out.d = halfToFloat(b.d) * 0.125f;
+    for (int s = 0; s < 8; ++s) {
+        out.scales[2 * s] = 2 * (b.scales[s] & 0x0f) + 1;
+        out.scales[2 * s + 1] = 2 * (b.scales[s] >> 4) + 1;
+        for (int l = 0; l < 4; ++l)
+            signedGrid(kIq2sGrid[b.qs[4 * s + l] | (((b.qh[s] >> (2 * l)) & 3) << 8)], b.signs[4 * s + l],
+                       out.q + 32 * s + 8 * l, 8);
+    }
+}
+
 void decodeInto(const BlockTQ2_0& b, SuperBlock& out) {
     out.d = halfToFloat(b.d);
     for (int32_t& scale : out.scales) scale = 1;
@@ -228,6 +240,7 @@ void addIQuantPortable(KernelTable& table) {
     table.weights[static_cast<int>(GgmlType::IQ2_XXS)] = superKernel<BlockIQ2_XXS>();
     table.weights[static_cast<int>(GgmlType::IQ3_S)] = superKernel<BlockIQ3_S>();
     table.weights[static_cast<int>(GgmlType::IQ2_XS)] = superKernel<BlockIQ2_XS>();
+    table.weights[static_cast<int>(GgmlType::IQ2_S)] = superKernel<BlockIQ2_S>();
     table.weights[static_cast<int>(GgmlType::TQ2_0)] = superKernel<BlockTQ2_0>();
     table.weights[static_cast<int>(GgmlType::TQ1_0)] = superKernel<BlockTQ1_0>();
     table.weights[static_cast<int>(GgmlType::MXFP4)] = {ActivationFormat::Q8_0, dotTile32<BlockMXFP4, false>,

@@ -42,6 +42,7 @@ HALF_FIELDS = {
     T.IQ2_XXS: [0],
     T.IQ3_S: [0],
     T.IQ2_XS: [0],
+    T.IQ2_S: [0],
 }
 
 
@@ -216,6 +217,7 @@ def main():
     write_dequant(T.IQ2_XXS, 8, own_stream=True)
     write_dequant(T.IQ3_S, 8, own_stream=True)
     write_dequant(T.IQ2_XS, 8, own_stream=True)
+    write_dequant(T.IQ2_S, 8, own_stream=True)
     write_model_rows(model_dir)
     total = sum(f.stat().st_size for f in OUT.glob("*.bin"))
     print(f"wrote {len(list(OUT.glob('*.bin')))} files, {total} bytes")
