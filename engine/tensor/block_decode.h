@@ -316,4 +316,18 @@ inline void decode(const BlockIQ2_S& b, float* out) {
     }
 }
 
+inline void decode(const BlockIQ1_S& b, float* out) {
+    const float d = halfToFloat(b.d);
+    for (int s = 0; s < 8; ++s) {
+        const uint32_t qh = b.qh[s];
+        const float dl = d * float(2 * ((qh >> 12) & 7) + 1);
+        const float delta = qh & 0x8000 ? -kIq1Delta : kIq1Delta;
+        for (int l = 0; l < 4; ++l) {
+            const int8_t* grid = kIq1sGrid[b.qs[4 * s + l] | (((qh >> (3 * l)) & 7) << 8)];
+            float* y = out + 32 * s + 8 * l;
+            for (int t = 0; t < 8; ++t) y[t] = dl * (float(grid[t]) + delta);
+        }
+    }
+}
+
 }  // namespace nibble::blocks

@@ -356,6 +356,23 @@ struct BlockIQ2_S {
     uint8_t scales[8];
 };
 
+// IQ1_S and IQ1_M index a grid of 8 values of -1, 0, +1 (kIq1sGrid, 2048
+// entries: 11-bit indices), add +-kIq1Delta to each and scale the group.
+// No signs: the grid holds them.
+
+// IQ1_S, 50 bytes. Sub-block s = j / 32, each 4 groups l of 8 weights.
+//   0   half d
+//   2   u8   qs[32]      group l of sub-block s: grid entry qs[4s + l] | ((qh[s] >> 3l) & 7) << 8
+//   34  u16  qh[8]       qh[s]: bits 0..11 the entries' high bits, 12..14 the scale, 15 the delta's sign
+//   w[j] = (d * (2 * scale + 1)) * (grid + (bit 15 ? -kIq1Delta : kIq1Delta))
+struct BlockIQ1_S {
+    static constexpr GgmlType kType = GgmlType::IQ1_S;
+    static constexpr int kWeights = kSuperBlock;
+    uint16_t d;
+    uint8_t qs[32];
+    uint16_t qh[8];
+};
+
 static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20 && sizeof(BlockQ5_0) == 22);
 static_assert(sizeof(BlockQ5_1) == 24 && sizeof(BlockQ8_0) == 34);
 static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110 && sizeof(BlockQ4_K) == 144);
@@ -364,5 +381,6 @@ static_assert(sizeof(BlockIQ4_NL) == 18 && sizeof(BlockIQ4_XS) == 136);
 static_assert(sizeof(BlockTQ1_0) == 54 && sizeof(BlockTQ2_0) == 66 && sizeof(BlockMXFP4) == 17);
 static_assert(sizeof(BlockIQ3_XXS) == 98 && sizeof(BlockIQ2_XXS) == 66 && sizeof(BlockIQ3_S) == 110);
 static_assert(sizeof(BlockIQ2_XS) == 74 && sizeof(BlockIQ2_S) == 82);
+static_assert(sizeof(BlockIQ1_S) == 50);
 
 }  // namespace nibble::blocks

@@ -53,7 +53,7 @@ inline constexpr std::array kGgmlTypes = std::to_array<TypeTraits>({
     {GgmlType::IQ2_XXS, "IQ2_XXS",  256, 66,  true,  false, true,  "iq2_xxs"},
     {GgmlType::IQ2_XS,  "IQ2_XS",   256, 74,  true,  false, true,  "iq2_xs"},
     {GgmlType::IQ3_XXS, "IQ3_XXS",  256, 98,  true,  false, true,  "iq3_xxs"},
-    {GgmlType::IQ1_S,   "IQ1_S",    256, 50,  false, false, false, "iq1_s"},
+    {GgmlType::IQ1_S,   "IQ1_S",    256, 50,  true,  false, true,  "iq1_s"},
     {GgmlType::IQ4_NL,  "IQ4_NL",   32,  18,  true,  true,  true,  "iq4_nl"},
     {GgmlType::IQ3_S,   "IQ3_S",    256, 110, true,  false, true,  "iq3_s"},
     {GgmlType::IQ2_S,   "IQ2_S",    256, 82,  true,  false, true,  "iq2_s"},

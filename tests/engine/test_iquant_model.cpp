@@ -177,6 +177,7 @@ private slots:
         QTest::newRow("IQ3_S") << GgmlType::IQ3_S;
         QTest::newRow("IQ2_XS") << GgmlType::IQ2_XS;
         QTest::newRow("IQ2_S") << GgmlType::IQ2_S;
+        QTest::newRow("IQ1_S") << GgmlType::IQ1_S;
     }
 
     void loadsAndGenerates() {

@@ -39,6 +39,7 @@ inline const std::map<GgmlType, std::vector<size_t>>& halfFields() {
         {GgmlType::IQ3_S, {offsetof(BlockIQ3_S, d)}},
         {GgmlType::IQ2_XS, {offsetof(BlockIQ2_XS, d)}},
         {GgmlType::IQ2_S, {offsetof(BlockIQ2_S, d)}},
+        {GgmlType::IQ1_S, {offsetof(BlockIQ1_S, d)}},
     };
     return fields;
 }

@@ -174,6 +174,7 @@ private slots:
         QCOMPARE(fileTypeName(20), std::optional<std::string_view>("IQ2_XS"));
         QCOMPARE(fileTypeName(28), std::optional<std::string_view>("IQ2_S"));
         QCOMPARE(fileTypeName(29), std::optional<std::string_view>("IQ2_M"));
+        QCOMPARE(fileTypeName(24), std::optional<std::string_view>("IQ1_S"));
         QCOMPARE(fileTypeName(32), std::optional<std::string_view>("BF16"));
         QCOMPARE(fileTypeName(36), std::optional<std::string_view>("TQ1_0"));
         QCOMPARE(fileTypeName(37), std::optional<std::string_view>("TQ2_0"));

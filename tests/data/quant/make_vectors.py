@@ -43,6 +43,7 @@ HALF_FIELDS = {
     T.IQ3_S: [0],
     T.IQ2_XS: [0],
     T.IQ2_S: [0],
+    T.IQ1_S: [0],
 }
 
 
@@ -218,6 +219,7 @@ def main():
     write_dequant(T.IQ3_S, 8, own_stream=True)
     write_dequant(T.IQ2_XS, 8, own_stream=True)
     write_dequant(T.IQ2_S, 8, own_stream=True)
+    write_dequant(T.IQ1_S, 8, own_stream=True)
     write_model_rows(model_dir)
     total = sum(f.stat().st_size for f in OUT.glob("*.bin"))
     print(f"wrote {len(list(OUT.glob('*.bin')))} files, {total} bytes")
