@@ -23,8 +23,16 @@ FormatLayout layoutOf(ActivationFormat format) {
     case ActivationFormat::Q8_0: return {32, sizeof(ActivationQ8_0), offsetof(ActivationQ8_0, q)};
     case ActivationFormat::Q8_K: return {256, sizeof(ActivationQ8_K), offsetof(ActivationQ8_K, q)};
     case ActivationFormat::F32: return {1, sizeof(float), 0};
+    case ActivationFormat::Q16_0: return {32, sizeof(ActivationQ16_0) / 2, 0};  // never a remainder's format
     }
     return {1, sizeof(float), 0};
+}
+
+size_t rowBytes(ActivationFormat format, int64_t k) {
+    const FormatLayout layout = layoutOf(format);
+    // Q16_0 rows hold whole pairs of blocks.
+    if (format == ActivationFormat::Q16_0) return size_t((k / layout.block + 1) / 2) * sizeof(ActivationQ16_0);
+    return size_t(k / layout.block) * layout.blockBytes;
 }
 
 }  // namespace
@@ -76,27 +84,30 @@ constexpr int kParallelQuantizeRows = 8;
 }  // namespace
 
 uint8_t* FastMatmul::activations(size_t bytes) {
+    constexpr size_t kLine = 64;
     if (bytes > activationCapacity_) {
-        activations_ = std::make_unique<uint8_t[]>(bytes);
+        activations_ = std::make_unique<uint8_t[]>(bytes + kLine - 1);
+        const auto address = reinterpret_cast<uintptr_t>(activations_.get());
+        alignedActivations_ = activations_.get() + (kLine - address % kLine) % kLine;
         activationCapacity_ = bytes;
     }
-    return activations_.get();
+    return alignedActivations_;
 }
 
 FastMatmul::Plan FastMatmul::plan(const Tensor& w, InputPrecision precision) const {
     const int type = static_cast<int>(w.type);
     const WeightKernel kernel = type >= 0 && type < kTypeSlots ? kernels_.weights[type] : WeightKernel{};
+    const bool refined = precision == InputPrecision::Refined && kernel.activation != ActivationFormat::F32;
     Plan p;
-    p.format = kernel.activation;
-    p.quantize = kernel.activation == ActivationFormat::F32 ? nullptr : kernels_.quantize[static_cast<int>(p.format)];
+    p.format = refined && kernel.refinedInput == RefinedInput::Q16_0 ? ActivationFormat::Q16_0 : kernel.activation;
+    p.quantize = p.format == ActivationFormat::F32 ? nullptr : kernels_.quantize[static_cast<int>(p.format)];
     p.k = static_cast<int64_t>(w.shape[0]);
-    const FormatLayout layout = layoutOf(p.format);
-    // A refined input b is rows 2b (its 8-bit blocks) and 2b + 1 (their remainder).
-    p.refined = p.quantize && precision == InputPrecision::Refined;
-    p.quantizeRefined = p.refined ? kernels_.quantizeRefined[static_cast<int>(p.format)] : nullptr;
-    p.dot = p.refined ? kernel.refinedDot : kernel.dot;
-    p.fast = p.dot && (p.format == ActivationFormat::F32 || p.quantize) && p.k % layout.block == 0;
-    p.xStride = size_t(p.k / layout.block) * layout.blockBytes;
+    // A refined pair b is rows 2b (its 8-bit blocks) and 2b + 1 (their remainder).
+    p.pair = refined && kernel.refinedInput == RefinedInput::Pair;
+    p.quantizeRefined = p.pair ? kernels_.quantizeRefined[static_cast<int>(p.format)] : nullptr;
+    p.dot = refined ? kernel.refinedDot : kernel.dot;
+    p.fast = p.dot && (p.format == ActivationFormat::F32 || p.quantize) && p.k % layoutOf(p.format).block == 0;
+    p.xStride = rowBytes(p.format, p.k);
     return p;
 }
 
@@ -104,11 +115,11 @@ const uint8_t* FastMatmul::prepareInputs(ThreadPool& pool, const Plan& p, const 
     if (!p.quantize) return reinterpret_cast<const uint8_t*>(x);
     const int64_t k = p.k;
     const size_t xStride = p.xStride;
-    uint8_t* buffer = activations(xStride * size_t(p.refined ? 2 * batch : batch));
+    uint8_t* buffer = activations(xStride * size_t(p.pair ? 2 * batch : batch));
     const auto quantizeRows = [&](size_t begin, size_t end) {
         for (size_t b = begin; b < end; ++b) {
             const float* row = x + int64_t(b) * k;
-            if (!p.refined) {
+            if (!p.pair) {
                 p.quantize(row, buffer + b * xStride, k);
                 continue;
             }
@@ -141,7 +152,7 @@ void FastMatmul::multiplyGroup(ThreadPool& pool, std::span<const Tensor* const> 
     const Plan& first = plans[0];
     bool together = true;
     for (const Plan& p : plans)
-        together = together && p.fast && p.format == first.format && p.refined == first.refined && p.k == first.k;
+        together = together && p.fast && p.format == first.format && p.pair == first.pair && p.k == first.k;
     if (!together) {
         if (ws.size() == 1) {
             matmul(pool, *ws[0], x, batch, ys[0]);
@@ -159,7 +170,7 @@ void FastMatmul::multiplyGroup(ThreadPool& pool, std::span<const Tensor* const> 
     std::vector<size_t> firstTile(ws.size() + 1, 0);
     for (size_t m = 0; m < ws.size(); ++m)
         firstTile[m + 1] = firstTile[m] + (ws[m]->rows() + kMaxTileRows - 1) / kMaxTileRows;
-    const size_t xStep = (first.refined ? 2 : 1) * first.xStride;
+    const size_t xStep = (first.pair ? 2 : 1) * first.xStride;
     pool.parallelFor(firstTile.back(), [&](size_t begin, size_t end) {
         size_t m = 0;
         for (size_t tile = begin; tile < end; ++tile) {

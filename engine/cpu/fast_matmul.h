@@ -21,7 +21,8 @@ enum class InputPrecision {
     // The 8-bit blocks plus their rounding remainder in a second row of 8-bit
     // blocks, with steps 1/256 of the first row's (kernel_table.h): about 250
     // times closer to the reference for twice the integer multiplies, and
-    // the same weight reads.
+    // the same weight reads. Kernels whose 16-bit multiplies are cheaper
+    // take the same precision as one row of 16-bit values (RefinedInput).
     Refined,
 };
 
@@ -58,7 +59,7 @@ private:
         QuantizeRowFn quantize = nullptr;
         QuantizeRefinedFn quantizeRefined = nullptr;
         DotTileFn dot = nullptr;
-        bool refined = false;
+        bool pair = false;  // each input a refined pair of rows in `format`
         bool fast = false;  // false: the exact product (cpu::matmul) instead
         int64_t k = 0;
         size_t xStride = 0;  // bytes per quantized input row
@@ -67,11 +68,13 @@ private:
     // The inputs in the plan's format (in the scratch buffer), or x itself.
     const uint8_t* prepareInputs(ThreadPool& pool, const Plan& p, const float* x, int batch);
 
-    // The scratch of the quantized inputs, grown to the largest batch seen.
+    // The scratch of the quantized inputs, grown to the largest batch seen,
+    // its start on a cache line so that whole-line input loads stay whole.
     uint8_t* activations(size_t bytes);
 
     const KernelTable& kernels_;
     std::unique_ptr<uint8_t[]> activations_;
+    uint8_t* alignedActivations_ = nullptr;
     size_t activationCapacity_ = 0;
 };
 

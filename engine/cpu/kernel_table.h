@@ -4,7 +4,8 @@
 //
 // The fast product quantizes each input row into 8-bit blocks (the
 // activation format the weight type pairs with), and for refined inputs its
-// rounding remainder into a second row, then asks a kernel for tiles of dot
+// rounding remainder into a second row (or, for kernels that ask, the row
+// as 16-bit values: RefinedInput), then asks a kernel for tiles of dot
 // products computed in integer arithmetic. Every kernel set
 // starts from the portable one and overrides what its instruction set does
 // faster, so a type missing from, say, the AVX-512 file still runs there.
@@ -33,8 +34,9 @@ enum class ActivationFormat : uint8_t {
     Q8_0,  // blocks of 32, for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL, MXFP4
     Q8_K,  // blocks of 256, for Q2_K .. Q6_K, IQ4_XS, the grid i-quants, TQ1_0, TQ2_0
     F32,   // left as floats, for F32, F16, BF16
+    Q16_0, // blocks of 32 16-bit values, a refined input in one row (RefinedInput::Q16_0)
 };
-inline constexpr int kActivationFormats = 3;
+inline constexpr int kActivationFormats = 4;
 
 // x[j] ~ d * q[j]; sum = d * (q[0] + ... + q[31]), which the formats with a
 // minimum (Q4_1, Q5_1) and the offset formats (Q4_0, Q5_0) need.
@@ -53,6 +55,20 @@ struct ActivationQ8_K {
     int16_t bsums[16];
 };
 static_assert(sizeof(ActivationQ8_K) == 292);
+
+// Two blocks of 32 inputs as 16-bit values, x[j] ~ d * q[j] with d the
+// block's largest magnitude / 32767: as fine as a refined pair (whose
+// 256 q + r spans -32639..32639), in one value per input, for vpdpwssd.
+// q holds block 0's inputs 0-15, block 1's 0-15, block 0's 16-31, then block
+// 1's 16-31, so a 512-bit register's products of both halves land in the
+// int32 lanes 0-7 (block 0) and 8-15 (block 1); d repeats each block's step
+// in those lanes. A row of an odd block count ends in a pair whose second
+// block is zero, step included; rows are padded to whole pairs.
+struct ActivationQ16_0 {
+    int16_t q[64];
+    float d[16];
+};
+static_assert(sizeof(ActivationQ16_0) == 192);
 
 // Quantizes k inputs (a multiple of the format's block size) into `out`.
 using QuantizeRowFn = void (*)(const float* x, void* out, int64_t k);
@@ -80,18 +96,28 @@ inline constexpr int kMaxTileCols = 4;
 using DotTileFn = void (*)(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride,
                            int cols, float* y, size_t ldy);
 
-// A refined input is two rows in its activation format: the 8-bit blocks,
-// then the remainder of their rounding with every block's scale exactly
-// 1/256 of the first row's. The pair stands for d * (q[j] + r[j] / 256), so
-// a block's two integer sums combine exactly, 256 * (w . q) + (w . r),
-// before its one float multiply.
+// How a kernel takes refined inputs. A pair is two rows in its activation
+// format: the 8-bit blocks, then the remainder of their rounding with every
+// block's scale exactly 1/256 of the first row's. The pair stands for
+// d * (q[j] + r[j] / 256), so a block's two integer sums combine exactly,
+// 256 * (w . q) + (w . r), before its one float multiply. Q16_0 is one row
+// of ActivationQ16_0, as fine, for a set whose 16-bit multiplies take a
+// block in fewer instructions than the pair's two 8-bit ones (AVX-512's
+// vpdpwssd: no unsigned-weight offset to take out, no shift).
+enum class RefinedInput : uint8_t {
+    Pair,
+    Q16_0,
+};
+
 struct WeightKernel {
     ActivationFormat activation = ActivationFormat::F32;
     DotTileFn dot = nullptr;  // null: this set has no kernel for the type
     // A DotTileFn over refined inputs: input c is rows 2c and 2c + 1 from x
-    // (xStride apart), cols counts inputs. Every kernel with 8-bit inputs
+    // (xStride apart), cols counts inputs, unless refinedInput says Q16_0. Every kernel with 8-bit inputs
     // has one; null for F32 inputs, which are exact already.
     DotTileFn refinedDot = nullptr;
+    // Q16_0: refinedDot's input c is row c, in ActivationFormat::Q16_0.
+    RefinedInput refinedInput = RefinedInput::Pair;
 };
 
 // Indexed by GGUF type number (GgmlType) and by ActivationFormat.

@@ -50,6 +50,10 @@ private slots:
                 if (kernel.activation != ActivationFormat::F32)
                     QVERIFY2(kernel.refinedDot, qPrintable(QString("%1/%2 has no kernel for refined inputs")
                                                                .arg(isaName(isa).data(), typeName(type).data())));
+                if (kernel.refinedInput == RefinedInput::Q16_0)
+                    QVERIFY2(kernelTable(isa).quantize[static_cast<int>(ActivationFormat::Q16_0)],
+                             qPrintable(QString("%1/%2 takes 16-bit refined inputs that nothing quantizes")
+                                            .arg(isaName(isa).data(), typeName(type).data())));
             }
     }
 
@@ -57,9 +61,12 @@ private slots:
         QTest::addColumn<Isa>("isa");
         QTest::addColumn<int>("format");
         for (Isa isa : supportedIsas())
-            for (ActivationFormat format : {ActivationFormat::Q8_0, ActivationFormat::Q8_K})
+            for (ActivationFormat format : {ActivationFormat::Q8_0, ActivationFormat::Q8_K, ActivationFormat::Q16_0})
                 if (kernelTable(isa).quantize[static_cast<int>(format)])
-                    QTest::addRow("%s/%s", isaName(isa).data(), format == ActivationFormat::Q8_0 ? "q8_0" : "q8_k")
+                    QTest::addRow("%s/%s", isaName(isa).data(),
+                                  format == ActivationFormat::Q8_0   ? "q8_0"
+                                  : format == ActivationFormat::Q8_K ? "q8_k"
+                                                                     : "q16_0")
                         << isa << static_cast<int>(format);
         if (!kernelTable(Isa::Portable).quantize[0])
             QTest::addRow("missing") << Isa::Portable << -1;

@@ -24,6 +24,7 @@ namespace nibble::test {
 using cpu::ActivationFormat;
 using cpu::ActivationQ8_0;
 using cpu::ActivationQ8_K;
+using cpu::ActivationQ16_0;
 
 // The types real model files store their matrices in: the fast path must
 // run every one of them.
@@ -39,6 +40,7 @@ inline int blockOf(ActivationFormat format) {
     case ActivationFormat::Q8_0: return 32;
     case ActivationFormat::Q8_K: return 256;
     case ActivationFormat::F32: return 1;
+    case ActivationFormat::Q16_0: return 32;
     }
     return 1;
 }
@@ -48,6 +50,7 @@ inline size_t activationRowBytes(ActivationFormat format, int64_t k) {
     case ActivationFormat::Q8_0: return size_t(k / 32) * sizeof(ActivationQ8_0);
     case ActivationFormat::Q8_K: return size_t(k / 256) * sizeof(ActivationQ8_K);
     case ActivationFormat::F32: return size_t(k) * sizeof(float);
+    case ActivationFormat::Q16_0: return size_t((k / 32 + 1) / 2) * sizeof(ActivationQ16_0);
     }
     return 0;
 }
@@ -65,6 +68,14 @@ inline std::vector<double> activationValues(ActivationFormat format, const uint8
             ActivationQ8_0 block;
             std::memcpy(&block, row + b * sizeof block, sizeof block);
             for (int j = 0; j < 32; ++j) out[size_t(b * 32 + j)] = double(block.d) * block.q[j];
+        }
+    } else if (format == ActivationFormat::Q16_0) {
+        for (int64_t b = 0; b < k / 32; ++b) {
+            ActivationQ16_0 pair;
+            std::memcpy(&pair, row + (b / 2) * sizeof pair, sizeof pair);
+            const int half = int(b % 2);
+            for (int j = 0; j < 32; ++j)
+                out[size_t(b * 32 + j)] = double(pair.d[8 * half]) * pair.q[(j < 16 ? 0 : 16) + 16 * half + j];
         }
     } else {
         for (int64_t b = 0; b < k / 256; ++b) {
@@ -106,21 +117,23 @@ inline std::vector<uint8_t> randomWeightRows(std::mt19937& rng, GgmlType type, i
 // Each check returns its first failure in words, or an empty string.
 
 // The quantizer keeps every input within half a step of its block, copes
-// with an all-zero block and an outlier, and its sums match its q.
+// with an all-zero block and an outlier, and its sums match its q. Q16_0:
+// steps of 1/32767 of the block's largest magnitude, each pair's lanes
+// agree, and an odd block count's last pair ends in a zero block.
 inline std::string checkQuantizer(const cpu::KernelTable& table, ActivationFormat fmt) {
     std::mt19937 rng(7);
-    const int64_t k = 1024;
+    const int64_t k = fmt == ActivationFormat::Q16_0 ? 1056 : 1024;
     std::vector<float> x = randomFloats(rng, size_t(k), 1.0f);
     for (int64_t i = 0; i < blockOf(fmt); ++i) x[size_t(i)] = 0.0f;  // an all-zero block must not divide by zero
     x[300] = 40.0f;                                                   // an outlier sets its block's step
-    std::vector<uint8_t> row(activationRowBytes(fmt, k));
+    std::vector<uint8_t> row(activationRowBytes(fmt, k), 0x7f);
     table.quantize[static_cast<int>(fmt)](x.data(), row.data(), k);
     const std::vector<double> back = activationValues(fmt, row.data(), k);
     const int block = blockOf(fmt);
     for (int64_t b = 0; b < k / block; ++b) {
         float maxAbs = 0;
         for (int j = 0; j < block; ++j) maxAbs = std::max(maxAbs, std::fabs(x[size_t(b * block + j)]));
-        const double step = maxAbs / 127.0;
+        const double step = maxAbs / (fmt == ActivationFormat::Q16_0 ? 32767.0 : 127.0);
         for (int j = 0; j < block; ++j) {
             const size_t i = size_t(b * block + j);
             if (!std::isfinite(back[i]) || std::fabs(back[i] - x[i]) > step * 0.5 * 1.001 + 1e-7)
@@ -134,6 +147,18 @@ inline std::string checkQuantizer(const cpu::KernelTable& table, ActivationForma
             for (int j = 0; j < 32; ++j) sum += q.q[j];
             if (std::fabs(q.sum - q.d * float(sum)) > 1e-5f * (std::fabs(q.sum) + 1.0f))
                 return "block " + std::to_string(b) + ": sum " + std::to_string(q.sum) + " does not match its q";
+        } else if (fmt == ActivationFormat::Q16_0) {
+            ActivationQ16_0 pair;
+            std::memcpy(&pair, row.data() + (b / 2) * sizeof pair, sizeof pair);
+            for (int lane = 0; lane < 8; ++lane)
+                if (pair.d[8 * (b % 2) + lane] != pair.d[8 * (b % 2)])
+                    return "block " + std::to_string(b) + ": its step differs between lanes";
+            if (b == k / block - 1 && b % 2 == 0) {
+                for (int lane = 8; lane < 16; ++lane)
+                    if (pair.d[lane] != 0.0f) return "the last pair's empty block has a step";
+                for (int j = 0; j < 16; ++j)
+                    if (pair.q[16 + j] != 0 || pair.q[48 + j] != 0) return "the last pair's empty block has values";
+            }
         } else {
             ActivationQ8_K q;
             std::memcpy(&q, row.data() + b * sizeof q, sizeof q);
@@ -186,7 +211,10 @@ inline std::string checkTiles(const cpu::KernelTable& table, GgmlType type, bool
     if (!kernel.dot) return "no kernel";
     const cpu::DotTileFn dot = refined ? kernel.refinedDot : kernel.dot;
     if (!dot) return "no kernel for refined inputs";
-    const int rowsPerInput = refined ? 2 : 1;
+    const bool wide = refined && kernel.refinedInput == cpu::RefinedInput::Q16_0;
+    const ActivationFormat format = wide ? ActivationFormat::Q16_0 : kernel.activation;
+    if (!table.quantize[static_cast<int>(format)] && format != ActivationFormat::F32) return "no quantizer for its inputs";
+    const int rowsPerInput = refined && !wide ? 2 : 1;
     std::mt19937 rng(uint32_t(static_cast<int>(type)) * 31 + uint32_t(static_cast<int>(table.isa)));
     // 576 (SmolLM2's width) is 18 blocks of 32: not a multiple of an unrolled loop's step.
     // 800 is 25 blocks of 32: an odd count, for kernels that take blocks in pairs.
@@ -195,16 +223,17 @@ inline std::string checkTiles(const cpu::KernelTable& table, GgmlType type, bool
         if (k % traits.blockSize != 0) continue;
         const size_t wStride = size_t(k / traits.blockSize) * traits.blockBytes;
         const std::vector<uint8_t> w = randomWeightRows(rng, type, cpu::kMaxTileRows, k);
-        const size_t xStride = activationRowBytes(kernel.activation, k) + 40;  // rows need not be packed
-        std::vector<uint8_t> x(xStride * cpu::kMaxTileCols * rowsPerInput);
+        const size_t xStride = activationRowBytes(format, k) + 40;  // rows need not be packed
+        // Bytes no quantizer writes read as large values.
+        std::vector<uint8_t> x(xStride * cpu::kMaxTileCols * rowsPerInput, 0x7f);
         for (int c = 0; c < cpu::kMaxTileCols; ++c) {
             uint8_t* input = x.data() + c * rowsPerInput * xStride;
             const std::vector<float> values = randomFloats(rng, size_t(k), c == 0 ? 0.01f : float(c * c));
-            if (kernel.activation == ActivationFormat::F32)
+            if (format == ActivationFormat::F32)
                 std::memcpy(input, values.data(), size_t(k) * 4);
             else
-                table.quantize[static_cast<int>(kernel.activation)](values.data(), input, k);
-            if (refined) addRandomRemainder(rng, kernel.activation, input, input + xStride, k);
+                table.quantize[static_cast<int>(format)](values.data(), input, k);
+            if (rowsPerInput == 2) addRandomRemainder(rng, kernel.activation, input, input + xStride, k);
         }
         double expected[cpu::kMaxTileCols][cpu::kMaxTileRows], magnitude[cpu::kMaxTileCols][cpu::kMaxTileRows];
         std::vector<float> row(static_cast<size_t>(k));
@@ -212,8 +241,8 @@ inline std::string checkTiles(const cpu::KernelTable& table, GgmlType type, bool
             dequantizeRow(type, w.data() + r * wStride, row.data(), k);
             for (int c = 0; c < cpu::kMaxTileCols; ++c) {
                 const uint8_t* input = x.data() + c * rowsPerInput * xStride;
-                std::vector<double> a = activationValues(kernel.activation, input, k);
-                if (refined) {
+                std::vector<double> a = activationValues(format, input, k);
+                if (rowsPerInput == 2) {
                     const std::vector<double> fine = activationValues(kernel.activation, input + xStride, k);
                     for (size_t i = 0; i < a.size(); ++i) a[i] += fine[i];
                 }
