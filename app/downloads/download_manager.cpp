@@ -52,7 +52,10 @@ DownloadTask& DownloadManager::addTask(const CatalogFile& file, const QString& e
         connect(raw, &DownloadTask::completed, this,
                 [this, raw] { registerDownload(*raw, raw->file().id, raw->finalPath(), raw->file().sha256); });
     else
+    {
+        raw->setRecordsVerification(true);
         connect(raw, &DownloadTask::completed, this, [this, entryId] { partCompleted(entryId); });
+    }
     tasks_.insert_or_assign(file.id, std::move(task));
     return *raw;
 }
@@ -168,10 +171,16 @@ void DownloadManager::startSplit(const QString& id, QList<CatalogFile> parts) {
             if (DownloadTask* task = find(partId)) {
                 task->cancel();
                 QFile::remove(task->finalPath());
+                QFile::remove(task->recordPath());
                 tasks_.erase(partId);
             }
         split.partIds.clear();
-        for (const CatalogFile& part : parts) split.partIds.append(addTask(part, id).file().id);
+        // Parts an earlier run (before a restart or a crash) finished are kept.
+        for (const CatalogFile& part : parts) {
+            DownloadTask& task = addTask(part, id);
+            task.adoptFinishedFile();
+            split.partIds.append(task.file().id);
+        }
     }
     split.current = 0;
     while (split.current + 1 < split.partIds.size() &&
@@ -181,7 +190,12 @@ void DownloadManager::startSplit(const QString& id, QList<CatalogFile> parts) {
                                 HubClient::gatedMessage()};
     for (const QString& partId : std::as_const(split.partIds)) find(partId)->setOrigin(origin);
     emit stateChanged(id);
-    find(split.partIds.at(split.current))->start();
+    DownloadTask& current = *find(split.partIds.at(split.current));
+    // Every part was in already (before a restart, say): only the library entry is missing.
+    if (current.state() == DownloadState::Finished)
+        partCompleted(id);
+    else
+        current.start();
 }
 
 void DownloadManager::partCompleted(const QString& entryId) {
@@ -193,7 +207,9 @@ void DownloadManager::partCompleted(const QString& entryId) {
     }
     // Every part is verified: the engine opens the model from its first part.
     const DownloadTask& first = *find(split.partIds.first());
-    registerDownload(*find(split.partIds.last()), entryId, first.finalPath(), first.file().sha256);
+    if (!registerDownload(*find(split.partIds.last()), entryId, first.finalPath(), first.file().sha256)) return;
+    // In the library, the parts need no record of their check any more.
+    for (const QString& partId : std::as_const(split.partIds)) QFile::remove(find(partId)->recordPath());
 }
 
 std::optional<DownloadProgress> DownloadManager::progress(const QString& id) const {
@@ -293,6 +309,7 @@ void DownloadManager::cancel(const QString& id) {
             const bool wasFinished = task.state() == DownloadState::Finished;
             task.cancel();
             if (wasFinished) QFile::remove(task.finalPath());
+            QFile::remove(task.recordPath());
         }
         split->second.current = 0;
         emit stateChanged(id);
@@ -301,17 +318,19 @@ void DownloadManager::cancel(const QString& id) {
     }
 }
 
-void DownloadManager::registerDownload(DownloadTask& task, const QString& id, const QString& path,
+bool DownloadManager::registerDownload(DownloadTask& task, const QString& id, const QString& path,
                                        const QString& sha256) {
     try {
         const storage::Variant variant = registerModelFile(db_, path, storage::VariantOrigin::Downloaded, sha256);
         emit modelAdded(id, variant.id);
+        return true;
     } catch (const Error& e) {
         task.markFailed(
             tr("%1 was downloaded but cannot be used: %2").arg(QFileInfo(path).fileName(), QString::fromUtf8(e.what())));
     } catch (const storage::StorageError& e) {
         task.markFailed(e.message());
     }
+    return false;
 }
 
 }  // namespace nibble::app

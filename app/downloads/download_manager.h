@@ -5,7 +5,8 @@
 // checked against the size and sha256 the Hub publishes, fetched when the
 // download starts. A model split into parts is one download: its parts are
 // fetched one after another, each checked against its own size and sha256,
-// and the model enters the library from its first part once all are in. A file whose size and sha256 are known in advance can be
+// and the model enters the library from its first part once all are in;
+// parts verified before a restart are not fetched again. A file whose size and sha256 are known in advance can be
 // added with addFile(). All network work is asynchronous on the owning
 // thread's event loop.
 #include "downloads/download_task.h"
@@ -101,8 +102,9 @@ private:
     void startHubFile(const QString& id, const HubModel& model, const HubFile& file);
     void startSplit(const QString& id, QList<CatalogFile> parts);
     void partCompleted(const QString& entryId);
-    // Registers the verified file at path; failures land on task.
-    void registerDownload(DownloadTask& task, const QString& id, const QString& path, const QString& sha256);
+    // Registers the verified file at path; failures land on task. Returns
+    // whether the file is in the library.
+    bool registerDownload(DownloadTask& task, const QString& id, const QString& path, const QString& sha256);
     // The file a download's library entry is known by: a split model's first part.
     const CatalogFile* libraryFile(const QString& id) const;
 

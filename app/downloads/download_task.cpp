@@ -138,6 +138,41 @@ QString DownloadTask::partPath() const { return finalPath() + QStringLiteral(".p
 
 QString DownloadTask::finalPath() const { return QDir(modelsDir_).filePath(file_.fileName); }
 
+QString DownloadTask::recordPath() const { return finalPath() + QStringLiteral(".sha256"); }
+
+bool DownloadTask::adoptFinishedFile() {
+    if (state_ != DownloadState::Idle) return state_ == DownloadState::Finished;
+    const QFileInfo done(finalPath());
+    // Size first: a file of another size is no finished part, and costs nothing to rule out.
+    if (!done.isFile() || done.size() != file_.sizeBytes) return false;
+    const QFileInfo record(recordPath());
+    QFile recordFile(recordPath());
+    const QByteArray recorded =
+        recordFile.open(QIODevice::ReadOnly) ? recordFile.readLine().trimmed().split(' ').value(0) : QByteArray();
+    recordFile.close();
+    // The file got its final name only after its sha256 matched, and the
+    // record was written just after: while the record names the sha256 the
+    // Hub publishes now and the file has not been written since, re-reading
+    // gigabytes to hash them again would only repeat that check.
+    if (recorded == file_.sha256.toLatin1() && done.lastModified() <= record.lastModified()) {
+        received_ = file_.sizeBytes;
+        setState(DownloadState::Finished);
+        return true;
+    }
+    QFile::remove(recordPath());
+    if (!recorded.isEmpty() && recorded != file_.sha256.toLatin1()) {
+        // The Hub now publishes another file under that name.
+        QFile::remove(finalPath());
+        return false;
+    }
+    // No record (lost, or the file was written to since): the sha256 must
+    // decide, and start() computes it over the part file.
+    if (QFile::exists(partPath()) || !QFile::rename(finalPath(), partPath())) return false;
+    received_ = file_.sizeBytes;
+    setState(DownloadState::Paused);
+    return false;
+}
+
 QString DownloadTask::hostName() const { return file_.url.host(); }
 
 bool DownloadTask::isSecure(const QUrl& url) const {
@@ -248,8 +283,7 @@ void DownloadTask::get(const QUrl& url) {
     responseChecked_ = false;
     rateMarkBytes_ = received_;
     rateTimer_.start();
-    speedClock_.start();
-    speedMarkBytes_ = received_;
+    rate_.restart(received_);
     reply_ = network_.get(request);
     connect(reply_, &QNetworkReply::readyRead, this, &DownloadTask::onReadyRead);
     connect(reply_, &QNetworkReply::finished, this, &DownloadTask::onFinished);
@@ -339,18 +373,8 @@ void DownloadTask::writeChunk(const QByteArray& data) {
     hash_->addData(data);
     hashedBytes_ += data.size();
     received_ += data.size();
-    updateSpeed();
+    rate_.update(received_);
     emit progressChanged();
-}
-
-void DownloadTask::updateSpeed() {
-    const qint64 elapsed = speedClock_.elapsed();
-    if (elapsed < 250) return;
-    const double current = double(received_ - speedMarkBytes_) * 1000.0 / double(elapsed);
-    // Smoothed so that the time left does not jump with every burst.
-    bytesPerSecond_ = bytesPerSecond_ > 0 ? 0.7 * bytesPerSecond_ + 0.3 * current : current;
-    speedClock_.restart();
-    speedMarkBytes_ = received_;
 }
 
 void DownloadTask::onFinished() {
@@ -487,9 +511,15 @@ void DownloadTask::verifyAndFinish() {
         fail(tr("Nibble can't move the downloaded file to %1.").arg(QDir::toNativeSeparators(finalPath())));
         return;
     }
+    if (recordsVerification_) {
+        QFile record(recordPath());
+        // Without the record a restart re-hashes the file; nothing worse.
+        if (record.open(QIODevice::WriteOnly | QIODevice::Truncate))
+            record.write(file_.sha256.toLatin1() + "  " + file_.fileName.toUtf8() + '\n');
+    }
     hash_.reset();
     hashedBytes_ = -1;
-    bytesPerSecond_ = 0;
+    rate_.clear();
     setState(DownloadState::Finished);
     emit completed();
 }
@@ -515,7 +545,7 @@ void DownloadTask::pause() {
     }
     stopReply();
     closePart();
-    bytesPerSecond_ = 0;
+    rate_.clear();
     setState(DownloadState::Paused);
 }
 
@@ -523,7 +553,7 @@ void DownloadTask::cancel() {
     retryTimer_.stop();
     stopReply();
     resetPart();
-    bytesPerSecond_ = 0;
+    rate_.clear();
     setState(DownloadState::Idle);
     emit progressChanged();
 }

@@ -9,9 +9,9 @@
 // the transfer at once. Everything is asynchronous: the network runs on the
 // event loop and re-hashing an existing part file runs on the thread pool.
 #include "downloads/model_catalog.h"
+#include "downloads/transfer_rate.h"
 
 #include <QCryptographicHash>
-#include <QElapsedTimer>
 #include <QFile>
 #include <QFutureWatcher>
 #include <QObject>
@@ -84,12 +84,23 @@ public:
     void setOrigin(DownloadOrigin origin) { origin_ = std::move(origin); }
     QString partPath() const;
     QString finalPath() const;
+    // "<name>.sha256", as sha256sum writes it: written next to the file once
+    // it is verified, where setRecordsVerification asked for it.
+    QString recordPath() const;
+    // A split model's parts wait, verified, for the others, across restarts
+    // too: each keeps a record of its verification for adoptFinishedFile().
+    void setRecordsVerification(bool records) { recordsVerification_ = records; }
+    // For a file an earlier run finished: Finished at once (nothing fetched)
+    // where its size and record vouch for it; where only its size does, it
+    // becomes the part file again, which start() re-hashes without fetching
+    // a byte. Returns whether it is Finished.
+    bool adoptFinishedFile();
 
     DownloadState state() const { return state_; }
     // Why it failed, or what it is waiting for ("retrying in 4 s"), in words.
     QString message() const { return message_; }
     qint64 receivedBytes() const { return received_; }
-    double bytesPerSecond() const { return bytesPerSecond_; }
+    double bytesPerSecond() const { return rate_.bytesPerSecond(); }
 
     // Starts, or resumes from the part file; does nothing while running.
     void start();
@@ -129,7 +140,6 @@ private:
     void resetPart();
     void fail(const QString& text);
     void setState(DownloadState state, const QString& text = {});
-    void updateSpeed();
     QString hostName() const;
     QString unreachableMessage() const;
 
@@ -156,9 +166,10 @@ private:
     qint64 rateMarkBytes_ = 0;
     QFutureWatcher<std::pair<std::shared_ptr<QCryptographicHash>, qint64>> hashWatcher_;
 
-    QElapsedTimer speedClock_;
-    qint64 speedMarkBytes_ = 0;
-    double bytesPerSecond_ = 0;
+    bool recordsVerification_ = false;
+
+    SteadyClock clock_;
+    TransferRate rate_{clock_};
 };
 
 }  // namespace nibble::app

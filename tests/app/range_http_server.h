@@ -55,6 +55,8 @@ public:
     const QList<QByteArray>& rangeHeaders() const { return ranges_; }
     // The Authorization header of every request so far, empty for none.
     const QList<QByteArray>& authorizationHeaders() const { return authorizations_; }
+    // Body bytes written to clients so far.
+    qint64 bytesServed() const { return served_; }
 
 private:
     // Lives as long as its socket (a child of it).
@@ -126,11 +128,12 @@ private:
         connection->socket->write(head);
         if (stall_) return;
         if (pieceBytes_ <= 0) {
+            served_ += connection->body.size();
             connection->socket->write(connection->body);
             connection->socket->disconnectFromHost();
             return;
         }
-        connect(&connection->timer, &QTimer::timeout, connection, [connection, piece = pieceBytes_] {
+        connect(&connection->timer, &QTimer::timeout, connection, [this, connection, piece = pieceBytes_] {
             if (connection->socket->state() != QAbstractSocket::ConnectedState) {
                 connection->timer.stop();
                 return;
@@ -138,6 +141,7 @@ private:
             const QByteArray next = connection->body.mid(connection->sent, piece);
             connection->socket->write(next);
             connection->sent += next.size();
+            served_ += next.size();
             if (connection->sent >= connection->body.size()) {
                 connection->timer.stop();
                 connection->socket->disconnectFromHost();
@@ -160,6 +164,7 @@ private:
     int intervalMs_ = 0;
     QList<QByteArray> ranges_;
     QList<QByteArray> authorizations_;
+    qint64 served_ = 0;
 };
 
 }  // namespace nibble::test

@@ -7,7 +7,10 @@
 // restart, and a damaged file is deleted with a message. A model split into
 // parts downloads part after part, each checked and resumable, and enters the
 // library from its first part only once all are in; a damaged part is deleted
-// with the part named, and cancelling removes the parts. A gated model needs
+// with the part named, and cancelling removes the parts. Parts finished
+// before a restart are not fetched again (re-hashed only where their record
+// of the check is gone or older than the file), and a half-finished part
+// resumes with Range. A gated model needs
 // the right token, which never reaches the CDN host; a 429 is retried once
 // after its Retry-After; redirects are bounded; the other failures read as
 // sentences.
@@ -646,6 +649,94 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(added.size(), 1, kTimeoutMs);
     }
 
+    void splitPartsFinishedBeforeARestartAreNotFetchedAgain() {
+        const QString id = DownloadManager::hubDownloadId(kStoriesSplitRepo, kStoriesFirstPart);
+        const HubStandIn::File& first = storiesPartFiles_.at(0);
+        const HubStandIn::File& second = storiesPartFiles_.at(1);
+        const qint64 firstServed = first.cdn->bytesServed();
+        {
+            auto downloads = manager();
+            // The second part trickles in, so the app "quits" in the middle of it.
+            second.cdn->trickle(4096, 20);
+            downloads->downloadFromHub(kStoriesSplitRepo, kStoriesFirstPart);
+            QTRY_VERIFY_WITH_TIMEOUT(downloads->task(id + "#2") && downloads->task(id + "#2")->receivedBytes() > 0,
+                                     kTimeoutMs);
+            second.cdn->trickle(0, 0);
+        }
+        QCOMPARE(first.cdn->bytesServed() - firstServed, first.size);
+        QCOMPARE(readAll(modelPath(first.path)), storiesParts_.at(0));
+        QVERIFY(QFile::exists(modelPath(first.path) + ".sha256"));
+        const qint64 resumeAt = QFileInfo(modelPath(second.path) + ".part").size();
+        QVERIFY2(resumeAt > 0 && resumeAt < second.size, qPrintable(QString::number(resumeAt)));
+
+        const qint64 firstBefore = first.cdn->bytesServed();
+        const qsizetype firstRequests = first.cdn->rangeHeaders().size();
+        const qint64 secondBefore = second.cdn->bytesServed();
+        auto downloads = manager();
+        QSignalSpy added(downloads.get(), &DownloadManager::modelAdded);
+        const QString message = download(*downloads, kStoriesSplitRepo, kStoriesFirstPart, DownloadState::Finished);
+        QVERIFY2(message.isEmpty(), qPrintable(message));
+        QCOMPARE(first.cdn->bytesServed(), firstBefore);
+        QCOMPARE(first.cdn->rangeHeaders().size(), firstRequests);
+        QCOMPARE(second.cdn->rangeHeaders().last(), "bytes=" + QByteArray::number(resumeAt) + '-');
+        QCOMPARE(second.cdn->bytesServed() - secondBefore, second.size - resumeAt);
+        for (int part = 0; part < 3; ++part) {
+            QCOMPARE(readAll(modelPath(storiesPartFiles_.at(part).path)), storiesParts_.at(part));
+            // In the library, the parts keep no record of their check.
+            QVERIFY(!QFile::exists(modelPath(storiesPartFiles_.at(part).path) + ".sha256"));
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(added.size(), 1, kTimeoutMs);
+        QCOMPARE(added.first().at(0).toString(), id);
+        QVERIFY(storage::VariantStore(*db_)
+                    .findByPath(QFileInfo(modelPath(kStoriesFirstPart)).canonicalFilePath())
+                    .has_value());
+    }
+
+    void aFinishedPartWithoutItsRecordIsHashedAgain() {
+        const QString id = DownloadManager::hubDownloadId(kStoriesSplitRepo, kStoriesFirstPart);
+        const HubStandIn::File& first = storiesPartFiles_.at(0);
+        const auto partOneDoneThenFailed = [&] {
+            auto downloads = manager();
+            storiesPartFiles_.at(1).cdn->serveDamagedContent(true);
+            const QString message = download(*downloads, kStoriesSplitRepo, kStoriesFirstPart, DownloadState::Failed);
+            storiesPartFiles_.at(1).cdn->serveDamagedContent(false);
+            QVERIFY2(message.startsWith("Part 2 of 3:"), qPrintable(message));
+            QVERIFY(QFile::exists(modelPath(first.path) + ".sha256"));
+        };
+        // The record is lost: the part is hashed again, not fetched.
+        partOneDoneThenFailed();
+        QVERIFY(QFile::remove(modelPath(first.path) + ".sha256"));
+        qint64 before = first.cdn->bytesServed();
+        {
+            auto downloads = manager();
+            const QString message =
+                download(*downloads, kStoriesSplitRepo, kStoriesFirstPart, DownloadState::Finished);
+            QVERIFY2(message.isEmpty(), qPrintable(message));
+            QCOMPARE(first.cdn->bytesServed(), before);
+            QCOMPARE(readAll(modelPath(first.path)), storiesParts_.at(0));
+        }
+
+        // Written to after its check (same size, newer than its record): the
+        // sha256 finds the damage and names the part.
+        init();
+        partOneDoneThenFailed();
+        QTest::qWait(1100);  // file times may count whole seconds
+        QFile file(modelPath(first.path));
+        QVERIFY(file.open(QIODevice::ReadWrite));
+        QVERIFY(file.seek(first.size / 2));
+        QVERIFY(file.write("x", 1) == 1);
+        file.close();
+        before = first.cdn->bytesServed();
+        auto downloads = manager();
+        const QString message = download(*downloads, kStoriesSplitRepo, kStoriesFirstPart, DownloadState::Failed);
+        QVERIFY2(message.startsWith("Part 1 of 3:") && message.contains("checksum does not match"),
+                 qPrintable(message));
+        QCOMPARE(first.cdn->bytesServed(), before);
+        QVERIFY(!QFile::exists(modelPath(first.path)));
+        QVERIFY(!QFile::exists(modelPath(first.path) + ".part"));
+        QVERIFY(!downloads->isInLibrary(id));
+    }
+
     void cancelledSplitLeavesNoParts() {
         auto downloads = manager();
         const QString id = DownloadManager::hubDownloadId(kStoriesSplitRepo, kStoriesFirstPart);
@@ -661,6 +752,7 @@ private slots:
         for (const HubStandIn::File& part : storiesPartFiles_) {
             QVERIFY(!QFile::exists(modelPath(part.path)));
             QVERIFY(!QFile::exists(modelPath(part.path) + ".part"));
+            QVERIFY(!QFile::exists(modelPath(part.path) + ".sha256"));
         }
         QCOMPARE(added.size(), 0);
         QVERIFY(!downloads->isInLibrary(id));
