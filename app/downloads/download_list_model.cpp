@@ -10,6 +10,12 @@
 
 namespace nibble::app {
 
+QString transferSpeedText(double bytesPerSecond) {
+    if (bytesPerSecond <= 0) return {};
+    return DownloadListModel::tr("%1/s").arg(
+        QLocale().formattedDataSize(qint64(bytesPerSecond), 1, QLocale::DataSizeSIFormat));
+}
+
 QString timeLeftText(qint64 remainingBytes, double bytesPerSecond) {
     if (bytesPerSecond <= 0 || remainingBytes <= 0) return {};
     const double seconds = double(remainingBytes) / bytesPerSecond;
@@ -104,7 +110,7 @@ QVariant DownloadListModel::data(const QModelIndex& index, int role) const {
     case ProgressRole: return size > 0 ? double(received) / double(size) : 0.0;
     case ProgressTextRole: return task ? tr("%1 of %2").arg(bytes(received), bytes(size)) : bytes(received);
     case SpeedTextRole:
-        return task && task->bytesPerSecond > 0 ? tr("%1/s").arg(bytes(qint64(task->bytesPerSecond))) : QString();
+        return task ? transferSpeedText(task->bytesPerSecond) : QString();
     case TimeLeftTextRole: return task ? timeLeftText(size - received, task->bytesPerSecond) : QString();
     case MessageRole: return failureMoot ? QString() : message;
     default: return {};

@@ -98,6 +98,9 @@ private:
 // as bandwidth / file size; empty when either is unknown.
 QString decodeSpeedEstimateText(qint64 fileBytes, double memoryBytesPerSecond);
 
+// "4.1 MB/s"; empty when the speed is not known yet.
+QString transferSpeedText(double bytesPerSecond);
+
 // "about 2 min left"; empty when the speed is not known yet.
 QString timeLeftText(qint64 remainingBytes, double bytesPerSecond);
 

@@ -4,10 +4,12 @@
 // failures read as sentences. A misbehaving server (a web page for the file,
 // 206 without Content-Range, the wrong range, a stall, a trickle, a body cut
 // short again and again) ends in a clear error after a bounded number of
-// requests, leaving no empty part file.
+// requests, leaving no empty part file. The speed and time left, given
+// bytes at set times, read right and hold still through one slow moment.
 #include "downloads/download_list_model.h"
 #include "downloads/download_manager.h"
 #include "downloads/model_catalog.h"
+#include "downloads/transfer_rate.h"
 #include "library/model_registration.h"
 #include "range_http_server.h"
 #include "storage/database.h"
@@ -373,6 +375,54 @@ private slots:
         QCOMPARE(timeLeftText(10'000, 1000), QStringLiteral("less than a minute left"));
         QCOMPARE(timeLeftText(150'000, 1000), QStringLiteral("about 3 min left"));
         QCOMPARE(timeLeftText(7'200'000, 1000), QStringLiteral("about 2 h 0 min left"));
+    }
+
+    void speedAndTimeLeftFollowTheBytesNotOneSlowMoment() {
+        struct FakeClock final : Clock {
+            std::chrono::milliseconds time{0};
+            std::chrono::milliseconds now() const override { return time; }
+        } clock;
+        TransferRate rate(clock);
+        const qint64 fileSize = 2'000'000'000;
+        qint64 received = 0;
+        const auto receive = [&](qint64 bytesPerSecond, std::chrono::milliseconds duration) {
+            for (auto spent = 0ms; spent < duration; spent += 500ms) {
+                clock.time += 500ms;
+                received += bytesPerSecond / 2;
+                rate.update(received);
+            }
+        };
+        rate.restart(received);
+        QCOMPARE(transferSpeedText(rate.bytesPerSecond()), QString());
+        // Shorter than a sample window: no speed yet.
+        clock.time += 100ms;
+        received += 1'000'000;
+        rate.update(received);
+        QCOMPARE(rate.bytesPerSecond(), 0.0);
+        clock.time = 0ms;
+        received = 0;
+        rate.restart(received);
+
+        receive(10'000'000, 100s);
+        QCOMPARE(transferSpeedText(rate.bytesPerSecond()), QStringLiteral("10.0 MB/s"));
+        QCOMPARE(received, qint64(1'000'000'000));
+        QCOMPARE(timeLeftText(fileSize - received, rate.bytesPerSecond()), QStringLiteral("about 2 min left"));
+
+        // Half a second at a tenth of the speed: the speed barely moves and the time left stays.
+        receive(1'000'000, 500ms);
+        QVERIFY2(rate.bytesPerSecond() > 9'000'000, qPrintable(QString::number(rate.bytesPerSecond())));
+        QCOMPARE(timeLeftText(fileSize - received, rate.bytesPerSecond()), QStringLiteral("about 2 min left"));
+        receive(10'000'000, 5s);
+        QVERIFY2(rate.bytesPerSecond() > 9'500'000, qPrintable(QString::number(rate.bytesPerSecond())));
+
+        // A lasting slowdown shows within seconds.
+        receive(1'000'000, 20s);
+        QVERIFY2(rate.bytesPerSecond() < 1'200'000, qPrintable(QString::number(rate.bytesPerSecond())));
+        QCOMPARE(transferSpeedText(rate.bytesPerSecond()), QStringLiteral("1.2 MB/s"));
+        QCOMPARE(timeLeftText(fileSize - received, rate.bytesPerSecond()), QStringLiteral("about 14 min left"));
+
+        rate.clear();
+        QCOMPARE(transferSpeedText(rate.bytesPerSecond()), QString());
     }
 
     void decodeSpeedEstimateIsBandwidthOverFileSize() {
