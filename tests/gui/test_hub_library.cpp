@@ -3,7 +3,8 @@
 // the repository's files, Download, the check against the Hub's sha256, the
 // files in the library, and the precision dropdown with a real 4-bit/8-bit
 // pair beside an 8-bit variant Nibble made from the 4-bit file, which says
-// so. Screenshots land in <build>/screenshots.
+// so; a model split into parts says which part it is fetching. Screenshots
+// land in <build>/screenshots.
 #include "../app/hub_stand_in.h"
 #include "chat/chat_controller.h"
 #include "downloads/download_manager.h"
@@ -11,6 +12,7 @@
 #include "library/variant_builder.h"
 #include "library/variant_list_model.h"
 #include "offscreen_app.h"
+#include "split_model_writer.h"
 #include "shell/app_settings.h"
 #include "storage/variant_store.h"
 #include "test_models.h"
@@ -264,6 +266,51 @@ private slots:
         QCOMPARE(hub_->requests().last().authorization, QByteArray("Bearer ") + HubStandIn::kGoodToken);
         // The CDN host the Hub sends the download to never sees the token.
         for (const QByteArray& sent : gated_.cdn->authorizationHeaders()) QVERIFY(sent.isEmpty());
+    }
+
+    // A model in three parts: its row says which part is coming in.
+    void splitModelRowNamesThePart() {
+        NIBBLE_REQUIRE_MODEL(stories, test::kStories);
+        const QString repo = QStringLiteral("nibble-test/Stories-Split-GGUF");
+        const QString folder = work_.filePath(QStringLiteral("split"));
+        QVERIFY(QDir().mkpath(folder));
+        test::writeSplit(stories, folder.toStdString(), "stories-F32", 3);
+        QList<HubStandIn::File> parts;
+        for (int part = 1; part <= 3; ++part) {
+            const QString name = QStringLiteral("stories-F32-%1-of-00003.gguf").arg(part, 5, 10, QLatin1Char('0'));
+            parts.append(HubStandIn::servedFile(name, readAll(QDir(folder).filePath(name))));
+            QVERIFY(parts.last().cdn);
+        }
+        // Slow enough for the row to be seen during the second part.
+        parts.at(1).cdn->trickle(2048, 50);
+        hub_->addRepo({repo, 10, 1, "2024-01-01T00:00:00.000Z", "mit", {}, false, 260000, "llama", parts, {}});
+
+        gui_.clickItem(gui_.item("navModels"));
+        QQuickItem* field = nullptr;
+        QTRY_VERIFY((field = find("hubSearchField")));
+        reveal(field);
+        field->setProperty("text", QStringLiteral("Stories-Split"));
+        click("hubSearchButton");
+        QTRY_VERIFY_WITH_TIMEOUT(find("hubResult_" + repo), kTimeoutMs);
+        QQuickItem* show = gui_.find(QStringLiteral("hubFilesButton"), find("hubResult_" + repo));
+        QVERIFY(show);
+        reveal(show);
+        gui_.clickItem(show);
+        const QString row = "hubFile_" + parts.at(0).path;
+        QTRY_VERIFY_WITH_TIMEOUT(find(row), kTimeoutMs);
+        QQuickItem* button = gui_.find(QStringLiteral("hubDownloadButton"), find(row));
+        QVERIFY(button);
+        reveal(button);
+        gui_.clickItem(button);
+        QQuickItem* message = nullptr;
+        QTRY_VERIFY_WITH_TIMEOUT((message = gui_.find(QStringLiteral("hubFileMessage"), find(row))) &&
+                                     message->property("text").toString().contains("part 2 of 3"),
+                                 kTimeoutMs);
+        reveal(find(row));
+        QTest::qWait(300);
+        gui_.screenshot("hub-split-part-2-of-3");
+        parts.at(1).cdn->trickle(0, 0);
+        QTRY_VERIFY_WITH_TIMEOUT(variantNamed(parts.at(0).path) != 0, kTimeoutMs);
     }
 };
 
