@@ -330,4 +330,20 @@ inline void decode(const BlockIQ1_S& b, float* out) {
     }
 }
 
+inline void decode(const BlockIQ1_M& b, float* out) {
+    const float d = halfToFloat(iq1mScale(b.scales));
+    for (int s = 0; s < 8; ++s) {
+        const uint32_t sc = b.scales[s / 2] >> (6 * (s % 2));
+        const float dl[2] = {d * float(2 * (sc & 7) + 1), d * float(2 * ((sc >> 3) & 7) + 1)};
+        for (int l = 0; l < 4; ++l) {
+            const int g = 4 * s + l;
+            const uint32_t n = (b.qh[g / 2] >> (4 * (g % 2))) & 15;
+            const int8_t* grid = kIq1sGrid[b.qs[g] | ((n & 7) << 8)];
+            const float delta = n & 8 ? -kIq1Delta : kIq1Delta;
+            float* y = out + 8 * g;
+            for (int t = 0; t < 8; ++t) y[t] = dl[l / 2] * (float(grid[t]) + delta);
+        }
+    }
+}
+
 }  // namespace nibble::blocks

@@ -373,6 +373,28 @@ struct BlockIQ1_S {
     uint16_t qh[8];
 };
 
+// IQ1_M, 56 bytes. Group g (g < 32) of 8 weights is in sub-block s = g / 4,
+// half h = (g % 4) / 2 of it. d has no field of its own: its 16 bits are the
+// top nibbles of the four scale words (iq1mScale).
+//   0   u8   qs[32]      group g: grid entry qs[g] | (n & 7) << 8, n = nibble g % 2 of qh[g / 2]
+//   32  u8   qh[16]      bit 3 of n: the delta's sign of group g
+//   48  u16  scales[4]   bits 6(s % 2) + 3h .. + 2 of scales[s / 2]: the scale of half h of sub-block s;
+//                        bits 12..15 of scales[k]: bits 4k..4k+3 of d
+//   w[j] = (d * (2 * scale + 1)) * (grid + (bit 3 of n ? -kIq1Delta : kIq1Delta))
+struct BlockIQ1_M {
+    static constexpr GgmlType kType = GgmlType::IQ1_M;
+    static constexpr int kWeights = kSuperBlock;
+    uint8_t qs[32];
+    uint8_t qh[16];
+    uint16_t scales[4];
+};
+
+// The fp16 bits of an IQ1_M block's d, gathered from its scale words.
+inline uint16_t iq1mScale(const uint16_t* scales) {
+    return uint16_t((scales[0] >> 12) | ((scales[1] >> 8) & 0x00f0) | ((scales[2] >> 4) & 0x0f00) |
+                    (scales[3] & 0xf000));
+}
+
 static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20 && sizeof(BlockQ5_0) == 22);
 static_assert(sizeof(BlockQ5_1) == 24 && sizeof(BlockQ8_0) == 34);
 static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110 && sizeof(BlockQ4_K) == 144);
@@ -381,6 +403,6 @@ static_assert(sizeof(BlockIQ4_NL) == 18 && sizeof(BlockIQ4_XS) == 136);
 static_assert(sizeof(BlockTQ1_0) == 54 && sizeof(BlockTQ2_0) == 66 && sizeof(BlockMXFP4) == 17);
 static_assert(sizeof(BlockIQ3_XXS) == 98 && sizeof(BlockIQ2_XXS) == 66 && sizeof(BlockIQ3_S) == 110);
 static_assert(sizeof(BlockIQ2_XS) == 74 && sizeof(BlockIQ2_S) == 82);
-static_assert(sizeof(BlockIQ1_S) == 50);
+static_assert(sizeof(BlockIQ1_S) == 50 && sizeof(BlockIQ1_M) == 56);
 
 }  // namespace nibble::blocks

@@ -63,7 +63,7 @@ inline constexpr std::array kGgmlTypes = std::to_array<TypeTraits>({
     {GgmlType::I32,     "I32",      1,   4,   false, false, false, "i32"},
     {GgmlType::I64,     "I64",      1,   8,   false, false, false, "i64"},
     {GgmlType::F64,     "F64",      1,   8,   false, false, false, "f64"},
-    {GgmlType::IQ1_M,   "IQ1_M",    256, 56,  false, false, false, "iq1_m"},
+    {GgmlType::IQ1_M,   "IQ1_M",    256, 56,  true,  false, true,  "iq1_m"},
     {GgmlType::BF16,    "BF16",     1,   2,   true,  true,  true,  "bf16"},
     {GgmlType::TQ1_0,   "TQ1_0",    256, 54,  true,  false, true,  "tq1_0"},
     {GgmlType::TQ2_0,   "TQ2_0",    256, 66,  true,  false, true,  "tq2_0"},

@@ -30,7 +30,7 @@ using DecodedBlocks = std::tuple<BlockQ4_0, BlockQ4_1, BlockQ5_0, BlockQ5_1, Blo
                                  BlockIQ2_XXS,
                                  BlockIQ3_S,
                                  BlockIQ2_XS, BlockTQ1_0, BlockTQ2_0, BlockMXFP4,
-                                 BlockIQ2_S, BlockIQ1_S>;
+                                 BlockIQ2_S, BlockIQ1_S, BlockIQ1_M>;
 
 // Calls fn(Block{}) with a value of the block struct of a quantized type;
 // returns false for types that are not block-quantized.

@@ -83,6 +83,7 @@ const GgmlType kSupported[] = {
     GgmlType::IQ2_XS,
     GgmlType::IQ2_S,
     GgmlType::IQ1_S,
+    GgmlType::IQ1_M,
 };
 
 // The fp16 value of h computed the textbook way, to check halfToFloat against.
@@ -252,7 +253,7 @@ private slots:
 
     void unsupportedTypesAreRefused_data() {
         QTest::addColumn<uint32_t>("type");
-        for (GgmlType t : {GgmlType::Q8_1, GgmlType::Q8_K, GgmlType::IQ1_M,
+        for (GgmlType t : {GgmlType::Q8_1, GgmlType::Q8_K,
                            GgmlType::F64, GgmlType::I32})
             QTest::newRow(typeName(t).data()) << static_cast<uint32_t>(t);
         QTest::newRow("unknown") << 99u;

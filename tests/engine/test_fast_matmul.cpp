@@ -154,7 +154,7 @@ private slots:
     // set) gets the exact product, bit for bit, in either input precision.
     void typesWithoutKernelsFallBackToTheExactProduct() {
         for (Isa isa : supportedIsas())
-            for (GgmlType type : {GgmlType::IQ3_XXS, GgmlType::Q4_K, GgmlType::MXFP4, GgmlType::IQ1_S}) {
+            for (GgmlType type : {GgmlType::IQ3_XXS, GgmlType::Q4_K, GgmlType::MXFP4, GgmlType::IQ1_S, GgmlType::IQ1_M}) {
                 KernelTable withoutIt = kernelTable(isa);
                 withoutIt.weights[static_cast<int>(type)] = {};
                 std::mt19937 rng(static_cast<uint32_t>(type));

@@ -70,8 +70,7 @@ void randomRowWithSpread(GgmlType type, uint8_t* row, uint64_t rowLength, float 
     const auto setScales = [&](float d) {
         for (size_t block = 0; block < random.size() / traits.blockBytes; ++block)
             for (size_t offset : test::halfFields().at(type)) {
-                const uint16_t bits = floatToHalf(d);
-                std::memcpy(row + block * traits.blockBytes + offset, &bits, 2);
+                test::storeHalf(type, row + block * traits.blockBytes + offset, floatToHalf(d));
             }
     };
     setScales(1.f);
@@ -178,6 +177,7 @@ private slots:
         QTest::newRow("IQ2_XS") << GgmlType::IQ2_XS;
         QTest::newRow("IQ2_S") << GgmlType::IQ2_S;
         QTest::newRow("IQ1_S") << GgmlType::IQ1_S;
+        QTest::newRow("IQ1_M") << GgmlType::IQ1_M;
     }
 
     void loadsAndGenerates() {

@@ -40,8 +40,24 @@ inline const std::map<GgmlType, std::vector<size_t>>& halfFields() {
         {GgmlType::IQ2_XS, {offsetof(BlockIQ2_XS, d)}},
         {GgmlType::IQ2_S, {offsetof(BlockIQ2_S, d)}},
         {GgmlType::IQ1_S, {offsetof(BlockIQ1_S, d)}},
+        {GgmlType::IQ1_M, {offsetof(BlockIQ1_M, scales)}},  // see storeHalf
     };
     return fields;
+}
+
+// Stores the fp16 `bits` in the scale field at `at`: two bytes, except for
+// IQ1_M, whose one scale is the top nibbles of its four u16 scale words.
+inline void storeHalf(GgmlType type, uint8_t* at, uint16_t bits) {
+    if (type != GgmlType::IQ1_M) {
+        std::memcpy(at, &bits, 2);
+        return;
+    }
+    for (int k = 0; k < 4; ++k) {
+        uint16_t word;
+        std::memcpy(&word, at + 2 * k, 2);
+        word = uint16_t((word & 0x0fff) | (((bits >> (4 * k)) & 15) << 12));
+        std::memcpy(at + 2 * k, &word, 2);
+    }
 }
 
 // A random row of n weights (whole blocks) of the type.
@@ -75,8 +91,7 @@ inline std::vector<uint8_t> randomRow(GgmlType type, int64_t n, std::mt19937& rn
     }
     for (size_t block = 0; block < row.size() / traits.blockBytes; ++block) {
         for (size_t offset : halfFields().at(type)) {
-            const uint16_t bits = floatToHalf(0.01f * normal(rng));
-            std::memcpy(row.data() + block * traits.blockBytes + offset, &bits, 2);
+            storeHalf(type, row.data() + block * traits.blockBytes + offset, floatToHalf(0.01f * normal(rng)));
         }
     }
     return row;

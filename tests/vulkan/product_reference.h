@@ -34,7 +34,7 @@ inline constexpr GgmlType kAllProductTypes[] = {GgmlType::F32,  GgmlType::F16,  
                                                 GgmlType::IQ2_XXS,
                                                 GgmlType::IQ3_S,
                                                 GgmlType::IQ2_XS, GgmlType::TQ1_0, GgmlType::TQ2_0, GgmlType::MXFP4,
-                                                GgmlType::IQ2_S, GgmlType::IQ1_S};
+                                                GgmlType::IQ2_S, GgmlType::IQ1_S, GgmlType::IQ1_M};
 
 // Types stored in super-blocks of 256 weights.
 inline bool hasSuperBlocks(GgmlType type) { return typeTraits(type)->blockSize == 256; }

@@ -175,6 +175,7 @@ private slots:
         QCOMPARE(fileTypeName(28), std::optional<std::string_view>("IQ2_S"));
         QCOMPARE(fileTypeName(29), std::optional<std::string_view>("IQ2_M"));
         QCOMPARE(fileTypeName(24), std::optional<std::string_view>("IQ1_S"));
+        QCOMPARE(fileTypeName(31), std::optional<std::string_view>("IQ1_M"));
         QCOMPARE(fileTypeName(32), std::optional<std::string_view>("BF16"));
         QCOMPARE(fileTypeName(36), std::optional<std::string_view>("TQ1_0"));
         QCOMPARE(fileTypeName(37), std::optional<std::string_view>("TQ2_0"));

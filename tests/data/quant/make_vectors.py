@@ -44,6 +44,7 @@ HALF_FIELDS = {
     T.IQ2_XS: [0],
     T.IQ2_S: [0],
     T.IQ1_S: [0],
+    T.IQ1_M: [48],  # d spread over the top nibbles of the four u16 scales (store_halves)
 }
 
 
@@ -58,6 +59,17 @@ def random_halves(count):
     return h.view(np.uint8).reshape(-1, 2)
 
 
+def store_halves(raw, qtype, off, halves):
+    """Puts one fp16 value per block at byte `off`; IQ1_M keeps nibble k of it in the top nibble of u16 k."""
+    if qtype != T.IQ1_M:
+        raw[:, off:off + 2] = halves
+        return
+    bits = halves.copy().view(np.uint16).reshape(-1, 1)
+    words = raw[:, off:off + 8].copy().view(np.uint16)
+    nibbles = (bits >> np.array([0, 4, 8, 12], dtype=np.uint16)) & 0xF
+    raw[:, off:off + 8] = ((words & 0x0FFF) | (nibbles << 12)).astype(np.uint16).view(np.uint8)
+
+
 def write_dequant(qtype, blocks, own_stream=False):
     """own_stream: draw from a generator seeded by the type, so adding a type leaves the other files as they were."""
     global rng
@@ -67,7 +79,7 @@ def write_dequant(qtype, blocks, own_stream=False):
     block_size, type_size = GGML_QUANT_SIZES[qtype]
     raw = rng.integers(0, 256, (blocks, type_size), dtype=np.uint8)
     for off in HALF_FIELDS[qtype]:
-        raw[:, off:off + 2] = random_halves(blocks)
+        store_halves(raw, qtype, off, random_halves(blocks))
     rng = shared
     values = dequantize(raw.reshape(-1), qtype).astype(np.float32)
     n = blocks * block_size
@@ -220,6 +232,7 @@ def main():
     write_dequant(T.IQ2_XS, 8, own_stream=True)
     write_dequant(T.IQ2_S, 8, own_stream=True)
     write_dequant(T.IQ1_S, 8, own_stream=True)
+    write_dequant(T.IQ1_M, 8, own_stream=True)
     write_model_rows(model_dir)
     total = sum(f.stat().st_size for f in OUT.glob("*.bin"))
     print(f"wrote {len(list(OUT.glob('*.bin')))} files, {total} bytes")
