@@ -10,7 +10,9 @@
 // IQ2_XS hold magnitudes up to 62 with sign bits, and their fractional scales
 // (0.5 + s) * 0.25 are (2s + 1) / 8, the 1/8 moving into the float; the
 // ternary digits are -1..1 with scale 1. IQ2_S is IQ2_XS with 10-bit grid
-// entries and explicit sign bytes.
+// entries and explicit sign bytes. IQ1_S and IQ1_M add +-1/8 to grid values
+// of -1..1, so a weight is (8 * grid +- 1) / 8 times the scale: levels of
+// -9..9, exact in int8, the 1/8 moving into the float.
 #include "cpu/kernel_table.h"
 #include "tensor/block_decode.h"
 #include "tensor/block_formats.h"
@@ -167,6 +169,36 @@ void decodeInto(const BlockIQ2_S& b, SuperBlock& out) {
     }
 }
 
+// Eight IQ1 weights, 8 * grid + delta with delta = +-1 (the 8 * kIq1Delta).
+void iq1Group(const int8_t* grid, int delta, int8_t* q) {
+    for (int t = 0; t < 8; ++t) q[t] = int8_t(8 * grid[t] + delta);
+}
+
+void decodeInto(const BlockIQ1_S& b, SuperBlock& out) {
+    out.d = halfToFloat(b.d) * 0.125f;
+    for (int s = 0; s < 8; ++s) {
+        const uint32_t qh = b.qh[s];
+        setScale32(out, s, int32_t(2 * ((qh >> 12) & 7) + 1));
+        for (int l = 0; l < 4; ++l)
+            iq1Group(kIq1sGrid[b.qs[4 * s + l] | (((qh >> (3 * l)) & 7) << 8)], qh & 0x8000 ? -1 : 1,
+                     out.q + 32 * s + 8 * l);
+    }
+}
+
+void decodeInto(const BlockIQ1_M& b, SuperBlock& out) {
+    out.d = halfToFloat(iq1mScale(b.scales)) * 0.125f;
+    for (int s = 0; s < 8; ++s) {
+        const uint32_t sc = b.scales[s / 2] >> (6 * (s % 2));
+        out.scales[2 * s] = int32_t(2 * (sc & 7) + 1);
+        out.scales[2 * s + 1] = int32_t(2 * ((sc >> 3) & 7) + 1);
+        for (int l = 0; l < 4; ++l) {
+            const int g = 4 * s + l;
+            const uint32_t n = (b.qh[g / 2] >> (4 * (g % 2))) & 15;
+            iq1Group(kIq1sGrid[b.qs[g] | ((n & 7) << 8)], n & 8 ? -1 : 1, out.q + 8 * g);
+        }
+    }
+}
+
 void decodeInto(const BlockTQ2_0& b, SuperBlock& out) {
     out.d = halfToFloat(b.d);
     for (int32_t& scale : out.scales) scale = 1;
@@ -187,7 +219,8 @@ void decodeInto(const BlockTQ1_0& b, SuperBlock& out) {
 }
 
 // At most 16 groups * 32 * 16 * 127 * 127 in magnitude (IQ4_XS; the grid
-// types stay below 16 * 31 * 16 * 62 * 127), which fits int32.
+// types stay below 16 * 31 * 16 * 62 * 127, IQ1 below 16 * 15 * 16 * 9 * 127),
+// which fits int32.
 int32_t scaledSum(const SuperBlock& w, const ActivationQ8_K& x) {
     int32_t sum = 0;
     for (int g = 0; g < 16; ++g) sum += w.scales[g] * dot16(w.q + 16 * g, x.q + 16 * g);
@@ -241,6 +274,8 @@ void addIQuantPortable(KernelTable& table) {
     table.weights[static_cast<int>(GgmlType::IQ3_S)] = superKernel<BlockIQ3_S>();
     table.weights[static_cast<int>(GgmlType::IQ2_XS)] = superKernel<BlockIQ2_XS>();
     table.weights[static_cast<int>(GgmlType::IQ2_S)] = superKernel<BlockIQ2_S>();
+    table.weights[static_cast<int>(GgmlType::IQ1_S)] = superKernel<BlockIQ1_S>();
+    table.weights[static_cast<int>(GgmlType::IQ1_M)] = superKernel<BlockIQ1_M>();
     table.weights[static_cast<int>(GgmlType::TQ2_0)] = superKernel<BlockTQ2_0>();
     table.weights[static_cast<int>(GgmlType::TQ1_0)] = superKernel<BlockTQ1_0>();
     table.weights[static_cast<int>(GgmlType::MXFP4)] = {ActivationFormat::Q8_0, dotTile32<BlockMXFP4, false>,
