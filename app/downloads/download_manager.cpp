@@ -48,11 +48,10 @@ DownloadTask& DownloadManager::addTask(const CatalogFile& file, const QString& e
     const QString id = entryId.isEmpty() ? file.id : entryId;
     connect(raw, &DownloadTask::stateChanged, this, [this, id] { emit stateChanged(id); });
     connect(raw, &DownloadTask::progressChanged, this, [this, id] { emit progressChanged(id); });
-    if (entryId.isEmpty())
+    if (entryId.isEmpty()) {
         connect(raw, &DownloadTask::completed, this,
                 [this, raw] { registerDownload(*raw, raw->file().id, raw->finalPath(), raw->file().sha256); });
-    else
-    {
+    } else {
         raw->setRecordsVerification(true);
         connect(raw, &DownloadTask::completed, this, [this, entryId] { partCompleted(entryId); });
     }
