@@ -126,6 +126,7 @@ ApplicationWindow {
 
                     GpuNoticeBanner { Layout.fillWidth: true }
                     StartupNoticeBanner { Layout.fillWidth: true }
+                    FirstRunOfferBanner { Layout.fillWidth: true }
 
                     StackLayout {
                         objectName: "pages"

@@ -167,7 +167,7 @@ Item {
                 readonly property bool inUse: variantId === Chat.variantId
                 readonly property bool building: Builder.running && Builder.sourceVariantId === variantId
                 readonly property bool measured: kldMean !== undefined && kldMean !== null
-                // The catalog's real 8-bit file, where this is an 8-bit copy made from 4 bits.
+                // The catalog's real 8-bit file, where the library holds no real 8-bit file of this model.
                 readonly property var originalOffer: EightBitOriginal.revision >= 0
                                                      ? EightBitOriginal.offerFor(variantId) : ({})
                 readonly property string originalState: originalOffer.state || ""
@@ -254,12 +254,29 @@ Item {
                                 font.pixelSize: 12
                                 wrapMode: Text.Wrap
                             }
-                            Button {
-                                objectName: "downloadOriginalButton"
-                                visible: card.originalState === "offer" || card.originalState === "failed"
-                                text: card.originalState === "failed" ? qsTr("Try the download again")
-                                                                      : qsTr("Download the 8-bit original to compare")
-                                onClicked: EightBitOriginal.download(card.variantId)
+                            ColumnLayout {
+                                Layout.alignment: Qt.AlignTop
+                                spacing: 4
+                                Button {
+                                    objectName: "downloadOriginalButton"
+                                    Layout.fillWidth: true
+                                    Layout.minimumWidth: implicitWidth
+                                    visible: card.originalState === "offer" || card.originalState === "failed"
+                                    text: card.originalState === "failed" ? qsTr("Try the download again")
+                                                                          : qsTr("Download the 8-bit original to compare")
+                                    onClicked: EightBitOriginal.download(card.variantId)
+                                }
+                                Button {
+                                    objectName: "makeEightBitCopyButton"
+                                    Layout.fillWidth: true
+                                    Layout.minimumWidth: implicitWidth
+                                    visible: card.originalOffer.canMakeCopy === true
+                                    enabled: card.fileExists && !Builder.running
+                                    text: qsTr("Make an 8-bit copy")
+                                    ToolTip.visible: hovered
+                                    ToolTip.text: qsTr("Made from the 4-bit file: it shows what 8 bits cost in size and speed, and cannot answer better")
+                                    onClicked: Builder.create(card.variantId, "Q8_0")
+                                }
                             }
                         }
                         Label {

@@ -57,8 +57,13 @@ void AppSettings::setHubToken(const QString& token) { store("hub/token", token.t
 qint64 AppSettings::lastVariantId() const { return settings_.value("chat/lastVariantId", 0).toLongLong(); }
 void AppSettings::setLastVariantId(qint64 id) { store("chat/lastVariantId", id); }
 
-bool AppSettings::bundledVariantDerived() const { return settings_.value("library/bundledVariantDerived", false).toBool(); }
-void AppSettings::setBundledVariantDerived() { store("library/bundledVariantDerived", true); }
+// Before the question was asked, the first run made the copy unasked; those
+// users were answered for (library/bundledVariantDerived).
+bool AppSettings::firstRunEightBitAnswered() const {
+    return settings_.value("library/firstRunEightBitAnswered", settings_.value("library/bundledVariantDerived", false))
+        .toBool();
+}
+void AppSettings::setFirstRunEightBitAnswered() { store("library/firstRunEightBitAnswered", true); }
 
 QString AppSettings::gpuSituation() const { return settings_.value("notices/gpuSituation").toString(); }
 void AppSettings::setGpuSituation(const QString& situation) { store("notices/gpuSituation", situation); }

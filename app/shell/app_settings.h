@@ -87,10 +87,10 @@ public:
 
     qint64 lastVariantId() const;
     void setLastVariantId(qint64 id);
-    // Whether the bundled model's first-run 8-bit variant was made (or the
-    // user cancelled it), so it is not made again after the user deletes it.
-    bool bundledVariantDerived() const;
-    void setBundledVariantDerived();
+    // Whether the first run's question (download the bundled model's 8-bit
+    // original, or make an 8-bit copy) was answered, so it is not asked again.
+    bool firstRunEightBitAnswered() const;
+    void setFirstRunEightBitAnswered();
     // The GPU situation GpuNotice last told the user about ("gpu", "none", "cpu:<device>").
     QString gpuSituation() const;
     void setGpuSituation(const QString& situation);

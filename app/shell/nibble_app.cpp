@@ -14,6 +14,7 @@
 #include "downloads/download_manager.h"
 #include "downloads/hub_file_list_model.h"
 #include "downloads/hub_search_model.h"
+#include "downloads/network_reachability.h"
 #include "engine_bridge/engine_arbiter.h"
 #include "engine_bridge/engine_host.h"
 #include "shell/gpu_notice.h"
@@ -117,7 +118,8 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     applyHubToken();
     connect(settings_.get(), &AppSettings::changed, this, applyHubToken);
     const std::optional<uint64_t> freeMemory = nibble::availableMemoryBytes();
-    eightBitOriginal_ = std::make_unique<EightBitOriginal>(db_, *variants_, *downloads_);
+    network_ = std::make_unique<NetworkReachability>();
+    eightBitOriginal_ = std::make_unique<EightBitOriginal>(db_, *variants_, *downloads_, *network_, *settings_);
     downloadList_ = std::make_unique<DownloadListModel>(
         *downloads_, freeMemory ? std::optional<qint64>(qint64(*freeMemory)) : std::nullopt);
     measureMemoryBandwidthOnce();
@@ -133,7 +135,6 @@ NibbleApp::NibbleApp(const DataFolder& folder, QObject* parent)
     QQuickStyle::setStyle("Basic");
     // The engine's parent is how the Nibble.App singletons find this app.
     qml_ = std::make_unique<QQmlApplicationEngine>(this);
-    deriveBundledVariantOnFirstRun();
 }
 
 // The catalog's speed estimates need this computer's memory read rate. It is
@@ -162,32 +163,6 @@ void NibbleApp::measureMemoryBandwidthOnce() {
             }
         }));
     });
-}
-
-void NibbleApp::deriveBundledVariantOnFirstRun() {
-    if (settings_->bundledVariantDerived()) return;
-    try {
-        const storage::VariantStore store(db_);
-        for (int row = 0; row < variants_->rowCount(); ++row) {
-            const auto variant = variants_->variant(variants_->variantIdAt(row));
-            if (!variant || variant->origin != storage::VariantOrigin::Bundled || variant->precision == "Q8_0") continue;
-            if (!store.derivedFrom(variant->id).isEmpty()) break;
-            // A second precision from the start, so the precision dropdown
-            // and the comparison have something to offer without a network;
-            // made from 4 bits it cannot answer better, so its card offers
-            // the catalog's 8-bit original as the download to compare with.
-            connect(builder_.get(), &VariantBuilder::finished, this,
-                    [this, bundled = variant->id](qint64 source, const QString&, qint64 made, bool cancelled) {
-                        if (source == bundled && (made || cancelled)) settings_->setBundledVariantDerived();
-                    });
-            builder_->create(variant->id, QStringLiteral("Q8_0"));
-            return;
-        }
-    } catch (const storage::StorageError& e) {
-        spdlog::error("cannot look for the bundled model's variants: {}", e.what());
-        return;
-    }
-    settings_->setBundledVariantDerived();
 }
 
 void NibbleApp::onVariantRemoved(qint64 variantId) {

@@ -26,6 +26,7 @@ class DeviceList;
 class DownloadListModel;
 class DownloadManager;
 class EightBitOriginal;
+class NetworkReachability;
 class EngineArbiter;
 class EngineHost;
 class GpuNotice;
@@ -69,6 +70,7 @@ public:
     DeviceList& devices() { return *devices_; }
     VariantBuilder& builder() { return *builder_; }
     EightBitOriginal& eightBitOriginal() { return *eightBitOriginal_; }
+    NetworkReachability& network() { return *network_; }
     QualityEvaluator& evaluator() { return *evaluator_; }
     ApiServer& api() { return *api_; }
     GpuNotice& gpuNotice() { return *gpuNotice_; }
@@ -80,9 +82,6 @@ public:
     static constexpr const char* kMainQml = "qrc:/qt/qml/Nibble/Main.qml";
 
 private:
-    // On first run, the bundled model gets an 8-bit variant in the background;
-    // its library card then offers the catalog's real 8-bit file (EightBitOriginal).
-    void deriveBundledVariantOnFirstRun();
     void measureMemoryBandwidthOnce();
     void onVariantRemoved(qint64 variantId);
 
@@ -108,6 +107,7 @@ private:
     std::unique_ptr<DeviceList> devices_;
     std::unique_ptr<GpuNotice> gpuNotice_;
     std::unique_ptr<DownloadManager> downloads_;
+    std::unique_ptr<NetworkReachability> network_;
     std::unique_ptr<EightBitOriginal> eightBitOriginal_;
     std::unique_ptr<DownloadListModel> downloadList_;
     std::unique_ptr<HubSearchModel> hubSearch_;

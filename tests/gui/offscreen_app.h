@@ -37,10 +37,14 @@ inline void failOnQmlWarnings() { QTest::failOnWarning(QRegularExpression("qrc:/
 
 class OffscreenApp {
 public:
-    enum class FirstRun { MakeEightBitVariant, SkipEightBitVariant };
+    // The first run asks whether to download the bundled model's 8-bit
+    // original or make an 8-bit copy: MakeEightBitVariant clicks "Make an
+    // 8-bit copy" as a person would, Skip answers it before the start (which
+    // leaves the CPU to the test), Ask leaves the question to the test (on
+    // screen, unless a previous start in the same folder answered it).
+    enum class FirstRun { MakeEightBitVariant, SkipEightBitVariant, Ask };
 
     // Starts the app; check window() afterwards (QVERIFY cannot return a value).
-    // Skipping the first run's 8-bit variant leaves the CPU to the test.
     // device is the compute device setting ("auto" lets the app look for a GPU).
     void start(const std::filesystem::path& bundledModel, FirstRun firstRun = FirstRun::MakeEightBitVariant,
                const QString& device = QStringLiteral("cpu")) {
@@ -48,7 +52,7 @@ public:
         qputenv("NIBBLE_DEFAULT_MODEL", QByteArray::fromStdString(bundledModel.string()));
         if (firstRun == FirstRun::SkipEightBitVariant) {
             const app::DataFolder folder(dataDir_.path());
-            app::AppSettings(folder.settingsFile(), folder.root()).setBundledVariantDerived();
+            app::AppSettings(folder.settingsFile(), folder.root()).setFirstRunEightBitAnswered();
         }
         app_ = std::make_unique<app::NibbleApp>(app::DataFolder(dataDir_.path()));
         app_->settings().setDevice(device);
@@ -62,6 +66,11 @@ public:
         QVERIFY(QTest::qWaitForWindowExposed(window_));
         // The pages are built after the window's first frame.
         QTRY_VERIFY_WITH_TIMEOUT(window_->property("contentReady").toBool(), 30'000);
+        if (firstRun == FirstRun::MakeEightBitVariant) {
+            QQuickItem* makeCopy = nullptr;
+            QTRY_VERIFY((makeCopy = find("firstRunMakeCopy")));
+            clickItem(makeCopy);
+        }
     }
 
     void stop() {

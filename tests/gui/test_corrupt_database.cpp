@@ -63,7 +63,7 @@ private slots:
         const app::DataFolder folder(dir.path());
         {
             app::AppSettings settings(folder.settingsFile(), folder.root());
-            settings.setBundledVariantDerived();
+            settings.setFirstRunEightBitAnswered();
             settings.setDevice("cpu");
             settings.setTheme("light");
         }

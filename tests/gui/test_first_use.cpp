@@ -500,10 +500,12 @@ void TestFirstUse::reopensOnLastConversation() {
     const QString title = app_->chat().title();
     NIBBLE_REQUIRE_MODEL(smol, test::kSmolLM2);
     gui_.stop();
-    gui_.start(smol);
+    gui_.start(smol, test::OffscreenApp::FirstRun::Ask);
     QVERIFY(gui_.window());
     app_ = &gui_.app();
     window_ = gui_.window();
+    // The first run's question was answered: it is not asked again.
+    QVERIFY(!gui_.find("firstRunOffer"));
     QCOMPARE(app_->chat().conversationId(), last);
     QCOMPARE(app_->chat().title(), title);
     QVERIFY(app_->chat().messageList().rowCount() > 0);

@@ -38,7 +38,7 @@ void TestFirstWindow::firstFrameShowsPlaceholderThenPages() {
     QVERIFY(dataDir.isValid());
     qputenv("NIBBLE_DEFAULT_MODEL", QByteArray::fromStdString(smol.string()));
     const app::DataFolder folder(dataDir.path());
-    app::AppSettings(folder.settingsFile(), folder.root()).setBundledVariantDerived();
+    app::AppSettings(folder.settingsFile(), folder.root()).setFirstRunEightBitAnswered();
 
     QElapsedTimer sinceStart;
     sinceStart.start();

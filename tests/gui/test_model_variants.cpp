@@ -9,6 +9,8 @@
 #include "../app/hub_stand_in.h"
 #include "chat/chat_controller.h"
 #include "downloads/download_manager.h"
+#include "downloads/network_reachability.h"
+#include "library/eight_bit_original.h"
 #include "chat/conversations_controller.h"
 #include "quality/compare_controller.h"
 #include "chat/conversation_list_model.h"
@@ -61,7 +63,7 @@ private slots:
     void initTestCase();
     void cleanupTestCase();
     void init();
-    void firstRunMakesEightBitVariantInBackground();
+    void firstRunAsksForASecondPrecision();
     void createVariantFromLibrary();
     void cancelledVariantLeavesNoFile();
     void deleteVariantDeletesItsFile();
@@ -140,7 +142,7 @@ void TestModelVariants::initTestCase() {
     // Downloads go to the stand-in, never to the real Hub.
     QVERIFY(hub_.listen());
     qputenv("NIBBLE_HUB_URL", hub_.baseUrl().toString().toUtf8());
-    gui_.start(smol);
+    gui_.start(smol, test::OffscreenApp::FirstRun::Ask);
     QVERIFY(gui_.window());
     app_ = &gui_.app();
     window_ = gui_.window();
@@ -153,11 +155,50 @@ void TestModelVariants::cleanupTestCase() {
     qunsetenv("NIBBLE_HUB_URL");
 }
 
-void TestModelVariants::firstRunMakesEightBitVariantInBackground() {
+void TestModelVariants::firstRunAsksForASecondPrecision() {
     app::VariantBuilder& builder = app_->builder();
     QCOMPARE(app_->variants().rowCount(), 1);
     bundledId_ = app_->variants().variantIdAt(0);
+    // Nothing is made unasked: the first run asks, the 8-bit original first.
+    QVERIFY(!builder.running());
+    QQuickItem* question = nullptr;
+    QTRY_VERIFY((question = find("firstRunOfferText")));
+    QVERIFY2(question->property("text").toString().contains("The 8-bit original from Hugging Face shows what 4 bits lose"),
+             qPrintable(question->property("text").toString()));
+    QVERIFY(find("firstRunDownloadOriginal"));
+    QVERIFY(find("firstRunMakeCopy"));
+    QTest::qWait(150);
+    screenshot("first-run-question");
+    // The model's card makes the same two offers, and keeps them.
+    showPage("navModels");
+    showCard(bundledId_);
+    QVERIFY(find("downloadOriginalButton", bundledId_));
+    QVERIFY(find("makeEightBitCopyButton", bundledId_));
+    QVERIFY2(find("originalOfferNote", bundledId_)->property("text").toString().contains("compare this file with"),
+             qPrintable(find("originalOfferNote", bundledId_)->property("text").toString()));
+    QTest::qWait(150);
+    screenshot("library-bundled-offers");
+    showPage("navChat");
+
+    // Offline: no download offered, and the words say why and what a copy is worth.
+    app_->network().overrideOffline(true);
+    QTRY_VERIFY(question->property("text").toString().contains("This computer is offline"));
+    QVERIFY2(question->property("text").toString().contains("not what 4 bits lose"),
+             qPrintable(question->property("text").toString()));
+    QVERIFY(!find("firstRunDownloadOriginal"));
+    QVERIFY(find("firstRunMakeCopy"));
+    QTest::qWait(150);
+    screenshot("first-run-question-offline");
+    app_->settings().setTheme("dark");
+    QTest::qWait(150);
+    screenshot("first-run-question-offline-dark");
+    app_->settings().setTheme("light");
+    app_->network().overrideOffline(std::nullopt);
+    QTRY_VERIFY(find("firstRunDownloadOriginal"));
+
+    click("firstRunMakeCopy");
     QVERIFY(builder.running());
+    QTRY_VERIFY(!find("firstRunOffer"));
     QCOMPARE(builder.sourceVariantId(), bundledId_);
     QVERIFY(builder.label().endsWith(" - 8-bit made from the 4-bit file (Q8_0, cannot be better)"));
     // The status bar says so, with a progress bar.
@@ -181,7 +222,9 @@ void TestModelVariants::firstRunMakesEightBitVariantInBackground() {
     QCOMPARE(made.sizeBytes, QFileInfo(made.filePath).size());
     QVERIFY(made.sizeBytes > bundled.sizeBytes);  // 8 bits take more room than 4
     QCOMPARE(made.sha256, sha256Of(made.filePath));
-    QVERIFY(app_->settings().bundledVariantDerived());
+    QVERIFY(app_->settings().firstRunEightBitAnswered());
+    // The offer moved to the copy's card (offersEightBitOriginalDownload).
+    QVERIFY(!app_->eightBitOriginal().offerFor(bundledId_)["canMakeCopy"].toBool());
     // The precision dropdown offers both.
     QCOMPARE(find("variantPicker")->property("count").toInt(), 2);
 }
