@@ -1,14 +1,20 @@
-// IQ4_NL against Q8_0 activations and IQ4_XS against Q8_K, with AVX2.
+// The i-quants, the ternary types and MXFP4 against 8-bit activations, with
+// AVX2.
 //
-// A group of 32 weights becomes its 32 signed levels in one register: the
-// nibbles are split into bytes and looked up in the 16-entry level table
-// with vpshufb. vpmaddubsw multiplies unsigned by signed bytes, so the
-// weights' signs move onto the inputs first (levels and inputs are within
-// -127..127, so the 16-bit pair sums cannot saturate). IQ4_NL blocks are
-// decoded once per tile row and reused for every input; IQ4_XS super-blocks
-// likewise, with vpmaddwd applying each sub-block's 6-bit scale.
+// IQ4_NL and MXFP4 store a group of 32 weights as 4-bit indices into 16
+// signed levels: the nibbles are split into bytes and looked up in the level
+// table with vpshufb, 32 levels to a register. vpmaddubsw multiplies unsigned
+// by signed bytes, so the weights' signs move onto the inputs first (levels
+// and inputs are within -127..127, so the 16-bit pair sums cannot saturate).
+// Blocks are decoded once per tile row and reused for every input. IQ4_XS
+// super-blocks likewise, with vpmaddwd applying each sub-block's 6-bit scale.
+// The grid i-quants and the ternary types are decoded by the portable
+// decoders (iquant_levels.h) into levels and an integer scale per 16 weights,
+// then multiplied the same way.
 #include "cpu/kernel_table.h"
+#include "tensor/block_decode.h"
 #include "tensor/block_formats.h"
+#include "tensor/half.h"
 
 #include <immintrin.h>
 
@@ -18,11 +24,10 @@
 #pragma GCC target("avx2,fma,f16c")
 
 #include "cpu/kernels/avx2_lanes.h"
+#include "cpu/kernels/iquant_levels.h"
 
 namespace nibble::cpu {
 namespace {
-
-using namespace nibble::blocks;
 
 float loadHalf(const uint8_t* p) {
     uint16_t h;
@@ -39,18 +44,34 @@ float loadFloat(const uint8_t* p) {
 __m256i load32(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 
 // The 32 levels of the 16 bytes at qs (IQ4_NL's qs layout), in order.
-__m256i levels(const uint8_t* qs) {
-    const __m128i table = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4nlValues));
+__m256i levels(const uint8_t* qs, const int8_t* values = kIq4nlValues) {
+    const __m128i table = _mm_loadu_si128(reinterpret_cast<const __m128i*>(values));
     const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
     const __m256i indices =
         _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(15));
     return _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(table), indices);
 }
 
-// IQ4_NL. Refined: input c is the pair of rows 2c and 2c + 1
+// Where a 32-weight block of 4-bit indices keeps its levels and its scale.
+template <typename Block>
+struct NibbleBlock;
+
+template <>
+struct NibbleBlock<BlockIQ4_NL> {
+    static constexpr const int8_t* kValues = kIq4nlValues;
+    static float scale(const uint8_t* block) { return loadHalf(block + offsetof(BlockIQ4_NL, d)); }
+};
+
+template <>
+struct NibbleBlock<BlockMXFP4> {
+    static constexpr const int8_t* kValues = kMxfp4Values;
+    static float scale(const uint8_t* block) { return e8m0Half(block[offsetof(BlockMXFP4, e)]); }
+};
+
+// IQ4_NL and MXFP4. Refined: input c is the pair of rows 2c and 2c + 1
 // (kernel_table.h), whose int32 lane sums meet, the 8-bit row's times 256,
 // before the one float multiply.
-template <int Rows, int Cols, bool Refined>
+template <typename Block, int Rows, int Cols, bool Refined>
 void tileNl(int64_t blocks, const uint8_t* w, size_t wStride, const uint8_t* x, size_t xStride, float* y,
             size_t ldy) {
     __m256 acc[Cols][Rows];
@@ -62,9 +83,9 @@ void tileNl(int64_t blocks, const uint8_t* w, size_t wStride, const uint8_t* x, 
         float d[Rows];
         #pragma GCC unroll 4
         for (int r = 0; r < Rows; ++r) {
-            const uint8_t* block = w + r * wStride + size_t(b) * sizeof(BlockIQ4_NL);
-            q[r] = levels(block + offsetof(BlockIQ4_NL, qs));
-            d[r] = loadHalf(block + offsetof(BlockIQ4_NL, d));
+            const uint8_t* block = w + r * wStride + size_t(b) * sizeof(Block);
+            q[r] = levels(block + offsetof(Block, qs), NibbleBlock<Block>::kValues);
+            d[r] = NibbleBlock<Block>::scale(block);
         }
         #pragma GCC unroll 4
         for (int c = 0; c < Cols; ++c) {
@@ -90,18 +111,18 @@ void tileNl(int64_t blocks, const uint8_t* w, size_t wStride, const uint8_t* x, 
 
 using TileFn = void (*)(int64_t, const uint8_t*, size_t, const uint8_t*, size_t, float*, size_t);
 
-template <bool Refined>
+template <typename B, bool R>
 constexpr TileFn kNlTiles[kMaxTileRows][kMaxTileCols] = {
-    {tileNl<1, 1, Refined>, tileNl<1, 2, Refined>, tileNl<1, 3, Refined>, tileNl<1, 4, Refined>},
-    {tileNl<2, 1, Refined>, tileNl<2, 2, Refined>, tileNl<2, 3, Refined>, tileNl<2, 4, Refined>},
-    {tileNl<3, 1, Refined>, tileNl<3, 2, Refined>, tileNl<3, 3, Refined>, tileNl<3, 4, Refined>},
-    {tileNl<4, 1, Refined>, tileNl<4, 2, Refined>, tileNl<4, 3, Refined>, tileNl<4, 4, Refined>},
+    {tileNl<B, 1, 1, R>, tileNl<B, 1, 2, R>, tileNl<B, 1, 3, R>, tileNl<B, 1, 4, R>},
+    {tileNl<B, 2, 1, R>, tileNl<B, 2, 2, R>, tileNl<B, 2, 3, R>, tileNl<B, 2, 4, R>},
+    {tileNl<B, 3, 1, R>, tileNl<B, 3, 2, R>, tileNl<B, 3, 3, R>, tileNl<B, 3, 4, R>},
+    {tileNl<B, 4, 1, R>, tileNl<B, 4, 2, R>, tileNl<B, 4, 3, R>, tileNl<B, 4, 4, R>},
 };
 
-template <bool Refined>
+template <typename Block, bool Refined>
 void dotTileNl(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
                float* y, size_t ldy) {
-    kNlTiles<Refined>[rows - 1][cols - 1](k / 32, w, wStride, x, xStride, y, ldy);
+    kNlTiles<Block, Refined>[rows - 1][cols - 1](k / 32, w, wStride, x, xStride, y, ldy);
 }
 
 // One IQ4_XS super-block: its levels, 32 to a register, and each sub-block's
@@ -159,11 +180,73 @@ void dotTileXs(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint
         for (int r = 0; r < rows; ++r) y[size_t(c) * ldy + size_t(r)] = horizontalSum(acc[c][r]);
 }
 
+// A decoded super-block's sums with one row's 256 values, lane by lane;
+// scales[s] holds the integer scale of weights 32s..32s+15 in lanes 0-7 and
+// of 32s+16..32s+31 in lanes 8-15, where vpmaddubsw left their pair sums.
+__m256i gridSums(const DecodedSuperBlock& w, const __m256i* scales, const uint8_t* x) {
+    const uint8_t* xq = x + offsetof(ActivationQ8_K, q);
+    __m256i sum = _mm256_setzero_si256();
+    for (int s = 0; s < 8; ++s)
+        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(pairSums(load32(reinterpret_cast<const uint8_t*>(w.q) + 32 * s),
+                                                                load32(xq + 32 * s)),
+                                                       scales[s]));
+    return sum;
+}
+
+// The grid i-quants and the ternary types. Refined: the two rows' sums meet
+// in float, as for IQ4_XS.
+template <typename Block, bool Refined>
+void dotTileGrid(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
+                 float* y, size_t ldy) {
+    __m256 acc[kMaxTileCols][kMaxTileRows];
+    for (int c = 0; c < cols; ++c)
+        for (int r = 0; r < rows; ++r) acc[c][r] = _mm256_setzero_ps();
+    DecodedSuperBlock sb;
+    Block block;
+    __m256i scales[8];
+    for (int64_t i = 0; i < k / 256; ++i)
+        for (int r = 0; r < rows; ++r) {
+            std::memcpy(&block, w + size_t(r) * wStride + size_t(i) * sizeof(Block), sizeof block);
+            decodeInto(block, sb);
+            for (int s = 0; s < 8; ++s)
+                scales[s] = _mm256_set_m128i(_mm_set1_epi16(int16_t(sb.scales[2 * s + 1])),
+                                             _mm_set1_epi16(int16_t(sb.scales[2 * s])));
+            for (int c = 0; c < cols; ++c) {
+                const uint8_t* xb = x + size_t(Refined ? 2 * c : c) * xStride + size_t(i) * sizeof(ActivationQ8_K);
+                const uint8_t* fine = xb + xStride;
+                const float dx = loadFloat((Refined ? fine : xb) + offsetof(ActivationQ8_K, d));
+                __m256 sums = _mm256_cvtepi32_ps(gridSums(sb, scales, xb));
+                if constexpr (Refined)
+                    sums = _mm256_fmadd_ps(sums, _mm256_set1_ps(256.0f), _mm256_cvtepi32_ps(gridSums(sb, scales, fine)));
+                acc[c][r] = _mm256_fmadd_ps(sums, _mm256_set1_ps(sb.d * dx), acc[c][r]);
+            }
+        }
+    for (int c = 0; c < cols; ++c)
+        for (int r = 0; r < rows; ++r) y[size_t(c) * ldy + size_t(r)] = horizontalSum(acc[c][r]);
+}
+
+template <typename Block>
+constexpr WeightKernel gridKernel() {
+    return {ActivationFormat::Q8_K, dotTileGrid<Block, false>, dotTileGrid<Block, true>};
+}
+
 }  // namespace
 
 void addIQuantAvx2(KernelTable& table) {
-    table.weights[static_cast<int>(GgmlType::IQ4_NL)] = {ActivationFormat::Q8_0, dotTileNl<false>, dotTileNl<true>};
+    table.weights[static_cast<int>(GgmlType::IQ4_NL)] = {ActivationFormat::Q8_0, dotTileNl<BlockIQ4_NL, false>,
+                                                         dotTileNl<BlockIQ4_NL, true>};
+    table.weights[static_cast<int>(GgmlType::MXFP4)] = {ActivationFormat::Q8_0, dotTileNl<BlockMXFP4, false>,
+                                                        dotTileNl<BlockMXFP4, true>};
     table.weights[static_cast<int>(GgmlType::IQ4_XS)] = {ActivationFormat::Q8_K, dotTileXs<false>, dotTileXs<true>};
+    table.weights[static_cast<int>(GgmlType::IQ3_XXS)] = gridKernel<BlockIQ3_XXS>();
+    table.weights[static_cast<int>(GgmlType::IQ2_XXS)] = gridKernel<BlockIQ2_XXS>();
+    table.weights[static_cast<int>(GgmlType::IQ3_S)] = gridKernel<BlockIQ3_S>();
+    table.weights[static_cast<int>(GgmlType::IQ2_XS)] = gridKernel<BlockIQ2_XS>();
+    table.weights[static_cast<int>(GgmlType::IQ2_S)] = gridKernel<BlockIQ2_S>();
+    table.weights[static_cast<int>(GgmlType::IQ1_S)] = gridKernel<BlockIQ1_S>();
+    table.weights[static_cast<int>(GgmlType::IQ1_M)] = gridKernel<BlockIQ1_M>();
+    table.weights[static_cast<int>(GgmlType::TQ2_0)] = gridKernel<BlockTQ2_0>();
+    table.weights[static_cast<int>(GgmlType::TQ1_0)] = gridKernel<BlockTQ1_0>();
 }
 
 }  // namespace nibble::cpu

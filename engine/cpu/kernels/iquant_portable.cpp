@@ -16,6 +16,7 @@
 #include "cpu/kernel_table.h"
 #include "tensor/block_decode.h"
 #include "tensor/block_formats.h"
+#include "cpu/kernels/iquant_levels.h"
 
 #include <cstddef>
 #include <cstring>
@@ -32,26 +33,6 @@ int32_t dot16(const int8_t* a, const int8_t* b) {
 }
 
 int32_t dot32(const int8_t* a, const int8_t* b) { return dot16(a, b) + dot16(a + 16, b + 16); }
-
-// The 32 levels of a block whose qs hold index j in the low nibble of byte j
-// and index j + 16 in its high nibble.
-void unpackLevels(const uint8_t* qs, const int8_t* levels, int8_t* q) {
-    for (int j = 0; j < 16; ++j) {
-        q[j] = levels[qs[j] & 0x0f];
-        q[j + 16] = levels[qs[j] >> 4];
-    }
-}
-
-// One block of 32: its scale and its levels.
-float decodeBlock(const BlockIQ4_NL& b, int8_t* q) {
-    unpackLevels(b.qs, kIq4nlValues, q);
-    return halfToFloat(b.d);
-}
-
-float decodeBlock(const BlockMXFP4& b, int8_t* q) {
-    unpackLevels(b.qs, kMxfp4Values, q);
-    return e8m0Half(b.e);
-}
 
 // Refined: input c is the pair of rows 2c and 2c + 1 (kernel_table.h); a
 // block's two integer sums meet in int32 (|256 * 32 * 127 * 127| < 2^31).
@@ -87,141 +68,10 @@ void dotTile32(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint
         for (int r = 0; r < rows; ++r) y[size_t(c) * ldy + size_t(r)] = acc[c][r];
 }
 
-struct SuperBlock {
-    int8_t q[256];
-    int32_t scales[16];  // one per 16 weights
-    float d;
-};
-
-void setScale32(SuperBlock& out, int s32, int32_t scale) { out.scales[2 * s32] = out.scales[2 * s32 + 1] = scale; }
-
-void decodeInto(const BlockIQ4_XS& b, SuperBlock& out) {
-    out.d = halfToFloat(b.d);
-    for (int s = 0; s < 8; ++s) {
-        setScale32(out, s, iq4xsScale(b, s) - 32);
-        unpackLevels(b.qs + 16 * s, kIq4nlValues, out.q + 32 * s);
-    }
-}
-
-// A group of grid magnitudes with their sign bits applied.
-void signedGrid(const uint8_t* grid, uint32_t signs, int8_t* q, int n) {
-    for (int t = 0; t < n; ++t) q[t] = int8_t((signs >> t) & 1 ? -int(grid[t]) : int(grid[t]));
-}
-
-void decodeInto(const BlockIQ3_XXS& b, SuperBlock& out) {
-    out.d = halfToFloat(b.d) * 0.25f;
-    for (int s = 0; s < 8; ++s) {
-        const uint32_t a = loadU32(b.signs + 4 * s);
-        setScale32(out, s, int32_t(2 * (a >> 28) + 1));
-        for (int l = 0; l < 4; ++l) {
-            const uint32_t signs = iqSignBits((a >> (7 * l)) & 127);
-            int8_t* q = out.q + 32 * s + 8 * l;
-            signedGrid(kIq3xxsGrid[b.qs[8 * s + 2 * l]], signs, q, 4);
-            signedGrid(kIq3xxsGrid[b.qs[8 * s + 2 * l + 1]], signs >> 4, q + 4, 4);
-        }
-    }
-}
-
-void decodeInto(const BlockIQ2_XXS& b, SuperBlock& out) {
-    out.d = halfToFloat(b.d) * 0.125f;
-    for (int s = 0; s < 8; ++s) {
-        const uint8_t* group = b.qs + 8 * s;
-        const uint32_t a = loadU32(group + 4);
-        setScale32(out, s, int32_t(2 * (a >> 28) + 1));
-        for (int l = 0; l < 4; ++l)
-            signedGrid(kIq2xxsGrid[group[l]], iqSignBits((a >> (7 * l)) & 127), out.q + 32 * s + 8 * l, 8);
-    }
-}
-
-void decodeInto(const BlockIQ3_S& b, SuperBlock& out) {
-    out.d = halfToFloat(b.d);
-    for (int s = 0; s < 8; ++s) {
-        setScale32(out, s, 1 + 2 * ((b.scales[s / 2] >> (4 * (s % 2))) & 0x0f));
-        for (int l = 0; l < 4; ++l) {
-            const uint32_t signs = b.signs[4 * s + l];
-            int8_t* q = out.q + 32 * s + 8 * l;
-            signedGrid(kIq3sGrid[b.qs[8 * s + 2 * l] | (((b.qh[s] >> (2 * l)) & 1) << 8)], signs, q, 4);
-            signedGrid(kIq3sGrid[b.qs[8 * s + 2 * l + 1] | (((b.qh[s] >> (2 * l + 1)) & 1) << 8)], signs >> 4, q + 4, 4);
-        }
-    }
-}
-
-void decodeInto(const BlockIQ2_XS& b, SuperBlock& out) {
-    out.d = halfToFloat(b.d) * 0.125f;
-    for (int s = 0; s < 8; ++s) {
-        out.scales[2 * s] = 2 * (b.scales[s] & 0x0f) + 1;
-        out.scales[2 * s + 1] = 2 * (b.scales[s] >> 4) + 1;
-        for (int l = 0; l < 4; ++l) {
-            const uint32_t q = b.qs[4 * s + l];
-            signedGrid(kIq2xsGrid[q & 511], iqSignBits(q >> 9), out.q + 32 * s + 8 * l, 8);
-        }
-    }
-}
-
-void decodeInto(const BlockIQ2_S& b, SuperBlock& out) {
-    out.d = halfToFloat(b.d) * 0.125f;
-    for (int s = 0; s < 8; ++s) {
-        out.scales[2 * s] = 2 * (b.scales[s] & 0x0f) + 1;
-        out.scales[2 * s + 1] = 2 * (b.scales[s] >> 4) + 1;
-        for (int l = 0; l < 4; ++l)
-            signedGrid(kIq2sGrid[b.qs[4 * s + l] | (((b.qh[s] >> (2 * l)) & 3) << 8)], b.signs[4 * s + l],
-                       out.q + 32 * s + 8 * l, 8);
-    }
-}
-
-// Eight IQ1 weights, 8 * grid + delta with delta = +-1 (the 8 * kIq1Delta).
-void iq1Group(const int8_t* grid, int delta, int8_t* q) {
-    for (int t = 0; t < 8; ++t) q[t] = int8_t(8 * grid[t] + delta);
-}
-
-void decodeInto(const BlockIQ1_S& b, SuperBlock& out) {
-    out.d = halfToFloat(b.d) * 0.125f;
-    for (int s = 0; s < 8; ++s) {
-        const uint32_t qh = b.qh[s];
-        setScale32(out, s, int32_t(2 * ((qh >> 12) & 7) + 1));
-        for (int l = 0; l < 4; ++l)
-            iq1Group(kIq1sGrid[b.qs[4 * s + l] | (((qh >> (3 * l)) & 7) << 8)], qh & 0x8000 ? -1 : 1,
-                     out.q + 32 * s + 8 * l);
-    }
-}
-
-void decodeInto(const BlockIQ1_M& b, SuperBlock& out) {
-    out.d = halfToFloat(iq1mScale(b.scales)) * 0.125f;
-    for (int s = 0; s < 8; ++s) {
-        const uint32_t sc = b.scales[s / 2] >> (6 * (s % 2));
-        out.scales[2 * s] = int32_t(2 * (sc & 7) + 1);
-        out.scales[2 * s + 1] = int32_t(2 * ((sc >> 3) & 7) + 1);
-        for (int l = 0; l < 4; ++l) {
-            const int g = 4 * s + l;
-            const uint32_t n = (b.qh[g / 2] >> (4 * (g % 2))) & 15;
-            iq1Group(kIq1sGrid[b.qs[g] | ((n & 7) << 8)], n & 8 ? -1 : 1, out.q + 8 * g);
-        }
-    }
-}
-
-void decodeInto(const BlockTQ2_0& b, SuperBlock& out) {
-    out.d = halfToFloat(b.d);
-    for (int32_t& scale : out.scales) scale = 1;
-    for (int h = 0; h < 2; ++h)
-        for (int k = 0; k < 4; ++k)
-            for (int l = 0; l < 32; ++l) out.q[128 * h + 32 * k + l] = int8_t(((b.qs[32 * h + l] >> (2 * k)) & 3) - 1);
-}
-
-void decodeInto(const BlockTQ1_0& b, SuperBlock& out) {
-    out.d = halfToFloat(b.d);
-    for (int32_t& scale : out.scales) scale = 1;
-    for (int n = 0; n < 5; ++n)
-        for (int m = 0; m < 32; ++m) out.q[32 * n + m] = int8_t(tq1Digit(b.qs[m], n) - 1);
-    for (int n = 0; n < 5; ++n)
-        for (int m = 0; m < 16; ++m) out.q[160 + 16 * n + m] = int8_t(tq1Digit(b.qs[32 + m], n) - 1);
-    for (int n = 0; n < 4; ++n)
-        for (int j = 0; j < 4; ++j) out.q[240 + 4 * n + j] = int8_t(tq1Digit(b.qh[j], n) - 1);
-}
-
 // At most 16 groups * 32 * 16 * 127 * 127 in magnitude (IQ4_XS; the grid
 // types stay below 16 * 31 * 16 * 62 * 127, IQ1 below 16 * 15 * 16 * 9 * 127),
 // which fits int32.
-int32_t scaledSum(const SuperBlock& w, const ActivationQ8_K& x) {
+int32_t scaledSum(const DecodedSuperBlock& w, const ActivationQ8_K& x) {
     int32_t sum = 0;
     for (int g = 0; g < 16; ++g) sum += w.scales[g] * dot16(w.q + 16 * g, x.q + 16 * g);
     return sum;
@@ -233,7 +83,7 @@ template <typename Block, bool Refined>
 void dotTileSuper(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
                   float* y, size_t ldy) {
     float acc[kMaxTileCols][kMaxTileRows] = {};
-    SuperBlock sb;
+    DecodedSuperBlock sb;
     Block block;
     ActivationQ8_K coarse, fine;
     for (int64_t i = 0; i < k / 256; ++i)
