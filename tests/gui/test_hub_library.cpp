@@ -309,6 +309,10 @@ private slots:
         reveal(find(row));
         QTest::qWait(300);
         gui_.screenshot("hub-split-part-2-of-3");
+        gui_.app().settings().setTheme(QStringLiteral("dark"));
+        QTest::qWait(300);
+        gui_.screenshot("hub-split-part-2-of-3-dark");
+        gui_.app().settings().setTheme(QStringLiteral("light"));
         parts.at(1).cdn->trickle(0, 0);
         QTRY_VERIFY_WITH_TIMEOUT(variantNamed(parts.at(0).path) != 0, kTimeoutMs);
     }
