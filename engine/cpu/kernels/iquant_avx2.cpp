@@ -127,13 +127,13 @@ void dotTileNl(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint
 
 // One IQ4_XS super-block: its levels, 32 to a register, and each sub-block's
 // scale (without the -32 offset) in every 16-bit lane, for vpmaddwd.
-struct SuperBlock {
+struct XsBlock {
     __m256i q[8];
     __m256i scales[8];
     float d;
 };
 
-void decodeXs(const uint8_t* p, SuperBlock& out) {
+void decode(const uint8_t* p, XsBlock& out) {
     uint16_t high;
     std::memcpy(&high, p + offsetof(BlockIQ4_XS, scales_h), sizeof high);
     const uint8_t* low = p + offsetof(BlockIQ4_XS, scales_l);
@@ -145,27 +145,58 @@ void decodeXs(const uint8_t* p, SuperBlock& out) {
     out.d = loadHalf(p + offsetof(BlockIQ4_XS, d));
 }
 
+// A grid i-quant's or ternary super-block, through the portable decoder; its
+// levels stay in memory (loading them per input is cheaper than keeping
+// sixteen registers' worth on the stack), and scales[s] holds the integer
+// scale of weights 32s..32s+15 in lanes 0-7 and of 32s+16..32s+31 in lanes
+// 8-15, where vpmaddubsw leaves their pair sums.
+template <typename Block>
+struct GridBlock {
+    DecodedSuperBlock levels;
+    __m256i scales[8];
+    float d;
+};
+
+template <typename Block>
+void decode(const uint8_t* p, GridBlock<Block>& out) {
+    Block block;
+    std::memcpy(&block, p, sizeof block);
+    decodeInto(block, out.levels);
+    for (int s = 0; s < 8; ++s)
+        out.scales[s] = _mm256_set_m128i(_mm_set1_epi16(int16_t(out.levels.scales[2 * s + 1])),
+                                         _mm_set1_epi16(int16_t(out.levels.scales[2 * s])));
+    out.d = out.levels.d;
+}
+
+__m256i levelsAt(const XsBlock& w, int s) { return w.q[s]; }
+
+template <typename Block>
+__m256i levelsAt(const GridBlock<Block>& w, int s) {
+    return load32(reinterpret_cast<const uint8_t*>(w.levels.q) + 32 * s);
+}
+
 // The super-block's scaled integer sums with one row's 256 values, lane by
 // lane: each lane at most 8 * 2 * 32 * 2 * 127 * 127 in magnitude.
-__m256i scaledSums(const SuperBlock& w, const uint8_t* x) {
+template <typename Decoded>
+__m256i scaledSums(const Decoded& w, const uint8_t* x) {
     const uint8_t* xq = x + offsetof(ActivationQ8_K, q);
     __m256i sum = _mm256_setzero_si256();
     for (int s = 0; s < 8; ++s)
-        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(pairSums(w.q[s], load32(xq + 32 * s)), w.scales[s]));
+        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(pairSums(levelsAt(w, s), load32(xq + 32 * s)), w.scales[s]));
     return sum;
 }
 
 // Refined: the two rows' sums meet in float, since 256 times one can pass int32.
-template <bool Refined>
-void dotTileXs(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
-               float* y, size_t ldy) {
+template <typename Block, typename Decoded, bool Refined>
+void dotTileSuper(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
+                  float* y, size_t ldy) {
     __m256 acc[kMaxTileCols][kMaxTileRows];
     for (int c = 0; c < cols; ++c)
         for (int r = 0; r < rows; ++r) acc[c][r] = _mm256_setzero_ps();
-    SuperBlock sb;
+    Decoded sb;
     for (int64_t i = 0; i < k / 256; ++i)
         for (int r = 0; r < rows; ++r) {
-            decodeXs(w + size_t(r) * wStride + size_t(i) * sizeof(BlockIQ4_XS), sb);
+            decode(w + size_t(r) * wStride + size_t(i) * sizeof(Block), sb);
             for (int c = 0; c < cols; ++c) {
                 const uint8_t* xb = x + size_t(Refined ? 2 * c : c) * xStride + size_t(i) * sizeof(ActivationQ8_K);
                 const uint8_t* fine = xb + xStride;
@@ -180,54 +211,14 @@ void dotTileXs(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint
         for (int r = 0; r < rows; ++r) y[size_t(c) * ldy + size_t(r)] = horizontalSum(acc[c][r]);
 }
 
-// A decoded super-block's sums with one row's 256 values, lane by lane;
-// scales[s] holds the integer scale of weights 32s..32s+15 in lanes 0-7 and
-// of 32s+16..32s+31 in lanes 8-15, where vpmaddubsw left their pair sums.
-__m256i gridSums(const DecodedSuperBlock& w, const __m256i* scales, const uint8_t* x) {
-    const uint8_t* xq = x + offsetof(ActivationQ8_K, q);
-    __m256i sum = _mm256_setzero_si256();
-    for (int s = 0; s < 8; ++s)
-        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(pairSums(load32(reinterpret_cast<const uint8_t*>(w.q) + 32 * s),
-                                                                load32(xq + 32 * s)),
-                                                       scales[s]));
-    return sum;
-}
-
-// The grid i-quants and the ternary types. Refined: the two rows' sums meet
-// in float, as for IQ4_XS.
-template <typename Block, bool Refined>
-void dotTileGrid(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
-                 float* y, size_t ldy) {
-    __m256 acc[kMaxTileCols][kMaxTileRows];
-    for (int c = 0; c < cols; ++c)
-        for (int r = 0; r < rows; ++r) acc[c][r] = _mm256_setzero_ps();
-    DecodedSuperBlock sb;
-    Block block;
-    __m256i scales[8];
-    for (int64_t i = 0; i < k / 256; ++i)
-        for (int r = 0; r < rows; ++r) {
-            std::memcpy(&block, w + size_t(r) * wStride + size_t(i) * sizeof(Block), sizeof block);
-            decodeInto(block, sb);
-            for (int s = 0; s < 8; ++s)
-                scales[s] = _mm256_set_m128i(_mm_set1_epi16(int16_t(sb.scales[2 * s + 1])),
-                                             _mm_set1_epi16(int16_t(sb.scales[2 * s])));
-            for (int c = 0; c < cols; ++c) {
-                const uint8_t* xb = x + size_t(Refined ? 2 * c : c) * xStride + size_t(i) * sizeof(ActivationQ8_K);
-                const uint8_t* fine = xb + xStride;
-                const float dx = loadFloat((Refined ? fine : xb) + offsetof(ActivationQ8_K, d));
-                __m256 sums = _mm256_cvtepi32_ps(gridSums(sb, scales, xb));
-                if constexpr (Refined)
-                    sums = _mm256_fmadd_ps(sums, _mm256_set1_ps(256.0f), _mm256_cvtepi32_ps(gridSums(sb, scales, fine)));
-                acc[c][r] = _mm256_fmadd_ps(sums, _mm256_set1_ps(sb.d * dx), acc[c][r]);
-            }
-        }
-    for (int c = 0; c < cols; ++c)
-        for (int r = 0; r < rows; ++r) y[size_t(c) * ldy + size_t(r)] = horizontalSum(acc[c][r]);
+template <typename Block, typename Decoded>
+constexpr WeightKernel superKernel() {
+    return {ActivationFormat::Q8_K, dotTileSuper<Block, Decoded, false>, dotTileSuper<Block, Decoded, true>};
 }
 
 template <typename Block>
 constexpr WeightKernel gridKernel() {
-    return {ActivationFormat::Q8_K, dotTileGrid<Block, false>, dotTileGrid<Block, true>};
+    return superKernel<Block, GridBlock<Block>>();
 }
 
 }  // namespace
@@ -237,7 +228,7 @@ void addIQuantAvx2(KernelTable& table) {
                                                          dotTileNl<BlockIQ4_NL, true>};
     table.weights[static_cast<int>(GgmlType::MXFP4)] = {ActivationFormat::Q8_0, dotTileNl<BlockMXFP4, false>,
                                                         dotTileNl<BlockMXFP4, true>};
-    table.weights[static_cast<int>(GgmlType::IQ4_XS)] = {ActivationFormat::Q8_K, dotTileXs<false>, dotTileXs<true>};
+    table.weights[static_cast<int>(GgmlType::IQ4_XS)] = superKernel<BlockIQ4_XS, XsBlock>();
     table.weights[static_cast<int>(GgmlType::IQ3_XXS)] = gridKernel<BlockIQ3_XXS>();
     table.weights[static_cast<int>(GgmlType::IQ2_XXS)] = gridKernel<BlockIQ2_XXS>();
     table.weights[static_cast<int>(GgmlType::IQ3_S)] = gridKernel<BlockIQ3_S>();
