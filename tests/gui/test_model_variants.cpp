@@ -169,6 +169,10 @@ void TestModelVariants::firstRunAsksForASecondPrecision() {
     QVERIFY(find("firstRunMakeCopy"));
     QTest::qWait(150);
     screenshot("first-run-question");
+    window_->resize(800, 600);
+    QTest::qWait(150);
+    screenshot("first-run-question-800x600");
+    window_->resize(1200, 780);
     // The model's card makes the same two offers, and keeps them.
     showPage("navModels");
     showCard(bundledId_);
