@@ -6,7 +6,8 @@ import Nibble.App
 // The first run's question: the bundled model came in 4 bits, and Nibble's
 // comparison needs a second precision of it. The 8-bit original shows what
 // 4 bits lose; a copy made from the 4-bit file shows only what 8 bits cost.
-// Asked once; the model's library card keeps both offers afterwards.
+// Asked until answered; while the original downloads, or when it cannot,
+// the banner says so. The model's library card keeps both offers afterwards.
 Rectangle {
     id: banner
     objectName: "firstRunOffer"
@@ -35,7 +36,7 @@ Rectangle {
                                               + "from Hugging Face now; the model's card under Models offers it once "
                                               + "you are online. A copy made from the 4-bit file shows what 8 bits cost "
                                               + "in size and speed, not what 4 bits lose.")
-                if (banner.offerState === "failed")
+                if (banner.offerState === "failed" || banner.offerState === "downloading")
                     return intro + " " + banner.offer.text
                 if (banner.offerState.length === 0)
                     return intro + " " + qsTr("Nibble knows no 8-bit original of this file to download; "
@@ -49,12 +50,9 @@ Rectangle {
         Button {
             objectName: "firstRunDownloadOriginal"
             visible: banner.offerState === "offer" || banner.offerState === "failed"
-            text: qsTr("Download the 8-bit original")
+            text: banner.offerState === "failed" ? qsTr("Try again") : qsTr("Download the 8-bit original")
             highlighted: true
-            onClicked: {
-                EightBitOriginal.download(banner.variantId)
-                EightBitOriginal.closeFirstRunQuestion()
-            }
+            onClicked: EightBitOriginal.download(banner.variantId)
         }
         Button {
             objectName: "firstRunMakeCopy"
@@ -69,7 +67,7 @@ Rectangle {
         }
         Button {
             objectName: "firstRunNotNow"
-            text: qsTr("Not now")
+            text: banner.offerState === "downloading" ? qsTr("Hide") : qsTr("Not now")
             flat: true
             onClicked: EightBitOriginal.closeFirstRunQuestion()
         }

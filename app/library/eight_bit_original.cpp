@@ -43,6 +43,13 @@ bool EightBitOriginal::hasEightBitCopy(qint64 variantId) const {
     return std::any_of(copies.begin(), copies.end(), [](const storage::Variant& copy) { return bitsOf(copy) == 8; });
 }
 
+bool EightBitOriginal::hasRealEightBit(qint64 modelId) const {
+    const QList<storage::Variant> files = storage::VariantStore(db_).forModel(modelId);
+    return std::any_of(files.begin(), files.end(), [](const storage::Variant& file) {
+        return file.origin != storage::VariantOrigin::Derived && bitsOf(file) == 8;
+    });
+}
+
 std::optional<QString> EightBitOriginal::downloadIdFor(qint64 variantId) const {
     const auto variant = variants_.variant(variantId);
     if (!variant) return std::nullopt;
@@ -61,9 +68,7 @@ std::optional<QString> EightBitOriginal::downloadIdFor(qint64 variantId) const {
             if (bits == 0 || bits >= 8 || hasEightBitCopy(variant->id)) return std::nullopt;
             sourceName = QFileInfo(variant->filePath).fileName();
         }
-        // A real 8-bit file of the model is already in the library: nothing to offer.
-        for (const storage::Variant& other : store.forModel(variant->modelId))
-            if (other.origin != storage::VariantOrigin::Derived && bitsOf(other) == 8) return std::nullopt;
+        if (hasRealEightBit(variant->modelId)) return std::nullopt;
         const storage::Model model = storage::ModelStore(db_).get(variant->modelId);
         for (const CatalogModel& entry : downloads_.catalog().models()) {
             const bool same = entry.name == model.name ||
@@ -123,7 +128,10 @@ qint64 EightBitOriginal::firstRunVariantId() const {
             const auto variant = variants_.variant(variants_.variantIdAt(row));
             if (!variant || variant->origin != storage::VariantOrigin::Bundled) continue;
             const int bits = bitsOf(*variant);
-            if (bits > 0 && bits < 8 && !hasEightBitCopy(variant->id)) return variant->id;
+            // Asked until answered, or until a second precision is there
+            // (the original downloaded from the question, or a copy).
+            if (bits > 0 && bits < 8 && !hasEightBitCopy(variant->id) && !hasRealEightBit(variant->modelId))
+                return variant->id;
         }
     } catch (const storage::StorageError&) {
         // Nothing to ask about without the library's rows.

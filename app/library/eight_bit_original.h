@@ -47,7 +47,9 @@ public:
     Q_INVOKABLE QVariantMap offerFor(qint64 variantId) const;
     // Starts downloading the 8-bit original offered on variantId's card.
     Q_INVOKABLE void download(qint64 variantId);
-    // The first run's question is answered (or put off): not asked again.
+    // The first run's question is answered (a copy asked for) or put off:
+    // not asked again. Downloading the original keeps it open, so that how
+    // the download goes shows where it was asked.
     Q_INVOKABLE void closeFirstRunQuestion();
 
 signals:
@@ -58,6 +60,8 @@ private:
     std::optional<QString> downloadIdFor(qint64 variantId) const;
     // Whether an 8-bit copy made by Nibble from variantId exists.
     bool hasEightBitCopy(qint64 variantId) const;
+    // Whether the library holds an 8-bit file of the model that Nibble did not make.
+    bool hasRealEightBit(qint64 modelId) const;
     void bump();
 
     const storage::Database& db_;
