@@ -151,152 +151,176 @@ void CpuTransformer::attendFast(const LayerPlan& P, const float* q, const uint8_
     });
 }
 
-void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool allLogits, std::vector<float>& logits) {
-    const int batch = static_cast<int>(tokens.size());
-    if (batch == 0) return;
+void CpuTransformer::checkRoom(int startPos, int batch) const {
     if (startPos < 0 || startPos + batch > context_)
         throw Error(ErrorKind::ContextFull, "the conversation needs " + std::to_string(startPos + batch) +
                                                 " tokens but the context holds " + std::to_string(context_));
-    const int E = int(c_.nEmbd), H = int(c_.nHead), Hkv = int(c_.nHeadKv), Dk = int(c_.headDimK),
-              Dv = int(c_.headDimV), F = int(c_.nFf);
-    const int qDim = H * Dk, kDim = Hkv * Dk, vDim = Hkv * Dv, oDim = H * Dv;
+}
 
-    std::vector<float> x(size_t(batch) * E), xn(size_t(batch) * E), q(size_t(batch) * qDim), k(size_t(batch) * kDim),
-        v(size_t(batch) * vDim), attn(size_t(batch) * oDim), proj(size_t(batch) * E), gate(size_t(batch) * F),
-        up(size_t(batch) * F);
-
-    for (int b = 0; b < batch; ++b) {
-        if (tokens[b] < 0 || uint32_t(tokens[b]) >= c_.nVocab)
-            throw Error(ErrorKind::InvalidArgument, "token id " + std::to_string(tokens[b]) + " is outside the vocabulary");
-        tensorRow(*w_.tokenEmbedding, uint64_t(tokens[b]), &x[size_t(b) * E]);
-        if (c_.embeddingScale != 1.0f)
-            for (int i = 0; i < E; ++i) x[size_t(b) * E + i] *= c_.embeddingScale;
-    }
-
-    const float* factors = ropeFreqs_.empty() ? nullptr : ropeFreqs_.data();
+void CpuTransformer::forward(std::span<const int32_t> tokens, int startPos, bool allLogits, std::vector<float>& logits) {
+    const int batch = static_cast<int>(tokens.size());
+    if (batch == 0) return;
+    checkRoom(startPos, batch);
+    std::vector<float> x(size_t(batch) * c_.nEmbd);
+    embed(tokens, x.data());
     // A cancel is noticed within a layer: a prompt chunk of a large model can
     // take seconds, and a queued request waits on it.
     for (uint32_t l = 0; l < c_.nLayer; ++l) {
         throwIfCancelled();
-        const LayerWeights& L = w_.layers[l];
-        const LayerNorms& N = norms_[l];
-        const LayerPlan& P = plan_[l];
+        runLayer(l, x.data(), batch, startPos);
+    }
+    throwIfCancelled();
+    finish(x.data(), batch, allLogits, logits);
+}
 
-        for (int b = 0; b < batch; ++b) cpu::rmsNorm(&x[size_t(b) * E], N.attn.data(), &xn[size_t(b) * E], E, c_.rmsEps);
-        mulGroup({L.wq, L.wk, L.wv}, xn.data(), batch, {q.data(), k.data(), v.data()});
+void CpuTransformer::embed(std::span<const int32_t> tokens, float* x) const {
+    const int E = int(c_.nEmbd);
+    for (size_t b = 0; b < tokens.size(); ++b) {
+        if (tokens[b] < 0 || uint32_t(tokens[b]) >= c_.nVocab)
+            throw Error(ErrorKind::InvalidArgument, "token id " + std::to_string(tokens[b]) + " is outside the vocabulary");
+        tensorRow(*w_.tokenEmbedding, uint64_t(tokens[b]), &x[b * E]);
+        if (c_.embeddingScale != 1.0f)
+            for (int i = 0; i < E; ++i) x[b * E + i] *= c_.embeddingScale;
+    }
+}
 
-        uint8_t* kBytes = reinterpret_cast<uint8_t*>(kCache_.data()) + size_t(l) * context_ * kDim * cacheBytes_;
-        uint8_t* vBytes = reinterpret_cast<uint8_t*>(vCache_.data()) + size_t(l) * context_ * vDim * cacheBytes_;
-        // The reference path's view (its cache is always f32).
-        const float* kLayer = reinterpret_cast<const float*>(kBytes);
-        const float* vLayer = reinterpret_cast<const float*>(vBytes);
-        for (int b = 0; b < batch; ++b) {
-            const int pos = startPos + b;
-            float* qb = &q[size_t(b) * qDim];
-            float* kb = &k[size_t(b) * kDim];
-            float* vb = &v[size_t(b) * vDim];
-            if (P.qkvBias) {
-                for (int i = 0; i < qDim; ++i) qb[i] += N.bq[i];
-                for (int i = 0; i < kDim; ++i) kb[i] += N.bk[i];
-                for (int i = 0; i < vDim; ++i) vb[i] += N.bv[i];
-            }
-            for (int h = 0; h < H; ++h) {
-                float* head = qb + h * Dk;
-                if (P.qkNorm) cpu::rmsNorm(head, N.q.data(), head, Dk, c_.rmsEps);
-                rotate(head, P.rope, pos, factors);
-            }
-            for (int h = 0; h < Hkv; ++h) {
-                float* head = kb + h * Dk;
-                if (P.qkNorm) cpu::rmsNorm(head, N.k.data(), head, Dk, c_.rmsEps);
-                rotate(head, P.rope, pos, factors);
-            }
-            if (halfCache_) {
-                auto* kHalves = reinterpret_cast<uint16_t*>(kBytes) + size_t(pos) * kDim;
-                auto* vHalves = reinterpret_cast<uint16_t*>(vBytes);
-                for (int i = 0; i < kDim; ++i) kHalves[i] = floatToHalf(kb[i]);
-                for (int i = 0; i < vDim; ++i) vHalves[size_t(i) * context_ + pos] = floatToHalf(vb[i]);
-            } else {
-                auto* kFloats = reinterpret_cast<float*>(kBytes);
-                auto* vFloats = reinterpret_cast<float*>(vBytes);
-                std::copy(kb, kb + kDim, kFloats + size_t(pos) * kDim);
-                for (int i = 0; i < vDim; ++i) vFloats[size_t(i) * context_ + pos] = vb[i];
-            }
+void CpuTransformer::runLayer(uint32_t l, float* x, int batch, int startPos) {
+    checkRoom(startPos, batch);
+    const int E = int(c_.nEmbd), H = int(c_.nHead), Hkv = int(c_.nHeadKv), Dk = int(c_.headDimK),
+              Dv = int(c_.headDimV), F = int(c_.nFf);
+    const int qDim = H * Dk, kDim = Hkv * Dk, vDim = Hkv * Dv, oDim = H * Dv;
+    std::vector<float> &xn = xn_, &q = q_, &k = k_, &v = v_, &attn = attn_, &proj = proj_, &gate = gate_, &up = up_;
+    xn.resize(size_t(batch) * E);
+    q.resize(size_t(batch) * qDim);
+    k.resize(size_t(batch) * kDim);
+    v.resize(size_t(batch) * vDim);
+    attn.resize(size_t(batch) * oDim);
+    proj.resize(size_t(batch) * E);
+    gate.resize(size_t(batch) * F);
+    up.resize(size_t(batch) * F);
+    const float* factors = ropeFreqs_.empty() ? nullptr : ropeFreqs_.data();
+    const LayerWeights& L = w_.layers[l];
+    const LayerNorms& N = norms_[l];
+    const LayerPlan& P = plan_[l];
+
+    for (int b = 0; b < batch; ++b) cpu::rmsNorm(&x[size_t(b) * E], N.attn.data(), &xn[size_t(b) * E], E, c_.rmsEps);
+    mulGroup({L.wq, L.wk, L.wv}, xn.data(), batch, {q.data(), k.data(), v.data()});
+
+    uint8_t* kBytes = reinterpret_cast<uint8_t*>(kCache_.data()) + size_t(l) * context_ * kDim * cacheBytes_;
+    uint8_t* vBytes = reinterpret_cast<uint8_t*>(vCache_.data()) + size_t(l) * context_ * vDim * cacheBytes_;
+    // The reference path's view (its cache is always f32).
+    const float* kLayer = reinterpret_cast<const float*>(kBytes);
+    const float* vLayer = reinterpret_cast<const float*>(vBytes);
+    for (int b = 0; b < batch; ++b) {
+        const int pos = startPos + b;
+        float* qb = &q[size_t(b) * qDim];
+        float* kb = &k[size_t(b) * kDim];
+        float* vb = &v[size_t(b) * vDim];
+        if (P.qkvBias) {
+            for (int i = 0; i < qDim; ++i) qb[i] += N.bq[i];
+            for (int i = 0; i < kDim; ++i) kb[i] += N.bk[i];
+            for (int i = 0; i < vDim; ++i) vb[i] += N.bv[i];
         }
-
-        const int groups = H / Hkv;
-        if (fast_) attendFast(P, q.data(), kBytes, vBytes, startPos, batch, attn.data());
-        else
-            pool_.parallelFor(size_t(batch) * H, [&](size_t begin, size_t end) {
-                std::vector<float> scores(size_t(startPos + batch));
-                for (size_t job = begin; job < end; ++job) {
-                    const int b = int(job / H), h = int(job % H), kvh = h / groups;
-                    const int pos = startPos + b;
-                    const int first = P.window > 0 ? std::max(0, pos - int(P.window) + 1) : 0;
-                    const float* qh = &q[size_t(b) * qDim + size_t(h) * Dk];
-                    const int n = pos - first + 1;
-                    for (int t = 0; t < n; ++t) {
-                        const float* kt = kLayer + size_t(first + t) * kDim + size_t(kvh) * Dk;
-                        float s = 0;
-#pragma omp simd reduction(+ : s)
-                        for (int i = 0; i < Dk; ++i) s += qh[i] * kt[i];
-                        scores[t] = scaleScore(P, s);
-                    }
-                    cpu::softmax(scores.data(), n);
-                    float* out = &attn[size_t(b) * oDim + size_t(h) * Dv];
-                    std::fill(out, out + Dv, 0.0f);
-                    const float* vHead = vLayer + size_t(kvh) * Dv * context_ + first;
-                    for (int t = 0; t < n; ++t) {
-                        const float p = scores[t];
-                        for (int i = 0; i < Dv; ++i) out[i] += p * vHead[size_t(i) * context_ + t];
-                    }
-                }
-            });
-
-        mul(*L.wo, attn.data(), batch, proj.data());
-        for (int b = 0; b < batch; ++b) {
-            float* pb = &proj[size_t(b) * E];
-            if (P.postNorms) cpu::rmsNorm(pb, N.postAttn.data(), pb, E, c_.rmsEps);
-            float* xb = &x[size_t(b) * E];
-            for (int i = 0; i < E; ++i) xb[i] += pb[i];
-            cpu::rmsNorm(xb, N.ffn.data(), &xn[size_t(b) * E], E, c_.rmsEps);
+        for (int h = 0; h < H; ++h) {
+            float* head = qb + h * Dk;
+            if (P.qkNorm) cpu::rmsNorm(head, N.q.data(), head, Dk, c_.rmsEps);
+            rotate(head, P.rope, pos, factors);
         }
-
-        throwIfCancelled();
-        mulGroup({L.gate, L.up}, xn.data(), batch, {gate.data(), up.data()});
-        // The activation's exp or tanh per element is a few per cent of a
-        // prompt; split between the threads, it does not leave one idle.
-        // The fast path's gates approximate exp to a few roundings; the
-        // reference keeps libm's.
-        const cpu::GatedActivationFn fastGate =
-            !fast_ ? nullptr
-                   : P.activation == Activation::SiLU ? fast_->kernels().siluGate : fast_->kernels().geluGate;
-        const auto activate = [&](size_t begin, size_t end) {
-            if (fastGate) {
-                fastGate(gate.data() + begin, up.data() + begin, end - begin);
-                return;
-            }
-            for (size_t i = begin; i < end; ++i) {
-                const float g = P.activation == Activation::SiLU ? cpu::silu(gate[i]) : cpu::geluTanh(gate[i]);
-                gate[i] = g * up[i];
-            }
-        };
-        constexpr size_t kActivationChunk = 4096;
-        const size_t chunks = gate.size() / kActivationChunk;
-        if (chunks >= 4)
-            pool_.parallelFor(chunks, [&](size_t begin, size_t end) {
-                activate(begin * kActivationChunk, end == chunks ? gate.size() : end * kActivationChunk);
-            });
-        else activate(0, gate.size());
-        mul(*L.down, gate.data(), batch, proj.data());
-        for (int b = 0; b < batch; ++b) {
-            float* pb = &proj[size_t(b) * E];
-            if (P.postNorms) cpu::rmsNorm(pb, N.postFfn.data(), pb, E, c_.rmsEps);
-            float* xb = &x[size_t(b) * E];
-            for (int i = 0; i < E; ++i) xb[i] += pb[i];
+        for (int h = 0; h < Hkv; ++h) {
+            float* head = kb + h * Dk;
+            if (P.qkNorm) cpu::rmsNorm(head, N.k.data(), head, Dk, c_.rmsEps);
+            rotate(head, P.rope, pos, factors);
+        }
+        if (halfCache_) {
+            auto* kHalves = reinterpret_cast<uint16_t*>(kBytes) + size_t(pos) * kDim;
+            auto* vHalves = reinterpret_cast<uint16_t*>(vBytes);
+            for (int i = 0; i < kDim; ++i) kHalves[i] = floatToHalf(kb[i]);
+            for (int i = 0; i < vDim; ++i) vHalves[size_t(i) * context_ + pos] = floatToHalf(vb[i]);
+        } else {
+            auto* kFloats = reinterpret_cast<float*>(kBytes);
+            auto* vFloats = reinterpret_cast<float*>(vBytes);
+            std::copy(kb, kb + kDim, kFloats + size_t(pos) * kDim);
+            for (int i = 0; i < vDim; ++i) vFloats[size_t(i) * context_ + pos] = vb[i];
         }
     }
 
+    const int groups = H / Hkv;
+    if (fast_) attendFast(P, q.data(), kBytes, vBytes, startPos, batch, attn.data());
+    else
+        pool_.parallelFor(size_t(batch) * H, [&](size_t begin, size_t end) {
+            std::vector<float> scores(size_t(startPos + batch));
+            for (size_t job = begin; job < end; ++job) {
+                const int b = int(job / H), h = int(job % H), kvh = h / groups;
+                const int pos = startPos + b;
+                const int first = P.window > 0 ? std::max(0, pos - int(P.window) + 1) : 0;
+                const float* qh = &q[size_t(b) * qDim + size_t(h) * Dk];
+                const int n = pos - first + 1;
+                for (int t = 0; t < n; ++t) {
+                    const float* kt = kLayer + size_t(first + t) * kDim + size_t(kvh) * Dk;
+                    float s = 0;
+#pragma omp simd reduction(+ : s)
+                    for (int i = 0; i < Dk; ++i) s += qh[i] * kt[i];
+                    scores[t] = scaleScore(P, s);
+                }
+                cpu::softmax(scores.data(), n);
+                float* out = &attn[size_t(b) * oDim + size_t(h) * Dv];
+                std::fill(out, out + Dv, 0.0f);
+                const float* vHead = vLayer + size_t(kvh) * Dv * context_ + first;
+                for (int t = 0; t < n; ++t) {
+                    const float p = scores[t];
+                    for (int i = 0; i < Dv; ++i) out[i] += p * vHead[size_t(i) * context_ + t];
+                }
+            }
+        });
+
+    mul(*L.wo, attn.data(), batch, proj.data());
+    for (int b = 0; b < batch; ++b) {
+        float* pb = &proj[size_t(b) * E];
+        if (P.postNorms) cpu::rmsNorm(pb, N.postAttn.data(), pb, E, c_.rmsEps);
+        float* xb = &x[size_t(b) * E];
+        for (int i = 0; i < E; ++i) xb[i] += pb[i];
+        cpu::rmsNorm(xb, N.ffn.data(), &xn[size_t(b) * E], E, c_.rmsEps);
+    }
+
     throwIfCancelled();
+    mulGroup({L.gate, L.up}, xn.data(), batch, {gate.data(), up.data()});
+    // The activation's exp or tanh per element is a few per cent of a
+    // prompt; split between the threads, it does not leave one idle.
+    // The fast path's gates approximate exp to a few roundings; the
+    // reference keeps libm's.
+    const cpu::GatedActivationFn fastGate =
+        !fast_ ? nullptr
+               : P.activation == Activation::SiLU ? fast_->kernels().siluGate : fast_->kernels().geluGate;
+    const auto activate = [&](size_t begin, size_t end) {
+        if (fastGate) {
+            fastGate(gate.data() + begin, up.data() + begin, end - begin);
+            return;
+        }
+        for (size_t i = begin; i < end; ++i) {
+            const float g = P.activation == Activation::SiLU ? cpu::silu(gate[i]) : cpu::geluTanh(gate[i]);
+            gate[i] = g * up[i];
+        }
+    };
+    constexpr size_t kActivationChunk = 4096;
+    const size_t chunks = gate.size() / kActivationChunk;
+    if (chunks >= 4)
+        pool_.parallelFor(chunks, [&](size_t begin, size_t end) {
+            activate(begin * kActivationChunk, end == chunks ? gate.size() : end * kActivationChunk);
+        });
+    else activate(0, gate.size());
+    mul(*L.down, gate.data(), batch, proj.data());
+    for (int b = 0; b < batch; ++b) {
+        float* pb = &proj[size_t(b) * E];
+        if (P.postNorms) cpu::rmsNorm(pb, N.postFfn.data(), pb, E, c_.rmsEps);
+        float* xb = &x[size_t(b) * E];
+        for (int i = 0; i < E; ++i) xb[i] += pb[i];
+    }
+}
+
+void CpuTransformer::finish(const float* x, int batch, bool allLogits, std::vector<float>& logits) {
+    const int E = int(c_.nEmbd);
+    std::vector<float>& xn = xn_;
+    xn.resize(size_t(batch) * E);
     const int first = allLogits ? 0 : batch - 1;
     const int rows = batch - first;
     for (int b = first; b < batch; ++b)

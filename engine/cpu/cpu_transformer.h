@@ -31,6 +31,15 @@ public:
                    const cpu::KernelTable* kernels = nullptr, KvCacheType kvCache = KvCacheType::F32);
 
     void forward(std::span<const int32_t> tokens, int startPos, bool allLogits, std::vector<float>& logits) override;
+
+    // forward() in its three steps, for callers that advance hidden states
+    // one layer at a time (sequential quantization); forward is embed, every
+    // layer in order, finish. x holds tokens.size() (batch) rows of nEmbd.
+    void embed(std::span<const int32_t> tokens, float* x) const;
+    // Runs one layer over the batch in place, writing its cache rows from startPos.
+    void runLayer(uint32_t layer, float* x, int batch, int startPos);
+    // The final norm and output matrix over x: the last row's logits or all of them.
+    void finish(const float* x, int batch, bool allLogits, std::vector<float>& logits);
     int contextLength() const override { return context_; }
     std::string description() const override;
     // "CPU, AVX2 kernels, 4 threads" (", F16 KV cache" after it where the
@@ -64,6 +73,8 @@ private:
     // A query-key product, scaled and soft-capped as the layer says.
     static float scaleScore(const LayerPlan& P, float s);
 
+    void checkRoom(int startPos, int batch) const;
+
     struct LayerNorms {
         std::vector<float> attn, ffn, q, k, postAttn, postFfn, bq, bk, bv;
     };
@@ -84,6 +95,8 @@ private:
     std::vector<float> outputNorm_, ropeFreqs_;
     std::vector<LayerNorms> norms_;
     ActivationObserver observer_;
+    // A layer's intermediate activations, kept between calls so decoding does not allocate.
+    std::vector<float> xn_, q_, k_, v_, attn_, proj_, gate_, up_;
     std::optional<cpu::FastMatmul> fast_;
 };
 
