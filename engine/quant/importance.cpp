@@ -10,7 +10,7 @@
 namespace nibble {
 
 ImportanceMatrix ImportanceMatrix::calibrate(const gguf::GgufFile& file, const std::string& text, int chunkTokens,
-                                             const std::function<bool(float)>& progress, bool secondMoments) {
+                                             const std::function<bool(float)>& progress) {
     const ModelConfig config = ModelConfig::fromGguf(file);
     const ModelWeights weights = ModelWeights::bind(file, config);
     auto tokenizer = Tokenizer::fromGguf(file);
@@ -20,7 +20,6 @@ ImportanceMatrix ImportanceMatrix::calibrate(const gguf::GgufFile& file, const s
 
     struct Sums {
         std::vector<double> squares;
-        std::vector<double> moments;  // lower triangle filled during the run
         uint64_t rows = 0;
     };
     std::map<const gguf::TensorInfo*, Sums> sums;
@@ -33,19 +32,6 @@ ImportanceMatrix ImportanceMatrix::calibrate(const gguf::GgufFile& file, const s
         for (int b = 0; b < batch; ++b)
             for (size_t i = 0; i < n; ++i) s.squares[i] += double(x[size_t(b) * n + i]) * x[size_t(b) * n + i];
         s.rows += uint64_t(batch);
-        if (!secondMoments) return;
-        s.moments.resize(n * n, 0.0);
-        // K^2 / 2 products a token: spread over the pool, each thread owning whole rows.
-        pool.parallelFor(n, [&](size_t begin, size_t end) {
-            for (size_t i = begin; i < end; ++i) {
-                double* row = &s.moments[i * n];
-                for (int b = 0; b < batch; ++b) {
-                    const float* xb = x + size_t(b) * n;
-                    const double xi = xb[i];
-                    for (size_t j = 0; j <= i; ++j) row[j] += xi * double(xb[j]);
-                }
-            }
-        });
     });
     const int32_t bos = tokenizer->bos();
     std::vector<float> logits;
@@ -55,8 +41,7 @@ ImportanceMatrix ImportanceMatrix::calibrate(const gguf::GgufFile& file, const s
         const size_t take = std::min(tokens.size() - start, room);
         std::vector<int32_t> chunk(tokens.begin() + start, tokens.begin() + start + take);
         if (bos >= 0) chunk.insert(chunk.begin(), bos);
-        // All logits, so the output matrix sees every token too when its correlations are wanted.
-        model.forward(chunk, 0, secondMoments, logits);
+        model.forward(chunk, 0, false, logits);
         result.tokens_ += int(chunk.size());
         if (progress && !progress(float(start + take) / float(tokens.size())))
             throw Error(ErrorKind::Cancelled, "quantization was cancelled");
@@ -65,12 +50,6 @@ ImportanceMatrix ImportanceMatrix::calibrate(const gguf::GgufFile& file, const s
         std::vector<float>& out = result.columns_[std::string(tensor->name)];
         out.resize(s.squares.size());
         for (size_t i = 0; i < out.size(); ++i) out[i] = float(s.squares[i] / double(s.rows));
-        const size_t n = s.squares.size();
-        if (s.moments.empty()) continue;
-        std::vector<double>& m = result.moments_[std::string(tensor->name)];
-        m = std::move(s.moments);
-        for (size_t i = 0; i < n; ++i)
-            for (size_t j = 0; j <= i; ++j) m[i * n + j] = m[j * n + i] = m[i * n + j] / double(s.rows);
     }
     return result;
 }
@@ -111,20 +90,6 @@ const float* ImportanceMatrix::find(const std::string& tensorName, uint64_t colu
     auto it = columns_.find(tensorName);
     if (it == columns_.end() || it->second.size() != columns) return nullptr;
     return it->second.data();
-}
-
-const std::vector<double>* ImportanceMatrix::secondMoments(const std::string& tensorName, uint64_t columns) const {
-    auto it = moments_.find(tensorName);
-    if (it == moments_.end() || it->second.size() != columns * columns) return nullptr;
-    return &it->second;
-}
-
-uint64_t ImportanceMatrix::secondMomentBytes(const gguf::GgufFile& file) {
-    uint64_t bytes = 0;
-    for (const gguf::TensorInfo& t : file.tensors())
-        if (t.shape.size() >= 2 && std::string_view(t.name) != "token_embd.weight")
-            bytes += sizeof(double) * t.shape[0] * t.shape[0];
-    return bytes;
 }
 
 const std::string& defaultCalibrationText() {

@@ -16,26 +16,18 @@ namespace nibble {
 class ImportanceMatrix {
 public:
     // Runs the model over the text in chunks of chunkTokens; progress(0..1) returning false cancels.
-    // secondMoments also keeps each matrix's whole K x K mean of x x^T (what
-    // error compensation needs), not only its diagonal; that costs 8 K^2 bytes a matrix.
     static ImportanceMatrix calibrate(const gguf::GgufFile& file, const std::string& text, int chunkTokens,
-                                      const std::function<bool(float)>& progress, bool secondMoments = false);
+                                      const std::function<bool(float)>& progress);
     // Reads llama.cpp's imatrix.dat (the legacy binary format).
     static ImportanceMatrix load(const std::filesystem::path& path);
 
     // nullptr when the tensor was never seen, or its width differs.
     const float* find(const std::string& tensorName, uint64_t columns) const;
-    // The K x K row-major mean of x x^T over calibration tokens; nullptr when
-    // not collected, never seen, or of another width.
-    const std::vector<double>* secondMoments(const std::string& tensorName, uint64_t columns) const;
-    // Bytes secondMoments would take for the weight matrices of this file.
-    static uint64_t secondMomentBytes(const gguf::GgufFile& file);
     size_t size() const { return columns_.size(); }
     int tokens() const { return tokens_; }
 
 private:
     std::map<std::string, std::vector<float>> columns_;
-    std::map<std::string, std::vector<double>> moments_;
     int tokens_ = 0;
 };
 

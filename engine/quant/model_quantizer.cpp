@@ -6,6 +6,7 @@
 #include "quant/error_compensation.h"
 #include "quant/importance.h"
 #include "quant/quant_recipe.h"
+#include "quant/sequential_compensation.h"
 #include "tensor/dequantize.h"
 #include "tensor/quantize.h"
 
@@ -32,7 +33,7 @@ std::vector<std::string> quantizeRecipes() {
 }
 
 uint64_t compensationStatisticsBytes(const std::filesystem::path& source) {
-    return ImportanceMatrix::secondMomentBytes(gguf::GgufFile(source));
+    return quant::sequentialStatisticsBytes(gguf::GgufFile(source));
 }
 
 QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std::filesystem::path& output,
@@ -52,9 +53,11 @@ QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std:
     QuantizeResult result;
     result.sourceBytes = source.fileSize();
 
-    // Calibration takes the first fifth of the progress bar, quantization the rest.
+    // Calibration takes the first fifth of the progress bar, quantization the
+    // rest; error compensation quantizes while it calibrates, and the writer
+    // then only copies its bytes.
     const bool calibrate = options.calibrate || options.compensate;
-    const float calibrationShare = calibrate ? 0.2f : 0.0f;
+    const float calibrationShare = options.compensate ? 0.95f : calibrate ? 0.2f : 0.0f;
     auto report = [&](float fraction) { return !options.progress || options.progress(fraction); };
 
     std::optional<ImportanceMatrix> importance;
@@ -62,17 +65,29 @@ QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std:
         if (!options.importanceFile.empty())
             throw Error(ErrorKind::InvalidArgument,
                         "error compensation needs calibration text, not an importance file (it lacks the correlations between inputs)");
-        if (const uint64_t bytes = ImportanceMatrix::secondMomentBytes(source); bytes > kCompensationStatisticsLimit)
+        if (const uint64_t bytes = quant::sequentialStatisticsBytes(source); bytes > kCompensationStatisticsLimit)
             throw Error(ErrorKind::Unsupported, "error compensation of this model would need " +
                                                     std::to_string(bytes >> 20) + " MiB of calibration statistics (limit " +
                                                     std::to_string(kCompensationStatisticsLimit >> 20) + " MiB)");
     }
-    if (!options.importanceFile.empty()) {
+    auto typeOf = [&](const gguf::TensorInfo& t) { return recipe->typeFor(t, source, config.nLayer); };
+    const std::string& text = options.calibrationText.empty() ? defaultCalibrationText() : options.calibrationText;
+    ThreadPool pool;
+    std::map<std::string, std::vector<uint8_t>> compensated;
+    int compensationTokens = 0;
+    if (options.compensate) {
+        quant::SequentialOptions so;
+        so.text = text;
+        so.damping = kCompensationDamping;
+        so.typeFor = typeOf;
+        so.progress = [&](float f) { return report(f * calibrationShare); };
+        quant::SequentialResult r = quant::quantizeSequentially(source, config, so, pool);
+        compensated = std::move(r.tensors);
+        compensationTokens = r.tokens;
+    } else if (!options.importanceFile.empty()) {
         importance = ImportanceMatrix::load(options.importanceFile);
     } else if (calibrate) {
-        const std::string& text = options.calibrationText.empty() ? defaultCalibrationText() : options.calibrationText;
-        importance = ImportanceMatrix::calibrate(source, text, 512, [&](float f) { return report(f * calibrationShare); },
-                                                 options.compensate);
+        importance = ImportanceMatrix::calibrate(source, text, 512, [&](float f) { return report(f * calibrationShare); });
     }
 
     const std::string sourceType(typeName(source.mostCommonWeightType()));
@@ -84,23 +99,22 @@ QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std:
     writer.setString("nibble.quantization.recipe", recipe->name);
     writer.setString("nibble.quantization.source_type", sourceType);
     if (options.compensate) writer.setString("nibble.quantization.method", "error-compensated (GPTQ)");
-    if (importance)
+    if (options.compensate)
+        writer.setString("nibble.quantization.importance", "calibration text, " + std::to_string(compensationTokens) + " tokens");
+    else if (importance)
         writer.setString("nibble.quantization.importance",
                          options.importanceFile.empty() ? "calibration text, " + std::to_string(importance->tokens()) + " tokens"
                                                         : options.importanceFile.filename().string());
 
-    ThreadPool pool;
     std::atomic<bool> cancelled{false};
     uint64_t quantizedElements = 0, quantizedBytes = 0;
     for (const gguf::TensorInfo& t : source.tensors()) {
-        const GgmlType type = recipe->typeFor(t, source, config.nLayer);
+        const GgmlType type = typeOf(t);
         if (!canQuantize(type))
             throw Error(ErrorKind::Unsupported, "tensor " + std::string(t.name) + " cannot be written as " + std::string(typeName(type)));
         const float* weights = importance ? importance->find(std::string(t.name), t.shape[0]) : nullptr;
-        const std::vector<double>* moments =
-            options.compensate && quant::canCompensate(type) && type != t.type
-                ? importance->secondMoments(std::string(t.name), t.shape[0])
-                : nullptr;
+        auto done = compensated.find(std::string(t.name));
+        std::vector<uint8_t>* ready = done == compensated.end() ? nullptr : &done->second;
         if (type != t.type && isQuantized(t.type)) requantized = true;
         ++result.tensorTypes[std::string(typeName(type))];
         result.parameterCount += t.elementCount();
@@ -109,24 +123,16 @@ QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std:
             quantizedElements += t.elementCount();
             quantizedBytes += rowBytes * t.rows();
         }
-        writer.addTensor(std::string(t.name), t.shape, type, [&, tensor = &t, type, weights, moments, rowBytes] {
+        writer.addTensor(std::string(t.name), t.shape, type, [&, tensor = &t, type, weights, ready, rowBytes] {
             const gguf::TensorInfo& src = *tensor;
             const int64_t n = int64_t(src.shape[0]);
+            if (ready) return std::move(*ready);
             std::vector<uint8_t> out(rowBytes * src.rows());
             if (type == src.type && !weights) {
                 std::memcpy(out.data(), src.data, src.byteSize);  // already in the wanted form: copy, don't round again
                 return out;
             }
             const uint64_t srcRowBytes = src.byteSize / src.rows();
-            if (moments) {
-                // One matrix at a time: its K x K factor and its f32 copy live only here.
-                std::vector<float> matrix(size_t(n) * src.rows());
-                for (uint64_t r = 0; r < src.rows(); ++r)
-                    dequantizeRow(src.type, src.data + r * srcRowBytes, matrix.data() + r * size_t(n), n);
-                const std::vector<double> factor = quant::inverseCholeskyFactor(*moments, n, kCompensationDamping);
-                quant::errorCompensatedQuantize(type, matrix.data(), src.rows(), n, factor, weights, out.data(), pool);
-                return out;
-            }
             pool.parallelFor(src.rows(), [&](size_t begin, size_t end) {
                 std::vector<float> row(static_cast<size_t>(n));
                 for (size_t r = begin; r < end && !cancelled.load(); ++r) {

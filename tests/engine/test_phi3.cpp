@@ -12,8 +12,12 @@
 #include "model/layer_plan.h"
 #include "model/model_config.h"
 #include "model/model_weights.h"
+#include "tensor/dequantize.h"
+#include "tensor/quantize.h"
 #include "nibble/error.h"
 #include "nibble/evaluation.h"
+#include "quant/importance.h"
+#include "quant/sequential_compensation.h"
 #include "tiny_phi3.h"
 
 #include <QTemporaryDir>
@@ -110,6 +114,54 @@ private slots:
         // And the RoPE matters: Llama's adjacent pairs give other logits.
         unfused.ropeStyle = RopeStyle::Normal;
         QVERIFY(logits(fused, fw, 64, tokens) != logits(unfused, uw, 64, tokens));
+    }
+
+    // Error compensation treats a fused matrix as the matrices it holds:
+    // compensated over their shared input, its rows come out as the unfused
+    // twin's compensated matrices, byte for byte.
+    void fusedMatricesCompensateAsTheirUnfusedRows() {
+        test::TinyPhi3 phi;
+        phi.longRope = false;
+        phi.write(path("fused-q.gguf"), true);
+        phi.write(path("unfused-q.gguf"), false);
+        const gguf::GgufFile fusedFile(path("fused-q.gguf")), unfusedFile(path("unfused-q.gguf"));
+        const ModelConfig fused = ModelConfig::fromGguf(fusedFile);
+        ModelConfig unfused = ModelConfig::fromGguf(unfusedFile);
+        unfused.ropeStyle = RopeStyle::NeoX;
+        quant::SequentialOptions options;
+        options.text = defaultCalibrationText();
+        options.damping = 0.05;
+        options.typeFor = [](const gguf::TensorInfo& t) {
+            return t.shape.size() >= 2 && std::string_view(t.name).find("_norm") == std::string_view::npos ? GgmlType::Q4_0
+                                                                                                            : t.type;
+        };
+        ThreadPool pool(2);
+        const quant::SequentialResult a = quant::quantizeSequentially(fusedFile, fused, options, pool);
+        const quant::SequentialResult b = quant::quantizeSequentially(unfusedFile, unfused, options, pool);
+        QCOMPARE(a.tokens, b.tokens);
+        QCOMPARE(a.tensors.size(), size_t(2 + 4 * phi.layers));
+        QCOMPARE(b.tensors.size(), size_t(2 + 7 * phi.layers));
+        auto joined = [&](std::initializer_list<std::string> names) {
+            std::vector<uint8_t> out;
+            for (const std::string& name : names) out.insert(out.end(), b.tensors.at(name).begin(), b.tensors.at(name).end());
+            return out;
+        };
+        for (uint32_t l = 0; l < phi.layers; ++l) {
+            const std::string p = "blk." + std::to_string(l) + ".";
+            QVERIFY(a.tensors.at(p + "attn_qkv.weight") == joined({p + "attn_q.weight", p + "attn_k.weight", p + "attn_v.weight"}));
+            QVERIFY(a.tensors.at(p + "ffn_up.weight") == joined({p + "ffn_gate.weight", p + "ffn_up.weight"}));
+            QVERIFY(a.tensors.at(p + "attn_output.weight") == b.tensors.at(p + "attn_output.weight"));
+            QVERIFY(a.tensors.at(p + "ffn_down.weight") == b.tensors.at(p + "ffn_down.weight"));
+        }
+        QVERIFY(a.tensors.at("output.weight") == b.tensors.at("output.weight"));
+        // Compensation changed the fused rows: plain rounding gives other bytes.
+        const gguf::TensorInfo& qkv = *fusedFile.findTensor("blk.1.attn_qkv.weight");
+        std::vector<float> row(qkv.shape[0]);
+        std::vector<uint8_t> plain(quantizedRowBytes(GgmlType::Q4_0, int64_t(qkv.shape[0])));
+        dequantizeRow(qkv.type, qkv.data, row.data(), int64_t(row.size()));
+        quantizeRow(GgmlType::Q4_0, row.data(), plain.data(), int64_t(row.size()), nullptr);
+        const std::vector<uint8_t>& written = a.tensors.at("blk.1.attn_qkv.weight");
+        QVERIFY(!std::equal(plain.begin(), plain.end(), written.begin()));
     }
 
     // NeoX halves of the first 4 of 8 dimensions at position 3, base 10000,

@@ -25,9 +25,11 @@ struct QuantizeOptions {
     // Error compensation (the GPTQ / OPTQ idea): each matrix is rounded one
     // input column at a time and the error is passed on to the columns not
     // yet rounded, steered by the calibration activations' correlations. The
-    // file keeps the recipe's standard types. Implies calibrate (an
-    // imatrix.dat lacks the correlations); needs 8 K^2 bytes of memory for
-    // every weight matrix K inputs wide.
+    // matrices are taken in the order the forward pass reaches them, each
+    // calibrated on the model quantized so far and aimed at the source
+    // model's output (GPTQ's sequential mode). The file keeps the recipe's
+    // standard types. Implies calibrate (an imatrix.dat lacks the
+    // correlations); needs 40 K^2 bytes of memory for the widest input K.
     bool compensate = false;
     // Called with 0..1; returning false cancels (Error kind Cancelled, no file left behind).
     std::function<bool(float)> progress;
@@ -45,8 +47,8 @@ struct QuantizeResult {
 
 std::vector<std::string> quantizeRecipes();
 
-// Error compensation keeps every weight matrix's K x K statistics for the
-// whole run; models whose statistics would exceed this are refused.
+// Error compensation keeps one group of matrices' K x K statistics and
+// factors at a time; models whose widest group would exceed this are refused.
 inline constexpr uint64_t kCompensationStatisticsLimit = uint64_t(8) << 30;
 // The bytes of statistics error compensation of source would hold, so a
 // refusal can be told before any work starts.

@@ -1,0 +1,388 @@
+#include "quant/sequential_compensation.h"
+
+#include "cpu/cpu_transformer.h"
+#include "cpu/thread_pool.h"
+#include "model/model_weights.h"
+#include "nibble/error.h"
+#include "quant/error_compensation.h"
+#include "tensor/dequantize.h"
+#include "tensor/quantize.h"
+#include "tokenizer/tokenizer.h"
+
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <set>
+#include <string_view>
+
+namespace nibble::quant {
+namespace {
+
+// The places in a layer where a group of matrices shares one input.
+enum Site { kQkv, kAttnOutput, kGateUp, kDown, kSites };
+
+std::array<const Tensor*, 3> slotsAt(const LayerWeights& L, int site) {
+    switch (site) {
+    case kQkv: return {L.wq, L.wk, L.wv};
+    case kAttnOutput: return {L.wo, nullptr, nullptr};
+    case kGateUp: return {L.gate, L.up, nullptr};
+    default: return {L.down, nullptr, nullptr};
+    }
+}
+
+// With x the input the source model gives a group and y the input the model
+// quantized so far gives it: A = mean y y^T, B = mean x y^T (both K x K).
+struct Moments {
+    size_t n = 0;
+    std::vector<double> a, b;
+    uint64_t rows = 0;
+
+    explicit Moments(size_t width) : n(width), a(width * width, 0.0), b(width * width, 0.0) {}
+
+    void add(const float* x, const float* y, int batch, ThreadPool& pool) {
+        rows += uint64_t(batch);
+        // Each thread owns whole rows; A is symmetric, so only its lower triangle is summed here.
+        pool.parallelFor(n, [&](size_t begin, size_t end) {
+            for (size_t i = begin; i < end; ++i) {
+                double* ai = &a[i * n];
+                double* bi = &b[i * n];
+                for (int t = 0; t < batch; ++t) {
+                    const float* yt = y + size_t(t) * n;
+                    const double xi = x[size_t(t) * n + i], yi = yt[i];
+                    for (size_t j = 0; j <= i; ++j) ai[j] += yi * double(yt[j]);
+                    for (size_t j = 0; j < n; ++j) bi[j] += xi * double(yt[j]);
+                }
+            }
+        });
+    }
+
+    void average() {
+        const double scale = rows ? 1.0 / double(rows) : 0.0;
+        for (size_t i = 0; i < n; ++i) {
+            for (size_t j = 0; j <= i; ++j) a[i * n + j] = a[j * n + i] = a[i * n + j] * scale;
+            for (size_t j = 0; j < n; ++j) b[i * n + j] *= scale;
+        }
+    }
+};
+
+// How a group's weights are corrected and rounded, computed once for all of
+// its matrices: the factor U (U^T U = A^-1, damped), D = (B - A) A^-1 (the
+// aim: W* = W B A^-1 = W + W D, which leaves W as it is where y = x), and
+// diag A for the formats' own scale search.
+struct Correction {
+    std::vector<double> factor, d;
+    std::vector<float> importance;
+};
+
+Correction correctionOf(Moments m, double damping, ThreadPool& pool) {
+    const size_t n = m.n;
+    Correction c;
+    c.importance.resize(n);
+    for (size_t i = 0; i < n; ++i) c.importance[i] = float(m.a[i * n + i]);
+    for (size_t i = 0; i < n * n; ++i) m.b[i] -= m.a[i];
+    c.factor = inverseCholeskyFactor(std::move(m.a), int64_t(n), damping);
+    const std::vector<double>& u = c.factor;
+    // inv = U^T U, row by row: row i gathers U's rows p <= i (U is upper triangular).
+    std::vector<double> inv(n * n, 0.0);
+    pool.parallelFor(n, [&](size_t begin, size_t end) {
+        for (size_t i = begin; i < end; ++i) {
+            double* row = &inv[i * n];
+            for (size_t p = 0; p <= i; ++p) {
+                const double v = u[p * n + i];
+                const double* up = &u[p * n];
+                for (size_t j = p; j < n; ++j) row[j] += v * up[j];
+            }
+        }
+    });
+    c.d.assign(n * n, 0.0);
+    const std::vector<double>& diff = m.b;
+    pool.parallelFor(n, [&](size_t begin, size_t end) {
+        for (size_t i = begin; i < end; ++i) {
+            double* row = &c.d[i * n];
+            for (size_t p = 0; p < n; ++p) {
+                const double v = diff[i * n + p];
+                if (v == 0) continue;
+                const double* ip = &inv[p * n];
+                for (size_t j = 0; j < n; ++j) row[j] += v * ip[j];
+            }
+        }
+    });
+    return c;
+}
+
+std::vector<float> toFloat(const Tensor& t) {
+    const int64_t n = int64_t(t.shape[0]);
+    const uint64_t rowBytes = t.byteSize / t.rows();
+    std::vector<float> out(size_t(n) * t.rows());
+    for (uint64_t r = 0; r < t.rows(); ++r) dequantizeRow(t.type, t.data + r * rowBytes, out.data() + r * size_t(n), n);
+    return out;
+}
+
+std::vector<uint8_t> quantizePlain(const Tensor& t, GgmlType type, const float* importance, ThreadPool& pool) {
+    const int64_t n = int64_t(t.shape[0]);
+    const uint64_t rowBytes = quantizedRowBytes(type, n), srcRowBytes = t.byteSize / t.rows();
+    std::vector<uint8_t> out(rowBytes * t.rows());
+    pool.parallelFor(t.rows(), [&](size_t begin, size_t end) {
+        std::vector<float> row(static_cast<size_t>(n));
+        for (size_t r = begin; r < end; ++r) {
+            dequantizeRow(t.type, t.data + r * srcRowBytes, row.data(), n);
+            quantizeRow(type, row.data(), out.data() + r * rowBytes, n, importance);
+        }
+    });
+    return out;
+}
+
+// W + W D for every row, then rounded with the error passed on under A.
+std::vector<uint8_t> quantizeCompensated(const Tensor& t, GgmlType type, const Correction& c, ThreadPool& pool) {
+    if (!canCompensate(type)) return quantizePlain(t, type, c.importance.data(), pool);
+    const size_t n = t.shape[0];
+    const std::vector<float> w = toFloat(t);
+    std::vector<float> aimed(w.size());
+    pool.parallelFor(t.rows(), [&](size_t begin, size_t end) {
+        std::vector<double> sum(n);
+        for (size_t r = begin; r < end; ++r) {
+            const float* wr = &w[r * n];
+            std::fill(sum.begin(), sum.end(), 0.0);
+            for (size_t i = 0; i < n; ++i) {
+                const double v = wr[i];
+                const double* di = &c.d[i * n];
+                for (size_t j = 0; j < n; ++j) sum[j] += v * di[j];
+            }
+            for (size_t j = 0; j < n; ++j) aimed[r * n + j] = float(wr[j] + sum[j]);
+        }
+    });
+    std::vector<uint8_t> out(quantizedRowBytes(type, int64_t(n)) * t.rows());
+    errorCompensatedQuantize(type, aimed.data(), t.rows(), int64_t(n), c.factor, c.importance.data(), out.data(), pool);
+    return out;
+}
+
+// One chunk of the calibration text and its hidden states in both models,
+// with the source model's inputs of each site of the current layer.
+struct Chunk {
+    std::vector<int32_t> tokens;
+    std::vector<float> x, y;
+    std::array<std::vector<float>, kSites> sourceInputs;
+    std::vector<float> sourceOutputInput;
+};
+
+class Sequencer {
+public:
+    Sequencer(const gguf::GgufFile& source, const ModelConfig& config, const SequentialOptions& options,
+              ThreadPool& pool)
+        : source_(source), config_(config), options_(options), pool_(pool),
+          original_(ModelWeights::bind(source, config)), current_(ModelWeights::bind(source, config)) {
+        for (const gguf::TensorInfo& t : source.tensors()) own_.insert(&t);
+        auto tokenizer = Tokenizer::fromGguf(source);
+        const std::vector<int32_t> tokens = tokenizer->encode(options.text, false, false);
+        if (tokens.size() < 8) throw Error(ErrorKind::InvalidArgument, "the calibration text is too short");
+        const int32_t bos = tokenizer->bos();
+        chunkTokens_ = std::min<int>(options.chunkTokens, int(std::min<uint32_t>(config.trainedContext, 4096)));
+        // The chunks ImportanceMatrix::calibrate runs, so both methods see the same text.
+        for (size_t start = 0; start < tokens.size(); start += size_t(chunkTokens_ - 1)) {
+            const size_t room = size_t(chunkTokens_) - (bos >= 0 ? 1 : 0);
+            const size_t take = std::min(tokens.size() - start, room);
+            Chunk c;
+            c.tokens.assign(tokens.begin() + start, tokens.begin() + start + take);
+            if (bos >= 0) c.tokens.insert(c.tokens.begin(), bos);
+            result_.tokens += int(c.tokens.size());
+            chunks_.push_back(std::move(c));
+        }
+    }
+
+    SequentialResult run() {
+        CpuTransformer sourceModel(config_, original_, chunkTokens_, pool_);
+        CpuTransformer quantizedModel(config_, current_, chunkTokens_, pool_);
+        steps_ = 4 * int(config_.nLayer) + 2;
+        quantizeEmbedding(sourceModel);
+        step();
+        for (Chunk& c : chunks_) {
+            c.x.resize(c.tokens.size() * config_.nEmbd);
+            c.y.resize(c.x.size());
+            sourceModel.embed(c.tokens, c.x.data());
+            quantizedModel.embed(c.tokens, c.y.data());
+        }
+        for (uint32_t l = 0; l < config_.nLayer; ++l) {
+            // The source inputs of every site of this layer, then the source states advance.
+            const LayerWeights& S = original_.layers[l];
+            for (Chunk& c : chunks_) {
+                sourceModel.setActivationObserver([&](const Tensor& w, const float* in, int batch) {
+                    for (int site = 0; site < kSites; ++site)
+                        if (&w == slotsAt(S, site)[0]) c.sourceInputs[site].assign(in, in + size_t(batch) * w.shape[0]);
+                });
+                sourceModel.runLayer(l, c.x.data(), int(c.tokens.size()), 0);
+            }
+            for (int site = 0; site < kSites; ++site) {
+                quantizeSite(quantizedModel, l, site);
+                step();
+            }
+            quantizedModel.setActivationObserver(nullptr);
+            for (Chunk& c : chunks_) quantizedModel.runLayer(l, c.y.data(), int(c.tokens.size()), 0);
+        }
+        quantizeOutput(sourceModel, quantizedModel);
+        step();
+        return std::move(result_);
+    }
+
+private:
+    const Tensor* fileOf(const Tensor* slot) const { return own_.count(slot) ? slot : source_.findTensor(slot->name); }
+
+    bool wanted(const Tensor* file) const {
+        return file && options_.typeFor(*file) != file->type && !result_.tensors.count(std::string(file->name));
+    }
+
+    // Reports progress; a cancel is noticed here, after every matrix.
+    void step(int advance = 1) {
+        done_ += advance;
+        if (options_.progress && !options_.progress(float(done_) / float(steps_)))
+            throw Error(ErrorKind::Cancelled, "quantization was cancelled");
+    }
+
+    // Points every use of file in the model quantized so far at its new
+    // bytes; a row range of a fused file becomes the same rows of them.
+    void install(const Tensor* file, std::vector<uint8_t> bytes) {
+        const GgmlType type = options_.typeFor(*file);
+        const std::vector<uint8_t>& stored = result_.tensors[std::string(file->name)] = std::move(bytes);
+        const uint64_t srcRowBytes = file->byteSize / file->rows();
+        const uint64_t rowBytes = quantizedRowBytes(type, int64_t(file->shape[0]));
+        auto swap = [&](const Tensor* from, const Tensor*& to) {
+            if (!from || from->name != file->name || from->data < file->data || from->data >= file->data + file->byteSize)
+                return;
+            auto t = std::make_unique<Tensor>(*from);
+            const uint64_t firstRow = uint64_t(from->data - file->data) / srcRowBytes;
+            t->type = type;
+            t->data = stored.data() + firstRow * rowBytes;
+            t->byteSize = from->rows() * rowBytes;
+            to = t.get();
+            replacements_.push_back(std::move(t));
+        };
+        swap(original_.tokenEmbedding, current_.tokenEmbedding);
+        swap(original_.output, current_.output);
+        for (size_t l = 0; l < original_.layers.size(); ++l) {
+            const LayerWeights& o = original_.layers[l];
+            LayerWeights& c = current_.layers[l];
+            swap(o.wq, c.wq);
+            swap(o.wk, c.wk);
+            swap(o.wv, c.wv);
+            swap(o.wo, c.wo);
+            swap(o.gate, c.gate);
+            swap(o.up, c.up);
+            swap(o.down, c.down);
+        }
+    }
+
+    // The embedding is read before any layer, so it is quantized first. Tied
+    // to the output matrix, it is compensated on the source model's final
+    // states (the later layers' errors are not known yet); otherwise no
+    // product reads it and it is rounded plainly. Any other matrix outside
+    // the layers' groups is rounded plainly here too.
+    void quantizeEmbedding(CpuTransformer& sourceModel) {
+        const Tensor* embedding = original_.tokenEmbedding;
+        if (wanted(embedding) && original_.output == embedding) {
+            Moments m(embedding->shape[0]);
+            std::vector<float> logits;
+            sourceModel.setActivationObserver([&](const Tensor& w, const float* in, int batch) {
+                if (&w == embedding) m.add(in, in, batch, pool_);
+            });
+            for (const Chunk& c : chunks_) sourceModel.forward(c.tokens, 0, true, logits);
+            sourceModel.setActivationObserver(nullptr);
+            m.average();
+            const Correction c = correctionOf(std::move(m), options_.damping, pool_);
+            install(embedding, quantizeCompensated(*embedding, options_.typeFor(*embedding), c, pool_));
+        }
+        std::set<const Tensor*> grouped{original_.output};
+        for (const LayerWeights& L : original_.layers)
+            for (int site = 0; site < kSites; ++site)
+                for (const Tensor* slot : slotsAt(L, site))
+                    if (slot) grouped.insert(fileOf(slot));
+        for (const Tensor* t : own_)
+            if (t->shape.size() >= 2 && !grouped.count(t) && wanted(t))
+                install(t, quantizePlain(*t, options_.typeFor(*t), nullptr, pool_));
+    }
+
+    void quantizeSite(CpuTransformer& quantizedModel, uint32_t l, int site) {
+        std::vector<const Tensor*> files;
+        for (const Tensor* slot : slotsAt(original_.layers[l], site))
+            if (slot && wanted(fileOf(slot)) && std::find(files.begin(), files.end(), fileOf(slot)) == files.end())
+                files.push_back(fileOf(slot));
+        if (files.empty()) return;
+        // The model quantized so far is run on a copy of each chunk's states,
+        // which advance only once the whole layer is quantized.
+        const LayerWeights& Q = current_.layers[l];
+        const Tensor* first = slotsAt(original_.layers[l], site)[0];
+        Moments m(first->shape[0]);
+        std::vector<float> states;
+        for (Chunk& c : chunks_) {
+            quantizedModel.setActivationObserver([&](const Tensor& w, const float* in, int batch) {
+                if (&w == slotsAt(Q, site)[0]) m.add(c.sourceInputs[site].data(), in, batch, pool_);
+            });
+            states = c.y;
+            quantizedModel.runLayer(l, states.data(), int(c.tokens.size()), 0);
+        }
+        quantizedModel.setActivationObserver(nullptr);
+        m.average();
+        const Correction c = correctionOf(std::move(m), options_.damping, pool_);
+        for (const Tensor* file : files) {
+            install(file, quantizeCompensated(*file, options_.typeFor(*file), c, pool_));
+            step(0);
+        }
+    }
+
+    void quantizeOutput(CpuTransformer& sourceModel, CpuTransformer& quantizedModel) {
+        const Tensor* output = original_.output;
+        if (!wanted(output)) return;
+        Moments m(output->shape[0]);
+        std::vector<float> sourceInput, logits;
+        for (const Chunk& c : chunks_) {
+            const int batch = int(c.tokens.size());
+            sourceModel.setActivationObserver([&](const Tensor& w, const float* in, int rows) {
+                if (&w == output) sourceInput.assign(in, in + size_t(rows) * w.shape[0]);
+            });
+            sourceModel.finish(c.x.data(), batch, true, logits);
+            quantizedModel.setActivationObserver([&](const Tensor& w, const float* in, int rows) {
+                if (&w == current_.output) m.add(sourceInput.data(), in, rows, pool_);
+            });
+            quantizedModel.finish(c.y.data(), batch, true, logits);
+        }
+        sourceModel.setActivationObserver(nullptr);
+        quantizedModel.setActivationObserver(nullptr);
+        m.average();
+        const Correction c = correctionOf(std::move(m), options_.damping, pool_);
+        install(output, quantizeCompensated(*output, options_.typeFor(*output), c, pool_));
+    }
+
+    const gguf::GgufFile& source_;
+    const ModelConfig& config_;
+    const SequentialOptions& options_;
+    ThreadPool& pool_;
+    const ModelWeights original_;
+    // The model quantized so far: the source's tensors, each pointed at its
+    // quantized bytes (replacements_) once it has them.
+    ModelWeights current_;
+    std::vector<std::unique_ptr<Tensor>> replacements_;
+    std::set<const Tensor*> own_;  // the file's tensors (row ranges of fused ones are not)
+    int chunkTokens_ = 0;
+    std::vector<Chunk> chunks_;
+    SequentialResult result_;
+    int steps_ = 1, done_ = 0;
+};
+
+}  // namespace
+
+SequentialResult quantizeSequentially(const gguf::GgufFile& source, const ModelConfig& config,
+                                      const SequentialOptions& options, ThreadPool& pool) {
+    return Sequencer(source, config, options, pool).run();
+}
+
+uint64_t sequentialStatisticsBytes(const gguf::GgufFile& source) {
+    // A, B, the factor, A^-1 and D of the widest input at once (the factor's
+    // own work space included), each K x K doubles.
+    uint64_t widest = 0;
+    for (const gguf::TensorInfo& t : source.tensors())
+        if (t.shape.size() >= 2 && t.name != "token_embd.weight") widest = std::max(widest, t.shape[0]);
+    if (const gguf::TensorInfo* embedding = source.findTensor("token_embd.weight");
+        embedding && !source.findTensor("output.weight"))
+        widest = std::max(widest, embedding->shape[0]);
+    return 5 * sizeof(double) * widest * widest;
+}
+
+}  // namespace nibble::quant

@@ -1,0 +1,48 @@
+#pragma once
+// Sequential error compensation (GPTQ's sequential mode). The weight matrices
+// are quantized in the order the forward pass reaches them, and each one's
+// statistics come from the calibration text's hidden states in two models
+// side by side: the source (inputs x) and the model quantized so far (inputs
+// y). Each matrix is aimed at the source model's output, its source weights
+// on x, rather than at its own weights on y, so it also corrects the errors
+// of the matrices before it. Both models advance one layer at a time over the
+// whole text, so the cost is a few passes of each layer, not of the model.
+#include "gguf/gguf_reader.h"
+#include "model/model_config.h"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace nibble {
+
+class ThreadPool;
+
+namespace quant {
+
+struct SequentialOptions {
+    std::string text;  // calibration text
+    int chunkTokens = 512;
+    double damping = 0.0;  // added to H's diagonal, relative to its mean
+    // The type each tensor gets; a tensor whose type is its own is left alone.
+    std::function<GgmlType(const gguf::TensorInfo&)> typeFor;
+    std::function<bool(float)> progress;  // 0..1; returning false cancels
+};
+
+struct SequentialResult {
+    // The quantized bytes of every weight matrix whose type changes, by name.
+    std::map<std::string, std::vector<uint8_t>> tensors;
+    int tokens = 0;  // calibration tokens
+};
+
+SequentialResult quantizeSequentially(const gguf::GgufFile& source, const ModelConfig& config,
+                                      const SequentialOptions& options, ThreadPool& pool);
+
+// The most memory the statistics and factors of one group of matrices take
+// (the widest input decides), so a model too large can be refused up front.
+uint64_t sequentialStatisticsBytes(const gguf::GgufFile& source);
+
+}  // namespace quant
+}  // namespace nibble
