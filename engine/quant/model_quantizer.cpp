@@ -20,9 +20,16 @@
 namespace nibble {
 namespace {
 
-// Added to H's diagonal, relative to its mean: enough to keep the factor
-// well conditioned on little calibration text (the OPTQ paper's 1 %).
-constexpr double kCompensationDamping = 0.01;
+// Added to H's diagonal, relative to its mean. Chosen among 1, 2, 3, 5 and
+// 10 % without the evaluation text: three-fold cross-validation on the
+// built-in text (calibrated on two thirds, scored on the third), stories260K
+// Q4_0, Q4_K_M and IQ4_XS; 5 % gave 0.70x the better of plain and
+// importance-aware (geometric mean), the others 0.71x to 0.82x.
+constexpr double kCompensationDamping = 0.05;
+// Error compensation also calibrates on this much text the source model
+// writes itself (quant/sampled_text.h): three chunks of 512. On stories260K
+// it takes Q4_K_M from 0.0093 to 0.0081 KLD, Q4_0 from 0.045 to 0.031.
+constexpr int kSampledCalibrationTokens = 1536;
 
 bool isQuantized(GgmlType t) { return t != GgmlType::F32 && t != GgmlType::F16 && t != GgmlType::BF16; }
 
@@ -74,16 +81,18 @@ QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std:
     const std::string& text = options.calibrationText.empty() ? defaultCalibrationText() : options.calibrationText;
     ThreadPool pool;
     std::map<std::string, std::vector<uint8_t>> compensated;
-    int compensationTokens = 0;
+    int compensationTokens = 0, sampledTokens = 0;
     if (options.compensate) {
         quant::SequentialOptions so;
         so.text = text;
+        so.sampledTokens = kSampledCalibrationTokens;
         so.damping = kCompensationDamping;
         so.typeFor = typeOf;
         so.progress = [&](float f) { return report(f * calibrationShare); };
         quant::SequentialResult r = quant::quantizeSequentially(source, config, so, pool);
         compensated = std::move(r.tensors);
         compensationTokens = r.tokens;
+        sampledTokens = r.sampledTokens;
     } else if (!options.importanceFile.empty()) {
         importance = ImportanceMatrix::load(options.importanceFile);
     } else if (calibrate) {
@@ -100,7 +109,9 @@ QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std:
     writer.setString("nibble.quantization.source_type", sourceType);
     if (options.compensate) writer.setString("nibble.quantization.method", "error-compensated (GPTQ)");
     if (options.compensate)
-        writer.setString("nibble.quantization.importance", "calibration text, " + std::to_string(compensationTokens) + " tokens");
+        writer.setString("nibble.quantization.importance", "calibration text and text the model wrote, " +
+                                                               std::to_string(compensationTokens) + " tokens (" +
+                                                               std::to_string(sampledTokens) + " written)");
     else if (importance)
         writer.setString("nibble.quantization.importance",
                          options.importanceFile.empty() ? "calibration text, " + std::to_string(importance->tokens()) + " tokens"

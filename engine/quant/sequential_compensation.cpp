@@ -5,6 +5,7 @@
 #include "model/model_weights.h"
 #include "nibble/error.h"
 #include "quant/error_compensation.h"
+#include "quant/sampled_text.h"
 #include "tensor/dequantize.h"
 #include "tensor/quantize.h"
 #include "tokenizer/tokenizer.h"
@@ -17,6 +18,10 @@
 
 namespace nibble::quant {
 namespace {
+
+// The K x K products below stream whole matrices from memory; each pass
+// over one serves this many rows at once.
+constexpr size_t kTile = 8;
 
 // The places in a layer where a group of matrices shares one input.
 enum Site { kQkv, kAttnOutput, kGateUp, kDown, kSites };
@@ -41,16 +46,20 @@ struct Moments {
 
     void add(const float* x, const float* y, int batch, ThreadPool& pool) {
         rows += uint64_t(batch);
-        // Each thread owns whole rows; A is symmetric, so only its lower triangle is summed here.
-        pool.parallelFor(n, [&](size_t begin, size_t end) {
-            for (size_t i = begin; i < end; ++i) {
-                double* ai = &a[i * n];
-                double* bi = &b[i * n];
+        // Each thread owns whole tiles of rows; A is symmetric, so only its lower triangle is summed here.
+        pool.parallelFor((n + kTile - 1) / kTile, [&](size_t begin, size_t end) {
+            for (size_t i0 = begin * kTile; i0 < std::min(n, end * kTile); i0 += kTile) {
+                const size_t rows = std::min(kTile, n - i0);
                 for (int t = 0; t < batch; ++t) {
                     const float* yt = y + size_t(t) * n;
-                    const double xi = x[size_t(t) * n + i], yi = yt[i];
-                    for (size_t j = 0; j <= i; ++j) ai[j] += yi * double(yt[j]);
-                    for (size_t j = 0; j < n; ++j) bi[j] += xi * double(yt[j]);
+                    const float* xt = x + size_t(t) * n;
+                    for (size_t i = i0; i < i0 + rows; ++i) {
+                        double* ai = &a[i * n];
+                        double* bi = &b[i * n];
+                        const double xi = xt[i], yi = yt[i];
+                        for (size_t j = 0; j <= i; ++j) ai[j] += yi * double(yt[j]);
+                        for (size_t j = 0; j < n; ++j) bi[j] += xi * double(yt[j]);
+                    }
                 }
             }
         });
@@ -84,26 +93,32 @@ Correction correctionOf(Moments m, double damping, ThreadPool& pool) {
     const std::vector<double>& u = c.factor;
     // inv = U^T U, row by row: row i gathers U's rows p <= i (U is upper triangular).
     std::vector<double> inv(n * n, 0.0);
-    pool.parallelFor(n, [&](size_t begin, size_t end) {
-        for (size_t i = begin; i < end; ++i) {
-            double* row = &inv[i * n];
-            for (size_t p = 0; p <= i; ++p) {
-                const double v = u[p * n + i];
+    pool.parallelFor((n + kTile - 1) / kTile, [&](size_t begin, size_t end) {
+        for (size_t i0 = begin * kTile; i0 < std::min(n, end * kTile); i0 += kTile) {
+            const size_t last = std::min(n, i0 + kTile);
+            for (size_t p = 0; p < last; ++p) {
                 const double* up = &u[p * n];
-                for (size_t j = p; j < n; ++j) row[j] += v * up[j];
+                for (size_t i = std::max(i0, p); i < last; ++i) {
+                    const double v = up[i];
+                    double* row = &inv[i * n];
+                    for (size_t j = p; j < n; ++j) row[j] += v * up[j];
+                }
             }
         }
     });
     c.d.assign(n * n, 0.0);
     const std::vector<double>& diff = m.b;
-    pool.parallelFor(n, [&](size_t begin, size_t end) {
-        for (size_t i = begin; i < end; ++i) {
-            double* row = &c.d[i * n];
+    pool.parallelFor((n + kTile - 1) / kTile, [&](size_t begin, size_t end) {
+        for (size_t i0 = begin * kTile; i0 < std::min(n, end * kTile); i0 += kTile) {
+            const size_t rows = std::min(kTile, n - i0);
             for (size_t p = 0; p < n; ++p) {
-                const double v = diff[i * n + p];
-                if (v == 0) continue;
                 const double* ip = &inv[p * n];
-                for (size_t j = 0; j < n; ++j) row[j] += v * ip[j];
+                for (size_t i = i0; i < i0 + rows; ++i) {
+                    const double v = diff[i * n + p];
+                    if (v == 0) continue;
+                    double* row = &c.d[i * n];
+                    for (size_t j = 0; j < n; ++j) row[j] += v * ip[j];
+                }
             }
         }
     });
@@ -138,17 +153,22 @@ std::vector<uint8_t> quantizeCompensated(const Tensor& t, GgmlType type, const C
     const size_t n = t.shape[0];
     const std::vector<float> w = toFloat(t);
     std::vector<float> aimed(w.size());
-    pool.parallelFor(t.rows(), [&](size_t begin, size_t end) {
-        std::vector<double> sum(n);
-        for (size_t r = begin; r < end; ++r) {
-            const float* wr = &w[r * n];
+    const size_t rows = t.rows();
+    pool.parallelFor((rows + kTile - 1) / kTile, [&](size_t begin, size_t end) {
+        std::vector<double> sum(kTile * n);
+        for (size_t r0 = begin * kTile; r0 < std::min(rows, end * kTile); r0 += kTile) {
+            const size_t count = std::min(kTile, rows - r0);
             std::fill(sum.begin(), sum.end(), 0.0);
             for (size_t i = 0; i < n; ++i) {
-                const double v = wr[i];
                 const double* di = &c.d[i * n];
-                for (size_t j = 0; j < n; ++j) sum[j] += v * di[j];
+                for (size_t r = 0; r < count; ++r) {
+                    const double v = w[(r0 + r) * n + i];
+                    double* sr = &sum[r * n];
+                    for (size_t j = 0; j < n; ++j) sr[j] += v * di[j];
+                }
             }
-            for (size_t j = 0; j < n; ++j) aimed[r * n + j] = float(wr[j] + sum[j]);
+            for (size_t r = 0; r < count; ++r)
+                for (size_t j = 0; j < n; ++j) aimed[(r0 + r) * n + j] = float(w[(r0 + r) * n + j] + sum[r * n + j]);
         }
     });
     std::vector<uint8_t> out(quantizedRowBytes(type, int64_t(n)) * t.rows());
@@ -185,6 +205,16 @@ public:
             c.tokens.assign(tokens.begin() + start, tokens.begin() + start + take);
             if (bos >= 0) c.tokens.insert(c.tokens.begin(), bos);
             result_.tokens += int(c.tokens.size());
+            chunks_.push_back(std::move(c));
+        }
+        if (options.sampledTokens <= 0) return;
+        auto keepGoing = [&] { return !options.progress || options.progress(0.0f); };
+        for (std::vector<int32_t>& sequence : sampleSequences(config, original_, *tokenizer, bos >= 0 ? bos : tokens.front(),
+                                                              options.sampledTokens, chunkTokens_, pool, keepGoing)) {
+            Chunk c;
+            c.tokens = std::move(sequence);
+            result_.tokens += int(c.tokens.size());
+            result_.sampledTokens += int(c.tokens.size());
             chunks_.push_back(std::move(c));
         }
     }

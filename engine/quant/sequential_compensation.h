@@ -24,6 +24,8 @@ namespace quant {
 
 struct SequentialOptions {
     std::string text;  // calibration text
+    // Tokens the source model writes itself (quant/sampled_text.h), calibrated on with the text.
+    int sampledTokens = 0;
     int chunkTokens = 512;
     double damping = 0.0;  // added to H's diagonal, relative to its mean
     // The type each tensor gets; a tensor whose type is its own is left alone.
@@ -34,7 +36,8 @@ struct SequentialOptions {
 struct SequentialResult {
     // The quantized bytes of every weight matrix whose type changes, by name.
     std::map<std::string, std::vector<uint8_t>> tensors;
-    int tokens = 0;  // calibration tokens
+    int tokens = 0;         // calibration tokens, the sampled ones included
+    int sampledTokens = 0;
 };
 
 SequentialResult quantizeSequentially(const gguf::GgufFile& source, const ModelConfig& config,

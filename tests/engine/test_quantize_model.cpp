@@ -11,6 +11,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -126,10 +127,12 @@ private slots:
         QCOMPARE(results[2].kldMean, results[1].kldMean);
     }
 
-    // Error compensation (GPTQ-style) against the plain recipe and today's
-    // importance-aware one, all calibrated on the built-in text and scored on
-    // the golden evaluation text. Measured: Q4_0 0.0692 / 0.0628 -> 0.0405,
-    // Q4_K_M 0.0131 / 0.0124 -> 0.0102, IQ4_XS 0.0491 / 0.0473 -> 0.0419.
+    // Error compensation (GPTQ's sequential mode) against the plain recipe
+    // and today's importance-aware one, calibrated on the built-in text (the
+    // compensation on text the model writes too, never the evaluation text)
+    // and scored on the golden evaluation text; issue 17 asks for 0.7x of
+    // both. Measured: Q4_0 0.0692 / 0.0628 -> 0.0312 (0.50x), Q4_K_M
+    // 0.0131 / 0.0124 -> 0.0081 (0.66x), IQ4_XS 0.0491 / 0.0473 -> 0.0246 (0.52x).
     void errorCompensationBeatsPlainAndImportanceAware() {
         NIBBLE_REQUIRE_MODEL(source, test::kStories);
         QTemporaryDir dir;
@@ -137,7 +140,7 @@ private slots:
             const char* recipe;
             double atMost;  // compensated KLD / the better of the other two
         };
-        const Row rows[] = {{"Q4_0", 0.7}, {"Q4_K_M", 0.9}, {"IQ4_XS", 0.95}};
+        const Row rows[] = {{"Q4_0", 0.7}, {"Q4_K_M", 0.7}, {"IQ4_XS", 0.7}};
         std::vector<std::filesystem::path> variants;
         for (const Row& row : rows) {
             QuantizeResult results[3];
@@ -264,6 +267,32 @@ private slots:
         }
         QVERIFY(seen.size() >= 2);
         QVERIFY(std::is_sorted(seen.begin(), seen.end()));
+        QVERIFY(filesIn(dir).empty());
+    }
+
+    // Error compensation quantizes while it calibrates: its progress moves
+    // matrix by matrix, and a cancel there stops it at once.
+    void cancellingCompensationStopsBetweenMatrices() {
+        NIBBLE_REQUIRE_MODEL(source, test::kStories);
+        QTemporaryDir dir;
+        QuantizeOptions o;
+        o.recipe = "Q4_K_M";
+        o.compensate = true;
+        std::vector<float> seen;
+        o.progress = [&](float f) {
+            seen.push_back(f);
+            return f < 0.3f;
+        };
+        try {
+            quantizeModel(source, dir.path().toStdString() + "/cancelled.gguf", o);
+            QFAIL("quantization was not cancelled");
+        } catch (const Error& e) {
+            QCOMPARE(e.kind(), ErrorKind::Cancelled);
+        }
+        QVERIFY(std::is_sorted(seen.begin(), seen.end()));
+        // 5 layers of 4 groups and the output: steps of about 0.04.
+        QVERIFY2(seen.back() >= 0.3f && seen.back() < 0.4f, qPrintable(QString::number(seen.back())));
+        QVERIFY(std::count_if(seen.begin(), seen.end(), [](float f) { return f > 0 && f < 0.3f; }) >= 5);
         QVERIFY(filesIn(dir).empty());
     }
 
