@@ -61,8 +61,8 @@ QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std:
     result.sourceBytes = source.fileSize();
 
     // Calibration takes the first fifth of the progress bar, quantization the
-    // rest; error compensation quantizes while it calibrates, and the writer
-    // then only copies its bytes.
+    // rest. Error compensation writes its own text in that first fifth, then
+    // quantizes while it calibrates, and the writer only copies its bytes.
     const bool calibrate = options.calibrate || options.compensate;
     const float calibrationShare = options.compensate ? 0.95f : calibrate ? 0.2f : 0.0f;
     auto report = [&](float fraction) { return !options.progress || options.progress(fraction); };

@@ -15,7 +15,7 @@ namespace nibble::quant {
 std::vector<std::vector<int32_t>> sampleSequences(const ModelConfig& config, const ModelWeights& weights,
                                                   const Tokenizer& tokenizer, int32_t start, int tokens,
                                                   int maxLength, ThreadPool& pool,
-                                                  const std::function<bool()>& keepGoing) {
+                                                  const std::function<bool(float)>& progress) {
     // The fast path: sampling needs the distribution, not the reference's last bits.
     CpuTransformer model(config, weights, maxLength, pool, &cpu::kernelTable(cpu::preferredIsa()));
     std::mt19937_64 random(0x6e6962626c65);
@@ -27,7 +27,8 @@ std::vector<std::vector<int32_t>> sampleSequences(const ModelConfig& config, con
         std::vector<int32_t> sequence{start};
         const int length = std::min(maxLength, tokens - written);
         while (int(sequence.size()) < length) {
-            if (keepGoing && !keepGoing()) throw Error(ErrorKind::Cancelled, "quantization was cancelled");
+            if (progress && !progress(float(written + int(sequence.size())) / float(tokens)))
+                throw Error(ErrorKind::Cancelled, "quantization was cancelled");
             model.forward(std::span(&sequence.back(), 1), int(sequence.size()) - 1, false, logits);
             const float top = *std::max_element(logits.begin(), logits.end());
             p.resize(logits.size());

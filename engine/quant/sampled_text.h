@@ -20,12 +20,12 @@ namespace quant {
 
 // Sequences of at most maxLength tokens, each beginning with start and ending
 // at an end-of-generation token (not kept) or at its length, until tokens
-// tokens are written in all (start tokens included). keepGoing returning
-// false cancels (Error kind Cancelled).
+// tokens are written in all (start tokens included). progress (0..1, the
+// share written) returning false cancels (Error kind Cancelled).
 std::vector<std::vector<int32_t>> sampleSequences(const ModelConfig& config, const ModelWeights& weights,
                                                   const Tokenizer& tokenizer, int32_t start, int tokens,
                                                   int maxLength, ThreadPool& pool,
-                                                  const std::function<bool()>& keepGoing);
+                                                  const std::function<bool(float)>& progress);
 
 }  // namespace quant
 }  // namespace nibble

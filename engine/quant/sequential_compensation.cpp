@@ -23,6 +23,13 @@ namespace {
 // over one serves this many rows at once.
 constexpr size_t kTile = 8;
 
+// Of the progress, what writing the model's own text takes.
+constexpr float kSamplingShare = 0.2f;
+
+// Thrown by an activation observer once it has what it came for: the rest of
+// the layer pass (most of its products, for the early sites) is not needed.
+struct SiteReached {};
+
 // The places in a layer where a group of matrices shares one input.
 enum Site { kQkv, kAttnOutput, kGateUp, kDown, kSites };
 
@@ -208,9 +215,9 @@ public:
             chunks_.push_back(std::move(c));
         }
         if (options.sampledTokens <= 0) return;
-        auto keepGoing = [&] { return !options.progress || options.progress(0.0f); };
+        auto sampling = [&](float f) { return !options.progress || options.progress(f * kSamplingShare); };
         for (std::vector<int32_t>& sequence : sampleSequences(config, original_, *tokenizer, bos >= 0 ? bos : tokens.front(),
-                                                              options.sampledTokens, chunkTokens_, pool, keepGoing)) {
+                                                              options.sampledTokens, chunkTokens_, pool, sampling)) {
             Chunk c;
             c.tokens = std::move(sequence);
             result_.tokens += int(c.tokens.size());
@@ -263,7 +270,8 @@ private:
     // Reports progress; a cancel is noticed here, after every matrix.
     void step(int advance = 1) {
         done_ += advance;
-        if (options_.progress && !options_.progress(float(done_) / float(steps_)))
+        const float start = options_.sampledTokens > 0 ? kSamplingShare : 0.0f;
+        if (options_.progress && !options_.progress(start + (1.0f - start) * float(done_) / float(steps_)))
             throw Error(ErrorKind::Cancelled, "quantization was cancelled");
     }
 
@@ -343,10 +351,15 @@ private:
         std::vector<float> states;
         for (Chunk& c : chunks_) {
             quantizedModel.setActivationObserver([&](const Tensor& w, const float* in, int batch) {
-                if (&w == slotsAt(Q, site)[0]) m.add(c.sourceInputs[site].data(), in, batch, pool_);
+                if (&w != slotsAt(Q, site)[0]) return;
+                m.add(c.sourceInputs[site].data(), in, batch, pool_);
+                throw SiteReached{};
             });
             states = c.y;
-            quantizedModel.runLayer(l, states.data(), int(c.tokens.size()), 0);
+            try {
+                quantizedModel.runLayer(l, states.data(), int(c.tokens.size()), 0);
+            } catch (const SiteReached&) {
+            }
         }
         quantizedModel.setActivationObserver(nullptr);
         m.average();

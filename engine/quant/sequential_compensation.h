@@ -30,7 +30,9 @@ struct SequentialOptions {
     double damping = 0.0;  // added to H's diagonal, relative to its mean
     // The type each tensor gets; a tensor whose type is its own is left alone.
     std::function<GgmlType(const gguf::TensorInfo&)> typeFor;
-    std::function<bool(float)> progress;  // 0..1; returning false cancels
+    // 0..1, the sampling the first fifth (calibration, as the app tells it);
+    // returning false cancels.
+    std::function<bool(float)> progress;
 };
 
 struct SequentialResult {
