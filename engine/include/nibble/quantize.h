@@ -27,7 +27,8 @@ struct QuantizeOptions {
     // yet rounded, steered by the calibration activations' correlations. The
     // matrices are taken in the order the forward pass reaches them, each
     // calibrated on the model quantized so far and aimed at the source
-    // model's output (GPTQ's sequential mode). The file keeps the recipe's
+    // model's output (GPTQ's sequential mode), on the calibration text and
+    // on text the source model writes itself. The file keeps the recipe's
     // standard types. Implies calibrate (an imatrix.dat lacks the
     // correlations); needs 40 K^2 bytes of memory for the widest input K.
     bool compensate = false;
