@@ -507,12 +507,13 @@ void TestModelVariants::verdictInPlainWords() {
 NIBBLE_GUI_TEST_MAIN(TestModelVariants)
 
 void TestModelVariants::compensationRefusedForLargeModel() {
-    // A header-sized file whose one 33 000-wide matrix would need 8.1 GiB of
-    // statistics: the limit is about the matrices' width, not the file's size.
+    // A header-sized file whose one 33 000-wide matrix would need 40.6 GiB of
+    // statistics and factors (40 K^2 bytes): the limit is about the matrices'
+    // width, not the file's size.
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     constexpr uint64_t kWidth = 33'000;
-    QVERIFY(8 * kWidth * kWidth > kCompensationStatisticsLimit);
+    QVERIFY(40 * kWidth * kWidth > kCompensationStatisticsLimit);
     gguf::GgufWriter writer;
     writer.setString("general.architecture", "llama");
     writer.setString("general.name", "Wide");
@@ -525,7 +526,7 @@ void TestModelVariants::compensationRefusedForLargeModel() {
     app_->variants().reload();
     QVERIFY(app_->builder().refusal(wide.id, "Q4_K_M-imat").isEmpty());
     const QString refusal = app_->builder().refusal(wide.id, "Q4_K_M-comp");
-    QVERIFY2(refusal.contains("too large") && refusal.contains("8.7 GB") && refusal.contains("8.6 GB"), qPrintable(refusal));
+    QVERIFY2(refusal.contains("too large") && refusal.contains("43.6 GB") && refusal.contains("8.6 GB"), qPrintable(refusal));
 
     // The dialog says so when the recipe is chosen, and will not start it.
     showPage("navModels");
