@@ -14,7 +14,6 @@
 #include <array>
 #include <memory>
 #include <set>
-#include <string_view>
 
 namespace nibble::quant {
 namespace {
@@ -56,11 +55,11 @@ struct Moments {
         // Each thread owns whole tiles of rows; A is symmetric, so only its lower triangle is summed here.
         pool.parallelFor((n + kTile - 1) / kTile, [&](size_t begin, size_t end) {
             for (size_t i0 = begin * kTile; i0 < std::min(n, end * kTile); i0 += kTile) {
-                const size_t rows = std::min(kTile, n - i0);
+                const size_t count = std::min(kTile, n - i0);
                 for (int t = 0; t < batch; ++t) {
                     const float* yt = y + size_t(t) * n;
                     const float* xt = x + size_t(t) * n;
-                    for (size_t i = i0; i < i0 + rows; ++i) {
+                    for (size_t i = i0; i < i0 + count; ++i) {
                         double* ai = &a[i * n];
                         double* bi = &b[i * n];
                         const double xi = xt[i], yi = yt[i];
@@ -117,10 +116,10 @@ Correction correctionOf(Moments m, double damping, ThreadPool& pool) {
     const std::vector<double>& diff = m.b;
     pool.parallelFor((n + kTile - 1) / kTile, [&](size_t begin, size_t end) {
         for (size_t i0 = begin * kTile; i0 < std::min(n, end * kTile); i0 += kTile) {
-            const size_t rows = std::min(kTile, n - i0);
+            const size_t count = std::min(kTile, n - i0);
             for (size_t p = 0; p < n; ++p) {
                 const double* ip = &inv[p * n];
-                for (size_t i = i0; i < i0 + rows; ++i) {
+                for (size_t i = i0; i < i0 + count; ++i) {
                     const double v = diff[i * n + p];
                     if (v == 0) continue;
                     double* row = &c.d[i * n];
