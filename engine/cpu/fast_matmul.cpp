@@ -94,18 +94,24 @@ uint8_t* FastMatmul::activations(size_t bytes) {
     return alignedActivations_;
 }
 
-FastMatmul::Plan FastMatmul::plan(const Tensor& w, InputPrecision precision) const {
+FastMatmul::Plan FastMatmul::plan(const Tensor& w, InputPrecision precision, int batch) const {
     const int type = static_cast<int>(w.type);
     const WeightKernel kernel = type >= 0 && type < kTypeSlots ? kernels_.weights[type] : WeightKernel{};
     const bool refined = precision == InputPrecision::Refined && kernel.activation != ActivationFormat::F32;
+    const bool prompt = refined && batch > kMaxTileCols && kernel.promptDot;
+    const RefinedInput input = prompt ? kernel.promptInput : kernel.refinedInput;
     Plan p;
-    p.format = refined && kernel.refinedInput == RefinedInput::Q16_0 ? ActivationFormat::Q16_0 : kernel.activation;
+    p.format = refined && input == RefinedInput::Q16_0 ? ActivationFormat::Q16_0 : kernel.activation;
     p.quantize = p.format == ActivationFormat::F32 ? nullptr : kernels_.quantize[static_cast<int>(p.format)];
     p.k = static_cast<int64_t>(w.shape[0]);
     // A refined pair b is rows 2b (its 8-bit blocks) and 2b + 1 (their remainder).
-    p.pair = refined && kernel.refinedInput == RefinedInput::Pair;
+    p.pair = refined && input == RefinedInput::Pair;
     p.quantizeRefined = p.pair ? kernels_.quantizeRefined[static_cast<int>(p.format)] : nullptr;
-    p.dot = refined ? kernel.refinedDot : kernel.dot;
+    p.dot = prompt ? kernel.promptDot : refined ? kernel.refinedDot : kernel.dot;
+    if (prompt) {
+        p.tileRows = kernel.promptRows;
+        p.tileCols = kernel.promptCols;
+    }
     p.fast = p.dot && (p.format == ActivationFormat::F32 || p.quantize) && p.k % layoutOf(p.format).block == 0;
     p.xStride = rowBytes(p.format, p.k);
     return p;
@@ -148,7 +154,7 @@ void FastMatmul::multiplyGroup(ThreadPool& pool, std::span<const Tensor* const> 
                                std::span<float* const> ys, InputPrecision precision) {
     if (ws.empty()) return;
     std::vector<Plan> plans;
-    for (const Tensor* w : ws) plans.push_back(plan(*w, precision));
+    for (const Tensor* w : ws) plans.push_back(plan(*w, precision, batch));
     const Plan& first = plans[0];
     bool together = true;
     for (const Plan& p : plans)
@@ -163,13 +169,13 @@ void FastMatmul::multiplyGroup(ThreadPool& pool, std::span<const Tensor* const> 
     }
     const uint8_t* input = prepareInputs(pool, first, x, batch);
 
-    // Tiles of kMaxTileRows weight rows, each multiplied with every input
-    // row before the next: a weight row is read from memory once per call.
-    // The matrices' tiles are numbered one after another, so one pass of
-    // the pool covers them all.
+    // Tiles of weight rows (as many as the plan's kernel takes), each
+    // multiplied with every input row before the next: a weight row is read
+    // from memory once per call. The matrices' tiles are numbered one after
+    // another, so one pass of the pool covers them all.
     std::vector<size_t> firstTile(ws.size() + 1, 0);
     for (size_t m = 0; m < ws.size(); ++m)
-        firstTile[m + 1] = firstTile[m] + (ws[m]->rows() + kMaxTileRows - 1) / kMaxTileRows;
+        firstTile[m + 1] = firstTile[m] + (ws[m]->rows() + plans[m].tileRows - 1) / plans[m].tileRows;
     const size_t xStep = (first.pair ? 2 : 1) * first.xStride;
     pool.parallelFor(firstTile.back(), [&](size_t begin, size_t end) {
         size_t m = 0;
@@ -178,10 +184,11 @@ void FastMatmul::multiplyGroup(ThreadPool& pool, std::span<const Tensor* const> 
             const Tensor& w = *ws[m];
             const uint64_t rows = w.rows();
             const size_t wStride = w.byteSize / rows;
-            const uint64_t r = (tile - firstTile[m]) * kMaxTileRows;
-            const int tileRows = int(std::min<uint64_t>(kMaxTileRows, rows - r));
-            for (int c = 0; c < batch; c += kMaxTileCols) {
-                const int cols = std::min(kMaxTileCols, batch - c);
+            const Plan& p = plans[m];
+            const uint64_t r = (tile - firstTile[m]) * uint64_t(p.tileRows);
+            const int tileRows = int(std::min<uint64_t>(uint64_t(p.tileRows), rows - r));
+            for (int c = 0; c < batch; c += p.tileCols) {
+                const int cols = std::min(p.tileCols, batch - c);
                 plans[m].dot(first.k, w.data + r * wStride, wStride, tileRows, input + size_t(c) * xStep,
                              first.xStride, cols, ys[m] + size_t(c) * rows + r, rows);
             }

@@ -59,12 +59,16 @@ private:
         QuantizeRowFn quantize = nullptr;
         QuantizeRefinedFn quantizeRefined = nullptr;
         DotTileFn dot = nullptr;
+        int tileRows = kMaxTileRows;  // the largest tile `dot` takes
+        int tileCols = kMaxTileCols;
         bool pair = false;  // each input a refined pair of rows in `format`
         bool fast = false;  // false: the exact product (cpu::matmul) instead
         int64_t k = 0;
         size_t xStride = 0;  // bytes per quantized input row
     };
-    Plan plan(const Tensor& w, InputPrecision precision) const;
+    // `batch` inputs: more than a tile's columns take the prompt tiles
+    // (WeightKernel::promptDot) where the kernel has them.
+    Plan plan(const Tensor& w, InputPrecision precision, int batch) const;
     // The inputs in the plan's format (in the scratch buffer), or x itself.
     const uint8_t* prepareInputs(ThreadPool& pool, const Plan& p, const float* x, int batch);
 

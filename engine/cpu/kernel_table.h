@@ -118,6 +118,16 @@ struct WeightKernel {
     DotTileFn refinedDot = nullptr;
     // Q16_0: refinedDot's input c is row c, in ActivationFormat::Q16_0.
     RefinedInput refinedInput = RefinedInput::Pair;
+    // Optional: a DotTileFn over refined inputs (taken as promptInput says)
+    // in tiles of up to promptRows x promptCols, for products over more
+    // inputs than kMaxTileCols (a prompt). A tile's weight decoding serves
+    // all its inputs, so larger tiles decode less often per product;
+    // one-input products (decoding) keep refinedDot's tiles, which stream
+    // more weight rows at once.
+    DotTileFn promptDot = nullptr;
+    RefinedInput promptInput = RefinedInput::Pair;
+    int promptRows = 0;
+    int promptCols = 0;
 };
 
 // Indexed by GGUF type number (GgmlType) and by ActivationFormat.

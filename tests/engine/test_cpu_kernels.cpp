@@ -154,6 +154,28 @@ private slots:
         QVERIFY2(error.empty(), error.c_str());
     }
 
+    void promptTilesEqualTheDequantizedProduct_data() {
+        QTest::addColumn<Isa>("isa");
+        QTest::addColumn<GgmlType>("type");
+        for (Isa isa : supportedIsas())
+            for (GgmlType type : kMatrixTypes)
+                if (kernelTable(isa).weights[static_cast<int>(type)].promptDot)
+                    QTest::addRow("%s/%s", isaName(isa).data(), typeName(type).data()) << isa << type;
+        bool any = false;
+        for (Isa isa : supportedIsas())
+            for (GgmlType type : kMatrixTypes) any = any || kernelTable(isa).weights[static_cast<int>(type)].promptDot;
+        if (!any) QTest::addRow("none") << Isa::Portable << GgmlType::Q8_0;
+    }
+
+    void promptTilesEqualTheDequantizedProduct() {
+        QFETCH(Isa, isa);
+        QFETCH(GgmlType, type);
+        if (!kernelTable(isa).weights[static_cast<int>(type)].promptDot)
+            QSKIP("no kernel set on this processor has prompt tiles");
+        const std::string error = checkTiles(kernelTable(isa), type, true, true);
+        QVERIFY2(error.empty(), error.c_str());
+    }
+
     void gatesMatchLibm_data() {
         QTest::addColumn<Isa>("isa");
         for (Isa isa : supportedIsas()) QTest::addRow("%s", isaName(isa).data()) << isa;

@@ -207,12 +207,19 @@ inline void addRandomRemainder(std::mt19937& rng, ActivationFormat format, const
 // product of the dequantized weights with the values the quantized inputs
 // stand for, and writes nothing outside itself. Refined: the same for the
 // kernel over refined inputs (a pair of rows each), where the set has one.
-inline std::string checkTiles(const cpu::KernelTable& table, GgmlType type, bool refined = false) {
+// Prompt: for the prompt tiles over refined inputs (WeightKernel::promptDot),
+// every shape up to theirs.
+inline std::string checkTiles(const cpu::KernelTable& table, GgmlType type, bool refined = false,
+                              bool prompt = false) {
     const cpu::WeightKernel kernel = table.weights[static_cast<int>(type)];
     if (!kernel.dot) return "no kernel";
-    const cpu::DotTileFn dot = refined ? kernel.refinedDot : kernel.dot;
-    if (!dot) return "no kernel for refined inputs";
-    const bool wide = refined && kernel.refinedInput == cpu::RefinedInput::Q16_0;
+    refined = refined || prompt;
+    const cpu::DotTileFn dot = prompt ? kernel.promptDot : refined ? kernel.refinedDot : kernel.dot;
+    if (!dot) return prompt ? "no prompt kernel" : "no kernel for refined inputs";
+    const int maxRows = prompt ? kernel.promptRows : cpu::kMaxTileRows;
+    const int maxCols = prompt ? kernel.promptCols : cpu::kMaxTileCols;
+    if (maxRows < 1 || maxCols < 1) return "a prompt tile of no rows or columns";
+    const bool wide = refined && (prompt ? kernel.promptInput : kernel.refinedInput) == cpu::RefinedInput::Q16_0;
     const ActivationFormat format = wide ? ActivationFormat::Q16_0 : kernel.activation;
     if (!table.quantize[static_cast<int>(format)] && format != ActivationFormat::F32) return "no quantizer for its inputs";
     const int rowsPerInput = refined && !wide ? 2 : 1;
@@ -223,11 +230,11 @@ inline std::string checkTiles(const cpu::KernelTable& table, GgmlType type, bool
         const TypeTraits traits = *typeTraits(type);
         if (k % traits.blockSize != 0) continue;
         const size_t wStride = size_t(k / traits.blockSize) * traits.blockBytes;
-        const std::vector<uint8_t> w = randomWeightRows(rng, type, cpu::kMaxTileRows, k);
+        const std::vector<uint8_t> w = randomWeightRows(rng, type, maxRows, k);
         const size_t xStride = activationRowBytes(format, k) + 40;  // rows need not be packed
         // Bytes no quantizer writes read as large values.
-        std::vector<uint8_t> x(xStride * cpu::kMaxTileCols * rowsPerInput, 0x7f);
-        for (int c = 0; c < cpu::kMaxTileCols; ++c) {
+        std::vector<uint8_t> x(xStride * maxCols * rowsPerInput, 0x7f);
+        for (int c = 0; c < maxCols; ++c) {
             uint8_t* input = x.data() + c * rowsPerInput * xStride;
             const std::vector<float> values = randomFloats(rng, size_t(k), c == 0 ? 0.01f : float(c * c));
             if (format == ActivationFormat::F32)
@@ -236,11 +243,12 @@ inline std::string checkTiles(const cpu::KernelTable& table, GgmlType type, bool
                 table.quantize[static_cast<int>(format)](values.data(), input, k);
             if (rowsPerInput == 2) addRandomRemainder(rng, kernel.activation, input, input + xStride, k);
         }
-        double expected[cpu::kMaxTileCols][cpu::kMaxTileRows], magnitude[cpu::kMaxTileCols][cpu::kMaxTileRows];
+        std::vector<std::vector<double>> expected(size_t(maxCols), std::vector<double>(size_t(maxRows), 0.0));
+        std::vector<std::vector<double>> magnitude = expected;
         std::vector<float> row(static_cast<size_t>(k));
-        for (int r = 0; r < cpu::kMaxTileRows; ++r) {
+        for (int r = 0; r < maxRows; ++r) {
             dequantizeRow(type, w.data() + r * wStride, row.data(), k);
-            for (int c = 0; c < cpu::kMaxTileCols; ++c) {
+            for (int c = 0; c < maxCols; ++c) {
                 const uint8_t* input = x.data() + c * rowsPerInput * xStride;
                 std::vector<double> a = activationValues(format, input, k);
                 if (rowsPerInput == 2) {
@@ -256,12 +264,12 @@ inline std::string checkTiles(const cpu::KernelTable& table, GgmlType type, bool
                 magnitude[c][r] = mag;
             }
         }
-        for (int rows = 1; rows <= cpu::kMaxTileRows; ++rows)
-            for (int cols = 1; cols <= cpu::kMaxTileCols; ++cols) {
-                const size_t ldy = cpu::kMaxTileRows + 3;
-                std::vector<float> y(ldy * cpu::kMaxTileCols, -12345.0f);
+        for (int rows = 1; rows <= maxRows; ++rows)
+            for (int cols = 1; cols <= maxCols; ++cols) {
+                const size_t ldy = size_t(maxRows) + 3;
+                std::vector<float> y(ldy * maxCols, -12345.0f);
                 dot(k, w.data(), wStride, rows, x.data(), xStride, cols, y.data(), ldy);
-                for (int c = 0; c < cpu::kMaxTileCols; ++c)
+                for (int c = 0; c < maxCols; ++c)
                     for (size_t r = 0; r < ldy; ++r) {
                         const float got = y[c * ldy + r];
                         const std::string where = "k " + std::to_string(k) + ", tile " + std::to_string(rows) + "x" +

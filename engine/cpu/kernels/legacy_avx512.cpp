@@ -311,7 +311,7 @@ void wideTile(int64_t blocks, const uint8_t* w, size_t wStride, const uint8_t* x
             _mm_prefetch(reinterpret_cast<const char*>(p0 + Rows * wStride), _MM_HINT_T0);
             weights[r] = Format::decode(p0, pair ? p0 + Format::kBytes : p0);
         }
-        #pragma GCC unroll 4
+        #pragma GCC unroll 8
         for (int c = 0; c < Cols; ++c) {
             const auto* in = reinterpret_cast<const ActivationQ16_0*>(x + c * xStride) + b / 2;
             const __m512i low = _mm512_loadu_si512(in->q), high = _mm512_loadu_si512(in->q + 32);
@@ -333,6 +333,13 @@ struct WideTiles {
     template <int Rows, int Cols>
     static constexpr TileFn fn = wideTile<Format, Rows, Cols>;
 };
+
+// A prompt's tiles: two weight rows by eight inputs. A 4 x 4 tile needs more
+// registers than there are (16 sums, three per decoded row, three per input)
+// and spilled a quarter of its sums to the stack every pair of blocks; at
+// 2 x 8 nothing spills, and each decoded row serves eight inputs, not four.
+constexpr int kPromptRows = 4;
+constexpr int kPromptCols = 8;
 
 // Each block's step is its largest magnitude / 32767, so no value can
 // pass the int16 range. Blocks go through in pairs, the layout's unit.
@@ -376,8 +383,14 @@ void set(KernelTable& table, GgmlType type) {
 // The types without a minimum: their refined inputs as 16-bit values.
 template <class Format, class Wide>
 void setWide(KernelTable& table, GgmlType type) {
-    table.weights[static_cast<int>(type)] = {ActivationFormat::Q8_0, dotTileOf<Tiles<Format, false>, kBlock>,
-                                             dotTileOf<WideTiles<Wide>, kBlock>, RefinedInput::Q16_0};
+    table.weights[static_cast<int>(type)] = {ActivationFormat::Q8_0,
+                                             dotTileOf<Tiles<Format, false>, kBlock>,
+                                             dotTileOf<WideTiles<Wide>, kBlock>,
+                                             RefinedInput::Q16_0,
+                                             dotTileUpTo<WideTiles<Wide>, kBlock, kPromptRows, kPromptCols>,
+                                             RefinedInput::Q16_0,
+                                             kPromptRows,
+                                             kPromptCols};
 }
 
 }  // namespace
