@@ -81,6 +81,7 @@ std::string CpuTransformer::describe(const cpu::KernelTable* kernels, unsigned t
     case cpu::Isa::Portable: set = "portable"; break;
     case cpu::Isa::Avx2: set = "AVX2"; break;
     case cpu::Isa::Avx512Vnni: set = "AVX-512"; break;
+    case cpu::Isa::Avx512Amx: set = "AVX-512 and AMX"; break;
     case cpu::Isa::NeonDot: set = "NEON"; break;
     }
     return "CPU, " + set + " kernels, " + count + (kvCache == KvCacheType::F16 ? ", F16 KV cache" : "");

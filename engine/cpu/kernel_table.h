@@ -26,6 +26,9 @@ enum class Isa : uint8_t {
     Portable,    // plain C++, any processor
     Avx2,        // x86-64 with AVX2, FMA and F16C
     Avx512Vnni,  // x86-64 with AVX-512 F/BW/VL/VNNI (Ice Lake, Zen 4 and later)
+    // AVX-512 VNNI with AMX-INT8 tiles (Sapphire Rapids and later), where the
+    // operating system grants the process their registers
+    Avx512Amx,
     NeonDot,     // ARM64 with the dot-product extension
 };
 
@@ -158,6 +161,7 @@ void addIQuantAvx2(KernelTable& table);
 void addActivationAvx2(KernelTable& table);
 void addLegacyAvx512(KernelTable& table);
 void addKQuantAvx512(KernelTable& table);
+void addLegacyAmx(KernelTable& table);
 void addLegacyNeon(KernelTable& table);
 void addKQuantNeon(KernelTable& table);
 void addFloatNeon(KernelTable& table);

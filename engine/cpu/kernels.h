@@ -14,7 +14,7 @@ namespace nibble::cpu {
 std::vector<Isa> supportedIsas();
 
 // The widest supported set, or the one NIBBLE_CPU_ISA names
-// (portable, avx2, avx512, neon) when this processor supports it.
+// (portable, avx2, avx512, amx, neon) when this processor supports it.
 Isa preferredIsa();
 
 // The composed table of one set (the portable kernels, overridden by the

@@ -69,7 +69,10 @@ private slots:
 
         ThreadPool pool(2);
         FastMatmul fast(kernelTable(isa));
+        // 17 inputs: whole prompt tiles and a partial one, where the set has them.
+        const bool promptTiles = kernelTable(isa).weights[static_cast<int>(type)].promptDot;
         for (int batch : {1, 2, 3, 5, 9, 17}) {
+            if (batch == 17 && !promptTiles) continue;
             std::vector<float> x = randomFloats(rng, size_t(batch) * k, 1.0f);
             x[7] = 40.0f;  // an outlier, as real activations have, coarsens its block's steps
             std::vector<float> reference(size_t(batch) * rows), byte(reference.size()), refined(reference.size());
