@@ -161,6 +161,7 @@ void addIQuantAvx2(KernelTable& table);
 void addActivationAvx2(KernelTable& table);
 void addLegacyAvx512(KernelTable& table);
 void addKQuantAvx512(KernelTable& table);
+void addFloatAvx512(KernelTable& table);
 void addLegacyAmx(KernelTable& table);
 void addLegacyNeon(KernelTable& table);
 void addKQuantNeon(KernelTable& table);

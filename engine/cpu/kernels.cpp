@@ -63,6 +63,7 @@ KernelTable compose(Isa isa) {
     if (avx512) {
         addLegacyAvx512(table);
         addKQuantAvx512(table);
+        addFloatAvx512(table);
     }
     if (isa == Isa::Avx512Amx) addLegacyAmx(table);
 #elif defined(__aarch64__)

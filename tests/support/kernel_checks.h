@@ -226,7 +226,8 @@ inline std::string checkTiles(const cpu::KernelTable& table, GgmlType type, bool
     std::mt19937 rng(uint32_t(static_cast<int>(type)) * 31 + uint32_t(static_cast<int>(table.isa)));
     // 576 (SmolLM2's width) is 18 blocks of 32: not a multiple of an unrolled loop's step.
     // 800 is 25 blocks of 32: an odd count, for kernels that take blocks in pairs.
-    for (int64_t k : {int64_t(256), int64_t(576), int64_t(768), int64_t(800), int64_t(4096)}) {
+    // 37 and 100 (float types only): attention's rows of any length.
+    for (int64_t k : {int64_t(37), int64_t(100), int64_t(256), int64_t(576), int64_t(768), int64_t(800), int64_t(4096)}) {
         const TypeTraits traits = *typeTraits(type);
         if (k % traits.blockSize != 0) continue;
         const size_t wStride = size_t(k / traits.blockSize) * traits.blockBytes;
