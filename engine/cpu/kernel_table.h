@@ -163,6 +163,7 @@ void addLegacyAvx512(KernelTable& table);
 void addKQuantAvx512(KernelTable& table);
 void addFloatAvx512(KernelTable& table);
 void addLegacyAmx(KernelTable& table);
+void addKQuantAmx(KernelTable& table);
 void addLegacyNeon(KernelTable& table);
 void addKQuantNeon(KernelTable& table);
 void addFloatNeon(KernelTable& table);

@@ -65,7 +65,10 @@ KernelTable compose(Isa isa) {
         addKQuantAvx512(table);
         addFloatAvx512(table);
     }
-    if (isa == Isa::Avx512Amx) addLegacyAmx(table);
+    if (isa == Isa::Avx512Amx) {
+        addLegacyAmx(table);
+        addKQuantAmx(table);
+    }
 #elif defined(__aarch64__)
     if (isa == Isa::NeonDot) {
         addLegacyNeon(table);

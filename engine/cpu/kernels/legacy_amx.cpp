@@ -22,6 +22,7 @@
 // (arch_prctl(ARCH_REQ_XCOMP_PERM)); kernels.cpp asks once and offers this
 // set only where the request succeeds.
 #include "cpu/kernel_table.h"
+#include "cpu/kernels/amx_tile_config.h"
 #include "tensor/ggml_type.h"
 
 #include <immintrin.h>
@@ -39,16 +40,6 @@ namespace {
 constexpr int kBlock = 32;
 constexpr int kTileRows = 16;  // weight rows, one 32-bit lane each
 constexpr int kTileCols = 16;  // inputs, one tile row each
-
-// The tile configuration ldtilecfg reads (palette 1).
-struct alignas(64) TileConfig {
-    uint8_t palette = 1;
-    uint8_t startRow = 0;
-    uint8_t reserved[14] = {};
-    uint16_t bytesPerRow[16] = {};
-    uint8_t rows[16] = {};
-};
-static_assert(sizeof(TileConfig) == 64);
 
 // Tile numbers (the tile instructions take them as literals): the two int32
 // products, the weights, the inputs' two rows.
@@ -125,7 +116,7 @@ struct Q8_0 {
 template <class Format, int Cols>
 void amxTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int /*cols*/,
              float* y, size_t ldy) {
-    TileConfig config;
+    AmxTileConfig config;
     for (int t : {NIBBLE_COARSE_SUMS, NIBBLE_FINE_SUMS}) {
         config.rows[t] = Cols;
         config.bytesPerRow[t] = kTileRows * 4;
