@@ -3,9 +3,10 @@
 //
 // One vector instruction of the AVX-512 set multiplies 64 weight-input pairs;
 // one tdpbssd multiplies a 16 x 32 tile of input bytes by a 32 x 16 tile of
-// weight bytes, 8,192 pairs. A tile here is up to 16 inputs by 16 weight
-// rows, taken one block of 32 weights at a time, since each block has its
-// own scale: for every block the weights are decoded to signed bytes, both
+// weight bytes, 8,192 pairs. A call here takes up to 16 weight rows by a
+// prompt chunk's inputs, 16 at a time, one block of 32 weights at a time,
+// since each block has its own scale: for every block the weights are
+// decoded to signed bytes once for all the inputs, both
 // rows of the refined inputs (kernel_table.h) are multiplied with them into
 // two int32 tiles, and those meet as 256 * coarse + remainder (at most
 // 32 * 127 * 128 * 257 in magnitude, within int32) before one conversion and
@@ -40,14 +41,8 @@ namespace {
 constexpr int kBlock = 32;
 constexpr int kTileRows = 16;  // weight rows, one 32-bit lane each
 constexpr int kTileCols = 16;  // inputs, one tile row each
-
-// Tile numbers (the tile instructions take them as literals): the two int32
-// products, the weights, the inputs' two rows.
-#define NIBBLE_COARSE_SUMS 0
-#define NIBBLE_FINE_SUMS 1
-#define NIBBLE_WEIGHTS 2
-#define NIBBLE_COARSE_INPUTS 3
-#define NIBBLE_FINE_INPUTS 4
+// The most inputs a call takes: a prompt chunk (cpu_transformer.cpp).
+constexpr int kMaxPromptCols = 64;
 
 // One block of 16 weight rows in the VNNI layout, and the rows' scales.
 struct alignas(64) DecodedBlock {
@@ -111,21 +106,52 @@ struct Q8_0 {
     }
 };
 
-// Cols inputs (a compile-time count, so the sums stay in registers) by up
-// to 16 weight rows. Input c is rows 2c and 2c + 1 of x (kernel_table.h).
-template <class Format, int Cols>
-void amxTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int /*cols*/,
+// The int32 sums of one block's 16 inputs at most (tiles kCoarse and kFine
+// of the caller's choosing, already stored to `coarse` and `fine`) turned
+// into floats and handed to acc(c, sums, scale) with the product of the
+// weight rows' steps `d` and input c's.
+template <int Cols, class Acc>
+[[gnu::always_inline]] inline void addScaled(const int32_t (*coarse)[kTileRows], const int32_t (*fine)[kTileRows],
+                                             __m512 d, const uint8_t* xb, size_t xStride, Acc&& acc) {
+    #pragma GCC unroll 16
+    for (int c = 0; c < Cols; ++c) {
+        const __m512i sums =
+            _mm512_add_epi32(_mm512_slli_epi32(_mm512_load_si512(coarse[c]), 8), _mm512_load_si512(fine[c]));
+        // The fine row's step is exactly the coarse one's / 256.
+        float dx;
+        std::memcpy(&dx, xb + (2 * c + 1) * xStride + offsetof(ActivationQ8_0, d), sizeof dx);
+        acc(c, _mm512_cvtepi32_ps(sums), _mm512_mul_ps(d, _mm512_set1_ps(dx)));
+    }
+}
+
+// Up to 16 weight rows by `cols` inputs, in groups of 16 and a last group
+// of Tail (a compile-time count, so its sums stay in registers): a block's
+// weights are gathered once for all of them, which is why a call takes a
+// whole prompt chunk rather than 16 inputs. Input c is rows 2c and 2c + 1
+// of x (kernel_table.h). Tiles 0, 1, 3 and 4 serve the whole groups, 5, 6
+// and 7 (its inputs' two rows one after the other) the last.
+template <class Format, int Tail>
+void amxTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
              float* y, size_t ldy) {
+    const int groups = cols / kTileCols;
     AmxTileConfig config;
-    for (int t : {NIBBLE_COARSE_SUMS, NIBBLE_FINE_SUMS}) {
-        config.rows[t] = Cols;
+    for (int t : {0, 1}) {
+        config.rows[t] = kTileCols;
         config.bytesPerRow[t] = kTileRows * 4;
     }
-    config.rows[NIBBLE_WEIGHTS] = kBlock / 4;
-    config.bytesPerRow[NIBBLE_WEIGHTS] = kTileRows * 4;
-    for (int t : {NIBBLE_COARSE_INPUTS, NIBBLE_FINE_INPUTS}) {
-        config.rows[t] = Cols;
+    config.rows[2] = kBlock / 4;
+    config.bytesPerRow[2] = kTileRows * 4;
+    for (int t : {3, 4}) {
+        config.rows[t] = kTileCols;
         config.bytesPerRow[t] = kBlock;
+    }
+    if constexpr (Tail > 0) {
+        for (int t : {5, 6}) {
+            config.rows[t] = Tail;
+            config.bytesPerRow[t] = kTileRows * 4;
+        }
+        config.rows[7] = Tail;
+        config.bytesPerRow[7] = kBlock;
     }
     _tile_loadconfig(&config);
 
@@ -133,43 +159,61 @@ void amxTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_
     const __m512i rowOffsets = _mm512_mullo_epi32(_mm512_set1_epi32(int(wStride)),
                                                   _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
     const long pairStride = long(2 * xStride);
-    __m512 acc[Cols];
-    for (int c = 0; c < Cols; ++c) acc[c] = _mm512_setzero_ps();
+    const size_t groupStride = size_t(kTileCols) * 2 * xStride;
+    // The whole groups' sums go through memory, the last group's stay in registers.
+    alignas(64) float groupAcc[kMaxPromptCols][kTileRows] = {};
+    __m512 tailAcc[Tail > 0 ? Tail : 1];
+    for (__m512& a : tailAcc) a = _mm512_setzero_ps();
     DecodedBlock block;
-    alignas(64) int32_t coarse[Cols][kTileRows], fine[Cols][kTileRows];
+    alignas(64) int32_t coarse[kTileCols][kTileRows], fine[kTileCols][kTileRows];
     for (int64_t b = 0; b < k / kBlock; ++b) {
         Format::decode(w, rowOffsets, rowMask, size_t(b) * Format::kBytes, block);
+        _tile_loadd(2, block.rows, kTileRows * 4);
         const uint8_t* xb = x + size_t(b) * sizeof(ActivationQ8_0);
-        _tile_zero(NIBBLE_COARSE_SUMS);
-        _tile_zero(NIBBLE_FINE_SUMS);
-        _tile_loadd(NIBBLE_WEIGHTS, block.rows, kTileRows * 4);
-        _tile_loadd(NIBBLE_COARSE_INPUTS, xb + offsetof(ActivationQ8_0, q), pairStride);
-        _tile_loadd(NIBBLE_FINE_INPUTS, xb + xStride + offsetof(ActivationQ8_0, q), pairStride);
-        _tile_dpbssd(NIBBLE_COARSE_SUMS, NIBBLE_COARSE_INPUTS, NIBBLE_WEIGHTS);
-        _tile_dpbssd(NIBBLE_FINE_SUMS, NIBBLE_FINE_INPUTS, NIBBLE_WEIGHTS);
-        _tile_stored(NIBBLE_COARSE_SUMS, coarse, kTileRows * 4);
-        _tile_stored(NIBBLE_FINE_SUMS, fine, kTileRows * 4);
-        #pragma GCC unroll 16
-        for (int c = 0; c < Cols; ++c) {
-            const __m512i sums = _mm512_add_epi32(_mm512_slli_epi32(_mm512_load_si512(coarse[c]), 8),
-                                                  _mm512_load_si512(fine[c]));
-            // The fine row's step is exactly the coarse one's / 256.
-            float dx;
-            std::memcpy(&dx, xb + (2 * c + 1) * xStride + offsetof(ActivationQ8_0, d), sizeof dx);
-            acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), _mm512_mul_ps(block.d, _mm512_set1_ps(dx)), acc[c]);
+        for (int g = 0; g < groups; ++g) {
+            const uint8_t* xg = xb + size_t(g) * groupStride;
+            _tile_zero(0);
+            _tile_zero(1);
+            _tile_loadd(3, xg + offsetof(ActivationQ8_0, q), pairStride);
+            _tile_loadd(4, xg + xStride + offsetof(ActivationQ8_0, q), pairStride);
+            _tile_dpbssd(0, 3, 2);
+            _tile_dpbssd(1, 4, 2);
+            _tile_stored(0, coarse, kTileRows * 4);
+            _tile_stored(1, fine, kTileRows * 4);
+            float(*acc)[kTileRows] = groupAcc + g * kTileCols;
+            addScaled<kTileCols>(coarse, fine, block.d, xg, xStride, [&](int c, __m512 sums, __m512 scale) {
+                _mm512_store_ps(acc[c], _mm512_fmadd_ps(sums, scale, _mm512_load_ps(acc[c])));
+            });
+        }
+        if constexpr (Tail > 0) {
+            const uint8_t* xg = xb + size_t(groups) * groupStride;
+            _tile_zero(5);
+            _tile_zero(6);
+            _tile_loadd(7, xg + offsetof(ActivationQ8_0, q), pairStride);
+            _tile_dpbssd(5, 7, 2);
+            _tile_loadd(7, xg + xStride + offsetof(ActivationQ8_0, q), pairStride);
+            _tile_dpbssd(6, 7, 2);
+            _tile_stored(5, coarse, kTileRows * 4);
+            _tile_stored(6, fine, kTileRows * 4);
+            addScaled<Tail>(coarse, fine, block.d, xg, xStride, [&](int c, __m512 sums, __m512 scale) {
+                tailAcc[c] = _mm512_fmadd_ps(sums, scale, tailAcc[c]);
+            });
         }
     }
     _tile_release();
-    for (int c = 0; c < Cols; ++c) _mm512_mask_storeu_ps(y + size_t(c) * ldy, rowMask, acc[c]);
+    for (int c = 0; c < groups * kTileCols; ++c)
+        _mm512_mask_storeu_ps(y + size_t(c) * ldy, rowMask, _mm512_load_ps(groupAcc[c]));
+    for (int c = 0; c < Tail; ++c)
+        _mm512_mask_storeu_ps(y + size_t(groups * kTileCols + c) * ldy, rowMask, tailAcc[c]);
 }
 
-template <class Format, int... Cols>
-constexpr DotTileFn kByCols[] = {amxTile<Format, Cols + 1>...};
+template <class Format, int... Tail>
+constexpr DotTileFn kByTail[] = {amxTile<Format, Tail>...};
 
-template <class Format, int... Cols>
+template <class Format, int... Tail>
 void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
-             float* y, size_t ldy, std::integer_sequence<int, Cols...>) {
-    kByCols<Format, Cols...>[cols - 1](k, w, wStride, rows, x, xStride, cols, y, ldy);
+             float* y, size_t ldy, std::integer_sequence<int, Tail...>) {
+    kByTail<Format, Tail...>[cols % kTileCols](k, w, wStride, rows, x, xStride, cols, y, ldy);
 }
 
 template <class Format>
@@ -184,7 +228,7 @@ void set(KernelTable& table, GgmlType type) {
     kernel.promptDot = promptTile<Format>;
     kernel.promptInput = RefinedInput::Pair;
     kernel.promptRows = kTileRows;
-    kernel.promptCols = kTileCols;
+    kernel.promptCols = kMaxPromptCols;
 }
 
 }  // namespace
