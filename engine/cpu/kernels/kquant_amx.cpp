@@ -31,13 +31,7 @@ constexpr int kSub = 32;
 constexpr int kSubs = kSuperBlock / kSub;
 constexpr int kTileRows = 16;
 constexpr int kTileCols = 16;
-
-// Tile numbers, as literals for the tile instructions.
-#define NIBBLE_KQ_COARSE_SUMS 0
-#define NIBBLE_KQ_FINE_SUMS 1
-#define NIBBLE_KQ_WEIGHTS 2
-#define NIBBLE_KQ_COARSE_INPUTS 3
-#define NIBBLE_KQ_FINE_INPUTS 4
+constexpr int kMaxPromptCols = 64;  // a prompt chunk (cpu_transformer.cpp)
 
 __m512i gatherRows(const uint8_t* w, __m512i rowOffsets, __mmask16 rows, size_t offset) {
     return _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), rows, rowOffsets, w + offset, 1);
@@ -84,19 +78,43 @@ void subBlockSums(const uint8_t* coarse, const uint8_t* fine, float out[kSubs]) 
         out[j] = float(256 * (int(qs[2 * j]) + qs[2 * j + 1]) + int(rs[2 * j]) + rs[2 * j + 1]);
 }
 
-template <int Cols>
-void amxTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int /*cols*/,
+// The int32 sums of one sub-block's 16 inputs at most, already stored to
+// `coarse` and `fine`, converted and handed to add(c, sums).
+template <int Cols, class Add>
+[[gnu::always_inline]] inline void addSums(const int32_t (*coarse)[kTileRows], const int32_t (*fine)[kTileRows],
+                                           Add&& add) {
+    #pragma GCC unroll 16
+    for (int c = 0; c < Cols; ++c)
+        add(c, _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_slli_epi32(_mm512_load_si512(coarse[c]), 8),
+                                                   _mm512_load_si512(fine[c]))));
+}
+
+// Up to 16 weight rows by `cols` inputs, in groups of 16 and a last group of
+// Tail, each sub-block's weights gathered once for all of them
+// (legacy_amx.cpp has the same shape and says why). Input c is rows 2c and
+// 2c + 1 of x (kernel_table.h).
+template <int Tail>
+void amxTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
              float* y, size_t ldy) {
+    const int groups = cols / kTileCols;
     AmxTileConfig config;
-    for (int t : {NIBBLE_KQ_COARSE_SUMS, NIBBLE_KQ_FINE_SUMS}) {
-        config.rows[t] = Cols;
+    for (int t : {0, 1}) {
+        config.rows[t] = kTileCols;
         config.bytesPerRow[t] = kTileRows * 4;
     }
-    config.rows[NIBBLE_KQ_WEIGHTS] = kSub / 4;
-    config.bytesPerRow[NIBBLE_KQ_WEIGHTS] = kTileRows * 4;
-    for (int t : {NIBBLE_KQ_COARSE_INPUTS, NIBBLE_KQ_FINE_INPUTS}) {
-        config.rows[t] = Cols;
+    config.rows[2] = kSub / 4;
+    config.bytesPerRow[2] = kTileRows * 4;
+    for (int t : {3, 4}) {
+        config.rows[t] = kTileCols;
         config.bytesPerRow[t] = kSub;
+    }
+    if constexpr (Tail > 0) {
+        for (int t : {5, 6}) {
+            config.rows[t] = Tail;
+            config.bytesPerRow[t] = kTileRows * 4;
+        }
+        config.rows[7] = Tail;
+        config.bytesPerRow[7] = kSub;
     }
     _tile_loadconfig(&config);
 
@@ -105,17 +123,21 @@ void amxTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_
                                                   _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
     const __m512i low4 = _mm512_set1_epi8(0x0f);
     const long pairStride = long(2 * xStride);
-    __m512 acc[Cols];
-    for (int c = 0; c < Cols; ++c) acc[c] = _mm512_setzero_ps();
+    const size_t groupStride = size_t(kTileCols) * 2 * xStride;
+    // Per input: the dot products so far, and this super-block's before the
+    // minimums and the input's step.
+    alignas(64) float acc[kMaxPromptCols][kTileRows] = {};
+    alignas(64) float blockAcc[kMaxPromptCols][kTileRows];
+    __m512 tailBlockAcc[Tail > 0 ? Tail : 1];
     alignas(64) __m512i weights[2][kSub / 4];
-    alignas(64) int32_t coarse[Cols][kTileRows], fine[Cols][kTileRows];
+    alignas(64) int32_t coarse[kTileCols][kTileRows], fine[kTileCols][kTileRows];
     RowScales scales;
     for (int64_t s = 0; s < k / kSuperBlock; ++s) {
         const size_t at = size_t(s) * sizeof(BlockQ4_K);
         decodeScales(w, wStride, rows, at, scales);
         const uint8_t* xs = x + size_t(s) * sizeof(ActivationQ8_K);
-        __m512 blockAcc[Cols];
-        for (int c = 0; c < Cols; ++c) blockAcc[c] = _mm512_setzero_ps();
+        for (int c = 0; c < groups * kTileCols; ++c) _mm512_store_ps(blockAcc[c], _mm512_setzero_ps());
+        for (__m512& a : tailBlockAcc) a = _mm512_setzero_ps();
         for (int j = 0; j < kSubs; ++j) {
             // Sub-blocks 2i and 2i + 1 are the low and high nibbles of qs[32 i .. 32 i + 31].
             if (j % 2 == 0)
@@ -125,24 +147,38 @@ void amxTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_
                     weights[0][v] = _mm512_and_si512(qs, low4);
                     weights[1][v] = _mm512_and_si512(_mm512_srli_epi32(qs, 4), low4);
                 }
-            const uint8_t* xq = xs + offsetof(ActivationQ8_K, q) + size_t(kSub * j);
-            _tile_zero(NIBBLE_KQ_COARSE_SUMS);
-            _tile_zero(NIBBLE_KQ_FINE_SUMS);
-            _tile_loadd(NIBBLE_KQ_WEIGHTS, weights[j % 2], kTileRows * 4);
-            _tile_loadd(NIBBLE_KQ_COARSE_INPUTS, xq, pairStride);
-            _tile_loadd(NIBBLE_KQ_FINE_INPUTS, xq + xStride, pairStride);
-            _tile_dpbssd(NIBBLE_KQ_COARSE_SUMS, NIBBLE_KQ_COARSE_INPUTS, NIBBLE_KQ_WEIGHTS);
-            _tile_dpbssd(NIBBLE_KQ_FINE_SUMS, NIBBLE_KQ_FINE_INPUTS, NIBBLE_KQ_WEIGHTS);
-            _tile_stored(NIBBLE_KQ_COARSE_SUMS, coarse, kTileRows * 4);
-            _tile_stored(NIBBLE_KQ_FINE_SUMS, fine, kTileRows * 4);
-            #pragma GCC unroll 16
-            for (int c = 0; c < Cols; ++c) {
-                const __m512i sums = _mm512_add_epi32(_mm512_slli_epi32(_mm512_load_si512(coarse[c]), 8),
-                                                      _mm512_load_si512(fine[c]));
-                blockAcc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), scales.scale[j], blockAcc[c]);
+            _tile_loadd(2, weights[j % 2], kTileRows * 4);
+            const __m512 scale = scales.scale[j];
+            for (int g = 0; g < groups; ++g) {
+                const uint8_t* xq = xs + size_t(g) * groupStride + offsetof(ActivationQ8_K, q) + size_t(kSub * j);
+                _tile_zero(0);
+                _tile_zero(1);
+                _tile_loadd(3, xq, pairStride);
+                _tile_loadd(4, xq + xStride, pairStride);
+                _tile_dpbssd(0, 3, 2);
+                _tile_dpbssd(1, 4, 2);
+                _tile_stored(0, coarse, kTileRows * 4);
+                _tile_stored(1, fine, kTileRows * 4);
+                float(*block)[kTileRows] = blockAcc + g * kTileCols;
+                addSums<kTileCols>(coarse, fine, [&](int c, __m512 sums) {
+                    _mm512_store_ps(block[c], _mm512_fmadd_ps(sums, scale, _mm512_load_ps(block[c])));
+                });
+            }
+            if constexpr (Tail > 0) {
+                const uint8_t* xq = xs + size_t(groups) * groupStride + offsetof(ActivationQ8_K, q) + size_t(kSub * j);
+                _tile_zero(5);
+                _tile_zero(6);
+                _tile_loadd(7, xq, pairStride);
+                _tile_dpbssd(5, 7, 2);
+                _tile_loadd(7, xq + xStride, pairStride);
+                _tile_dpbssd(6, 7, 2);
+                _tile_stored(5, coarse, kTileRows * 4);
+                _tile_stored(6, fine, kTileRows * 4);
+                addSums<Tail>(coarse, fine,
+                              [&](int c, __m512 sums) { tailBlockAcc[c] = _mm512_fmadd_ps(sums, scale, tailBlockAcc[c]); });
             }
         }
-        for (int c = 0; c < Cols; ++c) {
+        for (int c = 0; c < groups * kTileCols + Tail; ++c) {
             const uint8_t* xc = xs + size_t(2 * c) * xStride;
             float inputSums[kSubs];
             subBlockSums(xc, xc + xStride, inputSums);
@@ -151,20 +187,24 @@ void amxTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_
             // The remainder row's step is exactly the coarse one's / 256.
             float dx;
             std::memcpy(&dx, xc + xStride + offsetof(ActivationQ8_K, d), sizeof dx);
-            acc[c] = _mm512_fmadd_ps(_mm512_sub_ps(blockAcc[c], mins), _mm512_set1_ps(dx), acc[c]);
+            const __m512 products =
+                c < groups * kTileCols ? _mm512_load_ps(blockAcc[c]) : tailBlockAcc[c - groups * kTileCols];
+            _mm512_store_ps(acc[c], _mm512_fmadd_ps(_mm512_sub_ps(products, mins), _mm512_set1_ps(dx),
+                                                    _mm512_load_ps(acc[c])));
         }
     }
     _tile_release();
-    for (int c = 0; c < Cols; ++c) _mm512_mask_storeu_ps(y + size_t(c) * ldy, rowMask, acc[c]);
+    for (int c = 0; c < groups * kTileCols + Tail; ++c)
+        _mm512_mask_storeu_ps(y + size_t(c) * ldy, rowMask, _mm512_load_ps(acc[c]));
 }
 
-template <int... Cols>
-constexpr DotTileFn kByCols[] = {amxTile<Cols + 1>...};
+template <int... Tail>
+constexpr DotTileFn kByTail[] = {amxTile<Tail>...};
 
-template <int... Cols>
+template <int... Tail>
 void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
-             float* y, size_t ldy, std::integer_sequence<int, Cols...>) {
-    kByCols<Cols...>[cols - 1](k, w, wStride, rows, x, xStride, cols, y, ldy);
+             float* y, size_t ldy, std::integer_sequence<int, Tail...>) {
+    kByTail<Tail...>[cols % kTileCols](k, w, wStride, rows, x, xStride, cols, y, ldy);
 }
 
 void promptTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
@@ -179,7 +219,7 @@ void addKQuantAmx(KernelTable& table) {
     kernel.promptDot = promptTile;
     kernel.promptInput = RefinedInput::Pair;
     kernel.promptRows = kTileRows;
-    kernel.promptCols = kTileCols;
+    kernel.promptCols = kMaxPromptCols;
 }
 
 }  // namespace nibble::cpu
