@@ -11,6 +11,13 @@
 #include <limits>
 
 namespace nibble {
+namespace {
+
+// Fewer tokens than this do their per-token work on the calling thread:
+// handing it out costs a meeting of the threads.
+constexpr int kParallelTokens = 8;
+
+}  // namespace
 
 CpuTransformer::CpuTransformer(const ModelConfig& config, const ModelWeights& weights, int contextLength,
                                ThreadPool& pool, const cpu::KernelTable* kernels, KvCacheType kvCache)
@@ -213,7 +220,21 @@ void CpuTransformer::runLayer(uint32_t l, float* x, int batch, int startPos) {
     const LayerNorms& N = norms_[l];
     const LayerPlan& P = plan_[l];
 
-    for (int b = 0; b < batch; ++b) cpu::rmsNorm(&x[size_t(b) * E], N.attn.data(), &xn[size_t(b) * E], E, c_.rmsEps);
+    // The per-token work between the products (norms, rotations, cache
+    // writes, residuals) is split between the threads for a prompt: once the
+    // products ran on the tile unit, done by one thread it kept the others
+    // waiting for several per cent of a prompt's time.
+    const auto forEachToken = [&](auto&& body) {
+        if (batch < kParallelTokens) {
+            for (int b = 0; b < batch; ++b) body(b);
+            return;
+        }
+        pool_.parallelFor(size_t(batch), [&](size_t begin, size_t end) {
+            for (size_t b = begin; b < end; ++b) body(int(b));
+        });
+    };
+
+    forEachToken([&](int b) { cpu::rmsNorm(&x[size_t(b) * E], N.attn.data(), &xn[size_t(b) * E], E, c_.rmsEps); });
     mulGroup({L.wq, L.wk, L.wv}, xn.data(), batch, {q.data(), k.data(), v.data()});
 
     uint8_t* kBytes = reinterpret_cast<uint8_t*>(kCache_.data()) + size_t(l) * context_ * kDim * cacheBytes_;
@@ -221,7 +242,7 @@ void CpuTransformer::runLayer(uint32_t l, float* x, int batch, int startPos) {
     // The reference path's view (its cache is always f32).
     const float* kLayer = reinterpret_cast<const float*>(kBytes);
     const float* vLayer = reinterpret_cast<const float*>(vBytes);
-    for (int b = 0; b < batch; ++b) {
+    forEachToken([&](int b) {
         const int pos = startPos + b;
         float* qb = &q[size_t(b) * qDim];
         float* kb = &k[size_t(b) * kDim];
@@ -252,7 +273,7 @@ void CpuTransformer::runLayer(uint32_t l, float* x, int batch, int startPos) {
             std::copy(kb, kb + kDim, kFloats + size_t(pos) * kDim);
             for (int i = 0; i < vDim; ++i) vFloats[size_t(i) * context_ + pos] = vb[i];
         }
-    }
+    });
 
     const int groups = H / Hkv;
     if (fast_) attendFast(P, q.data(), kBytes, vBytes, startPos, batch, attn.data());
@@ -284,13 +305,13 @@ void CpuTransformer::runLayer(uint32_t l, float* x, int batch, int startPos) {
         });
 
     mul(*L.wo, attn.data(), batch, proj.data());
-    for (int b = 0; b < batch; ++b) {
+    forEachToken([&](int b) {
         float* pb = &proj[size_t(b) * E];
         if (P.postNorms) cpu::rmsNorm(pb, N.postAttn.data(), pb, E, c_.rmsEps);
         float* xb = &x[size_t(b) * E];
         for (int i = 0; i < E; ++i) xb[i] += pb[i];
         cpu::rmsNorm(xb, N.ffn.data(), &xn[size_t(b) * E], E, c_.rmsEps);
-    }
+    });
 
     throwIfCancelled();
     mulGroup({L.gate, L.up}, xn.data(), batch, {gate.data(), up.data()});
@@ -319,12 +340,12 @@ void CpuTransformer::runLayer(uint32_t l, float* x, int batch, int startPos) {
         });
     else activate(0, gate.size());
     mul(*L.down, gate.data(), batch, proj.data());
-    for (int b = 0; b < batch; ++b) {
+    forEachToken([&](int b) {
         float* pb = &proj[size_t(b) * E];
         if (P.postNorms) cpu::rmsNorm(pb, N.postFfn.data(), pb, E, c_.rmsEps);
         float* xb = &x[size_t(b) * E];
         for (int i = 0; i < E; ++i) xb[i] += pb[i];
-    }
+    });
 }
 
 void CpuTransformer::finish(const float* x, int batch, bool allLogits, std::vector<float>& logits) {
