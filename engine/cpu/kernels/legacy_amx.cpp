@@ -134,25 +134,7 @@ template <class Format, int Tail>
 void amxTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
              float* y, size_t ldy) {
     const int groups = cols / kTileCols;
-    AmxTileConfig config;
-    for (int t : {0, 1}) {
-        config.rows[t] = kTileCols;
-        config.bytesPerRow[t] = kTileRows * 4;
-    }
-    config.rows[2] = kBlock / 4;
-    config.bytesPerRow[2] = kTileRows * 4;
-    for (int t : {3, 4}) {
-        config.rows[t] = kTileCols;
-        config.bytesPerRow[t] = kBlock;
-    }
-    if constexpr (Tail > 0) {
-        for (int t : {5, 6}) {
-            config.rows[t] = Tail;
-            config.bytesPerRow[t] = kTileRows * 4;
-        }
-        config.rows[7] = Tail;
-        config.bytesPerRow[7] = kBlock;
-    }
+    const AmxTileConfig config = promptTileConfig(kBlock, Tail);
     _tile_loadconfig(&config);
 
     const __mmask16 rowMask = __mmask16((1u << rows) - 1);
@@ -207,36 +189,21 @@ void amxTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_
         _mm512_mask_storeu_ps(y + size_t(groups * kTileCols + c) * ldy, rowMask, tailAcc[c]);
 }
 
-template <class Format, int... Tail>
-constexpr DotTileFn kByTail[] = {amxTile<Format, Tail>...};
-
-template <class Format, int... Tail>
-void dotTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
-             float* y, size_t ldy, std::integer_sequence<int, Tail...>) {
-    kByTail<Format, Tail...>[cols % kTileCols](k, w, wStride, rows, x, xStride, cols, y, ldy);
-}
-
+// The prompt kernel of Format, one tile function per last group's width.
 template <class Format>
-void promptTile(int64_t k, const uint8_t* w, size_t wStride, int rows, const uint8_t* x, size_t xStride, int cols,
-                float* y, size_t ldy) {
-    dotTile<Format>(k, w, wStride, rows, x, xStride, cols, y, ldy, std::make_integer_sequence<int, kTileCols>());
-}
-
-template <class Format>
-void set(KernelTable& table, GgmlType type) {
-    WeightKernel& kernel = table.weights[static_cast<int>(type)];
-    kernel.promptDot = promptTile<Format>;
-    kernel.promptInput = RefinedInput::Pair;
-    kernel.promptRows = kTileRows;
-    kernel.promptCols = kMaxPromptCols;
-}
+struct Tiles {
+    template <int Tail>
+    struct Tile {
+        static constexpr DotTileFn kRun = amxTile<Format, Tail>;
+    };
+};
 
 }  // namespace
 
 void addLegacyAmx(KernelTable& table) {
-    set<Q4_0>(table, GgmlType::Q4_0);
-    set<Q5_0>(table, GgmlType::Q5_0);
-    set<Q8_0>(table, GgmlType::Q8_0);
+    setPromptKernel<Tiles<Q4_0>>(table, GgmlType::Q4_0, kMaxPromptCols);
+    setPromptKernel<Tiles<Q5_0>>(table, GgmlType::Q5_0, kMaxPromptCols);
+    setPromptKernel<Tiles<Q8_0>>(table, GgmlType::Q8_0, kMaxPromptCols);
 }
 
 }  // namespace nibble::cpu
