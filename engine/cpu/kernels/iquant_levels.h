@@ -6,12 +6,14 @@
 // (its inline functions must not be compiled for a wider set): these have
 // internal linkage, so each file compiles its own copy for its own target
 // (as avx2_lanes.h).
+#include "cpu/kernel_table.h"
 #include "tensor/block_decode.h"
 #include "tensor/block_formats.h"
 #include "tensor/half.h"
 
 #include <array>
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -39,6 +41,27 @@ using namespace nibble::blocks;
     unpackLevels(b.qs, kMxfp4Values, q);
     return e8m0Half(b.e);
 }
+
+// Where a 32-weight block of 4-bit indices (IQ4_NL, MXFP4) keeps its levels
+// and its scale, for the kernels that look the indices up themselves.
+template <typename Block>
+struct NibbleBlock;
+
+template <>
+struct NibbleBlock<BlockIQ4_NL> {
+    static constexpr const int8_t* kValues = kIq4nlValues;
+    static float scale(const uint8_t* block) {
+        uint16_t bits;
+        std::memcpy(&bits, block + offsetof(BlockIQ4_NL, d), sizeof bits);
+        return halfToFloat(bits);
+    }
+};
+
+template <>
+struct NibbleBlock<BlockMXFP4> {
+    static constexpr const int8_t* kValues = kMxfp4Values;
+    static float scale(const uint8_t* block) { return e8m0Half(block[offsetof(BlockMXFP4, e)]); }
+};
 
 struct DecodedSuperBlock {
     int8_t q[256];
@@ -191,6 +214,22 @@ static_assert(std::endian::native == std::endian::little, "byte t of a loaded wo
     for (int n = 0; n < 4; ++n)
         for (int j = 0; j < 4; ++j) out.q[240 + 4 * n + j] = int8_t(tq1Digit(b.qh[j], n) - 1);
 }
+
+// Registers make(Block{}) as the kernel of every type decodeInto serves but
+// IQ4_XS, whose levels the kernel sets look up themselves.
+template <typename Make>
+void addGridKernels(KernelTable& table, Make make) {
+    table.weights[static_cast<int>(GgmlType::IQ3_XXS)] = make(BlockIQ3_XXS{});
+    table.weights[static_cast<int>(GgmlType::IQ2_XXS)] = make(BlockIQ2_XXS{});
+    table.weights[static_cast<int>(GgmlType::IQ3_S)] = make(BlockIQ3_S{});
+    table.weights[static_cast<int>(GgmlType::IQ2_XS)] = make(BlockIQ2_XS{});
+    table.weights[static_cast<int>(GgmlType::IQ2_S)] = make(BlockIQ2_S{});
+    table.weights[static_cast<int>(GgmlType::IQ1_S)] = make(BlockIQ1_S{});
+    table.weights[static_cast<int>(GgmlType::IQ1_M)] = make(BlockIQ1_M{});
+    table.weights[static_cast<int>(GgmlType::TQ2_0)] = make(BlockTQ2_0{});
+    table.weights[static_cast<int>(GgmlType::TQ1_0)] = make(BlockTQ1_0{});
+}
+
 
 }  // namespace
 }  // namespace nibble::cpu

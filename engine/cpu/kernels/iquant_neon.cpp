@@ -51,22 +51,6 @@ float loadHalf(const uint8_t* p) {
     return halfToFloat(h);
 }
 
-// Where a 32-weight block of 4-bit indices keeps its levels and its scale.
-template <typename Block>
-struct NibbleBlock;
-
-template <>
-struct NibbleBlock<BlockIQ4_NL> {
-    static constexpr const int8_t* kValues = kIq4nlValues;
-    static float scale(const uint8_t* block) { return loadHalf(block + offsetof(BlockIQ4_NL, d)); }
-};
-
-template <>
-struct NibbleBlock<BlockMXFP4> {
-    static constexpr const int8_t* kValues = kMxfp4Values;
-    static float scale(const uint8_t* block) { return e8m0Half(block[offsetof(BlockMXFP4, e)]); }
-};
-
 // IQ4_NL and MXFP4. Refined: input c is the pair of rows 2c and 2c + 1
 // (kernel_table.h); a block's two integer sums meet in int32
 // (|256 * 32 * 127 * 127| < 2^31).
@@ -201,15 +185,7 @@ void addIQuantNeon(KernelTable& table) {
     table.weights[static_cast<int>(GgmlType::IQ4_NL)] = nibbleKernel<BlockIQ4_NL>();
     table.weights[static_cast<int>(GgmlType::MXFP4)] = nibbleKernel<BlockMXFP4>();
     table.weights[static_cast<int>(GgmlType::IQ4_XS)] = superKernel<BlockIQ4_XS, XsBlock>();
-    table.weights[static_cast<int>(GgmlType::IQ3_XXS)] = gridKernel<BlockIQ3_XXS>();
-    table.weights[static_cast<int>(GgmlType::IQ2_XXS)] = gridKernel<BlockIQ2_XXS>();
-    table.weights[static_cast<int>(GgmlType::IQ3_S)] = gridKernel<BlockIQ3_S>();
-    table.weights[static_cast<int>(GgmlType::IQ2_XS)] = gridKernel<BlockIQ2_XS>();
-    table.weights[static_cast<int>(GgmlType::IQ2_S)] = gridKernel<BlockIQ2_S>();
-    table.weights[static_cast<int>(GgmlType::IQ1_S)] = gridKernel<BlockIQ1_S>();
-    table.weights[static_cast<int>(GgmlType::IQ1_M)] = gridKernel<BlockIQ1_M>();
-    table.weights[static_cast<int>(GgmlType::TQ2_0)] = gridKernel<BlockTQ2_0>();
-    table.weights[static_cast<int>(GgmlType::TQ1_0)] = gridKernel<BlockTQ1_0>();
+    addGridKernels(table, [](auto block) { return gridKernel<decltype(block)>(); });
 }
 
 }  // namespace nibble::cpu

@@ -119,15 +119,7 @@ void addIQuantPortable(KernelTable& table) {
     table.weights[static_cast<int>(GgmlType::IQ4_NL)] = {ActivationFormat::Q8_0, dotTile32<BlockIQ4_NL, false>,
                                                          dotTile32<BlockIQ4_NL, true>};
     table.weights[static_cast<int>(GgmlType::IQ4_XS)] = superKernel<BlockIQ4_XS>();
-    table.weights[static_cast<int>(GgmlType::IQ3_XXS)] = superKernel<BlockIQ3_XXS>();
-    table.weights[static_cast<int>(GgmlType::IQ2_XXS)] = superKernel<BlockIQ2_XXS>();
-    table.weights[static_cast<int>(GgmlType::IQ3_S)] = superKernel<BlockIQ3_S>();
-    table.weights[static_cast<int>(GgmlType::IQ2_XS)] = superKernel<BlockIQ2_XS>();
-    table.weights[static_cast<int>(GgmlType::IQ2_S)] = superKernel<BlockIQ2_S>();
-    table.weights[static_cast<int>(GgmlType::IQ1_S)] = superKernel<BlockIQ1_S>();
-    table.weights[static_cast<int>(GgmlType::IQ1_M)] = superKernel<BlockIQ1_M>();
-    table.weights[static_cast<int>(GgmlType::TQ2_0)] = superKernel<BlockTQ2_0>();
-    table.weights[static_cast<int>(GgmlType::TQ1_0)] = superKernel<BlockTQ1_0>();
+    addGridKernels(table, [](auto block) { return superKernel<decltype(block)>(); });
     table.weights[static_cast<int>(GgmlType::MXFP4)] = {ActivationFormat::Q8_0, dotTile32<BlockMXFP4, false>,
                                                         dotTile32<BlockMXFP4, true>};
 }
