@@ -47,7 +47,7 @@ std::string jsonEscape(const std::string& s) {
 }  // namespace
 
 int quantizeCommand(const Argv& argv) {
-    Args args(argv, {"imatrix", "calibrate"}, {"calibrate-default", "compensate"});
+    Args args(argv, {"imatrix", "calibrate"}, {"calibrate-default", "compensate", "channel-scales"});
     if (args.positional().size() != 3) throw UsageError("expects IN OUT TYPE");
     QuantizeOptions options;
     options.recipe = args.positional()[2];
@@ -58,6 +58,7 @@ int quantizeCommand(const Argv& argv) {
     }
     if (args.flag("calibrate-default")) options.calibrate = true;
     if (args.flag("compensate")) options.compensate = options.calibrate = true;
+    options.channelScales = args.flag("channel-scales");
     int shown = -1;
     options.progress = [&](float f) {
         const int percent = int(f * 100);

@@ -27,6 +27,8 @@ commands:
                                             write a variant (F16 Q8_0 Q6_K Q5_K_M Q5_1 Q5_0 Q4_K_M Q4_1 Q4_0 IQ4_XS IQ4_NL);
                                             --compensate: GPTQ-style error compensation (built-in text
                                             unless --calibrate, and text the model writes), same types and size
+                                            --channel-scales: with --compensate, activation-aware scales folded
+                                            into the norms before attention and the FFN (AWQ), where they help
   compare -m REFERENCE -m VARIANT [-m ...] (-f TEXTFILE | --prompts FILE) [--ctx N] [--json]
                                             quality of variants against the reference: PPL, KL divergence,
                                             same top token, RMS delta-p, speed, size

@@ -32,20 +32,24 @@ CpuTransformer::CpuTransformer(const ModelConfig& config, const ModelWeights& we
     vCache_ = LazyFloats(slots(size_t(c_.nLayer) * context_ * vRow));
     outputNorm_ = tensorToFloat(*w_.outputNorm);
     if (const Tensor* factors = w_.ropeFactors(c_, contextLength)) ropeFreqs_ = tensorToFloat(*factors);
-    for (const LayerWeights& L : w_.layers) {
-        LayerNorms n;
-        n.attn = tensorToFloat(*L.attnNorm);
-        n.ffn = tensorToFloat(*L.ffnNorm);
-        if (L.qNorm) n.q = tensorToFloat(*L.qNorm);
-        if (L.kNorm) n.k = tensorToFloat(*L.kNorm);
-        if (L.postAttnNorm) n.postAttn = tensorToFloat(*L.postAttnNorm);
-        if (L.postFfnNorm) n.postFfn = tensorToFloat(*L.postFfnNorm);
-        if (L.bq) n.bq = tensorToFloat(*L.bq);
-        if (L.bk) n.bk = tensorToFloat(*L.bk);
-        if (L.bv) n.bv = tensorToFloat(*L.bv);
-        norms_.push_back(std::move(n));
-    }
+    for (const LayerWeights& L : w_.layers) norms_.push_back(normsOf(L));
 }
+
+CpuTransformer::LayerNorms CpuTransformer::normsOf(const LayerWeights& L) {
+    LayerNorms n;
+    n.attn = tensorToFloat(*L.attnNorm);
+    n.ffn = tensorToFloat(*L.ffnNorm);
+    if (L.qNorm) n.q = tensorToFloat(*L.qNorm);
+    if (L.kNorm) n.k = tensorToFloat(*L.kNorm);
+    if (L.postAttnNorm) n.postAttn = tensorToFloat(*L.postAttnNorm);
+    if (L.postFfnNorm) n.postFfn = tensorToFloat(*L.postFfnNorm);
+    if (L.bq) n.bq = tensorToFloat(*L.bq);
+    if (L.bk) n.bk = tensorToFloat(*L.bk);
+    if (L.bv) n.bv = tensorToFloat(*L.bv);
+    return n;
+}
+
+void CpuTransformer::reloadNorms(uint32_t layer) { norms_.at(layer) = normsOf(w_.layers.at(layer)); }
 
 void CpuTransformer::mul(const Tensor& w, const float* x, int batch, float* y) {
     if (observer_) observer_(w, x, batch);

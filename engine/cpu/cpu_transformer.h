@@ -57,6 +57,10 @@ public:
     // the angles) may be null; LongRoPE's attention factor is included.
     static void rotate(float* head, const RopePlan& rope, int pos, const float* freqFactors);
 
+    // Reads one layer's norm weights and biases again from the weights, which
+    // sequential quantization changes as it folds channel scales into norms.
+    void reloadNorms(uint32_t layer);
+
     using ActivationObserver = std::function<void(const Tensor& weight, const float* input, int batch)>;
     void setActivationObserver(ActivationObserver observer) { observer_ = std::move(observer); }
 
@@ -78,6 +82,7 @@ private:
     struct LayerNorms {
         std::vector<float> attn, ffn, q, k, postAttn, postFfn, bq, bk, bv;
     };
+    static LayerNorms normsOf(const LayerWeights& L);
 
     const ModelConfig& c_;
     const ModelWeights& w_;

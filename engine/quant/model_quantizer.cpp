@@ -68,6 +68,8 @@ QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std:
     auto report = [&](float fraction) { return !options.progress || options.progress(fraction); };
 
     std::optional<ImportanceMatrix> importance;
+    if (options.channelScales && !options.compensate)
+        throw Error(ErrorKind::InvalidArgument, "channel scales are searched during error compensation; ask for both");
     if (options.compensate) {
         if (!options.importanceFile.empty())
             throw Error(ErrorKind::InvalidArgument,
@@ -81,18 +83,20 @@ QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std:
     const std::string& text = options.calibrationText.empty() ? defaultCalibrationText() : options.calibrationText;
     ThreadPool pool;
     std::map<std::string, std::vector<uint8_t>> compensated;
-    int compensationTokens = 0, sampledTokens = 0;
+    int compensationTokens = 0, sampledTokens = 0, scaledNorms = 0;
     if (options.compensate) {
         quant::SequentialOptions so;
         so.text = text;
         so.sampledTokens = kSampledCalibrationTokens;
         so.damping = kCompensationDamping;
+        so.channelScales = options.channelScales;
         so.typeFor = typeOf;
         so.progress = [&](float f) { return report(f * calibrationShare); };
         quant::SequentialResult r = quant::quantizeSequentially(source, config, so, pool);
         compensated = std::move(r.tensors);
         compensationTokens = r.tokens;
         sampledTokens = r.sampledTokens;
+        scaledNorms = r.scaledNorms;
     } else if (!options.importanceFile.empty()) {
         importance = ImportanceMatrix::load(options.importanceFile);
     } else if (calibrate) {
@@ -108,6 +112,10 @@ QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std:
     writer.setString("nibble.quantization.recipe", recipe->name);
     writer.setString("nibble.quantization.source_type", sourceType);
     if (options.compensate) writer.setString("nibble.quantization.method", "error-compensated (GPTQ)");
+    if (options.compensate && options.channelScales)
+        writer.setString("nibble.quantization.channel_scales",
+                         std::to_string(scaledNorms) + " of " + std::to_string(2 * config.nLayer) +
+                             " norms (activation-aware, AWQ)");
     if (options.compensate)
         writer.setString("nibble.quantization.importance", "calibration text and text the model wrote, " +
                                                                std::to_string(compensationTokens) + " tokens (" +

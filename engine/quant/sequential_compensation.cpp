@@ -3,7 +3,9 @@
 #include "cpu/cpu_transformer.h"
 #include "cpu/thread_pool.h"
 #include "model/model_weights.h"
+#include "model/tensor_values.h"
 #include "nibble/error.h"
+#include "quant/channel_scales.h"
 #include "quant/error_compensation.h"
 #include "quant/sampled_text.h"
 #include "tensor/dequantize.h"
@@ -24,6 +26,9 @@ constexpr size_t kTile = 8;
 
 // Of the progress, what writing the model's own text takes.
 constexpr float kSamplingShare = 0.2f;
+
+// The most rows of a group the channel scale search rounds per exponent.
+constexpr size_t kScaleSearchRows = 256;
 
 // Thrown by an activation observer once it has what it came for: the rest of
 // the layer pass (most of its products, for the early sites) is not needed.
@@ -81,22 +86,24 @@ struct Moments {
 };
 
 // How a group's weights are corrected and rounded, computed once for all of
-// its matrices: the factor U (U^T U = A^-1, damped), D = (B - A) A^-1 (the
-// aim: W* = W B A^-1 = W + W D, which leaves W as it is where y = x), and
-// diag A for the formats' own scale search.
+// its matrices: A and the factor U (U^T U = A^-1, damped), D = (B - A) A^-1
+// (the aim: W* = W B A^-1 = W + W D, which leaves W as it is where y = x),
+// and diag A for the formats' own scale search.
 struct Correction {
-    std::vector<double> factor, d;
-    std::vector<float> importance;
+    GroupStatistics stats;
+    std::vector<double> d;
 };
 
 Correction correctionOf(Moments m, double damping, ThreadPool& pool) {
     const size_t n = m.n;
     Correction c;
-    c.importance.resize(n);
-    for (size_t i = 0; i < n; ++i) c.importance[i] = float(m.a[i * n + i]);
+    c.stats.k = int64_t(n);
+    c.stats.importance.resize(n);
+    for (size_t i = 0; i < n; ++i) c.stats.importance[i] = float(m.a[i * n + i]);
+    c.stats.second = m.a;
     for (size_t i = 0; i < n * n; ++i) m.b[i] -= m.a[i];
-    c.factor = inverseCholeskyFactor(std::move(m.a), int64_t(n), damping);
-    const std::vector<double>& u = c.factor;
+    c.stats.factor = inverseCholeskyFactor(std::move(m.a), int64_t(n), damping);
+    const std::vector<double>& u = c.stats.factor;
     // inv = U^T U, row by row: row i gathers U's rows p <= i (U is upper triangular).
     std::vector<double> inv(n * n, 0.0);
     pool.parallelFor((n + kTile - 1) / kTile, [&](size_t begin, size_t end) {
@@ -153,11 +160,12 @@ std::vector<uint8_t> quantizePlain(const Tensor& t, GgmlType type, const float* 
     return out;
 }
 
-// W + W D for every row, then rounded with the error passed on under A.
-std::vector<uint8_t> quantizeCompensated(const Tensor& t, GgmlType type, const Correction& c, ThreadPool& pool) {
-    if (!canCompensate(type)) return quantizePlain(t, type, c.importance.data(), pool);
+// The weights a matrix is rounded from: W + W D for every row where the type
+// has an element grid, else W as it is.
+std::vector<float> aimedWeights(const Tensor& t, GgmlType type, const Correction& c, ThreadPool& pool) {
+    std::vector<float> w = toFloat(t);
+    if (!canCompensate(type)) return w;
     const size_t n = t.shape[0];
-    const std::vector<float> w = toFloat(t);
     std::vector<float> aimed(w.size());
     const size_t rows = t.rows();
     pool.parallelFor((rows + kTile - 1) / kTile, [&](size_t begin, size_t end) {
@@ -177,8 +185,13 @@ std::vector<uint8_t> quantizeCompensated(const Tensor& t, GgmlType type, const C
                 for (size_t j = 0; j < n; ++j) aimed[(r0 + r) * n + j] = float(w[(r0 + r) * n + j] + sum[r * n + j]);
         }
     });
-    std::vector<uint8_t> out(quantizedRowBytes(type, int64_t(n)) * t.rows());
-    errorCompensatedQuantize(type, aimed.data(), t.rows(), int64_t(n), c.factor, c.importance.data(), out.data(), pool);
+    return aimed;
+}
+
+std::vector<uint8_t> quantizeCompensated(const Tensor& t, GgmlType type, const Correction& c, ThreadPool& pool) {
+    const std::vector<float> aimed = aimedWeights(t, type, c, pool);
+    std::vector<uint8_t> out(quantizedRowBytes(type, int64_t(t.shape[0])) * t.rows());
+    quantizeScaled(type, aimed.data(), t.rows(), c.stats, {}, out.data(), pool);
     return out;
 }
 
@@ -363,10 +376,79 @@ private:
         quantizedModel.setActivationObserver(nullptr);
         m.average();
         const Correction c = correctionOf(std::move(m), options_.damping, pool_);
-        for (const Tensor* file : files) {
-            install(file, quantizeCompensated(*file, options_.typeFor(*file), c, pool_));
+        std::vector<std::vector<float>> aimed;
+        for (const Tensor* file : files) aimed.push_back(aimedWeights(*file, options_.typeFor(*file), c, pool_));
+        const Tensor* norm = foldableNorm(l, site);
+        const std::vector<float> scales = norm ? searchChannelScales(sampleRows(l, site, files, aimed), c.stats, pool_)
+                                               : std::vector<float>{};
+        for (size_t i = 0; i < files.size(); ++i) {
+            const GgmlType type = options_.typeFor(*files[i]);
+            std::vector<uint8_t> bytes(quantizedRowBytes(type, c.stats.k) * files[i]->rows());
+            quantizeScaled(type, aimed[i].data(), files[i]->rows(), c.stats, scales, bytes.data(), pool_);
+            aimed[i] = {};
+            install(files[i], std::move(bytes));
             step(0);
         }
+        if (!scales.empty()) foldIntoNorm(quantizedModel, l, site, *norm, scales);
+    }
+
+    // The norm whose output is the site's input, where the scales of the
+    // site's inputs can be folded into it: the norms before attention and
+    // before the FFN feed only their group, and every matrix of the group
+    // must be rewritten anyway (one left in its type could not be scaled).
+    const Tensor* foldableNorm(uint32_t l, int site) const {
+        const LayerWeights& L = original_.layers[l];
+        const Tensor* norm = site == kQkv ? L.attnNorm : site == kGateUp ? L.ffnNorm : nullptr;
+        if (!options_.channelScales || !norm || !canQuantize(norm->type)) return nullptr;
+        for (const Tensor* slot : slotsAt(L, site))
+            if (slot && options_.typeFor(*fileOf(slot)) == fileOf(slot)->type) return nullptr;
+        return norm;
+    }
+
+    // Evenly spaced rows of each matrix of the site, about kScaleSearchRows
+    // in all, shared out by the matrices' row counts (at least a few of
+    // each); a fused file's matrices are sampled as the unfused ones would be.
+    std::vector<SampledRows> sampleRows(uint32_t l, int site, const std::vector<const Tensor*>& files,
+                                        const std::vector<std::vector<float>>& aimed) const {
+        const auto slots = slotsAt(original_.layers[l], site);
+        uint64_t total = 0;
+        for (const Tensor* slot : slots)
+            if (slot) total += slot->rows();
+        std::vector<SampledRows> samples;
+        for (const Tensor* slot : slots) {
+            if (!slot) continue;
+            const Tensor* file = fileOf(slot);
+            const std::vector<float>& weights = aimed[size_t(std::find(files.begin(), files.end(), file) - files.begin())];
+            const size_t k = file->shape[0], rows = slot->rows();
+            const size_t first = size_t(slot->data - file->data) / size_t(file->byteSize / file->rows());
+            const size_t count = std::min(rows, std::max<size_t>(8, kScaleSearchRows * rows / total));
+            SampledRows s{options_.typeFor(*file), {}};
+            s.weights.reserve(count * k);
+            for (size_t r = 0; r < count; ++r) {
+                const float* row = &weights[(first + r * rows / count) * k];
+                s.weights.insert(s.weights.end(), row, row + k);
+            }
+            samples.push_back(std::move(s));
+        }
+        return samples;
+    }
+
+    // The norm's weights divided by the scales, in the file and in the model
+    // quantized so far (whose later sites then see the scaled inputs).
+    void foldIntoNorm(CpuTransformer& quantizedModel, uint32_t l, int site, const Tensor& norm,
+                      const std::vector<float>& scales) {
+        std::vector<float> values = tensorToFloat(norm);
+        for (size_t j = 0; j < values.size(); ++j) values[j] /= scales[j];
+        std::vector<uint8_t>& stored = result_.tensors[std::string(norm.name)];
+        stored.resize(quantizedRowBytes(norm.type, int64_t(values.size())));
+        quantizeRow(norm.type, values.data(), stored.data(), int64_t(values.size()));
+        auto t = std::make_unique<Tensor>(norm);
+        t->data = stored.data();
+        LayerWeights& L = current_.layers[l];
+        (site == kQkv ? L.attnNorm : L.ffnNorm) = t.get();
+        replacements_.push_back(std::move(t));
+        quantizedModel.reloadNorms(l);
+        ++result_.scaledNorms;
     }
 
     void quantizeOutput(CpuTransformer& sourceModel, CpuTransformer& quantizedModel) {
@@ -416,15 +498,16 @@ SequentialResult quantizeSequentially(const gguf::GgufFile& source, const ModelC
 }
 
 uint64_t sequentialStatisticsBytes(const gguf::GgufFile& source) {
-    // A, B, the factor, A^-1 and D of the widest input at once (the factor's
-    // own work space included), each K x K doubles.
+    // A, its copy the channel scale search scores with, B, the factor, A^-1
+    // and D of the widest input at once (the factor's own work space
+    // included), each K x K doubles.
     uint64_t widest = 0;
     for (const gguf::TensorInfo& t : source.tensors())
         if (t.shape.size() >= 2 && t.name != "token_embd.weight") widest = std::max(widest, t.shape[0]);
     if (const gguf::TensorInfo* embedding = source.findTensor("token_embd.weight");
         embedding && !source.findTensor("output.weight"))
         widest = std::max(widest, embedding->shape[0]);
-    return 5 * sizeof(double) * widest * widest;
+    return 6 * sizeof(double) * widest * widest;
 }
 
 }  // namespace nibble::quant

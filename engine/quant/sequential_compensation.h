@@ -28,6 +28,7 @@ struct SequentialOptions {
     int sampledTokens = 0;
     int chunkTokens = 512;
     double damping = 0.0;  // added to H's diagonal, relative to its mean
+    bool channelScales = false;  // searched and folded into norms (quant/channel_scales.h)
     // The type each tensor gets; a tensor whose type is its own is left alone.
     std::function<GgmlType(const gguf::TensorInfo&)> typeFor;
     // 0..1, the sampling the first fifth (calibration, as the app tells it);
@@ -36,8 +37,10 @@ struct SequentialOptions {
 };
 
 struct SequentialResult {
-    // The quantized bytes of every weight matrix whose type changes, by name.
+    // The quantized bytes of every weight matrix whose type changes, and of
+    // every norm a group's channel scales were folded into, by name.
     std::map<std::string, std::vector<uint8_t>> tensors;
+    int scaledNorms = 0;  // of the norms before attention and the FFN (quant/channel_scales.h)
     int tokens = 0;         // calibration tokens, the sampled ones included
     int sampledTokens = 0;
 };

@@ -118,7 +118,8 @@ private slots:
 
     // Error compensation treats a fused matrix as the matrices it holds:
     // compensated over their shared input, its rows come out as the unfused
-    // twin's compensated matrices, byte for byte.
+    // twin's compensated matrices, byte for byte, with the channel scales
+    // folded into the norms too.
     void fusedMatricesCompensateAsTheirUnfusedRows() {
         test::TinyPhi3 phi;
         phi.longRope = false;
@@ -136,32 +137,41 @@ private slots:
                                                                                                             : t.type;
         };
         ThreadPool pool(2);
-        const quant::SequentialResult a = quant::quantizeSequentially(fusedFile, fused, options, pool);
-        const quant::SequentialResult b = quant::quantizeSequentially(unfusedFile, unfused, options, pool);
-        QCOMPARE(a.tokens, b.tokens);
-        QCOMPARE(a.tensors.size(), size_t(2 + 4 * phi.layers));
-        QCOMPARE(b.tensors.size(), size_t(2 + 7 * phi.layers));
-        auto joined = [&](std::initializer_list<std::string> names) {
-            std::vector<uint8_t> out;
-            for (const std::string& name : names) out.insert(out.end(), b.tensors.at(name).begin(), b.tensors.at(name).end());
-            return out;
-        };
-        for (uint32_t l = 0; l < phi.layers; ++l) {
-            const std::string p = "blk." + std::to_string(l) + ".";
-            QVERIFY(a.tensors.at(p + "attn_qkv.weight") == joined({p + "attn_q.weight", p + "attn_k.weight", p + "attn_v.weight"}));
-            QVERIFY(a.tensors.at(p + "ffn_up.weight") == joined({p + "ffn_gate.weight", p + "ffn_up.weight"}));
-            QVERIFY(a.tensors.at(p + "attn_output.weight") == b.tensors.at(p + "attn_output.weight"));
-            QVERIFY(a.tensors.at(p + "ffn_down.weight") == b.tensors.at(p + "ffn_down.weight"));
+        for (bool scales : {false, true}) {
+            options.channelScales = scales;
+            const quant::SequentialResult a = quant::quantizeSequentially(fusedFile, fused, options, pool);
+            const quant::SequentialResult b = quant::quantizeSequentially(unfusedFile, unfused, options, pool);
+            QCOMPARE(a.tokens, b.tokens);
+            QCOMPARE(a.scaledNorms, b.scaledNorms);
+            if (scales) QVERIFY(a.scaledNorms > 0);
+            QCOMPARE(a.tensors.size(), size_t(2 + 4 * phi.layers + a.scaledNorms));
+            QCOMPARE(b.tensors.size(), size_t(2 + 7 * phi.layers + b.scaledNorms));
+            auto joined = [&](std::initializer_list<std::string> names) {
+                std::vector<uint8_t> out;
+                for (const std::string& name : names) out.insert(out.end(), b.tensors.at(name).begin(), b.tensors.at(name).end());
+                return out;
+            };
+            for (uint32_t l = 0; l < phi.layers; ++l) {
+                const std::string p = "blk." + std::to_string(l) + ".";
+                QVERIFY(a.tensors.at(p + "attn_qkv.weight") == joined({p + "attn_q.weight", p + "attn_k.weight", p + "attn_v.weight"}));
+                QVERIFY(a.tensors.at(p + "ffn_up.weight") == joined({p + "ffn_gate.weight", p + "ffn_up.weight"}));
+                QVERIFY(a.tensors.at(p + "attn_output.weight") == b.tensors.at(p + "attn_output.weight"));
+                QVERIFY(a.tensors.at(p + "ffn_down.weight") == b.tensors.at(p + "ffn_down.weight"));
+                for (const char* norm : {"attn_norm.weight", "ffn_norm.weight"})
+                    QCOMPARE(a.tensors.count(p + norm) ? a.tensors.at(p + norm) : std::vector<uint8_t>{},
+                             b.tensors.count(p + norm) ? b.tensors.at(p + norm) : std::vector<uint8_t>{});
+            }
+            QVERIFY(a.tensors.at("output.weight") == b.tensors.at("output.weight"));
+            if (scales) continue;
+            // Compensation changed the fused rows: plain rounding gives other bytes.
+            const gguf::TensorInfo& qkv = *fusedFile.findTensor("blk.1.attn_qkv.weight");
+            std::vector<float> row(qkv.shape[0]);
+            std::vector<uint8_t> plain(quantizedRowBytes(GgmlType::Q4_0, int64_t(qkv.shape[0])));
+            dequantizeRow(qkv.type, qkv.data, row.data(), int64_t(row.size()));
+            quantizeRow(GgmlType::Q4_0, row.data(), plain.data(), int64_t(row.size()), nullptr);
+            const std::vector<uint8_t>& written = a.tensors.at("blk.1.attn_qkv.weight");
+            QVERIFY(!std::equal(plain.begin(), plain.end(), written.begin()));
         }
-        QVERIFY(a.tensors.at("output.weight") == b.tensors.at("output.weight"));
-        // Compensation changed the fused rows: plain rounding gives other bytes.
-        const gguf::TensorInfo& qkv = *fusedFile.findTensor("blk.1.attn_qkv.weight");
-        std::vector<float> row(qkv.shape[0]);
-        std::vector<uint8_t> plain(quantizedRowBytes(GgmlType::Q4_0, int64_t(qkv.shape[0])));
-        dequantizeRow(qkv.type, qkv.data, row.data(), int64_t(row.size()));
-        quantizeRow(GgmlType::Q4_0, row.data(), plain.data(), int64_t(row.size()), nullptr);
-        const std::vector<uint8_t>& written = a.tensors.at("blk.1.attn_qkv.weight");
-        QVERIFY(!std::equal(plain.begin(), plain.end(), written.begin()));
     }
 
     // NeoX halves of the first 4 of 8 dimensions at position 3, base 10000,
