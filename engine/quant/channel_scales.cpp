@@ -1,6 +1,7 @@
 #include "quant/channel_scales.h"
 
 #include "cpu/thread_pool.h"
+#include "quant/dense_products.h"
 #include "quant/error_compensation.h"
 #include "tensor/dequantize.h"
 #include "tensor/quantize.h"
@@ -43,25 +44,17 @@ double roundingError(const std::vector<SampledRows>& samples, const GroupStatist
         const size_t rows = sample.weights.size() / k, rowBytes = quantizedRowBytes(sample.type, stats.k);
         std::vector<uint8_t> bytes(rows * rowBytes);
         quantizeScaled(sample.type, sample.weights.data(), rows, stats, scales, bytes.data(), pool);
-        std::vector<double> perRow(rows, 0.0);
+        std::vector<double> e(rows * k), ea(rows * k, 0.0);
         pool.parallelFor(rows, [&](size_t begin, size_t end) {
             std::vector<float> rounded(k);
-            std::vector<double> e(k);
             for (size_t r = begin; r < end; ++r) {
                 dequantizeRow(sample.type, bytes.data() + r * rowBytes, rounded.data(), stats.k);
                 for (size_t j = 0; j < k; ++j)
-                    e[j] = double(sample.weights[r * k + j]) - double(rounded[j]) / (scales.empty() ? 1.0 : scales[j]);
-                double sum = 0;
-                for (size_t i = 0; i < k; ++i) {
-                    const double* ai = &stats.second[i * k];
-                    double dot = 0;
-                    for (size_t j = 0; j < k; ++j) dot += ai[j] * e[j];
-                    sum += e[i] * dot;
-                }
-                perRow[r] = sum;
+                    e[r * k + j] = double(sample.weights[r * k + j]) - double(rounded[j]) / (scales.empty() ? 1.0 : scales[j]);
             }
         });
-        for (double v : perRow) total += v;
+        addProduct(MatrixView<double>{e.data(), k, 1}, stats.second.data(), k, rows, k, k, ea.data(), k, pool);
+        for (size_t i = 0; i < rows * k; ++i) total += e[i] * ea[i];
     }
     return total;
 }

@@ -6,6 +6,7 @@
 #include "model/tensor_values.h"
 #include "nibble/error.h"
 #include "quant/channel_scales.h"
+#include "quant/dense_products.h"
 #include "quant/error_compensation.h"
 #include "quant/sampled_text.h"
 #include "tensor/dequantize.h"
@@ -19,10 +20,6 @@
 
 namespace nibble::quant {
 namespace {
-
-// The K x K products below stream whole matrices from memory; each pass
-// over one serves this many rows at once.
-constexpr size_t kTile = 8;
 
 // Of the progress, what writing the model's own text takes.
 constexpr float kSamplingShare = 0.2f;
@@ -57,23 +54,9 @@ struct Moments {
 
     void add(const float* x, const float* y, int batch, ThreadPool& pool) {
         rows += uint64_t(batch);
-        // Each thread owns whole tiles of rows; A is symmetric, so only its lower triangle is summed here.
-        pool.parallelFor((n + kTile - 1) / kTile, [&](size_t begin, size_t end) {
-            for (size_t i0 = begin * kTile; i0 < std::min(n, end * kTile); i0 += kTile) {
-                const size_t count = std::min(kTile, n - i0);
-                for (int t = 0; t < batch; ++t) {
-                    const float* yt = y + size_t(t) * n;
-                    const float* xt = x + size_t(t) * n;
-                    for (size_t i = i0; i < i0 + count; ++i) {
-                        double* ai = &a[i * n];
-                        double* bi = &b[i * n];
-                        const double xi = xt[i], yi = yt[i];
-                        for (size_t j = 0; j <= i; ++j) ai[j] += yi * double(yt[j]);
-                        for (size_t j = 0; j < n; ++j) bi[j] += xi * double(yt[j]);
-                    }
-                }
-            }
-        });
+        // A is symmetric, so only its lower triangle is summed here.
+        addSymmetricProduct(MatrixView<float>{y, 1, n}, y, n, n, size_t(batch), a.data(), pool);
+        addProduct(MatrixView<float>{x, 1, n}, y, n, n, n, size_t(batch), b.data(), n, pool);
     }
 
     void average() {
@@ -104,37 +87,10 @@ Correction correctionOf(Moments m, double damping, ThreadPool& pool) {
     for (size_t i = 0; i < n * n; ++i) m.b[i] -= m.a[i];
     c.stats.factor = inverseCholeskyFactor(std::move(m.a), int64_t(n), damping);
     const std::vector<double>& u = c.stats.factor;
-    // inv = U^T U, row by row: row i gathers U's rows p <= i (U is upper triangular).
-    std::vector<double> inv(n * n, 0.0);
-    pool.parallelFor((n + kTile - 1) / kTile, [&](size_t begin, size_t end) {
-        for (size_t i0 = begin * kTile; i0 < std::min(n, end * kTile); i0 += kTile) {
-            const size_t last = std::min(n, i0 + kTile);
-            for (size_t p = 0; p < last; ++p) {
-                const double* up = &u[p * n];
-                for (size_t i = std::max(i0, p); i < last; ++i) {
-                    const double v = up[i];
-                    double* row = &inv[i * n];
-                    for (size_t j = p; j < n; ++j) row[j] += v * up[j];
-                }
-            }
-        }
-    });
+    std::vector<double> inv(n * n);
+    gramOfUpper(u.data(), n, inv.data(), pool);
     c.d.assign(n * n, 0.0);
-    const std::vector<double>& diff = m.b;
-    pool.parallelFor((n + kTile - 1) / kTile, [&](size_t begin, size_t end) {
-        for (size_t i0 = begin * kTile; i0 < std::min(n, end * kTile); i0 += kTile) {
-            const size_t count = std::min(kTile, n - i0);
-            for (size_t p = 0; p < n; ++p) {
-                const double* ip = &inv[p * n];
-                for (size_t i = i0; i < i0 + count; ++i) {
-                    const double v = diff[i * n + p];
-                    if (v == 0) continue;
-                    double* row = &c.d[i * n];
-                    for (size_t j = 0; j < n; ++j) row[j] += v * ip[j];
-                }
-            }
-        }
-    });
+    addProduct(MatrixView<double>{m.b.data(), n, 1}, inv.data(), n, n, n, n, c.d.data(), n, pool);
     return c;
 }
 
@@ -166,26 +122,16 @@ std::vector<float> aimedWeights(const Tensor& t, GgmlType type, const Correction
     std::vector<float> w = toFloat(t);
     if (!canCompensate(type)) return w;
     const size_t n = t.shape[0];
-    std::vector<float> aimed(w.size());
-    const size_t rows = t.rows();
-    pool.parallelFor((rows + kTile - 1) / kTile, [&](size_t begin, size_t end) {
-        std::vector<double> sum(kTile * n);
-        for (size_t r0 = begin * kTile; r0 < std::min(rows, end * kTile); r0 += kTile) {
-            const size_t count = std::min(kTile, rows - r0);
-            std::fill(sum.begin(), sum.end(), 0.0);
-            for (size_t i = 0; i < n; ++i) {
-                const double* di = &c.d[i * n];
-                for (size_t r = 0; r < count; ++r) {
-                    const double v = w[(r0 + r) * n + i];
-                    double* sr = &sum[r * n];
-                    for (size_t j = 0; j < n; ++j) sr[j] += v * di[j];
-                }
-            }
-            for (size_t r = 0; r < count; ++r)
-                for (size_t j = 0; j < n; ++j) aimed[(r0 + r) * n + j] = float(w[(r0 + r) * n + j] + sum[r * n + j]);
-        }
-    });
-    return aimed;
+    // A block of rows at a time, so the double sums stay small beside the matrix.
+    const size_t rows = t.rows(), block = 256;
+    std::vector<double> sum;
+    for (size_t r0 = 0; r0 < rows; r0 += block) {
+        const size_t count = std::min(block, rows - r0);
+        sum.assign(count * n, 0.0);
+        addProduct(MatrixView<float>{&w[r0 * n], n, 1}, c.d.data(), n, count, n, n, sum.data(), n, pool);
+        for (size_t i = 0; i < count * n; ++i) w[r0 * n + i] = float(w[r0 * n + i] + sum[i]);
+    }
+    return w;
 }
 
 std::vector<uint8_t> quantizeCompensated(const Tensor& t, GgmlType type, const Correction& c, ThreadPool& pool) {

@@ -6,6 +6,7 @@
 #include "nibble/error.h"
 #include "quant/block_grid.h"
 #include "quant/channel_scales.h"
+#include "quant/dense_products.h"
 #include "quant/error_compensation.h"
 #include "tensor/dequantize.h"
 #include "tensor/quantize.h"
@@ -180,6 +181,57 @@ private slots:
         const double after = outputError(w, dequantized(t, compensated, rows, k), x, rows, k, tokens);
         QVERIFY2(after < atMost * before, qPrintable(QString("output error %1 compensated, %2 plain (ratio %3)")
                                                          .arg(after).arg(before).arg(after / before)));
+    }
+
+    // The tiled products against plain sums, on sizes that leave partial
+    // tiles and cross the cache blocks; rows give the same bits alone as
+    // inside the whole.
+    void denseProductsMatchPlainSums() {
+        const size_t m = 70, n = 67, depth = 300;
+        const std::vector<float> a = gaussian(m * depth, 21), x = gaussian(depth * n, 22);
+        const std::vector<float> sym = gaussian(depth * n, 23);
+        std::vector<double> b(depth * n);
+        for (size_t i = 0; i < b.size(); ++i) b[i] = double(x[i]) / 3.0;
+        ThreadPool pool(2);
+        std::vector<double> c(m * n, 1.0), expected(m * n, 1.0);
+        quant::addProduct(quant::MatrixView<float>{a.data(), depth, 1}, b.data(), n, m, n, depth, c.data(), n, pool);
+        for (size_t i = 0; i < m; ++i)
+            for (size_t j = 0; j < n; ++j) {
+                double sum = 0;
+                for (size_t p = 0; p < depth; ++p) sum += double(a[i * depth + p]) * b[p * n + j];
+                expected[i * n + j] += sum;
+            }
+        for (size_t i = 0; i < c.size(); ++i) QVERIFY(std::abs(c[i] - expected[i]) <= 1e-12 * (1 + std::abs(expected[i])));
+
+        // Rows 5..10 alone, tiled differently.
+        std::vector<double> part((m - 5) * n, 1.0);
+        quant::addProduct(quant::MatrixView<float>{a.data() + 5 * depth, depth, 1}, b.data(), n, m - 5, n, depth, part.data(), n,
+                          pool);
+        QVERIFY(std::equal(part.begin(), part.end(), c.begin() + 5 * n));
+
+        // Y^T Y with Y (depth x n) read in place, the lower triangle.
+        std::vector<double> gram(n * n, 0.0);
+        quant::addSymmetricProduct(quant::MatrixView<float>{sym.data(), 1, n}, sym.data(), n, n, depth, gram.data(), pool);
+        for (size_t i = 0; i < n; ++i)
+            for (size_t j = 0; j <= i; ++j) {
+                double sum = 0;
+                for (size_t p = 0; p < depth; ++p) sum += double(sym[p * n + i]) * sym[p * n + j];
+                QVERIFY(std::abs(gram[i * n + j] - sum) <= 1e-12 * (1 + std::abs(sum)));
+            }
+
+        // U^T U of an upper triangular U, as wide as a cache block is deep and more.
+        const size_t w = 270;
+        const std::vector<float> upper = gaussian(w * w, 24);
+        std::vector<double> u(w * w, 0.0), g(w * w);
+        for (size_t i = 0; i < w; ++i)
+            for (size_t j = i; j < w; ++j) u[i * w + j] = upper[i * w + j] + (i == j ? 2.0 : 0.0);
+        quant::gramOfUpper(u.data(), w, g.data(), pool);
+        for (size_t i = 0; i < w; ++i)
+            for (size_t j = 0; j < w; ++j) {
+                double sum = 0;
+                for (size_t p = 0; p < w; ++p) sum += u[p * w + i] * u[p * w + j];
+                QVERIFY(std::abs(g[i * w + j] - sum) <= 1e-12 * (1 + std::abs(sum)));
+            }
     }
 
     // Scales of one everywhere are no scaling: the same bytes as none, so
