@@ -1,6 +1,7 @@
 #include "quant/sequential_compensation.h"
 
 #include "cpu/cpu_transformer.h"
+#include "cpu/kernels.h"
 #include "cpu/thread_pool.h"
 #include "model/model_weights.h"
 #include "model/tensor_values.h"
@@ -185,8 +186,10 @@ public:
     }
 
     SequentialResult run() {
-        CpuTransformer sourceModel(config_, original_, chunkTokens_, pool_);
-        CpuTransformer quantizedModel(config_, current_, chunkTokens_, pool_);
+        // The app's own kernels: the statistics are of what it will compute.
+        const cpu::KernelTable* kernels = &cpu::kernelTable(cpu::preferredIsa());
+        CpuTransformer sourceModel(config_, original_, chunkTokens_, pool_, kernels);
+        CpuTransformer quantizedModel(config_, current_, chunkTokens_, pool_, kernels);
         steps_ = 4 * int(config_.nLayer) + 2;
         quantizeEmbedding(sourceModel);
         step();
