@@ -27,19 +27,29 @@ int main(int argc, char** argv) {
     double baseline = 0;
     struct Run {
         const char* recipe;
-        bool calibrate;
+        const char* method;
+        bool calibrate = false, compensate = false, channelScales = false;
     };
-    for (const Run& run : {Run{"F16", false}, Run{"Q8_0", false}, Run{"Q4_0", false}, Run{"Q4_K_M", false}, Run{"Q4_0", true}}) {
+    const Run runs[] = {{"F16", "plain"},
+                        {"Q8_0", "plain"},
+                        {"Q4_0", "plain"},
+                        {"Q4_K_M", "plain"},
+                        {"Q4_0", "importance-aware", true},
+                        {"Q4_0", "error-compensated", true, true},
+                        {"Q4_0", "error-compensated with channel scales", true, true, true}};
+    for (const Run& run : runs) {
         try {
             nibble::QuantizeOptions options;
             options.recipe = run.recipe;
             options.calibrate = run.calibrate;
+            options.compensate = run.compensate;
+            options.channelScales = run.channelScales;
             const nibble::QuantizeResult r = nibble::quantizeModel(model, out, options);
             const double perBillion = r.seconds / (double(r.parameterCount) / 1e9);
             if (baseline == 0) baseline = perBillion;
-            std::printf("{\"model\":\"%s\",\"recipe\":\"%s\",\"importance\":%s,\"threads\":%u,\"weights\":%llu,\"seconds\":%.3f,"
+            std::printf("{\"model\":\"%s\",\"recipe\":\"%s\",\"method\":\"%s\",\"threads\":%u,\"weights\":%llu,\"seconds\":%.3f,"
                         "\"seconds_per_billion_weights\":%.2f,\"ratio_to_f16_baseline\":%.2f,\"output_bytes\":%llu}\n",
-                        model.filename().c_str(), run.recipe, run.calibrate ? "true" : "false",
+                        model.filename().c_str(), run.recipe, run.method,
                         std::thread::hardware_concurrency(), static_cast<unsigned long long>(r.parameterCount), r.seconds,
                         perBillion, perBillion / baseline, static_cast<unsigned long long>(r.outputBytes));
             std::fflush(stdout);

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cmath>
 
-
 namespace nibble::quant {
 namespace {
 

@@ -56,13 +56,13 @@ void anyTile(MatrixView<TA> a, const TB* b, size_t ldb, size_t rows, size_t cols
 constexpr size_t kBlockRows = 64, kBlockCols = 64, kBlockDepth = 256;
 
 // The tiles of c rows [i0, i1) x columns [j0, j1) over p in [p0, p1), each
-// tile's depth also capped by depth(tile row, tile column).
-template <typename TA, typename TB, typename Depth>
+// tile's depth also capped by cap(its first row, its first column).
+template <typename TA, typename TB, typename Cap>
 void block(MatrixView<TA> a, const TB* b, size_t ldb, size_t i0, size_t i1, size_t j0, size_t j1, size_t p0,
-           size_t p1, Depth depth, double* c, size_t ldc) {
+           size_t p1, Cap cap, double* c, size_t ldc) {
     for (size_t i = i0; i < i1; i += kSide)
         for (size_t j = j0; j < j1; j += kSide) {
-            const size_t end = std::min(p1, depth(i, j));
+            const size_t end = std::min(p1, cap(i, j));
             if (end <= p0) continue;
             const MatrixView<TA> at{a.data + i * a.row + p0 * a.col, a.row, a.col};
             anyTile(at, b + p0 * ldb + j, ldb, std::min(kSide, i1 - i), std::min(kSide, j1 - j), end - p0,
@@ -71,9 +71,9 @@ void block(MatrixView<TA> a, const TB* b, size_t ldb, size_t i0, size_t i1, size
 }
 
 // Rows [i0, i1) of c, columns [0, columns), over the whole depth.
-template <typename TA, typename TB, typename Depth>
+template <typename TA, typename TB, typename Cap>
 void rowBlock(MatrixView<TA> a, const TB* b, size_t ldb, size_t i0, size_t i1, size_t columns, size_t depth,
-              Depth cap, double* c, size_t ldc) {
+              Cap cap, double* c, size_t ldc) {
     for (size_t p0 = 0; p0 < depth; p0 += kBlockDepth)
         for (size_t j0 = 0; j0 < columns; j0 += kBlockCols)
             block(a, b, ldb, i0, i1, j0, std::min(columns, j0 + kBlockCols), p0, std::min(depth, p0 + kBlockDepth), cap,
@@ -82,8 +82,8 @@ void rowBlock(MatrixView<TA> a, const TB* b, size_t ldb, size_t i0, size_t i1, s
 
 // Every row block of the lower triangle of c (n x n), the threads taking
 // them in pairs from both ends so that each gets a like share of it.
-template <typename TA, typename TB, typename Depth>
-void lowerBlocks(MatrixView<TA> a, const TB* b, size_t ldb, size_t n, size_t depth, Depth cap, double* c,
+template <typename TA, typename TB, typename Cap>
+void lowerBlocks(MatrixView<TA> a, const TB* b, size_t ldb, size_t n, size_t depth, Cap cap, double* c,
                  ThreadPool& pool) {
     const size_t blocks = (n + kBlockRows - 1) / kBlockRows;
     pool.parallelFor((blocks + 1) / 2, [&](size_t begin, size_t end) {
