@@ -189,8 +189,8 @@ void FastMatmul::multiplyGroup(ThreadPool& pool, std::span<const Tensor* const> 
             const int tileRows = int(std::min<uint64_t>(uint64_t(p.tileRows), rows - r));
             for (int c = 0; c < batch; c += p.tileCols) {
                 const int cols = std::min(p.tileCols, batch - c);
-                plans[m].dot(first.k, w.data + r * wStride, wStride, tileRows, input + size_t(c) * xStep,
-                             first.xStride, cols, ys[m] + size_t(c) * rows + r, rows);
+                p.dot(first.k, w.data + r * wStride, wStride, tileRows, input + size_t(c) * xStep,
+                      first.xStride, cols, ys[m] + size_t(c) * rows + r, rows);
             }
         }
     });
