@@ -22,8 +22,9 @@ class ThreadPool;
 namespace quant {
 
 // What the rounding of a group is weighted by, in the inputs' coordinates
-// before any scaling: A = mean y y^T (k x k, undamped), the upper Cholesky
-// factor U of A^-1 as damped (quant/error_compensation.h) and diag A.
+// before any scaling: A = mean y y^T (k x k, undamped; only the search needs
+// it), the upper Cholesky factor U of A^-1 as damped
+// (quant/error_compensation.h) and diag A.
 struct GroupStatistics {
     int64_t k = 0;
     std::vector<double> second, factor;

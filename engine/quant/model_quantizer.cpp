@@ -40,7 +40,7 @@ std::vector<std::string> quantizeRecipes() {
 }
 
 uint64_t compensationStatisticsBytes(const std::filesystem::path& source) {
-    return quant::sequentialStatisticsBytes(gguf::GgufFile(source));
+    return quant::sequentialStatisticsBytes(gguf::GgufFile(source), false);
 }
 
 QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std::filesystem::path& output,
@@ -74,7 +74,7 @@ QuantizeResult quantizeModel(const std::filesystem::path& sourcePath, const std:
         if (!options.importanceFile.empty())
             throw Error(ErrorKind::InvalidArgument,
                         "error compensation needs calibration text, not an importance file (it lacks the correlations between inputs)");
-        if (const uint64_t bytes = quant::sequentialStatisticsBytes(source); bytes > kCompensationStatisticsLimit)
+        if (const uint64_t bytes = quant::sequentialStatisticsBytes(source, options.channelScales); bytes > kCompensationStatisticsLimit)
             throw Error(ErrorKind::Unsupported, "error compensation of this model would need " +
                                                     std::to_string(bytes >> 20) + " MiB of calibration statistics (limit " +
                                                     std::to_string(kCompensationStatisticsLimit >> 20) + " MiB)");

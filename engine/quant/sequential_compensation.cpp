@@ -78,13 +78,14 @@ struct Correction {
     std::vector<double> d;
 };
 
-Correction correctionOf(Moments m, double damping, ThreadPool& pool) {
+// keepSecond: A itself is kept too (the channel scale search scores with it).
+Correction correctionOf(Moments m, double damping, bool keepSecond, ThreadPool& pool) {
     const size_t n = m.n;
     Correction c;
     c.stats.k = int64_t(n);
     c.stats.importance.resize(n);
     for (size_t i = 0; i < n; ++i) c.stats.importance[i] = float(m.a[i * n + i]);
-    c.stats.second = m.a;
+    if (keepSecond) c.stats.second = m.a;
     for (size_t i = 0; i < n * n; ++i) m.b[i] -= m.a[i];
     c.stats.factor = inverseCholeskyFactor(std::move(m.a), int64_t(n), damping);
     const std::vector<double>& u = c.stats.factor;
@@ -285,7 +286,7 @@ private:
             for (const Chunk& c : chunks_) sourceModel.forward(c.tokens, 0, true, logits);
             sourceModel.setActivationObserver(nullptr);
             m.average();
-            const Correction c = correctionOf(std::move(m), options_.damping, pool_);
+            const Correction c = correctionOf(std::move(m), options_.damping, false, pool_);
             install(embedding, quantizeCompensated(*embedding, options_.typeFor(*embedding), c, pool_));
         }
         std::set<const Tensor*> grouped{original_.output};
@@ -324,10 +325,10 @@ private:
         }
         quantizedModel.setActivationObserver(nullptr);
         m.average();
-        const Correction c = correctionOf(std::move(m), options_.damping, pool_);
+        const Tensor* norm = foldableNorm(l, site);
+        const Correction c = correctionOf(std::move(m), options_.damping, norm != nullptr, pool_);
         std::vector<std::vector<float>> aimed;
         for (const Tensor* file : files) aimed.push_back(aimedWeights(*file, options_.typeFor(*file), c, pool_));
-        const Tensor* norm = foldableNorm(l, site);
         const std::vector<float> scales = norm ? searchChannelScales(sampleRows(l, site, files, aimed), c.stats, pool_)
                                                : std::vector<float>{};
         for (size_t i = 0; i < files.size(); ++i) {
@@ -419,7 +420,7 @@ private:
         sourceModel.setActivationObserver(nullptr);
         quantizedModel.setActivationObserver(nullptr);
         m.average();
-        const Correction c = correctionOf(std::move(m), options_.damping, pool_);
+        const Correction c = correctionOf(std::move(m), options_.damping, false, pool_);
         install(output, quantizeCompensated(*output, options_.typeFor(*output), c, pool_));
     }
 
@@ -446,17 +447,17 @@ SequentialResult quantizeSequentially(const gguf::GgufFile& source, const ModelC
     return Sequencer(source, config, options, pool).run();
 }
 
-uint64_t sequentialStatisticsBytes(const gguf::GgufFile& source) {
-    // A, its copy the channel scale search scores with, B, the factor, A^-1
-    // and D of the widest input at once (the factor's own work space
-    // included), each K x K doubles.
+uint64_t sequentialStatisticsBytes(const gguf::GgufFile& source, bool channelScales) {
+    // A, B, the factor, A^-1 and D of the widest input at once (the factor's
+    // own work space included), and the copy of A the channel scale search
+    // scores with: each K x K doubles.
     uint64_t widest = 0;
     for (const gguf::TensorInfo& t : source.tensors())
         if (t.shape.size() >= 2 && t.name != "token_embd.weight") widest = std::max(widest, t.shape[0]);
     if (const gguf::TensorInfo* embedding = source.findTensor("token_embd.weight");
         embedding && !source.findTensor("output.weight"))
         widest = std::max(widest, embedding->shape[0]);
-    return 6 * sizeof(double) * widest * widest;
+    return (channelScales ? 6 : 5) * sizeof(double) * widest * widest;
 }
 
 }  // namespace nibble::quant

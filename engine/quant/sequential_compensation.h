@@ -50,7 +50,7 @@ SequentialResult quantizeSequentially(const gguf::GgufFile& source, const ModelC
 
 // The most memory the statistics and factors of one group of matrices take
 // (the widest input decides), so a model too large can be refused up front.
-uint64_t sequentialStatisticsBytes(const gguf::GgufFile& source);
+uint64_t sequentialStatisticsBytes(const gguf::GgufFile& source, bool channelScales);
 
 }  // namespace quant
 }  // namespace nibble

@@ -30,7 +30,8 @@ struct QuantizeOptions {
     // model's output (GPTQ's sequential mode), on the calibration text and
     // on text the source model writes itself. The file keeps the recipe's
     // standard types. Implies calibrate (an imatrix.dat lacks the
-    // correlations); needs 48 K^2 bytes of memory for the widest input K.
+    // correlations); needs 40 K^2 bytes of memory for the widest input K
+    // (48 K^2 with channelScales).
     bool compensate = false;
     // With compensate: per-input-channel scales (the AWQ idea) folded into
     // the norms before attention and the FFN, each group's kept only where
@@ -57,8 +58,9 @@ std::vector<std::string> quantizeRecipes();
 // Error compensation keeps one group of matrices' K x K statistics and
 // factors at a time; models whose widest group would exceed this are refused.
 inline constexpr uint64_t kCompensationStatisticsLimit = uint64_t(8) << 30;
-// The bytes of statistics error compensation of source would hold, so a
-// refusal can be told before any work starts.
+// The bytes of statistics error compensation of source would hold (without
+// channel scales, as the app makes it), so a refusal can be told before any
+// work starts.
 uint64_t compensationStatisticsBytes(const std::filesystem::path& source);
 
 QuantizeResult quantizeModel(const std::filesystem::path& source, const std::filesystem::path& output,
