@@ -6,6 +6,7 @@
 #include "nibble/engine.h"
 #include "nibble/evaluation.h"
 #include "nibble/quantize.h"
+#include "quant/sequential_compensation.h"
 #include "tensor/dequantize.h"
 #include "engine_test_helpers.h"
 
@@ -256,6 +257,16 @@ private slots:
         } catch (const Error& e) {
             QCOMPARE(e.kind(), ErrorKind::InvalidArgument);
         }
+    }
+
+    // The scale search's extra copy of A is kept only where a norm feeds the
+    // group: stories260K's widest input is ffn_down's (172 wide), the
+    // norm-fed ones are 64 wide, so the scales cost no more at the peak.
+    void statisticsMemoryCountsTheScalesOnlyWhereTheyAre() {
+        NIBBLE_REQUIRE_MODEL(source, test::kStories);
+        const gguf::GgufFile file(source);
+        QCOMPARE(quant::sequentialStatisticsBytes(file, false), uint64_t(40 * 172 * 172));
+        QCOMPARE(quant::sequentialStatisticsBytes(file, true), uint64_t(40 * 172 * 172));
     }
 
     void errorCompensationNeedsCalibrationText() {

@@ -31,7 +31,7 @@ struct QuantizeOptions {
     // on text the source model writes itself. The file keeps the recipe's
     // standard types. Implies calibrate (an imatrix.dat lacks the
     // correlations); needs 40 K^2 bytes of memory for the widest input K
-    // (48 K^2 with channelScales).
+    // (48 K^2 for the inputs a norm feeds, with channelScales).
     bool compensate = false;
     // With compensate: per-input-channel scales (the AWQ idea) folded into
     // the norms before attention and the FFN, each group's kept only where
