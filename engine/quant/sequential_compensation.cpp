@@ -133,8 +133,10 @@ std::vector<float> aimedWeights(const Tensor& t, GgmlType type, const Correction
     std::vector<float> w = toFloat(t);
     if (!canCompensate(type)) return w;
     const size_t n = t.shape[0];
-    // A block of rows at a time, so the double sums stay small beside the matrix.
-    const size_t rows = t.rows(), block = 256;
+    // A block of rows at a time, so the double sums stay small beside the
+    // matrix, yet two 64-row tasks for every thread (the product splits its
+    // rows between the threads).
+    const size_t rows = t.rows(), block = std::max<size_t>(256, 128 * pool.size());
     std::vector<double> sum;
     for (size_t r0 = 0; r0 < rows; r0 += block) {
         const size_t count = std::min(block, rows - r0);
