@@ -2,9 +2,10 @@
 // The dense products of error compensation (statistics, corrections, aimed
 // weights), cut into small tiles of results held in registers while the
 // inner index runs, so each value read serves a whole tile instead of one
-// sum. Every result is summed over the inner index in increasing order and
-// added to its destination once, whatever the tiling and the thread count:
-// a matrix's rows come out the same alone or inside a fused matrix.
+// sum. Every result is summed over the inner index in increasing order, in
+// slices 256 deep added to its destination one after another, whatever the
+// tiling and the thread count: a matrix's rows come out the same alone or
+// inside a fused matrix.
 #include <cstddef>
 
 namespace nibble {
