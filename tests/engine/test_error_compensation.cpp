@@ -34,9 +34,10 @@ std::vector<float> gaussian(size_t n, uint32_t seed) {
 
 // Activations x = A z with a random mixing A and per-channel gains spanning
 // two orders of magnitude: correlated, unevenly driven inputs like a layer's.
-std::vector<float> correlatedActivations(int64_t tokens, int64_t k, uint32_t seed) {
+// Draws of one distribution per seed; noiseSeed picks other draws of it.
+std::vector<float> correlatedActivations(int64_t tokens, int64_t k, uint32_t seed, uint32_t noiseSeed = 0) {
     const std::vector<float> mix = gaussian(size_t(k * k), seed);
-    const std::vector<float> z = gaussian(size_t(tokens * k), seed + 1);
+    const std::vector<float> z = gaussian(size_t(tokens * k), noiseSeed ? noiseSeed : seed + 1);
     std::vector<float> x(size_t(tokens * k), 0.0f);
     for (int64_t t = 0; t < tokens; ++t)
         for (int64_t i = 0; i < k; ++i) {
@@ -203,7 +204,7 @@ private slots:
             }
         for (size_t i = 0; i < c.size(); ++i) QVERIFY(std::abs(c[i] - expected[i]) <= 1e-12 * (1 + std::abs(expected[i])));
 
-        // Rows 5..10 alone, tiled differently.
+        // Rows 5 onwards alone, tiled differently.
         std::vector<double> part((m - 5) * n, 1.0);
         quant::addProduct(quant::MatrixView<float>{a.data() + 5 * depth, depth, 1}, b.data(), n, m - 5, n, depth, part.data(), n,
                           pool);
@@ -251,11 +252,11 @@ private slots:
 
     // Inputs whose loudness differs by two orders of magnitude from channel to
     // channel: the search scales the loud channels up, and the output error
-    // measured on the activations themselves (not on the statistics the
-    // search used) drops below the unscaled compensated rounding's.
+    // on other draws of the same inputs (the search minimised it on the ones
+    // it saw) drops below the unscaled compensated rounding's.
     void channelScalesLowerTheErrorOfUnevenInputs_data() {
         QTest::addColumn<int>("type");
-        QTest::addColumn<double>("atMost");  // scaled / unscaled output error; measured 0.76, 0.71, 0.83
+        QTest::addColumn<double>("atMost");  // scaled / unscaled output error; measured 0.78, 0.70, 0.84
         QTest::newRow("Q4_0") << int(GgmlType::Q4_0) << 0.9;
         QTest::newRow("Q4_K") << int(GgmlType::Q4_K) << 0.9;
         QTest::newRow("IQ4_XS") << int(GgmlType::IQ4_XS) << 0.9;
@@ -285,8 +286,9 @@ private slots:
         std::vector<float> effective = dequantized(t, scaled, rows, k);
         for (int64_t r = 0; r < rows; ++r)
             for (int64_t i = 0; i < k; ++i) effective[size_t(r * k + i)] /= scales[size_t(i)];
-        const double before = outputError(w, dequantized(t, unscaled, rows, k), x, rows, k, tokens);
-        const double after = outputError(w, effective, x, rows, k, tokens);
+        const std::vector<float> heldOut = correlatedActivations(tokens, k, 5, 77);
+        const double before = outputError(w, dequantized(t, unscaled, rows, k), heldOut, rows, k, tokens);
+        const double after = outputError(w, effective, heldOut, rows, k, tokens);
         QVERIFY2(after < atMost * before, qPrintable(QString("output error %1 scaled, %2 unscaled (ratio %3)")
                                                          .arg(after).arg(before).arg(after / before)));
     }
