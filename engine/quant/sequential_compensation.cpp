@@ -18,7 +18,6 @@
 #include <array>
 #include <memory>
 #include <set>
-#include <string_view>
 
 namespace nibble::quant {
 namespace {
@@ -32,14 +31,6 @@ constexpr size_t kScaleSearchRows = 256;
 // Thrown by an activation observer once it has what it came for: the rest of
 // the layer pass (most of its products, for the early sites) is not needed.
 struct SiteReached {};
-
-// Whether a tensor is one of the matrices the norm before attention or
-// before the FFN feeds, by its GGUF name: those the channel scales reach.
-bool feedsFromNorm(std::string_view name) {
-    constexpr std::string_view kFed[] = {".attn_q.weight", ".attn_k.weight", ".attn_v.weight",
-                                         ".attn_qkv.weight", ".ffn_gate.weight", ".ffn_up.weight"};
-    return std::any_of(std::begin(kFed), std::end(kFed), [&](std::string_view s) { return name.ends_with(s); });
-}
 
 // The places in a layer where a group of matrices shares one input.
 enum Site { kQkv, kAttnOutput, kGateUp, kDown, kSites };
@@ -462,17 +453,16 @@ SequentialResult quantizeSequentially(const gguf::GgufFile& source, const ModelC
 uint64_t sequentialStatisticsBytes(const gguf::GgufFile& source, bool channelScales) {
     // A, B, the factor, A^-1 and D of the widest input at once (the factor's
     // own work space included): each K x K doubles. The channel scale search
-    // keeps a sixth, a copy of A, but only at the inputs a norm feeds.
-    uint64_t widest = 0, widestScaled = 0;
-    for (const gguf::TensorInfo& t : source.tensors()) {
-        if (t.shape.size() < 2 || t.name == "token_embd.weight") continue;
-        widest = std::max(widest, t.shape[0]);
-        if (channelScales && feedsFromNorm(t.name)) widestScaled = std::max(widestScaled, t.shape[0]);
-    }
-    if (const gguf::TensorInfo* embedding = source.findTensor("token_embd.weight");
-        embedding && !source.findTensor("output.weight"))
-        widest = std::max(widest, embedding->shape[0]);
-    return sizeof(double) * std::max(5 * widest * widest, 6 * widestScaled * widestScaled);
+    // keeps a sixth, a copy of A, but only at the inputs a norm feeds, which
+    // are as wide as the embedding.
+    uint64_t widest = 0;
+    for (const gguf::TensorInfo& t : source.tensors())
+        if (t.shape.size() >= 2 && t.name != "token_embd.weight") widest = std::max(widest, t.shape[0]);
+    const gguf::TensorInfo* embedding = source.findTensor("token_embd.weight");
+    const uint64_t embeddingWidth = embedding ? embedding->shape[0] : 0;
+    if (!source.findTensor("output.weight")) widest = std::max(widest, embeddingWidth);
+    const uint64_t scaled = channelScales ? embeddingWidth : 0;
+    return sizeof(double) * std::max(5 * widest * widest, 6 * scaled * scaled);
 }
 
 }  // namespace nibble::quant
