@@ -353,8 +353,7 @@ private:
         const Tensor* norm = site == kQkv ? L.attnNorm : site == kGateUp ? L.ffnNorm : nullptr;
         if (!options_.channelScales || !norm || !canQuantize(norm->type)) return nullptr;
         for (const Tensor* slot : slotsAt(L, site))
-            if (slot && (!wanted(fileOf(slot)) || options_.typeFor(*fileOf(slot)) == fileOf(slot)->type))
-                return nullptr;
+            if (slot && !wanted(fileOf(slot))) return nullptr;
         return norm;
     }
 
